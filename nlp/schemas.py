@@ -1,0 +1,131 @@
+"""Typed records passed between pipeline stages.
+
+DataFrames appear only at the parquet boundary (``nlp.store``); stages hand each other these
+frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Unit",
+    "Response",
+    "Document",
+    "InputRecord",
+    "Quote",
+    "Topic",
+    "SectionSentiment",
+    "Recommendation",
+]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One bullet, paragraph or speaker turn inside a response.
+
+    ``char_start``/``char_end`` index the owning ``Document.text``. The span may still hold
+    markup (bullets, ``[bookmark: …]``); cleaning happens when quotes are made.
+    """
+
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True)
+class Response:
+    """One interviewee's answer: a table cell, a respondent turn or a survey row."""
+
+    response_id: str
+    section: str
+    question: str
+    units: tuple[Unit, ...]
+    speaker: str | None = None
+    # Spans of Document.text that sit inside quotation marks (direct quotes).
+    quoted_spans: tuple[tuple[int, int], ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded input file and the responses found in it."""
+
+    source_file: str
+    sha256: str
+    format: str
+    text: str
+    responses: tuple[Response, ...]
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """What happened to one input file; becomes an entry of ``run_manifest.json['inputs']``."""
+
+    file: str
+    sha256: str | None
+    status: str  # "ok" | "error" | "duplicate" | "skipped"
+    error: str | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A meaningful unit of interview text (a bullet or a sentence) with exact provenance."""
+
+    quote_id: str
+    source_file: str
+    section: str
+    question: str
+    response_id: str
+    speaker: str | None
+    is_direct_quote: bool
+    text: str
+    char_start: int
+    char_end: int
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A theme found by topic modelling."""
+
+    topic_id: int
+    label: str
+    keywords: tuple[str, ...]
+    size: int
+    n_responses: int
+    representative_quote_ids: tuple[str, ...]
+    first_seen_run: str | None = None
+    status: str = "new"  # new | kept | merged | split
+
+
+@dataclass(frozen=True)
+class SectionSentiment:
+    """Sentiment of one section of the interview guide, over distinct responses."""
+
+    section: str
+    question: str
+    n_quotes: int
+    mean_sentiment: float
+    ci_low: float
+    ci_high: float
+    share_positive: float
+    share_neutral: float
+    share_negative: float
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommendation candidate, possibly merged from several responses."""
+
+    recommendation_id: str
+    text: str
+    quote_id: str
+    section: str
+    topic_id: int
+    support: int
+    score: float
+    quote_ids: tuple[str, ...] = ()
+    response_ids: tuple[str, ...] = ()
