@@ -1,0 +1,25 @@
+"""The one exception type readers raise for an input file they cannot use."""
+
+from __future__ import annotations
+
+__all__ = ["IngestError"]
+
+
+class IngestError(Exception):
+    """An input file that cannot be ingested, and why.
+
+    The dispatcher turns it into ``InputRecord(status="error", error=str(exc))``, so ``str``
+    must name the file and read well on its own in a log line or the run manifest.
+
+    Attributes:
+        file: The input's name as recorded in the manifest (usually the file name).
+        reason: A short, user-facing explanation without the file name.
+    """
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(file, reason)
+        self.file = file
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
