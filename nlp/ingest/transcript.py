@@ -1,0 +1,276 @@
+"""Reader for interview transcripts: lines that start with a speaker label.
+
+Recognised labels (case and spacing are free; ``**Name:**``/``__Name__:`` markdown emphasis is
+allowed around the label; a timestamp such as ``0:25``, ``00:01:23`` or ``00:01:23.5`` may come
+before it in brackets or after it, bare or in brackets):
+
+- roles: ``Interviewer:``, ``Q:``, ``Question:``, ``Moderator:``, ``Facilitator:``, ``Host:``,
+  ``I:``, ``Int:`` (interviewer); ``Interviewee:``, ``Respondent:``, ``A:``, ``Answer:``,
+  ``R:``, ``Participant:`` (respondent);
+- participant codes: ``P2:``, ``R1:``, ``Participant 3:``, ``Speaker 1:``, ``Q1:``/``I1:``
+  (interviewer), with or without a colon when a timestamp follows: ``P2 0:25``,
+  ``P2 (00:01:23):``, ``[00:12] P3:``, ``Speaker 1  0:03`` (text on the next lines);
+- names: ``Maria:``, ``Dr. Jane Smith:``, up to four capitalised words. So that a line such as
+  ``Note: …`` is not read as a speaker, a plain name counts only when it labels at least two
+  lines, or carries a title (Dr., Mr., Ms., Mrs., Mx., Prof.) or a timestamp.
+
+A turn runs from its label to the next label or markdown heading. The interviewer is every
+speaker with an interviewer role; if there is none, the one speaker whose turns most often hold
+a ``?`` (a tie means no interviewer). Interviewer turns are never quotes. Every other turn is a
+``Response``: ``question`` is the cleaned text of the latest interviewer turn before it (``""``
+if none), ``speaker`` the label as written, units its paragraphs (blank-line separated; bullet
+lines are units of their own). ``section`` is the latest markdown heading (``# …``) or
+``"Transcript"``. Text before the first label (a title, a date) is not a quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from nlp.ingest.errors import IngestError
+from nlp.ingest.markup import bullet_units, clean_text, quoted_spans, strip_markup
+from nlp.schemas import Document, Response, Unit
+
+__all__ = ["DEFAULT_SECTION", "looks_like_transcript", "read_transcript"]
+
+DEFAULT_SECTION = "Transcript"
+
+_INTERVIEWER_ROLES = frozenset(
+    {"interviewer", "q", "question", "moderator", "facilitator", "host", "i", "int"}
+)
+_RESPONDENT_ROLES = frozenset(
+    {"interviewee", "respondent", "a", "answer", "r", "participant", "resp"}
+)
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame"})
+# Lower-case particles inside names ("Ana de la Cruz").
+_PARTICLES = frozenset({"de", "da", "del", "della", "la", "le", "van", "von", "der", "bin", "al"})
+_CODE_RE = re.compile(
+    r"(?P<prefix>p|r|i|q|a|s|participant|respondent|interviewee|interviewer|speaker|person"
+    r"|subject|informant|stakeholder|user|customer|moderator)[ ]?(?P<n>\d{1,3})",
+    re.IGNORECASE,
+)
+_CODE_INTERVIEWER_PREFIXES = frozenset({"i", "q", "interviewer", "moderator"})
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_WORD = r"[^\W\d_][\w'’.\-]*"
+# A trailing number ("Speaker 1") must not be the hour of a timestamp ("P2 0:25").
+_LABEL = rf"{_WORD}(?:[ \t]+(?:{_WORD}|\d{{1,3}}(?!\d|:\d))){{0,3}}"
+_LABEL_RE = re.compile(
+    rf"""
+    ^[ \t]*
+    (?P<md>\*\*|__|\*|_)?
+    (?:[\[(](?P<ts1>{_TS})[\])][ \t]*(?:(?P=md)[ \t]*)?)?
+    (?P<label>{_LABEL})
+    (?:[ \t]*[\[(]?(?P<ts2>{_TS})[\])]?)?
+    [ \t]*(?:(?P=md)[ \t]*)?
+    (?P<colon>:)?
+    [ \t]*(?:(?P=md)[ \t]*)?
+    """,
+    re.VERBOSE,
+)
+_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
+
+
+@dataclass(frozen=True)
+class _Label:
+    line_start: int
+    content_start: int
+    speaker: str
+    key: str
+    role: str | None  # "interviewer" | "respondent" | None (decided later)
+    certain: bool  # False for a plain name, which must recur to count
+    timestamp: str | None
+
+
+@dataclass(frozen=True)
+class _Heading:
+    line_start: int
+    title: str
+
+
+@dataclass(frozen=True)
+class _Turn:
+    number: int
+    label: _Label
+    start: int
+    end: int
+    section: str
+
+
+def _classify(label: str) -> tuple[str | None, bool] | None:
+    """(role, certain) for a label, or None when it cannot be a speaker."""
+    words = label.split()
+    low = " ".join(words).lower()
+    if low in _INTERVIEWER_ROLES:
+        return "interviewer", True
+    if low in _RESPONDENT_ROLES:
+        return "respondent", True
+    if m := _CODE_RE.fullmatch(low):
+        prefix = m.group("prefix").lower()
+        return ("interviewer" if prefix in _CODE_INTERVIEWER_PREFIXES else None), True
+    first = words[0].rstrip(".").lower()
+    has_title = first in _TITLES and len(words) > 1
+    names = words[1:] if has_title else words
+    if not names or any(any(ch.isdigit() for ch in w) for w in names):
+        return None
+    if not names[0][0].isupper() or not all(
+        w[0].isupper() or w in _PARTICLES for w in names
+    ):
+        return None
+    return None, has_title
+
+
+def _scan(text: str) -> tuple[list[_Label], list[_Heading]]:
+    """Every accepted speaker label and markdown heading, in text order."""
+    candidates: list[_Label] = []
+    headings: list[_Heading] = []
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if h := _HEADING_RE.match(line):
+            headings.append(_Heading(start, clean_text(h.group("title"))))
+            continue
+        m = _LABEL_RE.match(line)
+        # Without a colon, only a following timestamp ("P2 0:25") marks a label.
+        if m is None or not (m.group("colon") or m.group("ts2")):
+            continue
+        timestamp = m.group("ts1") or m.group("ts2")
+        speaker = " ".join(m.group("label").split())
+        kind = _classify(speaker)
+        if kind is None:
+            continue
+        role, certain = kind
+        candidates.append(
+            _Label(
+                line_start=start,
+                content_start=start + m.end(),
+                speaker=speaker,
+                key=speaker.casefold(),
+                role=role,
+                certain=certain or timestamp is not None,
+                timestamp=timestamp,
+            )
+        )
+    uses = Counter(c.key for c in candidates)
+    return [c for c in candidates if c.certain or uses[c.key] >= 2], headings
+
+
+def _turns(text: str) -> list[_Turn]:
+    labels, headings = _scan(text)
+    # Each heading ends the turn before it and names the section of the turns after it.
+    events: list[tuple[int, _Label | _Heading]] = sorted(
+        [(lb.line_start, lb) for lb in labels] + [(h.line_start, h) for h in headings],
+        key=lambda e: e[0],
+    )
+    turns: list[_Turn] = []
+    section = DEFAULT_SECTION
+    for i, (_, event) in enumerate(events):
+        if isinstance(event, _Heading):
+            section = event.title or DEFAULT_SECTION
+            continue
+        end = events[i + 1][0] if i + 1 < len(events) else len(text)
+        turns.append(_Turn(len(turns) + 1, event, event.content_start, end, section))
+    return turns
+
+
+def _interviewers(text: str, turns: list[_Turn]) -> frozenset[str]:
+    """Keys of the speakers whose turns are questions, not answers."""
+    by_role = frozenset(t.label.key for t in turns if t.label.role == "interviewer")
+    if by_role:
+        return by_role
+    asks: Counter[str] = Counter()
+    for t in turns:
+        if t.label.role is None and "?" in text[t.start : t.end]:
+            asks[t.label.key] += 1
+    ranked = asks.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return frozenset()
+    return frozenset({ranked[0][0]})
+
+
+def _units(text: str, start: int, end: int) -> list[Unit]:
+    """One unit per blank-line-separated paragraph, and per bullet inside one."""
+    units: list[Unit] = []
+    para_start: int | None = None
+    pos = start
+    for line in text[start:end].split("\n"):
+        line_start, pos = pos, pos + len(line) + 1
+        if strip_markup(line).strip():
+            if para_start is None:
+                para_start = line_start
+        elif para_start is not None:
+            units.extend(bullet_units(text, para_start, line_start))
+            para_start = None
+    if para_start is not None:
+        units.extend(bullet_units(text, para_start, end))
+    return units
+
+
+def looks_like_transcript(text: str) -> bool:
+    """True when at least two lines start with an accepted speaker label."""
+    labels, _ = _scan(text)
+    return len(labels) >= 2
+
+
+def read_transcript(text: str, source_file: str, sha256: str) -> Document:
+    """Parse a speaker-labelled transcript into one Response per respondent turn.
+
+    Args:
+        text: The decoded, newline-normalised file content.
+        source_file: File name used in provenance and ids.
+        sha256: Hash of the file's bytes.
+
+    Returns:
+        A Document of format ``"transcript"``. ``response_id`` is ``f"{source_file}#t{n}"``
+        with ``n`` the turn's 1-based position among all turns, interviewer turns included.
+        ``Response.metadata`` holds ``turn`` and, when given, ``timestamp``;
+        ``Document.metadata`` holds ``speakers`` and ``interviewers``.
+
+    Raises:
+        IngestError: If no line starts with a speaker label.
+    """
+    turns = _turns(text)
+    if not turns:
+        raise IngestError(
+            source_file,
+            "no speaker turns found: expected lines starting with a label such as "
+            "'Interviewer:', 'Q:', 'Maria:' or 'P2 0:25'",
+        )
+    interviewers = _interviewers(text, turns)
+    responses: list[Response] = []
+    question = ""
+    for turn in turns:
+        if turn.label.key in interviewers:
+            question = clean_text(text[turn.start : turn.end])
+            continue
+        units = _units(text, turn.start, turn.end)
+        if not units:
+            continue
+        metadata: dict[str, object] = {"turn": turn.number}
+        if turn.label.timestamp:
+            metadata["timestamp"] = turn.label.timestamp
+        responses.append(
+            Response(
+                response_id=f"{source_file}#t{turn.number}",
+                section=turn.section,
+                question=question,
+                units=tuple(units),
+                speaker=turn.label.speaker,
+                quoted_spans=tuple(quoted_spans(text, units[0].char_start, units[-1].char_end)),
+                metadata=metadata,
+            )
+        )
+    speakers = list(dict.fromkeys(t.label.speaker for t in turns))
+    return Document(
+        source_file=source_file,
+        sha256=sha256,
+        format="transcript",
+        text=text,
+        responses=tuple(responses),
+        metadata={
+            "speakers": speakers,
+            "interviewers": [s for s in speakers if s.casefold() in interviewers],
+        },
+    )
