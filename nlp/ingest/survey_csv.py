@@ -1,0 +1,267 @@
+"""Reader for survey exports and comment dumps: one CSV/TSV row per response.
+
+``Document.text`` is the decoded file itself, so every span points into the CSV as the user
+sees it. The stdlib ``csv`` module gives values but no offsets, so this module tokenises the
+text with the same rules as ``csv.reader``'s default (excel) dialect and keeps each field's
+span: a quoted field's unit spans the characters between its quotation marks. A quotation
+mark escaped by doubling (``""``) therefore appears doubled inside the span; the exact value is
+kept in ``Response.metadata[text_column]``. An opening quotation mark that is never closed
+(a truncated file) is an error rather than one giant cell holding the rest of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from nlp.ingest.errors import IngestError
+from nlp.ingest.markup import quoted_spans
+from nlp.schemas import Document, Response, Unit
+
+__all__ = ["KNOWN_TEXT_COLUMNS", "read_survey_csv"]
+
+# Normalised (lower case, "-"/"_" as spaces) names of free-text columns, in order of preference.
+KNOWN_TEXT_COLUMNS: tuple[str, ...] = (
+    "comment body",
+    "response",
+    "answer",
+    "text",
+    "comment",
+    "comments",
+    "feedback",
+    "body",
+    "message",
+)
+_SPEAKER_COLUMNS = frozenset(
+    {"speaker", "respondent", "respondent id", "participant", "participant id", "author",
+     "author id"}
+)
+_DELIMITERS = (",", "\t", ";", "|")
+_LETTERS_RE = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class _Field:
+    value: str
+    start: int  # span of the value's characters, quotation marks excluded
+    end: int
+
+
+@dataclass(frozen=True)
+class _Record:
+    line: int  # 1-based line of the record's first character
+    fields: tuple[_Field, ...]
+
+
+def _records(text: str, delimiter: str, source_file: str) -> Iterator[_Record]:
+    """Tokenise ``text`` like ``csv.reader`` (excel dialect), keeping each field's span."""
+    n = len(text)
+    i = 0
+    line = 1
+    while i < n:
+        if text[i] == "\n":  # a blank line is no record
+            i += 1
+            line += 1
+            continue
+        record_line = line
+        fields: list[_Field] = []
+        while True:
+            if i < n and text[i] == '"':
+                open_line = line
+                i += 1
+                start = i
+                chars: list[str] = []
+                while True:
+                    if i >= n:
+                        raise IngestError(
+                            source_file,
+                            f"unterminated quoted field starting on line {open_line} "
+                            "(is the file truncated?)",
+                        )
+                    ch = text[i]
+                    if ch == '"':
+                        if i + 1 < n and text[i + 1] == '"':
+                            chars.append('"')
+                            i += 2
+                            continue
+                        end = i
+                        i += 1
+                        break
+                    if ch == "\n":
+                        line += 1
+                    chars.append(ch)
+                    i += 1
+                # As csv.reader does, text after the closing mark joins the value ('"b"c' -> 'bc').
+                while i < n and text[i] not in (delimiter, "\n"):
+                    chars.append(text[i])
+                    i += 1
+                    end = i
+                fields.append(_Field("".join(chars), start, end))
+            else:
+                start = i
+                while i < n and text[i] not in (delimiter, "\n"):
+                    i += 1
+                fields.append(_Field(text[start:i], start, i))
+            if i < n and text[i] == delimiter:
+                i += 1
+                continue
+            break
+        if i < n:  # at a newline
+            i += 1
+            line += 1
+        yield _Record(record_line, tuple(fields))
+
+
+def _sniff_delimiter(text: str, source_file: str) -> str:
+    """Tab for .tsv; otherwise the candidate that occurs most often in the header line."""
+    if source_file.lower().endswith(".tsv"):
+        return "\t"
+    header = text.split("\n", 1)[0]
+    counts = [(header.count(d), -k) for k, d in enumerate(_DELIMITERS)]
+    best_count, best_k = max(counts)
+    return _DELIMITERS[-best_k] if best_count else ","
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
+
+
+def _column_names(header: _Record) -> list[str]:
+    names: list[str] = []
+    for k, f in enumerate(header.fields):
+        name = f.value.strip() or f"column_{k + 1}"
+        base, n = name, 2
+        while name in names:
+            name, n = f"{base}_{n}", n + 1
+        names.append(name)
+    return names
+
+
+def _is_numeric(value: str) -> bool:
+    """True for values without letters: numbers, ids, ISO dates."""
+    return _LETTERS_RE.search(value) is None
+
+
+def _pick_text_column(
+    names: list[str], rows: list[list[str]], requested: str | None, source_file: str
+) -> tuple[int, str]:
+    """Index of the free-text column and how it was chosen ("requested", "name", "longest")."""
+    if requested is not None:
+        for k, name in enumerate(names):
+            if name == requested:
+                return k, "requested"
+        for k, name in enumerate(names):
+            if _norm(name) == _norm(requested):
+                return k, "requested"
+        raise IngestError(
+            source_file, f"text column {requested!r} not found; columns are: {', '.join(names)}"
+        )
+    normed = [_norm(name) for name in names]
+    for known in KNOWN_TEXT_COLUMNS:
+        if known in normed:
+            return normed.index(known), "name"
+    best: tuple[float, int] | None = None
+    for k in range(len(names)):
+        values = [row[k].strip() for row in rows if row[k].strip()]
+        if not values or sum(map(_is_numeric, values)) * 2 >= len(values):
+            continue
+        mean_len = sum(map(len, values)) / len(values)
+        if best is None or mean_len > best[0]:
+            best = (mean_len, k)
+    if best is None:
+        raise IngestError(
+            source_file,
+            "no free-text column found (every column is empty or mostly numeric); "
+            f"columns are: {', '.join(names)}",
+        )
+    return best[1], "longest"
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def read_survey_csv(
+    text: str, source_file: str, sha256: str, text_column: str | None = None
+) -> Document:
+    """Parse a CSV/TSV export into one Response per row with a non-empty text cell.
+
+    The text column is ``text_column`` if given (exact name, else case/``-``/``_``-insensitive),
+    else the first of ``KNOWN_TEXT_COLUMNS`` present (``comment-body``, ``response``, …), else
+    the column with the longest mean value among columns whose values mostly contain letters.
+
+    Args:
+        text: The decoded, newline-normalised file content.
+        source_file: File name used in provenance and ids; ``.tsv`` selects tab as delimiter,
+            otherwise the most frequent of ``, \\t ; |`` in the header line is used.
+        sha256: Hash of the file's bytes.
+        text_column: Name of the column holding the answers, to skip detection.
+
+    Returns:
+        A Document of format ``"survey_csv"``. Each Response has ``section`` and ``question``
+        set to the column name, ``response_id`` ``f"{source_file}#row{n}"`` (``n`` counts data
+        rows from 1), one unit spanning the cell, ``speaker`` from an author/respondent/
+        participant column if present, and in ``metadata`` every column's value plus
+        ``csv_line``, the 1-based line where the row starts.
+
+    Raises:
+        IngestError: If the file has no header, no data rows, no usable text column, the
+            requested column is missing, or a quoted field is never closed.
+    """
+    delimiter = _sniff_delimiter(text, source_file)
+    records = list(_records(text, delimiter, source_file))
+    if not records:
+        raise IngestError(source_file, "no header row: the CSV holds no records")
+    header, data = records[0], records[1:]
+    if not data:
+        raise IngestError(source_file, "no data rows below the header")
+    names = _column_names(header)
+    width = max(len(names), *(len(r.fields) for r in data))
+    names += [f"column_{k + 1}" for k in range(len(names), width)]
+    # Short rows are padded so every column index is valid; the pad has an empty span.
+    padded = [list(r.fields) + [_Field("", 0, 0)] * (width - len(r.fields)) for r in data]
+    values = [[f.value for f in row] for row in padded]
+    col, chosen_by = _pick_text_column(names, values, text_column, source_file)
+    speaker_col = next((k for k, name in enumerate(names) if _norm(name) in _SPEAKER_COLUMNS), None)
+
+    responses: list[Response] = []
+    n_empty = 0
+    for n, (record, row) in enumerate(zip(data, padded), 1):
+        cell = row[col]
+        start, end = _trimmed(text, cell.start, cell.end)
+        if not cell.value.strip() or start >= end:
+            n_empty += 1
+            continue
+        speaker = row[speaker_col].value.strip() if speaker_col is not None else ""
+        responses.append(
+            Response(
+                response_id=f"{source_file}#row{n}",
+                section=names[col],
+                question=names[col],
+                units=(Unit(start, end),),
+                speaker=speaker or None,
+                quoted_spans=tuple(quoted_spans(text, start, end)),
+                metadata={"csv_line": record.line}
+                | {name: f.value for name, f in zip(names, row)},
+            )
+        )
+    return Document(
+        source_file=source_file,
+        sha256=sha256,
+        format="survey_csv",
+        text=text,
+        responses=tuple(responses),
+        metadata={
+            "text_column": names[col],
+            "text_column_chosen_by": chosen_by,
+            "columns": names,
+            "delimiter": delimiter,
+            "n_rows": len(data),
+            "n_empty_rows": n_empty,
+        },
+    )
