@@ -1,0 +1,290 @@
+"""Ingestion: raw interview files to ``Document`` records, one reader per format.
+
+Entry points: ``ingest_dir(raw_dir)`` and ``ingest_paths(paths)``. Each file is read once, in
+binary and read-only (nothing in the raw directory is ever written, renamed or touched), and
+gets one ``InputRecord`` in sorted path order: ``ok``, ``error`` (with a reason that names the
+file, also logged on the ``nlp.ingest`` logger) or ``duplicate``. One bad file never stops the
+batch. Hidden files and folders (name starting with ``.``) are ignored by ``ingest_dir``;
+passed explicitly to ``ingest_paths`` they are recorded as ``skipped``.
+
+Formats, chosen by extension, then by content:
+
+- ``.docx``: an interview summary (headings, a question, a table with one cell per
+  interviewee) or a transcript in Word; see ``nlp.ingest.docx_reader``.
+- ``.csv`` / ``.tsv``: survey or comment export, one response per row; the text column is
+  ``text_column`` if given, else a known name (``comment-body``, ``response``, ``answer``,
+  ``text``, ``comment``, …), else the longest mostly-non-numeric column. See
+  ``nlp.ingest.survey_csv``.
+- ``.txt`` / ``.md`` (and any other extension, after a check for a .docx inside): a summary if
+  it has ``Section N: Title`` or ``N.N Title`` headings, else a transcript if at least two lines
+  start with a speaker label, else an error.
+
+Transcript speaker labels (case and spacing free, optional ``**bold**`` in markdown):
+
+- ``Interviewer:``, ``Q:``, ``Question:``, ``Moderator:``, ``Facilitator:``, ``Host:``, ``I:``
+  are the interviewer; their turns are the questions, never quotes;
+- ``Interviewee:``, ``Respondent:``, ``A:``, ``Answer:``, ``R:``, ``Participant:``;
+- participant codes, optionally with a timestamp: ``P2:``, ``Speaker 1:``, ``P2 0:25``,
+  ``P2 (00:01:23):``, ``[00:12] P3:``;
+- names: ``Maria:``, ``Dr. Jane Smith:`` (a plain name must label at least two lines).
+
+Without an interviewer label, the speaker whose turns most often contain a ``?`` is the
+interviewer. Markdown headings (``# …``) name sections, else the section is ``Transcript``.
+
+Decoding (``nlp.ingest.decode``), deterministic: a byte-order mark decides (UTF-8, UTF-16,
+UTF-32); known binary formats (PDF, ZIP, images, legacy .doc, …) and NUL bytes are refused;
+otherwise strict UTF-8, then cp1252, then latin-1; text with over 5% control characters is
+refused as binary. CRLF, CR and the other line separators become ``\\n``. All character
+offsets (unit spans, ``char_start``/``char_end``) index this decoded, newline-normalised text;
+for a .docx they index the text rendered from it (``Document.text``).
+
+Refused with a clear reason: empty or whitespace-only files, binary files, files over
+``max_bytes`` (checked with ``stat`` before reading), corrupted or truncated .docx, legacy
+.doc, CSVs with an unterminated quote or no text column, text in no recognised format. A file
+whose bytes equal an earlier file's is not parsed again: it is recorded as ``duplicate`` with
+the earlier file's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlp.ingest.decode import decode_text
+from nlp.ingest.docx_reader import read_docx
+from nlp.ingest.errors import IngestError
+from nlp.ingest.summary import looks_like_summary, read_summary
+from nlp.ingest.survey_csv import read_survey_csv
+from nlp.ingest.transcript import looks_like_transcript, read_transcript
+from nlp.schemas import Document, InputRecord
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "IngestError",
+    "IngestResult",
+    "decode_text",
+    "ingest_dir",
+    "ingest_file",
+    "ingest_paths",
+    "looks_like_summary",
+    "looks_like_transcript",
+    "read_docx",
+    "read_summary",
+    "read_survey_csv",
+    "read_transcript",
+]
+
+logger = logging.getLogger("nlp.ingest")
+
+DEFAULT_MAX_BYTES = 20 * 2**20
+_TABLE_EXTENSIONS = frozenset({".csv", ".tsv"})
+_TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".text"})
+_EXPECTED = (
+    "expected an interview summary ('Section N: Title' / 'N.N Title' headings, a question, "
+    "then one blank-line-separated cell per interviewee) or a transcript (lines starting "
+    "with speaker labels such as 'Interviewer:', 'Q:', 'Maria:' or 'P2 0:25')"
+)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Parsed documents and what happened to every input file.
+
+    Attributes:
+        documents: One Document per file with status ``ok``, in input order.
+        inputs: One InputRecord per file considered, in sorted path order.
+    """
+
+    documents: tuple[Document, ...]
+    inputs: tuple[InputRecord, ...]
+
+
+def ingest_file(
+    data: bytes, source_file: str, sha256: str, *, text_column: str | None = None
+) -> Document:
+    """Parse one file's bytes with the reader its extension and content call for.
+
+    Args:
+        data: The file's bytes.
+        source_file: The name recorded for the file; its extension picks the reader.
+        sha256: Hash of ``data``.
+        text_column: Text column of a CSV/TSV, to skip detection.
+
+    Returns:
+        The parsed Document.
+
+    Raises:
+        IngestError: If the file is empty, binary, corrupted or in no recognised format.
+    """
+    if not data:
+        raise IngestError(source_file, "empty file (0 bytes)")
+    suffix = Path(source_file).suffix.lower()
+    if suffix == ".docx":
+        return read_docx(data, source_file, sha256)
+    if suffix not in _TEXT_EXTENSIONS | _TABLE_EXTENSIONS and _is_docx_package(data):
+        return read_docx(data, source_file, sha256)
+    text = decode_text(data, source_file)
+    if not text.strip():
+        raise IngestError(source_file, "no text: the file holds only whitespace")
+    if suffix in _TABLE_EXTENSIONS:
+        return read_survey_csv(text, source_file, sha256, text_column=text_column)
+    if looks_like_summary(text):
+        return read_summary(text, source_file, sha256)
+    if looks_like_transcript(text):
+        return read_transcript(text, source_file, sha256)
+    raise IngestError(source_file, f"not a recognised interview format: {_EXPECTED}")
+
+
+def _is_docx_package(data: bytes) -> bool:
+    if not data.startswith(b"PK"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "word/document.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def ingest_paths(
+    paths: Iterable[str | Path],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    text_column: str | None = None,
+    root: Path | None = None,
+) -> IngestResult:
+    """Ingest the given files, recording a clear reason for each one that cannot be used.
+
+    Args:
+        paths: Files to read. They are processed in sorted order of their recorded names.
+        max_bytes: Files larger than this are refused without being read.
+        text_column: Text column of CSV/TSV inputs, to skip detection.
+        root: If given, files are recorded by their path relative to it (POSIX style);
+            otherwise by their file name.
+
+    Returns:
+        The documents parsed and one InputRecord per path (hidden files: ``skipped``).
+    """
+    named = sorted(
+        ((_record_name(Path(p), root), Path(p)) for p in paths),
+        key=lambda name_path: (name_path[0], str(name_path[1])),
+    )
+    documents: list[Document] = []
+    inputs: list[InputRecord] = []
+    first_by_sha: dict[str, str] = {}
+    names_seen: set[str] = set()
+    for name, path in named:
+        if _is_hidden(Path(name)):
+            inputs.append(InputRecord(name, None, "skipped", "hidden file ignored"))
+            continue
+        if name in names_seen:
+            inputs.append(
+                _error(name, None, f"another input is also named {name!r}; quote ids would clash")
+            )
+            continue
+        names_seen.add(name)
+        try:
+            data = _read(path, name, max_bytes)
+        except IngestError as exc:
+            inputs.append(_error(name, None, exc.reason))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in first_by_sha:
+            first = first_by_sha[sha]
+            logger.warning("%s: same content as %s; not processed again", name, first)
+            inputs.append(InputRecord(name, sha, "duplicate", f"same content as {first}"))
+            continue
+        first_by_sha[sha] = name
+        try:
+            doc = ingest_file(data, name, sha, text_column=text_column)
+        except IngestError as exc:
+            inputs.append(_error(name, sha, exc.reason))
+            continue
+        # A reader bug on one odd file must not cost the user the rest of the batch; the
+        # traceback goes to the log so the bug can still be fixed.
+        except Exception as exc:  # noqa: BLE001
+            logger.exception("%s: unexpected error while reading", name)
+            inputs.append(
+                _error(name, sha, f"unexpected error ({type(exc).__name__}: {exc})", log=False)
+            )
+            continue
+        if not doc.responses:
+            logger.warning("%s: read as %s but no responses were found", name, doc.format)
+        documents.append(doc)
+        inputs.append(InputRecord(name, sha, "ok", format=doc.format))
+    return IngestResult(tuple(documents), tuple(inputs))
+
+
+def ingest_dir(raw_dir: Path, **kw) -> IngestResult:
+    """Ingest every non-hidden file under ``raw_dir`` (recursively), recorded by relative path.
+
+    Args:
+        raw_dir: The input folder; it is only read.
+        **kw: ``max_bytes`` and ``text_column``, as for ``ingest_paths``.
+
+    Returns:
+        The documents parsed and one InputRecord per non-hidden file.
+
+    Raises:
+        NotADirectoryError: If ``raw_dir`` is not an existing directory.
+    """
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise NotADirectoryError(f"{raw_dir}: not an existing directory of raw inputs")
+    files = [
+        p
+        for p in raw_dir.rglob("*")
+        if not _is_hidden(p.relative_to(raw_dir)) and p.is_file()
+    ]
+    return ingest_paths(files, root=raw_dir, **kw)
+
+
+def _record_name(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def _read(path: Path, name: str, max_bytes: int) -> bytes:
+    """The file's bytes, read once in binary; refuses oversize files before reading them."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise IngestError(name, "file not found") from None
+    except OSError as exc:
+        raise IngestError(name, f"cannot read file ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise IngestError(name, "is a directory, not a file")
+    if st.st_size > max_bytes:
+        raise IngestError(
+            name,
+            f"file too large: {st.st_size} bytes, over the limit of {max_bytes} bytes "
+            "(max_bytes); not read",
+        )
+    try:
+        with path.open("rb") as f:
+            # One byte over the limit is enough to notice a file that grew since stat().
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise IngestError(name, f"cannot read file ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise IngestError(name, f"file too large: over the limit of {max_bytes} bytes; not read")
+    return data
+
+
+def _error(name: str, sha: str | None, reason: str, *, log: bool = True) -> InputRecord:
+    error = str(IngestError(name, reason))
+    if log:
+        logger.error("%s", error)
+    return InputRecord(name, sha, "error", error)
