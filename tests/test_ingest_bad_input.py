@@ -60,9 +60,9 @@ def raw_dir(tmp_path: Path) -> Path:
         "b_empty.txt": b"",
         "c_binary.txt": b"\x00\x01\x02\x03binary\x00payload" * 4,
         "d_report.pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
-        "e_cp1252.txt": "Interviewer: Caf\xe9?\nP1: \u201cIt\u2019s fine\u201d \u2013 na\xefve.\n".encode(
-            "cp1252"
-        ),
+        "e_cp1252.txt": (
+            "Interviewer: Caf\xe9?\nP1: \u201cIt\u2019s fine\u201d \u2013 na\xefve.\n"
+        ).encode("cp1252"),
         "f_bom_crlf.txt": b"\xef\xbb\xbf" + GOOD_SUMMARY.replace("\n", "\r\n").encode(),
         "g_truncated.docx": docx_bytes[: len(docx_bytes) // 2],
         "h_corrupt.docx": _broken_zip_docx(docx_bytes),

@@ -300,3 +300,13 @@ def test_dispatch_by_extension_and_content(tmp_path: Path) -> None:
     ]
     assert all(len(i.sha256 or "") == 64 for i in result.inputs)
     assert [d.source_file for d in result.documents] == [i.file for i in result.inputs]
+
+
+def test_transcript_line_that_reads_like_a_heading_stays_a_transcript(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(
+        "Q: How big is the programme?\nA: It reaches\n2.5 Million people now.\nQ: And next?\n"
+        "A: More.\n"
+    )
+    (doc,) = ingest_paths([tmp_path / "t.txt"]).documents
+    assert doc.format == "transcript"
+    assert _unit_texts(doc, doc.responses[0]) == ["It reaches 2.5 Million people now."]

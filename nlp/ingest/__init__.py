@@ -17,7 +17,8 @@ Formats, chosen by extension, then by content:
   ``nlp.ingest.survey_csv``.
 - ``.txt`` / ``.md`` (and any other extension, after a check for a .docx inside): a summary if
   it has ``Section N: Title`` or ``N.N Title`` headings, else a transcript if at least two lines
-  start with a speaker label, else an error.
+  start with a speaker label, else an error. When both match, the transcript wins if it has
+  more speaker turns than the summary has headings (a turn may start "2.5 Million people…").
 
 Transcript speaker labels (case and spacing free, optional ``**bold**`` in markdown):
 
@@ -60,7 +61,7 @@ from nlp.ingest.docx_reader import read_docx
 from nlp.ingest.errors import IngestError
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.survey_csv import read_survey_csv
-from nlp.ingest.transcript import looks_like_transcript, read_transcript
+from nlp.ingest.transcript import count_speaker_turns, looks_like_transcript, read_transcript
 from nlp.schemas import Document, InputRecord
 
 __all__ = [
@@ -133,11 +134,17 @@ def ingest_file(
         raise IngestError(source_file, "no text: the file holds only whitespace")
     if suffix in _TABLE_EXTENSIONS:
         return read_survey_csv(text, source_file, sha256, text_column=text_column)
-    if looks_like_summary(text):
+    if looks_like_summary(text) and not _more_turns_than_headings(text):
         return read_summary(text, source_file, sha256)
     if looks_like_transcript(text):
         return read_transcript(text, source_file, sha256)
     raise IngestError(source_file, f"not a recognised interview format: {_EXPECTED}")
+
+
+def _more_turns_than_headings(text: str) -> bool:
+    """True for a transcript in which a line happens to read like a heading ("2.5 Million …")."""
+    turns = count_speaker_turns(text)
+    return turns >= 2 and turns > sum(looks_like_summary(line) for line in text.split("\n"))
 
 
 def _is_docx_package(data: bytes) -> bool:

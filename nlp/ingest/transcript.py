@@ -33,7 +33,7 @@ from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import bullet_units, clean_text, quoted_spans, strip_markup
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["DEFAULT_SECTION", "looks_like_transcript", "read_transcript"]
+__all__ = ["DEFAULT_SECTION", "count_speaker_turns", "looks_like_transcript", "read_transcript"]
 
 DEFAULT_SECTION = "Transcript"
 
@@ -208,10 +208,15 @@ def _units(text: str, start: int, end: int) -> list[Unit]:
     return units
 
 
+def count_speaker_turns(text: str) -> int:
+    """Number of lines that start with an accepted speaker label."""
+    labels, _ = _scan(text)
+    return len(labels)
+
+
 def looks_like_transcript(text: str) -> bool:
     """True when at least two lines start with an accepted speaker label."""
-    labels, _ = _scan(text)
-    return len(labels) >= 2
+    return count_speaker_turns(text) >= 2
 
 
 def read_transcript(text: str, source_file: str, sha256: str) -> Document:
