@@ -1,0 +1,172 @@
+"""Quote splitting: from readers' units (bullets, turns, cells) to Quote records.
+
+A quote is a bullet, or a sentence of a long bullet. Fragments ("Timely", "Open") are not
+quotes on their own: they join their neighbour. Every quote keeps the exact span of the
+decoded source text it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from nlp.ingest.markup import clean_text
+from nlp.schemas import Document, Quote, Response
+
+__all__ = ["QuoteConfig", "load_sentencizer", "mark_duplicates", "split_quotes", "quote_id"]
+
+_MARKUP_RE = re.compile(r"\[bookmark:[^\]\n]*\]")
+_WORD_RE = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class QuoteConfig:
+    """How units become quotes.
+
+    Attributes:
+        max_words: a unit longer than this is split into sentences.
+        min_words: a piece shorter than this joins its neighbour instead of standing alone.
+        min_duplicate_words: identical responses shorter than this are not duplicates, since
+            two people can both answer "Yes, very useful".
+    """
+
+    max_words: int = 30
+    min_words: int = 4
+    min_duplicate_words: int = 5
+
+
+def load_sentencizer():
+    """A blank English spaCy pipeline with the rule-based sentencizer (no trained model exists)."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def quote_id(source_file: str, start: int, end: int) -> str:
+    """Stable id of a quote: a hash of its file name and span."""
+    return hashlib.sha256(f"{source_file}\x00{start}\x00{end}".encode()).hexdigest()[:16]
+
+
+def _n_words(text: str) -> int:
+    return len(_WORD_RE.findall(text))
+
+
+def _sentence_spans(nlp, text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]``, in document offsets.
+
+    Markup is blanked out with spaces of equal length first, so that offsets survive.
+    """
+    raw = _MARKUP_RE.sub(lambda m: " " * len(m.group()), text[start:end])
+    doc = nlp(raw)
+    spans = []
+    for sent in doc.sents:
+        s = start + sent.start_char
+        e = start + sent.end_char
+        if text[s:e].strip():
+            spans.append((s, e))
+    return spans
+
+
+def _merge_fragments(
+    pieces: list[tuple[int, int, str]], min_words: int, joiner: str
+) -> list[tuple[int, int, str]]:
+    """Join pieces shorter than ``min_words`` to the piece before them (or after, if first)."""
+    merged: list[tuple[int, int, str]] = []
+    pending: tuple[int, int, str] | None = None  # leading fragments waiting for a partner
+    for s, e, t in pieces:
+        if pending is not None:
+            s, t = pending[0], f"{pending[2]}{joiner}{t}"
+            pending = None
+        if _n_words(t) >= min_words:
+            merged.append((s, e, t))
+        elif merged:
+            ps, _, pt = merged[-1]
+            merged[-1] = (ps, e, f"{pt}{joiner}{t}")
+        else:
+            pending = (s, e, t)
+    if pending is not None:
+        merged.append(pending)
+    return merged
+
+
+def _is_direct(response: Response, start: int, end: int) -> bool:
+    """True when most of the quote's characters sit inside quotation marks."""
+    inside = sum(max(0, min(end, qe) - max(start, qs)) for qs, qe in response.quoted_spans)
+    return inside * 2 > (end - start)
+
+
+def _response_quotes(doc: Document, response: Response, nlp, cfg: QuoteConfig) -> list[Quote]:
+    units: list[tuple[int, int, str]] = []
+    for unit in response.units:
+        pieces = [(unit.char_start, unit.char_end, clean_text(doc.text[unit.char_start : unit.char_end]))]
+        if _n_words(pieces[0][2]) > cfg.max_words:
+            pieces = [
+                (s, e, clean_text(doc.text[s:e]))
+                for s, e in _sentence_spans(nlp, doc.text, unit.char_start, unit.char_end)
+            ]
+            pieces = _merge_fragments([p for p in pieces if p[2]], cfg.min_words, " ")
+        units.extend(p for p in pieces if p[2])
+    # Fragments across bullets ("Timely", "Open") read as a list, hence "; ".
+    units = _merge_fragments(units, cfg.min_words, "; ")
+    return [
+        Quote(
+            quote_id=quote_id(doc.source_file, s, e),
+            source_file=doc.source_file,
+            section=response.section,
+            question=response.question,
+            response_id=response.response_id,
+            speaker=response.speaker,
+            is_direct_quote=_is_direct(response, s, e),
+            text=t,
+            char_start=s,
+            char_end=e,
+        )
+        for s, e, t in units
+    ]
+
+
+def mark_duplicates(quotes: Sequence[Quote], min_words: int = 5) -> list[Quote]:
+    """Point each quote of a repeated response at the matching quote of its first copy.
+
+    A response is repeated when its quotes' texts, in order, equal an earlier response's.
+    Both copies stay, so provenance is complete, but ``duplicate_of`` lets counts and
+    support skip the second.
+    """
+    by_response: dict[str, list[int]] = {}
+    for i, q in enumerate(quotes):
+        by_response.setdefault(q.response_id, []).append(i)
+    first_seen: dict[tuple[str, ...], list[int]] = {}
+    out = list(quotes)
+    for indices in by_response.values():
+        key = tuple(" ".join(quotes[i].text.lower().split()) for i in indices)
+        if sum(_n_words(t) for t in key) < min_words:
+            continue
+        if key in first_seen:
+            for i, j in zip(indices, first_seen[key]):
+                out[i] = replace(quotes[i], duplicate_of=quotes[j].quote_id)
+        else:
+            first_seen[key] = indices
+    return out
+
+
+def split_quotes(
+    documents: Iterable[Document], nlp=None, config: QuoteConfig | None = None
+) -> list[Quote]:
+    """Split every response of every document into quotes, in document order.
+
+    Args:
+        documents: parsed inputs.
+        nlp: a spaCy pipeline with sentence boundaries; defaults to ``load_sentencizer()``.
+        config: splitting thresholds.
+    """
+    cfg = config or QuoteConfig()
+    nlp = nlp or load_sentencizer()
+    quotes: list[Quote] = []
+    for doc in documents:
+        for response in doc.responses:
+            quotes.extend(_response_quotes(doc, response, nlp, cfg))
+    return mark_duplicates(quotes, cfg.min_duplicate_words)
