@@ -1,0 +1,200 @@
+"""The recommendation classifier: a logistic-regression head on MiniLM embeddings plus rule cues.
+
+The head is trained at development time by ``training/train_recommendations.py`` and shipped as
+``nlp/models/recommendation_head.json`` (plain numbers, no pickle). It is read on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.embeddings import Embedder, default_embedder
+from nlp.recommendations.rules import CUES, STRONG_CUES, cue_matrix
+
+__all__ = [
+    "HEAD_FORMAT",
+    "RecommendationHead",
+    "classify",
+    "default_head",
+    "head_features",
+    "predict_proba",
+]
+
+HEAD_FORMAT = "recommendation-head/1"
+
+
+@dataclass(frozen=True)
+class RecommendationHead:
+    """Weights of the classifier head and how to read its output.
+
+    Attributes:
+        coef: one weight per feature: the embedding dimensions, then one per cue in ``cues``.
+        intercept: bias of the logistic regression.
+        threshold: probability at or above which a sentence counts as a recommendation; chosen on
+            a held-out part of the training data, never on a test set.
+        cues: names of the rule cues, in feature order; must equal ``rules.CUES``.
+        strong_floor: probability given at least to a sentence with a strong cue (see
+            ``rules.STRONG_CUES``); the forum-trained head under-weights cues that are rare on a
+            developer forum but common in advice ("recommend", "make sure", imperatives).
+        embedding_sha256: hash of the embedding model the head was trained on.
+        metadata: training data, parameters and held-out scores, kept for the record.
+    """
+
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+    cues: tuple[str, ...]
+    strong_floor: float
+    embedding_sha256: str
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def embedding_dim(self) -> int:
+        return int(self.coef.shape[0]) - len(self.cues)
+
+    def proba(self, embeddings: np.ndarray, cues: np.ndarray) -> np.ndarray:
+        """Recommendation probability of each row, given its embedding and its cue indicators."""
+        features = np.hstack([np.asarray(embeddings, dtype=np.float64), cues.astype(np.float64)])
+        logits = features @ self.coef + self.intercept
+        proba = 1.0 / (1.0 + np.exp(-logits))
+        strong = cues[:, [self.cues.index(c) for c in self.cues if c in STRONG_CUES]].any(axis=1)
+        return np.where(strong, np.maximum(proba, self.strong_floor), proba)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": HEAD_FORMAT,
+            "embedding_sha256": self.embedding_sha256,
+            "embedding_dim": self.embedding_dim,
+            "cues": list(self.cues),
+            "coef": [round(float(c), 8) for c in self.coef],
+            "intercept": round(float(self.intercept), 8),
+            "threshold": float(self.threshold),
+            "strong_floor": float(self.strong_floor),
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> RecommendationHead:
+        """Build a head from its JSON form, refusing one that does not fit this code's cues.
+
+        Raises:
+            ValueError: wrong format tag, cue list or number of weights; the message names ``source``.
+        """
+        if data.get("format") != HEAD_FORMAT:
+            raise ValueError(f"{source}: not a {HEAD_FORMAT} file (format={data.get('format')!r})")
+        cues = tuple(data["cues"])
+        if cues != CUES:
+            raise ValueError(
+                f"{source}: trained with cues {cues}, but this code computes {CUES}; retrain with "
+                "training/train_recommendations.py"
+            )
+        coef = np.asarray(data["coef"], dtype=np.float64)
+        if coef.shape != (int(data["embedding_dim"]) + len(cues),):
+            raise ValueError(f"{source}: {coef.shape[0]} weights for {data['embedding_dim']} + {len(cues)} features")
+        return cls(
+            coef=coef,
+            intercept=float(data["intercept"]),
+            threshold=float(data["threshold"]),
+            cues=cues,
+            strong_floor=float(data["strong_floor"]),
+            embedding_sha256=str(data["embedding_sha256"]),
+            metadata=dict(data.get("metadata", {})),
+        )
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> RecommendationHead:
+        """Read a head written by ``to_json``."""
+        path = Path(path)
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), source=str(path))
+
+    def to_json(self, path: str | Path) -> None:
+        """Write the head as indented JSON, atomically."""
+        path = Path(path)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+
+_HEAD: RecommendationHead | None = None
+_HEAD_LOCK = threading.Lock()
+
+
+def default_head() -> RecommendationHead:
+    """The head bundled as ``nlp/models/recommendation_head.json``, read once on first use."""
+    global _HEAD
+    with _HEAD_LOCK:
+        if _HEAD is None:
+            resource = resources.files("nlp") / "models" / "recommendation_head.json"
+            _HEAD = RecommendationHead.from_dict(
+                json.loads(resource.read_text(encoding="utf-8")), source=str(resource)
+            )
+        return _HEAD
+
+
+def head_features(texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Check ``embeddings`` against ``texts`` and compute the cue matrix that goes beside them."""
+    embeddings = np.asarray(embeddings)
+    if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
+        raise ValueError(f"embeddings of shape {embeddings.shape} do not match {len(texts)} texts")
+    return embeddings, cue_matrix(texts)
+
+
+def predict_proba(
+    texts: Sequence[str],
+    embeddings: np.ndarray | None = None,
+    embedder: Embedder | None = None,
+    head: RecommendationHead | None = None,
+) -> list[float]:
+    """Confidence, in [0, 1], that each text recommends, suggests or asks for something.
+
+    Args:
+        texts: sentences or bullets.
+        embeddings: their vectors if already computed (the pipeline caches them); must come from
+            the model the head was trained on.
+        embedder: used when ``embeddings`` is None; defaults to the bundled all-MiniLM-L6-v2.
+        head: defaults to the bundled head.
+
+    Raises:
+        ValueError: the embedder is not the model the head was trained on, or shapes disagree.
+    """
+    texts = list(texts)
+    if not texts:
+        return []
+    head = head or default_head()
+    if embeddings is None:
+        embedder = embedder or default_embedder()
+        if embedder.model_sha256 != head.embedding_sha256:
+            raise ValueError(
+                f"the recommendation head was trained on embeddings of model sha256 "
+                f"{head.embedding_sha256}, not {embedder.model_sha256} ({embedder.name})"
+            )
+        embeddings = embedder.embed(texts)
+    embeddings, cues = head_features(texts, embeddings)
+    if embeddings.shape[1] != head.embedding_dim:
+        raise ValueError(f"{embeddings.shape[1]}-d embeddings for a head trained on {head.embedding_dim}-d")
+    return [float(p) for p in head.proba(embeddings, cues)]
+
+
+def classify(
+    texts: Sequence[str],
+    embeddings: np.ndarray | None = None,
+    embedder: Embedder | None = None,
+    head: RecommendationHead | None = None,
+) -> list[bool]:
+    """True for each text that recommends, suggests, requests or says something should be done.
+
+    Arguments are those of ``predict_proba``; a text is True when its confidence reaches the
+    head's threshold.
+    """
+    head = head or default_head()
+    threshold = head.threshold
+    return [p >= threshold and not math.isnan(p) for p in predict_proba(texts, embeddings, embedder, head)]
