@@ -107,7 +107,7 @@ def train(data: Path, embeddings_cache: Path | None = None) -> RecommendationHea
     strong_floor = float(hit_pos / (hit_pos + hit_neg))
 
     head = RecommendationHead(
-        coef=np.concatenate([model.coef_[0]]),
+        coef=model.coef_[0].copy(),
         intercept=float(model.intercept_[0]),
         threshold=0.5,
         cues=CUES,

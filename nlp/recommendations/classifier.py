@@ -7,7 +7,6 @@ The head is trained at development time by ``training/train_recommendations.py``
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,14 +24,14 @@ __all__ = [
     "RecommendationHead",
     "classify",
     "default_head",
-    "head_features",
     "predict_proba",
 ]
 
 HEAD_FORMAT = "recommendation-head/1"
 
 
-@dataclass(frozen=True)
+# eq=False: field-wise equality is ambiguous for an ndarray field.
+@dataclass(frozen=True, eq=False)
 class RecommendationHead:
     """Weights of the classifier head and how to read its output.
 
@@ -66,7 +65,7 @@ class RecommendationHead:
         features = np.hstack([np.asarray(embeddings, dtype=np.float64), cues.astype(np.float64)])
         logits = features @ self.coef + self.intercept
         proba = 1.0 / (1.0 + np.exp(-logits))
-        strong = cues[:, [self.cues.index(c) for c in self.cues if c in STRONG_CUES]].any(axis=1)
+        strong = cues[:, [j for j, name in enumerate(self.cues) if name in STRONG_CUES]].any(axis=1)
         return np.where(strong, np.maximum(proba, self.strong_floor), proba)
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,7 +139,7 @@ def default_head() -> RecommendationHead:
         return _HEAD
 
 
-def head_features(texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _features(texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Check ``embeddings`` against ``texts`` and compute the cue matrix that goes beside them."""
     embeddings = np.asarray(embeddings)
     if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
@@ -178,7 +177,7 @@ def predict_proba(
                 f"{head.embedding_sha256}, not {embedder.model_sha256} ({embedder.name})"
             )
         embeddings = embedder.embed(texts)
-    embeddings, cues = head_features(texts, embeddings)
+    embeddings, cues = _features(texts, embeddings)
     if embeddings.shape[1] != head.embedding_dim:
         raise ValueError(f"{embeddings.shape[1]}-d embeddings for a head trained on {head.embedding_dim}-d")
     return [float(p) for p in head.proba(embeddings, cues)]
@@ -197,4 +196,4 @@ def classify(
     """
     head = head or default_head()
     threshold = head.threshold
-    return [p >= threshold and not math.isnan(p) for p in predict_proba(texts, embeddings, embedder, head)]
+    return [p >= threshold for p in predict_proba(texts, embeddings, embedder, head)]

@@ -150,6 +150,10 @@ STRONG_CUES: frozenset[str] = frozenset(
 )
 """Cues that by themselves mark a sentence as recommending something."""
 
+_ADVICE_AFTER_CONDITION = frozenset(
+    {"_advice_clause", "clause_imperative", "you_advice", "suggest", "would_be_good", "should"}
+)
+
 # Cues counted only at the start of a sentence or bullet; other cues count anywhere.
 _START_ONLY = frozenset({"more_of"})
 
@@ -177,11 +181,8 @@ def _pipeline() -> tuple[Language, Matcher]:
 def _first_word(sent: Span) -> int | None:
     """Index (in the doc) of the first word of ``sent`` that is not a bullet, quote or filler."""
     for token in sent:
-        if not token.is_alpha and token.lower_ not in {"do", "n't"}:
-            continue
-        if token.lower_ in _LEADING_FILLERS or token.text.startswith("'"):
-            continue
-        return token.i
+        if token.is_alpha and token.lower_ not in _LEADING_FILLERS:
+            return token.i
     return None
 
 
@@ -190,7 +191,7 @@ def _start_cues(doc: Doc, start: int) -> set[str]:
     first = doc[start]
     nxt = doc[start + 1].lower_ if start + 1 < len(doc) else ""
     word = first.lower_
-    if word in {"do", "did"} and nxt in {"n't", "not"}:
+    if word == "do" and nxt in {"n't", "not"}:
         return {"imperative"}
     if word in {"never", "beware"}:
         return {"imperative"}
@@ -206,7 +207,10 @@ def _start_cues(doc: Doc, start: int) -> set[str]:
 def find_cues(text: str) -> set[str]:
     """Names of the cues found in ``text`` (one sentence, a bullet or a short passage)."""
     nlp, matcher = _pipeline()
-    doc = nlp(text)
+    return _doc_cues(nlp(text), nlp, matcher)
+
+
+def _doc_cues(doc: Doc, nlp: Language, matcher: Matcher) -> set[str]:
     found: set[str] = set()
     starts = set()
     for sent in doc.sents:
@@ -221,7 +225,7 @@ def find_cues(text: str) -> set[str]:
     # "If you want quiet, ask for a room at the back": a condition addressed to the reader plus
     # a main clause that advises. Either half alone is common in bug reports ("if you tap X, it
     # crashes"), so only the pair counts.
-    if "if_you" in found and found & {"_advice_clause", "clause_imperative", "you_advice", "suggest", "would_be_good", "should"}:
+    if "if_you" in found and found & _ADVICE_AFTER_CONDITION:
         found.add("conditional_advice")
     return {name for name in found if not name.startswith("_")}
 
@@ -230,7 +234,8 @@ def cue_matrix(texts: Sequence[str]) -> np.ndarray:
     """An (n, len(CUES)) float32 matrix of 0/1 cue indicators, columns in ``CUES`` order."""
     out = np.zeros((len(texts), len(CUES)), dtype=np.float32)
     column = {name: j for j, name in enumerate(CUES)}
-    for i, text in enumerate(texts):
-        for name in find_cues(text):
+    nlp, matcher = _pipeline()
+    for i, doc in enumerate(nlp.pipe(texts, batch_size=256)):
+        for name in _doc_cues(doc, nlp, matcher):
             out[i, column[name]] = 1.0
     return out

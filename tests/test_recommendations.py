@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp.recommendations import (
+    build_candidates,
+    classify,
+    predict_proba,
+    score_candidate,
+)
+from nlp.recommendations.datasets import read_semeval
+from nlp.recommendations.rules import find_cues
+from nlp.schemas import Quote
+
+RECOMMENDS = [
+    "They need more advanced planning",
+    "It would be good to have a public channel, like a public live forum where people can talk "
+    "and ask questions.",
+    "Bring in the politicians.",
+    "Need more journalists",
+    "Could be more systematic in their way of documenting learning",
+]
+DOES_NOT = [
+    "They are extremely credible",
+    "Several countries have made commitments since then.",
+]
+
+
+def _quote(quote_id: str, response_id: str, text: str, duplicate_of: str | None = None) -> Quote:
+    return Quote(
+        quote_id=quote_id,
+        source_file="interview.txt",
+        section="2.1 Strategy",
+        question="What should the OCP prioritise?",
+        response_id=response_id,
+        speaker=None,
+        is_direct_quote=True,
+        text=text,
+        char_start=0,
+        char_end=len(text),
+        duplicate_of=duplicate_of,
+    )
+
+
+@pytest.mark.slow
+def test_seed_sentences_are_classified_as_the_interview_reads(real_embedder):
+    assert classify(RECOMMENDS + DOES_NOT, embedder=real_embedder) == [True] * 5 + [False] * 2
+
+
+@pytest.mark.slow
+def test_confidence_ranks_recommendations_above_statements(real_embedder):
+    proba = predict_proba(RECOMMENDS + DOES_NOT, embedder=real_embedder)
+    assert all(0.0 <= p <= 1.0 for p in proba)
+    assert min(proba[:5]) > max(proba[5:])
+
+
+def test_imperative_at_bullet_start_is_a_cue_but_a_noun_is_not():
+    assert "imperative" in find_cues("· Bring in the politicians.")
+    assert "imperative" not in find_cues("Support was great and timely.")
+    assert "bare_modal" not in find_cues("Can I change the settings?")
+
+
+@pytest.mark.slow
+def test_paraphrases_from_two_responses_merge_and_unrelated_ones_do_not(real_embedder):
+    quotes = [
+        _quote("q1", "r1", "The OCP should engage more with politicians."),
+        _quote("q2", "r2", "OCP needs to engage politicians more."),
+        _quote("q3", "r3", "They should publish more case studies."),
+    ]
+    vectors = real_embedder.embed([q.text for q in quotes])
+    candidates = build_candidates(quotes, vectors, [True] * 3, [0.9, 0.8, 0.7], [0, 0, 1])
+
+    assert len(candidates) == 2
+    merged = next(c for c in candidates if "q1" in c.quote_ids)
+    assert merged.support == 2
+    assert set(merged.quote_ids) == {"q1", "q2"}
+    assert merged.text == "The OCP should engage more with politicians."
+    lone = next(c for c in candidates if c.quote_ids == ("q3",))
+    assert lone.support == 1 and lone.topic_id == 1 and lone.section == "2.1 Strategy"
+
+
+def _vectors(*rows: list[float]) -> np.ndarray:
+    matrix = np.asarray(rows, dtype=np.float32)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def test_duplicate_quotes_add_no_support():
+    quotes = [
+        _quote("q1", "r1", "Need more journalists"),
+        _quote("q2", "r2", "Need more journalists", duplicate_of="q1"),
+    ]
+    candidates = build_candidates(quotes, _vectors([1, 0], [1, 0]), [True, True], [0.9, 0.9], [0, 0])
+
+    assert [(c.support, c.quote_ids) for c in candidates] == [(1, ("q1",))]
+
+
+def test_same_response_is_never_counted_twice():
+    quotes = [_quote("q1", "r1", "Need more journalists"), _quote("q2", "r1", "More journalists")]
+    candidates = build_candidates(quotes, _vectors([1, 0], [1, 0]), [True, True], [0.9, 0.8], [0, 0])
+
+    assert all(c.support == 1 for c in candidates)
+
+
+def test_undetected_quotes_do_not_become_candidates():
+    quotes = [_quote("q1", "r1", "Need more journalists"), _quote("q2", "r2", "They are credible")]
+    candidates = build_candidates(quotes, _vectors([1, 0], [0, 1]), [True, False], [0.9, 0.1], [0, 0])
+
+    assert [c.quote_id for c in candidates] == ["q1"]
+
+
+def test_more_support_ranks_first_and_ids_are_stable():
+    # Three responses ask for the same thing; one asks for something else, more confidently.
+    quotes = [
+        _quote("a1", "r1", "Publish evidence of impact"),
+        _quote("a2", "r2", "Publish impact evidence"),
+        _quote("a3", "r3", "Publish the evidence of impact"),
+        _quote("b1", "r4", "Hire more staff"),
+    ]
+    vectors = _vectors([1, 0.01], [1, 0.02], [1, 0.03], [0, 1])
+    args = (quotes, vectors, [True] * 4, [0.7, 0.7, 0.7, 0.95], [0, 0, 0, 1])
+    first, again = build_candidates(*args), build_candidates(*_reversed(*args))
+
+    assert [c.support for c in first] == [3, 1]
+    assert 0.0 <= first[1].score < first[0].score <= 1.0
+    assert {c.recommendation_id for c in first} == {c.recommendation_id for c in again}
+
+
+def _reversed(quotes, vectors, is_rec, confidence, topics):
+    return quotes[::-1], vectors[::-1], is_rec[::-1], confidence[::-1], topics[::-1]
+
+
+@pytest.mark.parametrize("n_responses", [1, 5, 13, 200])
+def test_score_is_within_bounds_and_rises_with_support(n_responses):
+    for confidence in (0.0, 0.5, 1.0):
+        for share in (0.0, 0.4, 1.0):
+            scores = [score_candidate(s, confidence, share, n_responses) for s in range(1, n_responses + 1)]
+            assert all(0.0 <= s <= 1.0 for s in scores)
+            assert scores == sorted(scores) and len(set(scores)) == len(scores)
+
+
+def test_mismatched_inputs_are_refused():
+    with pytest.raises(ValueError, match="2 quotes"):
+        build_candidates([_quote("q1", "r1", "x"), _quote("q2", "r2", "y")], _vectors([1, 0]), [True], [0.5], [0])
+
+
+def test_semeval_reader_survives_quotes_and_code_page_bytes(tmp_path):
+    path = tmp_path / "trial.csv"
+    path.write_bytes(
+        b'id,sentence,label\r\n1,"A fantastic caf\x8f\x8f, try the ""croissants"".",1\r\n'
+        b'2,"""It crashes\r\non start.""",0\r\n'
+    )
+    data = read_semeval(path)
+
+    assert data.labels == (True, False)
+    assert data.texts[0].startswith("A fantastic caf") and '"croissants"' in data.texts[0]
+    assert data.texts[1] == "It crashes on start."
