@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "DEFAULT_MODEL_SHA256",
     "Embedder",
+    "CachedEmbedder",
     "EmbeddingCache",
     "ModelIntegrityError",
     "SentenceTransformerEmbedder",
@@ -119,7 +120,8 @@ class SentenceTransformerEmbedder:
                 model = SentenceTransformer(
                     str(self.model_dir), device="cpu", local_files_only=True
                 )
-                self.dim = int(model.get_sentence_embedding_dimension())
+                get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+                self.dim = int(get_dim())
                 self._model = model
         return self._model
 
@@ -240,3 +242,20 @@ def embed_with_cache(
     for i, key in enumerate(keys):
         out[i] = known[key]
     return out, len(todo)
+
+
+class CachedEmbedder:
+    """An Embedder that looks every text up in an ``EmbeddingCache`` before computing it."""
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache) -> None:
+        self.embedder = embedder
+        self.cache = cache
+        self.name = embedder.name
+        self.model_sha256 = embedder.model_sha256
+        self.dim = embedder.dim
+        self.newly_embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors, new = embed_with_cache(texts, self.embedder, self.cache)
+        self.newly_embedded += new
+        return vectors
