@@ -1,0 +1,49 @@
+"""Settings of one pipeline run, with the defaults ``make run`` uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlp.quotes import QuoteConfig
+from nlp.topics import TopicConfig
+
+__all__ = ["PipelineConfig"]
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything that decides a run's output.
+
+    Attributes:
+        raw_dir: input folder; read-only to the pipeline.
+        out_dir: output folder, replaced as a whole at the end of a successful run.
+        cache_dir: embedding cache and other state that survives runs.
+        model_path: a local sentence-transformers model directory; ``None`` uses the bundled,
+            hash-verified all-MiniLM-L6-v2.
+        seed: seeds every stochastic step.
+        text_column: survey CSV column holding the answers; ``None`` detects it.
+        max_file_mb: larger inputs are refused as not being an interview.
+        topic_match_threshold: cosine similarity of centroids above which a topic of this run
+            is the same topic as one of the previous run, and keeps its id.
+        merge_threshold: cosine similarity above which recommendations from different
+            responses are merged into one candidate.
+        progress: show progress bars on long steps.
+    """
+
+    raw_dir: Path = Path("data/raw")
+    out_dir: Path = Path("data/processed")
+    cache_dir: Path = Path("data/interim")
+    model_path: Path | None = None
+    seed: int = 42
+    text_column: str | None = None
+    max_file_mb: float = 20.0
+    topic_match_threshold: float = 0.8
+    merge_threshold: float = 0.85
+    progress: bool = False
+    quotes: QuoteConfig = field(default_factory=QuoteConfig)
+    topics: TopicConfig = field(default_factory=TopicConfig)
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return Path(self.cache_dir) / "embeddings"
