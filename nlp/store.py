@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ __all__ = [
     "OutputStaging",
     "read_manifest",
     "read_table",
-    "records_frame",
     "recover_interrupted_swap",
     "staged_output",
 ]
@@ -39,19 +38,6 @@ OUTPUT_TABLES = (
 )
 _PREVIOUS = ".previous-"
 _STAGING = ".staging-"
-
-
-def records_frame(records: Sequence[Any], columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """A DataFrame from dataclass records; tuples become lists so parquet stores them as lists."""
-    if records:
-        rows = [
-            {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items()}
-            for r in records
-        ]
-        return pd.DataFrame(rows, columns=columns)
-    if columns is None and records is not None and hasattr(records, "__dataclass_fields__"):
-        columns = [f.name for f in fields(records)]
-    return pd.DataFrame(columns=columns)
 
 
 def read_table(out_dir: Path, name: str) -> pd.DataFrame:

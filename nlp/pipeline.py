@@ -1,0 +1,309 @@
+"""The pipeline's stages as plain functions, and ``run_pipeline`` to call them in order.
+
+``flows/interview_pipeline.py`` wraps each stage in a Prefect task; this module has no
+orchestrator, so notebooks, benchmarks and tests can run the same stages directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import json
+import logging
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.config import PipelineConfig
+from nlp.embeddings import (
+    DEFAULT_MODEL_SHA256,
+    CachedEmbedder,
+    EmbeddingCache,
+    SentenceTransformerEmbedder,
+    default_embedder,
+    embed_with_cache,
+)
+from nlp.ingest import IngestResult, ingest_dir
+from nlp.quotes import split_quotes
+from nlp.schemas import Quote, Recommendation, Topic
+from nlp.store import read_manifest, read_table
+from nlp.topic_ids import PreviousTopic, assign_stable_ids
+from nlp.topics import TopicFit, fit_topics
+
+__all__ = [
+    "PIPELINE_VERSION",
+    "Previous",
+    "RecommendationResult",
+    "SentimentResult",
+    "TopicResult",
+    "build_embedder",
+    "embed_quotes",
+    "fingerprint_inputs",
+    "find_recommendations",
+    "head_vectors",
+    "ingest",
+    "load_previous",
+    "make_quotes",
+    "model_topics",
+    "score_sentiment",
+    "summarise_sentiment",
+]
+
+logger = logging.getLogger("nlp.pipeline")
+
+# Bump when a change to the code changes outputs, so unchanged inputs are re-analysed.
+PIPELINE_VERSION = "1"
+
+
+@functools.lru_cache(maxsize=4)
+def _base_embedder(model_path: str | None) -> SentenceTransformerEmbedder:
+    # One loaded model per process and path: tasks ask for the embedder again and again.
+    if model_path is None:
+        return default_embedder()
+    return SentenceTransformerEmbedder(Path(model_path), expected_sha256=None)
+
+
+def build_embedder(config: PipelineConfig) -> CachedEmbedder:
+    """The run's embedder: bundled or configured model, behind the on-disk cache."""
+    base = _base_embedder(str(config.model_path) if config.model_path else None)
+    base.progress = config.progress
+    return CachedEmbedder(base, EmbeddingCache(config.embedding_cache_dir, base.model_sha256))
+
+
+def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str) -> str:
+    """Hash of everything that decides the outputs: input bytes, settings, model, code version.
+
+    Reads every input file in binary; nothing is written.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(raw_dir).rglob("*") if p.is_file()):
+        rel = path.relative_to(raw_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        digest.update(str(rel).encode())
+        with path.open("rb") as fh:
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
+    settings = {
+        "seed": config.seed,
+        "text_column": config.text_column,
+        "max_file_mb": config.max_file_mb,
+        "merge_threshold": config.merge_threshold,
+        "topic_match_threshold": config.topic_match_threshold,
+        "quotes": repr(config.quotes),
+        "topics": repr(config.topics),
+    }
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    digest.update(model_sha256.encode())
+    digest.update(PIPELINE_VERSION.encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the last successful run left: its manifest and its topics."""
+
+    manifest: dict[str, Any] | None
+    topics: tuple[PreviousTopic, ...] = ()
+
+    @property
+    def run_number(self) -> int:
+        return int((self.manifest or {}).get("run_number", 0))
+
+    @property
+    def next_topic_id(self) -> int:
+        return int((self.manifest or {}).get("next_topic_id", 0))
+
+    @property
+    def fingerprint(self) -> str | None:
+        return (self.manifest or {}).get("fingerprint")
+
+
+def load_previous(out_dir: Path) -> Previous:
+    """Read the last run's manifest and topic centroids; a first run gets an empty record."""
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        return Previous(None)
+    try:
+        frame = read_table(out_dir, "topics")
+    except FileNotFoundError:
+        return Previous(manifest)
+    topics = tuple(
+        PreviousTopic(int(r.topic_id), np.asarray(r.centroid, dtype=np.float32), str(r.first_seen_run))
+        for r in frame.itertuples()
+        if r.centroid is not None and len(r.centroid)
+    )
+    return Previous(manifest, topics)
+
+
+def ingest(config: PipelineConfig) -> IngestResult:
+    """Read every input file; bad files are recorded, never fatal."""
+    return ingest_dir(
+        Path(config.raw_dir),
+        max_bytes=int(config.max_file_mb * 2**20),
+        text_column=config.text_column,
+    )
+
+
+def make_quotes(result: IngestResult, config: PipelineConfig) -> list[Quote]:
+    """Split the documents' responses into quotes."""
+    return split_quotes(result.documents, config=config.quotes)
+
+
+def embed_quotes(quotes: Sequence[Quote], embedder: CachedEmbedder) -> tuple[np.ndarray, int]:
+    """Vectors for the quotes; only texts missing from the cache are computed."""
+    return embed_with_cache([q.text for q in quotes], embedder.embedder, embedder.cache)
+
+
+@dataclass
+class TopicResult:
+    """Topics with stable ids, and each quote's stable topic id."""
+
+    topics: list[Topic]
+    topic_ids: list[int]
+    centroids: dict[int, np.ndarray]
+    quality: dict[str, float]
+    next_topic_id: int
+    fit: TopicFit | None = field(default=None, repr=False)
+
+
+def model_topics(
+    quotes: Sequence[Quote],
+    vectors: np.ndarray,
+    embedder: CachedEmbedder,
+    previous: Previous,
+    run_id: str,
+    config: PipelineConfig,
+) -> TopicResult:
+    """Fit topics on the whole corpus, then carry ids over from the previous run."""
+    topic_config = replace(config.topics, seed=config.seed)
+    fit = fit_topics(quotes, vectors, embedder, topic_config)
+    lineage = assign_stable_ids(
+        fit.centroids,
+        previous.topics,
+        previous.next_topic_id,
+        run_id,
+        threshold=config.topic_match_threshold,
+    )
+    stable = lambda t: lineage.ids.get(t, -1)  # noqa: E731 - -1 stays -1
+    topics = sorted(
+        (
+            replace(
+                t,
+                topic_id=stable(t.topic_id),
+                first_seen_run=lineage.first_seen_run[stable(t.topic_id)],
+                status=lineage.status[stable(t.topic_id)],
+            )
+            for t in fit.topics
+        ),
+        key=lambda t: t.topic_id,
+    )
+    return TopicResult(
+        topics=topics,
+        topic_ids=[stable(t) for t in fit.assignments],
+        centroids={stable(t): c for t, c in fit.centroids.items()},
+        quality=fit.quality,
+        next_topic_id=lineage.next_id,
+        fit=fit,
+    )
+
+
+TOPIC_SECTION_COLUMNS = ["topic_id", "section", "n_quotes", "mean_sentiment"]
+
+
+def head_vectors(quotes: Sequence[Quote], vectors: np.ndarray, embedder: CachedEmbedder) -> np.ndarray:
+    """Vectors the sentiment and recommendation heads can read.
+
+    Both heads were trained on the bundled all-MiniLM-L6-v2; when the run uses another model
+    for topics, the bundled one embeds the quotes for the heads (through the same cache).
+    """
+    if is_default_model(embedder.model_sha256):
+        return vectors
+    bundled = default_embedder()
+    cache = EmbeddingCache(embedder.cache.root, bundled.model_sha256)
+    return embed_with_cache([q.text for q in quotes], bundled, cache)[0]
+
+
+def score_sentiment(quotes: Sequence[Quote], vectors: np.ndarray) -> list[float]:
+    """Sentiment in [-1, 1] per quote, from the default scorer on the bundled-model vectors."""
+    from nlp.sentiment import default_scorer
+
+    return default_scorer().score([q.text for q in quotes], embeddings=vectors)
+
+
+@dataclass
+class SentimentResult:
+    scores: list[float]
+    sections: list
+    topic_sections: list
+
+
+def summarise_sentiment(
+    quotes: Sequence[Quote], scores: Sequence[float], topic_ids: Sequence[int], config: PipelineConfig
+) -> SentimentResult:
+    """Per-section sentiment with seeded bootstrap intervals, and per topic x section means."""
+    from nlp.sentiment import aggregate_sections, aggregate_topic_sections
+
+    return SentimentResult(
+        scores=list(scores),
+        sections=aggregate_sections(quotes, scores, seed=config.seed),
+        topic_sections=aggregate_topic_sections(quotes, scores, topic_ids),
+    )
+
+
+@dataclass
+class RecommendationResult:
+    is_recommendation: list[bool]
+    confidence: list[float]
+    candidates: list[Recommendation]
+
+
+def find_recommendations(
+    quotes: Sequence[Quote], vectors: np.ndarray, topic_ids: Sequence[int], config: PipelineConfig
+) -> RecommendationResult:
+    """Flag recommending quotes and merge them into ranked candidates."""
+    from nlp.recommendations import build_candidates, default_head, predict_proba
+
+    texts = [q.text for q in quotes]
+    head = default_head()
+    confidence = predict_proba(texts, embeddings=vectors) if texts else []
+    flags = [p >= head.threshold for p in confidence]
+    candidates = build_candidates(
+        quotes, vectors, flags, confidence, topic_ids, merge_threshold=config.merge_threshold
+    )
+    return RecommendationResult(flags, confidence, candidates)
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages that shape the outputs."""
+    out = {"python": platform.python_version(), "pipeline": PIPELINE_VERSION}
+    for pkg in ("bertopic", "sentence-transformers", "torch", "umap-learn", "scikit-learn", "spacy", "prefect"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Timer:
+    """Seconds spent per stage, for the manifest."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def record(self, stage: str, started: float) -> None:
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+
+def is_default_model(sha256: str) -> bool:
+    return sha256 == DEFAULT_MODEL_SHA256
