@@ -33,6 +33,7 @@ __all__ = [
     "TopicFit",
     "WardClusterer",
     "fit_topics",
+    "import_bertopic",
     "n_topics_for",
     "save_topic_model",
 ]
@@ -159,6 +160,7 @@ class _Embedder:
     """Adapter so BERTopic's KeyBERTInspired can embed candidate words with our embedder."""
 
     def __init__(self, embedder) -> None:
+        import_bertopic()
         from bertopic.backend import BaseEmbedder
 
         class _Backend(BaseEmbedder):
@@ -220,7 +222,21 @@ def _seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
+def import_bertopic():
+    """Import BERTopic (and UMAP) once, without umap-learn's import-time warning.
+
+    umap-learn warns that TensorFlow is missing, which only its ParametricUMAP needs; this
+    project never uses it.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
+        import bertopic
+        import umap  # noqa: F401
+    return bertopic
+
+
 def _build_model(n_docs: int, embedder, cfg: TopicConfig):
+    import_bertopic()
     from bertopic import BERTopic
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
     from bertopic.vectorizers import ClassTfidfTransformer

@@ -25,3 +25,33 @@ def seed_path() -> Path:
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def seed_quotes(seed_path):
+    from nlp.ingest import ingest_paths
+    from nlp.quotes import split_quotes
+
+    return split_quotes(ingest_paths([seed_path]).documents)
+
+
+@pytest.fixture(scope="session")
+def seed_vectors(seed_quotes, real_embedder):
+    return real_embedder.embed([q.text for q in seed_quotes])
+
+
+@pytest.fixture(scope="session")
+def cached_embedder(real_embedder, tmp_path_factory):
+    """The real model behind a session-wide disk cache, as the pipeline uses it."""
+    from nlp.embeddings import CachedEmbedder, EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path_factory.mktemp("embeddings"), real_embedder.model_sha256)
+    return CachedEmbedder(real_embedder, cache)
+
+
+@pytest.fixture(scope="session")
+def seed_topics(seed_quotes, seed_vectors, cached_embedder):
+    """The topic stage fitted once on the seed with the real model."""
+    from nlp.topics import fit_topics
+
+    return fit_topics(seed_quotes, seed_vectors, cached_embedder)

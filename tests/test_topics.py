@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from nlp.topic_ids import PreviousTopic, assign_stable_ids
+from nlp.topics import fit_topics
+
+
+def test_seed_topic_count_outliers_and_no_catch_all(seed_topics, seed_quotes):
+    n = len(seed_quotes)
+    sizes = Counter(seed_topics.assignments)
+    assert 6 <= len(seed_topics.topics) <= 25
+    assert sizes.get(-1, 0) / n <= 0.15
+    assert max(s for t, s in sizes.items() if t != -1) / n <= 0.30
+    assert seed_topics.quality["outlier_share"] == pytest.approx(sizes.get(-1, 0) / n)
+    assert {"topic_diversity", "npmi"} <= set(seed_topics.quality)
+
+
+def test_private_sector_quotes_share_a_topic(seed_topics, seed_quotes):
+    topics = [t for q, t in zip(seed_quotes, seed_topics.assignments) if "private sector" in q.text.lower()]
+    assert len(topics) >= 6
+    _, count = Counter(topics).most_common(1)[0]
+    assert count / len(topics) >= 0.6
+
+
+def test_distinct_concerns_do_not_collapse(seed_topics, seed_quotes):
+    """The helpdesk, the private sector and evidence of impact are different themes."""
+
+    def home(*needles: str) -> int:
+        hits = [t for q, t in zip(seed_quotes, seed_topics.assignments) if any(n in q.text.lower() for n in needles)]
+        return Counter(hits).most_common(1)[0][0]
+
+    homes = {home("helpdesk", "help desk"), home("private sector"), home("evidence")}
+    assert len(homes) == 3
+
+
+def test_labels_are_words_that_carry_meaning(seed_topics):
+    for topic in seed_topics.topics:
+        words = topic.label.replace(",", " ").split()
+        assert words, topic
+        assert not all(w in ENGLISH_STOP_WORDS for w in words), topic.label
+        assert len(topic.keywords) >= 3
+        assert 1 <= len(topic.representative_quote_ids) <= 3
+
+
+def test_refit_is_deterministic(seed_topics, seed_quotes, seed_vectors, cached_embedder):
+    again = fit_topics(seed_quotes, seed_vectors, cached_embedder)
+    assert again.assignments == seed_topics.assignments
+    assert [t.label for t in again.topics] == [t.label for t in seed_topics.topics]
+
+
+def _unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_first_run_numbers_topics_from_zero():
+    lineage = assign_stable_ids({0: _unit(1, 0), 1: _unit(0, 1)}, [], 0, "r1")
+    assert lineage.ids == {0: 0, 1: 1} and lineage.next_id == 2
+    assert set(lineage.status.values()) == {"new"}
+
+
+def test_matching_topics_keep_ids_and_new_ones_never_reuse_retired_ids():
+    previous = [PreviousTopic(4, _unit(1, 0, 0), "r1"), PreviousTopic(7, _unit(0, 1, 0), "r1")]
+    # Topic 7 is gone (retired); a new topic appears; topic 4 continues under a new fit number.
+    lineage = assign_stable_ids({0: _unit(0, 0, 1), 1: _unit(1, 0.05, 0)}, previous, 8, "r2")
+    assert lineage.ids[1] == 4 and lineage.status[4] == "kept" and lineage.first_seen_run[4] == "r1"
+    assert lineage.ids[0] == 8 and lineage.status[8] == "new" and lineage.first_seen_run[8] == "r2"
+    assert lineage.next_id == 9
+
+
+def test_split_and_merge_are_reported():
+    previous = [PreviousTopic(0, _unit(1, 0), "r1")]
+    split = assign_stable_ids({0: _unit(1, 0.1), 1: _unit(1, -0.15)}, previous, 1, "r2", threshold=0.9)
+    assert split.ids[0] == 0 and split.status[0] == "split"
+    assert split.status[split.ids[1]] == "split" and split.ids[1] == 1
+
+    previous = [PreviousTopic(0, _unit(1, 0.1), "r1"), PreviousTopic(1, _unit(1, -0.1), "r1")]
+    merged = assign_stable_ids({0: _unit(1, 0)}, previous, 2, "r2", threshold=0.9)
+    assert merged.ids[0] in (0, 1) and merged.status[merged.ids[0]] == "merged"
