@@ -10,7 +10,7 @@ from nlp.recommendations import (
     score_candidate,
 )
 from nlp.recommendations.datasets import read_semeval
-from nlp.recommendations.rules import find_cues
+from nlp.recommendations.rules import STRONG_CUES, find_cues
 from nlp.schemas import Quote
 
 RECOMMENDS = [
@@ -59,6 +59,81 @@ def test_imperative_at_bullet_start_is_a_cue_but_a_noun_is_not():
     assert "imperative" in find_cues("· Bring in the politicians.")
     assert "imperative" not in find_cues("Support was great and timely.")
     assert "bare_modal" not in find_cues("Can I change the settings?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Definitely try the night train.",
+        "Also, invite the parents to the first meeting.",
+        "At the very least publish the minutes.",
+        "dont bother with the guided tour",
+        "If possible, involve the families early on.",
+    ],
+)
+def test_imperative_after_fillers_and_openers_is_a_cue(text):
+    assert "imperative" in find_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do you know why it fails?",
+        "Have you tried restarting it?",
+        "Note that the file is locked.",
+        "Check-in took over an hour.",
+        "Support was quick.",
+    ],
+)
+def test_questions_notes_and_nouns_are_not_imperatives(text):
+    assert "imperative" not in find_cues(text)
+
+
+def test_imperative_opening_a_later_clause_is_its_own_cue():
+    assert "clause_imperative" in find_cues("Funding is scarce, so prioritise the smaller groups.")
+    assert "clause_imperative" in find_cues("The town is busy in August; book well ahead.")
+    # A subject dropped after "and"/"then" is a report, not an order.
+    assert "clause_imperative" not in find_cues("I open the app and get an error.")
+    assert "clause_imperative" not in find_cues("We waited, then we left.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is best to arrive before nine.",
+        "It's really important that the board listens to staff.",
+        "You are better off taking the train.",
+        "Tip: bring cash for the market.",
+        "Feel free to call the office.",
+        "If I were you, I would wait a year.",
+    ],
+)
+def test_fixed_advice_frames_are_a_cue(text):
+    assert "advice_frame" in find_cues(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("It would really be great if there was a shared calendar.", "would_be_good"),
+        ("A shorter form would also be appreciated.", "would_be_good"),
+        ("The museum is worth visiting twice.", "would_be_good"),
+        ("I'd also love to see more case studies.", "want_wish"),
+        ("I can recommend the evening course.", "suggest"),
+        ("You could ask the council to publish the minutes.", "you_advice"),
+    ],
+)
+def test_frames_tolerate_adverbs_and_modals(text, cue):
+    assert cue in find_cues(text)
+
+
+def test_could_with_a_verb_of_perception_describes_rather_than_advises():
+    assert "you_advice" not in find_cues("You could see the river from the window.")
+
+
+def test_plain_statements_have_no_strong_cue():
+    for text in ("The staff were friendly, and the room was clean.", "Several members left in May."):
+        assert not find_cues(text) & STRONG_CUES
 
 
 @pytest.mark.slow

@@ -19,54 +19,32 @@ if TYPE_CHECKING:
     from spacy.matcher import Matcher
     from spacy.tokens import Doc, Span
 
+from nlp.recommendations.lexicon import (
+    ADVICE_NOUNS,
+    GOOD,
+    IMPERATIVE_VERBS,
+    LEADING_FILLERS,
+    LEADING_PHRASES,
+    NOT_AFTER_IMPERATIVE,
+    SUGGEST,
+)
+
 __all__ = ["CUES", "STRONG_CUES", "IMPERATIVE_VERBS", "cue_matrix", "find_cues"]
 
-# Verbs that, in base form at the start of a sentence or bullet, almost always give an order or
-# advice. Ambiguous noun/verb words ("support", "work", "plan") are left out or guarded by
-# _NOT_AFTER_IMPERATIVE, because without a tagger "Support was great" would look like an order.
-IMPERATIVE_VERBS = frozenset(
-    """
-    add allow ask avoid be book bring build change check choose clarify collaborate come
-    communicate consider contact continue create define deliver develop document do eat enable
-    encourage engage ensure establish expand explain expect extend find fix focus follow get give go
-    have help hire implement improve include increase introduce invest invite involve keep let
-    look make move offer open pay pick prioritise prioritize promote provide publish push put
-    reach reconsider reduce remember remove request reserve rethink see select send set share
-    simplify skip spend start stay stick stop strengthen support take talk tell think train try
-    update use visit wait walk watch
-    """.split()
-)
-
-# A following word that shows the first word was a noun or a finite verb, not an imperative.
-_NOT_AFTER_IMPERATIVE = frozenset(
-    "is was are were 's has had have of 'd will would could can did does".split()
-)
-
-# Leading words skipped before looking for an imperative or a bare modal: fillers and
-# connectives that interviewees and reviewers put in front of advice.
-_LEADING_FILLERS = frozenset(
-    """
-    also and but so then maybe perhaps just really definitely simply otherwise overall however
-    still therefore thus hence finally first second third lastly ideally personally honestly
-    please oh well ok okay yes yeah now again too
-    """.split()
-)
-
-_GOOD = [
-    "nice", "good", "great", "helpful", "useful", "better", "ideal", "awesome", "cool",
-    "beneficial", "wonderful", "preferable", "best", "fantastic", "excellent", "important",
-    "interesting", "valuable", "worthwhile", "welcome", "handy", "smart", "wise", "sensible",
-]
-_SUGGEST = [
-    "suggest", "suggests", "suggested", "suggesting", "suggestion", "suggestions",
-    "recommend", "recommends", "recommended", "recommending", "recommendation",
-    "recommendations", "propose", "proposes", "proposed", "proposal", "advise", "advice",
-    "urge", "encourage", "request", "requesting",
-]
 _SUBJECTS = frozenset("i we you they he she it this that there".split())
 _POLITE = frozenset({"could", "would", "can", "will"})
+_AUXILIARIES = frozenset({"do", "have", "be"})
+_PERCEPTION_VERBS = frozenset({"see", "feel", "tell", "find", "get", "hear", "be", "do", "have", "look"})
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "–", "—"})
+_CLAUSE_CONNECTIVES = frozenset({"so", "otherwise", "instead"})
 _ADDRESSEES = ["you", "one", "visitors", "travellers", "travelers", "guests", "people", "users"]
 _MODALS = ["should", "must", "could", "would", "might", "need", "needs", "can", "ought"]
+# Degree and stance adverbs that sit inside a frame ("would really be great", "'d also love").
+_ADVERBS = [
+    "really", "very", "so", "much", "more", "also", "even", "quite", "definitely", "certainly",
+    "extremely", "truly", "rather", "pretty", "super", "incredibly", "most", "especially",
+    "absolutely", "actually", "still", "just", "probably", "surely", "highly", "strongly",
+]
 
 # name -> list of Matcher patterns; the tuple CUES fixes the feature order of the model.
 _PATTERNS: dict[str, list[list[dict]]] = {
@@ -83,43 +61,60 @@ _PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["requires", "require"]}}, {"LOWER": "more"}],
     ],
     "would_be_good": [
-        [{"LOWER": {"IN": ["would", "'d", "could", "might", "will"]}}, {"LOWER": "be", "OP": "?"},
-         {"LOWER": {"IN": ["really", "very", "so", "much", "more", "also", "even", "a", "quite"]}, "OP": "*"},
-         {"LOWER": {"IN": _GOOD}}],
-        [{"LOWER": {"IN": ["would", "could", "might"]}}, {"LOWER": {"IN": ["help", "benefit", "improve", "make"]}}],
+        [{"LOWER": {"IN": ["would", "'d", "could", "might", "will"]}}, {"LOWER": {"IN": _ADVERBS}, "OP": "*"},
+         {"LOWER": "be", "OP": "?"}, {"LOWER": {"IN": [*_ADVERBS, "a"]}, "OP": "*"},
+         {"LOWER": {"IN": GOOD}}],
+        [{"LOWER": {"IN": ["would", "could", "might"]}}, {"LOWER": {"IN": _ADVERBS}, "OP": "*"},
+         {"LOWER": {"IN": ["help", "benefit", "improve", "make"]}}],
         [{"LOWER": {"IN": ["it", "that", "this"]}}, {"LOWER": {"IN": ["'s", "is"]}},
          {"LOWER": {"IN": ["worth", "time", "advisable", "essential", "crucial", "vital", "key"]}}],
-        [{"LOWER": "worth"}, {"LOWER": {"IN": ["it", "a", "the", "every", "checking", "visiting", "trying", "considering", "paying", "asking"]}}],
+        [{"LOWER": "worth"}, {"LOWER": {"IN": ["it", "a", "the", "every"]}}],
+        [{"LOWER": "worth"}, {"LOWER": {"REGEX": "^[a-z]{3,}ing$"}}],
     ],
     "want_wish": [
-        [{"LOWER": {"IN": ["would", "'d"]}}, {"LOWER": {"IN": ["like", "love", "prefer", "appreciate", "welcome"]}}],
-        [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": ["wish", "hope", "want", "expect", "ask"]}}],
+        [{"LOWER": {"IN": ["would", "'d"]}}, {"LOWER": {"IN": _ADVERBS}, "OP": "*"},
+         {"LOWER": {"IN": ["like", "love", "prefer", "appreciate", "welcome"]}}],
+        [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": ["really", "just", "also", "do", "would", "'d"]}, "OP": "*"},
+         {"LOWER": {"IN": ["wish", "hope", "want", "expect", "ask"]}}],
         [{"LOWER": {"IN": ["if", "when"]}}, {"LOWER": "only"}],
     ],
     "suggest": [
         # A verb of advising counts when someone advises ("I suggest", "highly recommended"),
         # not when software does ("Visual Studio suggests ...").
-        [{"LOWER": {"IN": ["i", "we", "would", "'d", "strongly", "highly", "definitely", "really", "certainly", "heartily", "thoroughly", "to", "also", "therefore"]}},
-         {"LOWER": {"IN": _SUGGEST}}],
+        [{"LOWER": {"IN": ["i", "we", "would", "'d", "can", "will", "'ll", "is", "are", "strongly", "highly", "definitely", "really", "certainly", "heartily", "thoroughly", "wholeheartedly", "absolutely", "to", "also", "therefore"]}},
+         {"LOWER": {"IN": SUGGEST}}],
         [{"LOWER": {"IN": ["my", "our", "a", "one", "another", "main", "key", "the", "some"]}}, {"LOWER": {"IN": ["suggestion", "suggestions", "recommendation", "recommendations", "proposal", "advice", "tip", "tips"]}}],
         [{"LOWER": {"IN": ["recommended", "recommend", "suggested", "advised", "advisable"]}}, {"IS_PUNCT": True}],
         [{"LOWER": {"IN": ["recommend", "suggest", "propose", "advise"]}}, {"LOWER": {"IN": ["it", "this", "that", "the", "them", "you", "to", "a", "an", "staying", "booking", "using", "getting", "visiting", "trying", "going", "taking", "having", "making", "adding"]}}],
     ],
     "please": [[{"LOWER": {"IN": ["please", "pls", "plz", "kindly"]}}]],
+    # Fixed phrases of advice that name no verb to follow: "it is best to", "you're better off",
+    # "Tip: ...", "feel free to", "if I were you".
+    "advice_frame": [
+        [{"LOWER": {"IN": ["it", "it's", "its"]}}, {"LOWER": {"IN": ["is", "'s", "would", "might", "may", "will", "be"]}, "OP": "*"},
+         {"LOWER": {"IN": _ADVERBS}, "OP": "*"},
+         {"LOWER": {"IN": ["best", "better", "advisable", "wise", "wiser", "important", "essential", "crucial",
+                           "vital", "necessary", "imperative", "key", "worth", "recommended", "sensible", "smart"]}},
+         {"LOWER": {"IN": ["to", "that", "if", "not"]}}],
+        [{"LOWER": {"IN": ["a", "good", "better", "best"]}}, {"LOWER": {"IN": ["good", "better", "great", "smart", "wise"]}, "OP": "?"},
+         {"LOWER": "idea"}, {"LOWER": "to"}],
+        [{"LOWER": {"IN": ["better", "best"]}}, {"LOWER": "off"}],
+        [{"LOWER": {"IN": ["best", "safest", "better"]}}, {"LOWER": "bet"}],
+        [{"LOWER": "feel"}, {"LOWER": "free"}, {"LOWER": "to"}],
+        [{"LOWER": "if"}, {"LOWER": "i"}, {"LOWER": {"IN": ["were", "was"]}}, {"LOWER": "you"}],
+        [{"LOWER": {"IN": ADVICE_NOUNS}}, {"TEXT": {"IN": [":", "-", "–", "—"]}}],
+    ],
     "you_advice": [
         [{"LOWER": {"IN": _ADDRESSEES}}, {"LOWER": {"IN": ["should", "must", "ought", "shall"]}}],
         [{"LOWER": {"IN": _ADDRESSEES}}, {"LOWER": {"IN": ["'d", "had"]}}, {"LOWER": "better"}],
         [{"LOWER": {"IN": _ADDRESSEES}}, {"LOWER": {"IN": ["might", "may", "will", "'ll", "would"]}},
          {"LOWER": {"IN": ["want", "wish", "need"]}}],
         [{"LOWER": {"IN": ["make", "be"]}}, {"LOWER": {"IN": ["sure", "certain", "careful", "aware", "prepared", "warned"]}}],
+        # "you could" offers an option; verbs of perception are left out ("you could see the sea").
+        [{"LOWER": {"IN": _ADDRESSEES}}, {"LOWER": "could"}, {"LOWER": {"IN": _ADVERBS}, "OP": "*"},
+         {"LOWER": {"IN": sorted(IMPERATIVE_VERBS - _PERCEPTION_VERBS)}}],
         [{"LOWER": {"IN": ["do", "did"]}}, {"LOWER": {"IN": ["n't", "not"]}}, {"LOWER": {"IN": ["forget", "miss", "bother", "expect", "waste", "hesitate", "book", "go", "stay", "eat", "use"]}}],
         [{"LOWER": "beware"}],
-    ],
-    "clause_imperative": [
-        [{"TEXT": {"IN": [",", ";", ":", "-", "–", "—", "so", "then"]}},
-         {"LOWER": {"IN": ["try", "ask", "avoid", "book", "go", "consider", "check", "use", "bring",
-                           "skip", "request", "visit", "take", "choose", "remember", "expect"]}},
-         {"LOWER": {"NOT_IN": ["is", "was", "of", "'s", "has", "and", "or"]}}],
     ],
     "if_you": [[{"LOWER": {"IN": ["if", "unless", "when"]}}, {"LOWER": {"IN": ["you", "you're", "your"]}}]],
     # Not a cue of its own: the main clause that turns "if you ..." into advice.
@@ -141,12 +136,15 @@ _PATTERNS: dict[str, list[list[dict]]] = {
     ],
 }
 
-CUES: tuple[str, ...] = (*(n for n in _PATTERNS if not n.startswith("_")), "imperative", "bare_modal", "conditional_advice")
+CUES: tuple[str, ...] = (
+    *(n for n in _PATTERNS if not n.startswith("_")),
+    "imperative", "bare_modal", "conditional_advice", "clause_imperative",
+)
 """Feature names, in the column order of ``cue_matrix``."""
 
 STRONG_CUES: frozenset[str] = frozenset(
     {"should", "would_be_good", "want_wish", "suggest", "please", "you_advice", "imperative",
-     "bare_modal", "need", "conditional_advice"}
+     "bare_modal", "need", "conditional_advice", "advice_frame"}
 )
 """Cues that by themselves mark a sentence as recommending something."""
 
@@ -178,30 +176,71 @@ def _pipeline() -> tuple[Language, Matcher]:
         return _NLP
 
 
-def _first_word(sent: Span) -> int | None:
-    """Index (in the doc) of the first word of ``sent`` that is not a bullet, quote or filler."""
-    for token in sent:
-        if token.is_alpha and token.lower_ not in _LEADING_FILLERS:
-            return token.i
+def _skip_phrase(doc: Doc, i: int) -> int:
+    """Index after a leading phrase such as "at least" that starts at ``i``, or ``i`` itself."""
+    for phrase in LEADING_PHRASES:
+        if tuple(t.lower_ for t in doc[i : i + len(phrase)]) == phrase:
+            return i + len(phrase)
+    return i
+
+
+def _first_word(doc: Doc, begin: int, end: int) -> int | None:
+    """Index of the first word in ``doc[begin:end]`` that is not a bullet, quote, comma or filler."""
+    i = begin
+    while i < end:
+        after = _skip_phrase(doc, i)
+        if after != i:
+            i = after
+            continue
+        token = doc[i]
+        if token.is_alpha and token.lower_ not in LEADING_FILLERS:
+            return i
+        i += 1
     return None
+
+
+def _is_imperative(doc: Doc, i: int) -> bool:
+    """Whether ``doc[i]`` reads as a base-form verb giving an order, not a noun or a question."""
+    word = doc[i].lower_
+    nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    if word == "do" and nxt in {"n't", "not"}:
+        return True
+    if word in {"never", "beware", "dont"}:
+        return True
+    if word not in IMPERATIVE_VERBS or nxt in NOT_AFTER_IMPERATIVE:
+        return False
+    # "Do you ...?", "Have you tried ...?" are questions; "Give it a try" keeps its object.
+    return not (word in _AUXILIARIES and nxt in _SUBJECTS)
 
 
 def _start_cues(doc: Doc, start: int) -> set[str]:
     """Cues that depend on how a sentence starts: an imperative or a subject-less modal."""
-    first = doc[start]
     nxt = doc[start + 1].lower_ if start + 1 < len(doc) else ""
-    word = first.lower_
-    if word == "do" and nxt in {"n't", "not"}:
-        return {"imperative"}
-    if word in {"never", "beware"}:
+    word = doc[start].lower_
+    if _is_imperative(doc, start):
         return {"imperative"}
     if word in _MODALS and (nxt not in _SUBJECTS or (word in _POLITE and nxt == "you")):
         # "Could be more systematic ..." / "Need more journalists"; a modal followed by a
         # subject is a question ("Can I ...?"), except a polite request ("Could you add ...?").
         return {"bare_modal"}
-    if word in IMPERATIVE_VERBS and nxt not in _NOT_AFTER_IMPERATIVE:
-        return {"imperative"}
     return set()
+
+
+def _has_clause_imperative(doc: Doc, sent: Span) -> bool:
+    """Whether a clause inside ``sent`` starts with an imperative: "..., so book early".
+
+    A clause starts after a comma, semicolon, colon or dash, or after a connective that can
+    introduce a command ("so", "otherwise", "instead"). Plain "and"/"or"/"but"/"then" are left
+    out: "I open the app and (then) get an error" drops its subject, and without a parser that
+    looks the same as "Open the app and get a coffee". Hyphens, brackets and slashes are left out
+    too: in technical text they join words ("hover/touch", "(send to ...)") more than clauses.
+    """
+    for token in sent[:-1]:
+        if token.text in _CLAUSE_BREAKS or token.lower_ in _CLAUSE_CONNECTIVES:
+            first = _first_word(doc, token.i + 1, sent.end)
+            if first is not None and first > sent.start + 1 and _is_imperative(doc, first):
+                return True
+    return False
 
 
 def find_cues(text: str) -> set[str]:
@@ -214,10 +253,12 @@ def _doc_cues(doc: Doc, nlp: Language, matcher: Matcher) -> set[str]:
     found: set[str] = set()
     starts = set()
     for sent in doc.sents:
-        start = _first_word(sent)
+        start = _first_word(doc, sent.start, sent.end)
         if start is not None:
             starts.add(start)
             found |= _start_cues(doc, start)
+        if _has_clause_imperative(doc, sent):
+            found.add("clause_imperative")
     for match_id, begin, _end in matcher(doc):
         name = nlp.vocab.strings[match_id]
         if name not in _START_ONLY or begin in starts:
