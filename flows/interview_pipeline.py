@@ -32,12 +32,11 @@ STAGE = dict(cache_policy=NO_CACHE, persist_result=False)
 
 
 @task(**STAGE)
-def check_inputs(config: PipelineConfig) -> tuple[pipeline.Previous, str, str]:
+def check_inputs(config: PipelineConfig) -> tuple[pipeline.Previous, str]:
     """Load the last run's state and fingerprint the inputs."""
     embedder = pipeline.build_embedder(config)
     previous = pipeline.load_previous(Path(config.out_dir))
-    fingerprint = pipeline.fingerprint_inputs(Path(config.raw_dir), config, embedder.model_sha256)
-    return previous, fingerprint, embedder.model_sha256
+    return previous, pipeline.fingerprint_inputs(Path(config.raw_dir), config, embedder.model_sha256)
 
 
 @task(**STAGE)
@@ -148,7 +147,7 @@ def interview_pipeline(
     started_at = pipeline.utc_now()
 
     t = time.perf_counter()
-    previous, fingerprint, model_sha256 = check_inputs(config)
+    previous, fingerprint = check_inputs(config)
     run_number, run_id = run_identity(previous, fingerprint)
     timer.record("check", t)
     if not force and fingerprint == previous.fingerprint and outputs_whole(config.out_dir):
@@ -186,7 +185,7 @@ def interview_pipeline(
     t = time.perf_counter()
     write_outputs(
         config, run_id=run_id, run_number=run_number, started_at=started_at, fingerprint=fingerprint,
-        model={"name": pipeline.build_embedder(config).name, "sha256": model_sha256},
+        model=pipeline.model_record(pipeline.build_embedder(config)),
         ingested=ingested, quotes=quotes, new_quotes_embedded=new, topics=topics,
         sentiment=sentiment, recommendations=recommendations, timings=timer.timings,
     )

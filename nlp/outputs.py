@@ -102,10 +102,10 @@ def sections_frame(sections: Sequence[SectionSentiment]) -> pd.DataFrame:
     return records_frame(sections, columns)
 
 
-def write_model(staging: OutputStaging, fit) -> Path:
-    """Save the fitted BERTopic model (safetensors, no pickled embedding model)."""
+def write_model(staging: OutputStaging, fit, embedding_model_dir: Path | None) -> Path:
+    """Save the fitted BERTopic model (safetensors, with a pointer to the local embedder)."""
     from nlp.topics import save_topic_model
 
     path = staging.path / "topic_model"
-    save_topic_model(fit, path)
+    save_topic_model(fit, path, embedding_model_dir)
     return path

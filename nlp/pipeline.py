@@ -305,5 +305,11 @@ class Timer:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + time.perf_counter() - started, 3)
 
 
+def model_record(embedder: CachedEmbedder) -> dict[str, str]:
+    """Name, weights hash and local directory of the run's embedding model, for the manifest."""
+    base = embedder.embedder
+    return {"name": embedder.name, "sha256": embedder.model_sha256, "path": str(getattr(base, "model_dir", ""))}
+
+
 def is_default_model(sha256: str) -> bool:
     return sha256 == DEFAULT_MODEL_SHA256

@@ -89,7 +89,7 @@ def write_run(
         )
         staging.write_table("recommendations", outputs.recommendations_frame(recommendations.candidates))
         if topics.fit is not None:
-            outputs.write_model(staging, topics.fit)
+            outputs.write_model(staging, topics.fit, model.get("path"))
             (staging.path / "topic_model" / "stable_topic_ids.json").write_text(
                 _stable_ids_json(topics), encoding="utf-8"
             )
@@ -118,7 +118,7 @@ def write_run(
                     "recommendations": len(recommendations.candidates),
                     "input_errors": sum(r.status == "error" for r in ingested.inputs),
                 },
-                "model": model,
+                "model": {k: str(v) for k, v in model.items()},
                 "versions": pipeline.versions(),
                 "seed": config.seed,
                 "next_topic_id": topics.next_topic_id,
@@ -193,7 +193,7 @@ def run_pipeline(config: PipelineConfig | None = None, force: bool = False) -> R
     t = time.perf_counter()
     write_run(
         config, run_id=run_id, run_number=run_number, started_at=started_at, fingerprint=fingerprint,
-        model={"name": embedder.name, "sha256": embedder.model_sha256},
+        model=pipeline.model_record(embedder),
         ingested=ingested, quotes=quotes, new_quotes_embedded=new, topics=topics,
         sentiment=sentiment, recommendations=recs, timings=timer.timings,
     )

@@ -414,11 +414,18 @@ def fit_topics(
     return TopicFit(records, assignments.tolist(), centroids, quality, model)
 
 
-def save_topic_model(fit: TopicFit, directory: Path) -> None:
-    """Save the fitted BERTopic model with safetensors, without pickling an embedding model."""
+def save_topic_model(fit: TopicFit, directory: Path, embedding_model_dir: Path | None = None) -> None:
+    """Save the fitted BERTopic model with safetensors; the embedding model is only referenced.
+
+    Args:
+        fit: the fitted topics.
+        directory: target folder.
+        embedding_model_dir: local sentence-transformers directory recorded as the model's
+            embedding model, so ``BERTopic.load`` can embed new text offline on this machine.
+    """
     fit.model.save(
         str(directory),
         serialization="safetensors",
         save_ctfidf=True,
-        save_embedding_model=False,
+        save_embedding_model=str(embedding_model_dir) if embedding_model_dir else False,
     )
