@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,8 +203,12 @@ class EmbeddingCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
         final = self.directory / f"shard-{len(self._shards()):06d}-{digest}.npz"
-        tmp = final.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.asarray(keys, dtype="U64"), vectors=vectors.astype(np.float32))
+        # Other processes (Dask workers, a second run) read and write this folder at once: the
+        # temporary name is unique to this writer and outside the ``shard-*.npz`` pattern, so
+        # no reader opens a half-written shard and two writers of the same keys never share one.
+        tmp = self.directory / f".{final.name}.{uuid.uuid4().hex}.tmp"
+        with tmp.open("wb") as fh:
+            np.savez(fh, keys=np.asarray(keys, dtype="U64"), vectors=vectors.astype(np.float32))
         tmp.replace(final)
 
 
