@@ -34,7 +34,7 @@ from nlp.ingest import IngestResult, ingest_dir
 from nlp.quotes import split_quotes
 from nlp.schemas import Quote, Recommendation, Topic
 from nlp.store import read_manifest, read_table
-from nlp.topic_ids import PreviousTopic, assign_stable_ids
+from nlp.topics.lineage import PreviousTopic, assign_stable_ids
 from nlp.topics import TopicFit, fit_topics
 
 __all__ = [

@@ -13,8 +13,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from nlp import outputs, pipeline
 from nlp.config import PipelineConfig
 from nlp.ingest import IngestResult

@@ -55,3 +55,12 @@ def seed_topics(seed_quotes, seed_vectors, cached_embedder):
     from nlp.topics import fit_topics
 
     return fit_topics(seed_quotes, seed_vectors, cached_embedder)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A throwaway Prefect API for the whole session: one server start, not one per flow run."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from nlp.topic_ids import PreviousTopic, assign_stable_ids
+from nlp.topics.lineage import PreviousTopic, assign_stable_ids
 from nlp.topics import fit_topics
 
 

@@ -1,0 +1,105 @@
+"""Keywords and labels: lemma phrases, their written forms, and how specific they are."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MIN_LABEL_LIFT", "PhraseAnalyzer", "TermStats", "label_from", "vectorizer"]
+
+
+class PhraseAnalyzer:
+    """Analyzer for the CountVectorizer: lemmas and two-word phrases of adjacent content words.
+
+    sklearn drops stop words before it forms n-grams, which glues "importance of OC" into the
+    bigram "importance oc". Here a stop word or punctuation breaks a phrase instead.
+    """
+
+    def __init__(self) -> None:
+        import spacy
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        self._nlp = spacy.blank("en")
+        self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self._nlp.initialize()
+        self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
+
+    def terms(self, text: str) -> list[tuple[str, str]]:
+        """(term, surface form) pairs: each content lemma, then each adjacent pair."""
+        out: list[tuple[str, str]] = []
+        previous: tuple[str, str] | None = None
+        for token in self._nlp(text):
+            # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
+            lemma = token.lower_ if token.is_upper else token.lemma_.lower()
+            content = token.is_alpha and len(lemma) > 1
+            if content and lemma not in self._stop and token.lower_ not in self._stop:
+                out.append((lemma, token.lower_))
+                if previous is not None and previous[0] != lemma:
+                    out.append((f"{previous[0]} {lemma}", f"{previous[1]} {token.lower_}"))
+                previous = (lemma, token.lower_)
+            else:
+                previous = None
+        return out
+
+    def __call__(self, text: str) -> list[str]:
+        return [term for term, _ in self.terms(text)]
+
+
+def vectorizer(n_docs: int):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(
+        analyzer=PhraseAnalyzer(),
+        # On small corpora every word is rare; on large ones, words seen once are noise.
+        min_df=1 if n_docs < 1000 else 2,
+    )
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """Which quotes contain each term, and the most common way each term is written."""
+
+    doc_terms: list[set[str]]
+    surface: dict[str, str]
+
+    @classmethod
+    def build(cls, texts: Sequence[str], analyzer: PhraseAnalyzer) -> TermStats:
+        doc_terms: list[set[str]] = []
+        forms: dict[str, Counter] = {}
+        for text in texts:
+            pairs = analyzer.terms(text)
+            doc_terms.append({t for t, _ in pairs})
+            for term, form in pairs:
+                forms.setdefault(term, Counter())[form] += 1
+        surface = {t: c.most_common(1)[0][0] for t, c in forms.items()}
+        return cls(doc_terms, surface)
+
+    def lift(self, term: str, members: np.ndarray) -> float:
+        """How much more often ``term`` occurs in the topic's quotes than in the corpus."""
+        in_topic = sum(term in self.doc_terms[i] for i in members) / max(len(members), 1)
+        overall = sum(term in d for d in self.doc_terms) / max(len(self.doc_terms), 1)
+        return in_topic / overall if overall else 0.0
+
+
+# A label word must be at least this many times more frequent in its topic than in the corpus:
+# words every topic shares (the organisation's own name, "need", "good") then never label one.
+MIN_LABEL_LIFT = 2.0
+
+
+def label_from(keywords: Sequence[str], lifts: Sequence[float], n: int = 3) -> str:
+    """Readable label: up to ``n`` specific keywords that don't repeat a word already used."""
+    specific = [kw for kw, lift in zip(keywords, lifts) if lift >= MIN_LABEL_LIFT]
+    chosen: list[str] = []
+    used: set[str] = set()
+    for kw in specific or list(keywords):
+        words = set(kw.split())
+        if words & used:
+            continue
+        chosen.append(kw)
+        used |= words
+        if len(chosen) == n:
+            break
+    return ", ".join(chosen)

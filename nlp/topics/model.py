@@ -1,0 +1,218 @@
+"""Fitting BERTopic with the small-corpus configuration, and saving it."""
+
+from __future__ import annotations
+
+import random
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nlp.schemas import Quote, Topic
+from nlp.topics.clustering import WardClusterer
+from nlp.topics.config import TopicConfig, n_neighbors_for
+from nlp.topics.labels import TermStats, label_from, vectorizer
+
+__all__ = ["TopicFit", "fit_topics", "import_bertopic", "save_topic_model", "topic_centroids"]
+
+
+@dataclass
+class TopicFit:
+    """What the topic stage produced for one corpus.
+
+    Attributes:
+        topics: one record per topic, ``-1`` excluded, ordered by ``topic_id``.
+        assignments: topic id per quote, aligned with the input quotes.
+        centroids: mean unit embedding per topic id, for matching topics across runs.
+        quality: outlier share, topic diversity and NPMI coherence.
+        model: the fitted BERTopic model (for saving and visualisation).
+    """
+
+    topics: list[Topic]
+    assignments: list[int]
+    centroids: dict[int, np.ndarray]
+    quality: dict[str, float]
+    model: object = field(repr=False)
+
+
+class _Embedder:
+    """Adapter so BERTopic's KeyBERTInspired can embed candidate words with our embedder."""
+
+    def __init__(self, embedder) -> None:
+        import_bertopic()
+        from bertopic.backend import BaseEmbedder
+
+        class _Backend(BaseEmbedder):
+            def embed(inner, documents, verbose=False):  # noqa: N805 - BERTopic's signature
+                return embedder.embed(list(documents))
+
+        self.backend = _Backend()
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+def import_bertopic():
+    """Import BERTopic (and UMAP) once, without umap-learn's import-time warning.
+
+    umap-learn warns that TensorFlow is missing, which only its ParametricUMAP needs; this
+    project never uses it.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
+        import bertopic
+        import umap  # noqa: F401
+    return bertopic
+
+
+def _build_model(n_docs: int, embedder, cfg: TopicConfig):
+    import_bertopic()
+    from bertopic import BERTopic
+    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from umap import UMAP
+
+    umap = UMAP(
+        n_neighbors=min(n_neighbors_for(n_docs), n_docs - 1),
+        n_components=min(cfg.n_components, max(2, n_docs - 2)),
+        min_dist=0.0,
+        metric="cosine",
+        random_state=cfg.seed,
+        low_memory=True,
+    )
+    clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
+    return BERTopic(
+        embedding_model=_Embedder(embedder).backend if embedder is not None else None,
+        umap_model=umap,
+        hdbscan_model=clusterer,
+        vectorizer_model=vectorizer(n_docs),
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        representation_model=[
+            KeyBERTInspired(top_n_words=cfg.top_n_words, random_state=cfg.seed),
+            MaximalMarginalRelevance(diversity=0.3, top_n_words=cfg.top_n_words),
+        ]
+        if embedder is not None and cfg.keybert
+        else MaximalMarginalRelevance(diversity=0.3, top_n_words=cfg.top_n_words),
+        top_n_words=cfg.top_n_words,
+        calculate_probabilities=False,
+        verbose=False,
+    )
+
+
+def _representatives(
+    members: np.ndarray, embeddings: np.ndarray, centroid: np.ndarray, quotes: Sequence[Quote], k: int
+) -> tuple[str, ...]:
+    """Quotes closest to the topic centroid, one per response so they show different voices."""
+    order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
+    chosen: list[str] = []
+    seen_responses: set[str] = set()
+    for i in order:
+        q = quotes[i]
+        if q.duplicate_of is not None or q.response_id in seen_responses:
+            continue
+        chosen.append(q.quote_id)
+        seen_responses.add(q.response_id)
+        if len(chosen) == k:
+            break
+    return tuple(chosen)
+
+
+def topic_centroids(assignments: np.ndarray, embeddings: np.ndarray) -> dict[int, np.ndarray]:
+    """Unit-length mean embedding of each topic (outliers excluded)."""
+    out = {}
+    for t in np.unique(assignments):
+        if t == -1:
+            continue
+        c = embeddings[assignments == t].mean(axis=0)
+        out[int(t)] = (c / (np.linalg.norm(c) or 1.0)).astype(np.float32)
+    return out
+
+
+def fit_topics(
+    quotes: Sequence[Quote],
+    embeddings: np.ndarray,
+    embedder=None,
+    config: TopicConfig | None = None,
+) -> TopicFit:
+    """Fit topics on ``quotes`` with their precomputed ``embeddings``.
+
+    Args:
+        quotes: the corpus, in a fixed order (the order is part of the seeded input).
+        embeddings: (n, dim) unit vectors aligned with ``quotes``.
+        embedder: used by KeyBERTInspired to embed candidate keywords; without it, keywords
+            come from c-TF-IDF with MMR only.
+        config: topic settings.
+
+    Returns:
+        Topics, the assignment of each quote, centroids and quality figures.
+    """
+    from nlp.topics.quality import quality_report
+
+    cfg = config or TopicConfig()
+    texts = [q.text for q in quotes]
+    if len(texts) < max(cfg.min_topic_size, 3):
+        raise ValueError(f"need at least {max(cfg.min_topic_size, 3)} quotes to fit topics, got {len(texts)}")
+    _seed_everything(cfg.seed)
+    model = _build_model(len(texts), embedder, cfg)
+    with warnings.catch_warnings():
+        # UMAP warns that a fixed random_state disables its parallelism: that is the point.
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*overridden.*", category=UserWarning)
+        topics, _ = model.fit_transform(texts, embeddings=embeddings)
+        if -1 in topics:
+            topics = model.reduce_outliers(
+                texts,
+                topics,
+                strategy="embeddings",
+                embeddings=embeddings,
+                threshold=cfg.outlier_threshold,
+            )
+            model.update_topics(texts, topics=topics, vectorizer_model=model.vectorizer_model,
+                                ctfidf_model=model.ctfidf_model,
+                                representation_model=model.representation_model,
+                                top_n_words=cfg.top_n_words)
+    assignments = np.asarray(model.topics_, dtype=int)
+    centroids = topic_centroids(assignments, embeddings)
+    stats = TermStats.build(texts, model.vectorizer_model.analyzer)
+    records: list[Topic] = []
+    for tid in sorted(centroids):
+        members = np.flatnonzero(assignments == tid)
+        terms = [w for w, _ in (model.get_topic(tid) or []) if w]
+        lifts = [stats.lift(t, members) for t in terms]
+        keywords = tuple(stats.surface.get(t, t) for t in terms)
+        records.append(
+            Topic(
+                topic_id=tid,
+                label=label_from(keywords, lifts),
+                keywords=keywords,
+                size=int(len(members)),
+                n_responses=len({quotes[i].response_id for i in members if quotes[i].duplicate_of is None}),
+                representative_quote_ids=_representatives(
+                    members, embeddings, centroids[tid], quotes, cfg.n_representatives
+                ),
+            )
+        )
+    quality = quality_report(
+        stats.doc_terms, assignments, [[w for w, _ in model.get_topic(t.topic_id)] for t in records]
+    )
+    return TopicFit(records, assignments.tolist(), centroids, quality, model)
+
+
+def save_topic_model(fit: TopicFit, directory: Path, embedding_model_dir: Path | None = None) -> None:
+    """Save the fitted BERTopic model with safetensors; the embedding model is only referenced.
+
+    Args:
+        fit: the fitted topics.
+        directory: target folder.
+        embedding_model_dir: local sentence-transformers directory recorded as the model's
+            embedding model, so ``BERTopic.load`` can embed new text offline on this machine.
+    """
+    fit.model.save(
+        str(directory),
+        serialization="safetensors",
+        save_ctfidf=True,
+        save_embedding_model=str(embedding_model_dir) if embedding_model_dir else False,
+    )
