@@ -1,0 +1,116 @@
+"""The report as Markdown that also reads cleanly when pasted into Word.
+
+Quotes are verbatim, so only the characters that Markdown would actually turn into formatting,
+links or HTML are backslash-escaped: ``*``, backticks, brackets, ``<``, a backslash, and an
+underscore at the edge of a word (``interview_summary.txt`` stays as it is, since CommonMark
+never reads an underscore inside a word as emphasis). A ``#``, ``>``, ``-``, ``+`` or ``1.``
+is escaped only where it would start a heading, quote or list. Inside tables the pipe is
+escaped too. Line breaks within a quote become spaces so that a quote stays one paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlp.report.themes import ReportData
+
+__all__ = ["escape_markdown", "render_markdown"]
+
+_INLINE = re.compile(r"([\\`*\[\]<])|(?<![^\W_])_|_(?![^\W_])")
+_LINE_START = re.compile(r"^([#>+=-]|\d+(?=[.)]))")
+
+
+def escape_markdown(text: str, in_table: bool = False, at_line_start: bool = False) -> str:
+    """``text`` as literal Markdown on one line.
+
+    Args:
+        text: any text, e.g. a verbatim quote.
+        in_table: the text goes into a table cell, where ``|`` ends the cell.
+        at_line_start: the text opens a line or list item, where ``#``, ``>``, ``-`` or ``1.``
+            would start a block.
+    """
+    text = " ".join(str(text).split())
+    text = _INLINE.sub(lambda m: "\\" + m.group(0), text)
+    if at_line_start:
+        text = _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text)
+    if in_table:
+        text = text.replace("|", r"\|")
+    return text
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(
+    data: ReportData,
+    title: str = "Top themes",
+    overview_image: str | None = None,
+    section_image: str | None = None,
+) -> str:
+    """The report as Markdown.
+
+    Args:
+        data: what the report shows.
+        title: top heading.
+        overview_image: optional relative path of the themes chart image to link.
+        section_image: optional relative path of the section-sentiment chart image to link.
+    """
+    e = escape_markdown
+    out = [f"# {e(title)}", ""]
+    out += [
+        f"Run {e(data.run_id or 'unknown')}: {data.n_quotes} distinct quotes from {data.n_responses} "
+        f"responses, {data.n_topics} themes. Sentiment runs from -1 (negative) to +1 (positive).",
+        "",
+    ]
+    if overview_image:
+        out += [f"![Themes by size and sentiment]({overview_image})", ""]
+    out += [f"## Top {len(data.themes)} themes", ""]
+    out += _table(
+        ["#", "Theme", "Responses", "Quotes", "Mean sentiment"],
+        [[str(t.rank), e(t.label, True), str(t.n_responses), str(t.n_quotes), _fmt(t.mean_sentiment)] for t in data.themes],
+    )
+    out.append("")
+    for t in data.themes:
+        out += [f"### {t.rank}. {e(t.label)}", ""]
+        out += [
+            f"Raised in **{t.n_responses}** responses ({t.n_quotes} quotes); mean sentiment "
+            f"**{_fmt(t.mean_sentiment)}**. Keywords: {e(', '.join(t.keywords[:8]))}.",
+            "",
+            "Sections: " + "; ".join(f"{e(s)} ({n})" for s, n in t.sections) + ".",
+            "",
+        ]
+        for q in t.quotes:
+            out += [
+                f"> “{e(q.text)}”",
+                ">",
+                f"> *{e(q.source_file)} · {e(q.section)} · response {e(q.response_id)}*",
+                "",
+            ]
+        if t.recommendations:
+            out += ["Recommendations on this theme:", ""]
+            out += [f"- {e(r.text, at_line_start=True)} (support {r.support}; {e(r.section)})" for r in t.recommendations]
+        else:
+            out.append("No recommendation candidates on this theme.")
+        out.append("")
+    out += ["## Sentiment per section", ""]
+    if section_image:
+        out += [f"![Mean sentiment per section with 95% intervals]({section_image})", ""]
+    out += _table(
+        ["Section", "Quotes", "Mean", "95% interval"],
+        [[e(s.section, True), str(s.n_quotes), _fmt(s.mean_sentiment), f"{_fmt(s.ci_low)} to {_fmt(s.ci_high)}"]
+         for s in data.sections],
+    )
+    out += ["", "## Top recommendations", ""]
+    out += _table(
+        ["Recommendation", "Support", "Theme", "Section"],
+        [[e(r.text, True), str(r.support), e(r.topic_label, True), e(r.section, True)] for r in data.top_recommendations],
+    )
+    out += ["", "Support: distinct responses that make the same recommendation.", ""]
+    return "\n".join(out)

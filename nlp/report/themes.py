@@ -1,0 +1,178 @@
+"""What the top-themes report says, as records: gathered once, rendered three ways."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from nlp.explore import Outputs
+
+__all__ = ["QuoteRef", "RecommendationRef", "ReportData", "SectionRow", "Theme", "gather_report"]
+
+
+@dataclass(frozen=True)
+class QuoteRef:
+    """A verbatim quote with where it came from."""
+
+    quote_id: str
+    text: str
+    source_file: str
+    section: str
+    response_id: str
+
+
+@dataclass(frozen=True)
+class RecommendationRef:
+    """A recommendation candidate and how many distinct responses make it."""
+
+    recommendation_id: str
+    text: str
+    section: str
+    topic_id: int
+    topic_label: str
+    support: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme of the report, ranked by the responses that raise it."""
+
+    rank: int
+    topic_id: int
+    label: str
+    keywords: tuple[str, ...]
+    n_responses: int
+    n_quotes: int
+    sections: tuple[tuple[str, int], ...]  # (section, responses raising the theme there)
+    mean_sentiment: float | None
+    quotes: tuple[QuoteRef, ...]
+    recommendations: tuple[RecommendationRef, ...]
+
+
+@dataclass(frozen=True)
+class SectionRow:
+    """Sentiment of one section with its interval."""
+
+    section: str
+    n_quotes: int
+    mean_sentiment: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows."""
+
+    run_id: str
+    n_quotes: int
+    n_responses: int
+    n_topics: int
+    themes: tuple[Theme, ...]
+    sections: tuple[SectionRow, ...]
+    top_recommendations: tuple[RecommendationRef, ...]
+
+
+def _quote_ref(row) -> QuoteRef:
+    return QuoteRef(str(row.quote_id), str(row.text), str(row.source_file), str(row.section), str(row.response_id))
+
+
+def _representatives(quotes: pd.DataFrame, topic_row, n: int) -> list[QuoteRef]:
+    """Up to ``n`` quotes: the topic's representatives (closest to its centre) first.
+
+    If the topic lists fewer, the longest remaining quotes from not-yet-quoted responses fill
+    in: a short fragment rarely stands on its own in a report.
+    """
+    by_id = quotes.set_index("quote_id", drop=False)
+    chosen = [by_id.loc[q] for q in list(topic_row.representative_quote_ids)[:n] if q in by_id.index]
+    responses = {r.response_id for r in chosen}
+    rest = quotes[(quotes["topic_id"] == topic_row.topic_id) & ~quotes["quote_id"].isin([r.quote_id for r in chosen])]
+    rest = rest.assign(_len=rest["text"].str.len()).sort_values("_len", ascending=False, kind="stable")
+    for row in rest.itertuples():
+        if len(chosen) >= n:
+            break
+        if row.response_id not in responses:
+            chosen.append(row)
+            responses.add(row.response_id)
+    return [_quote_ref(r) for r in chosen]
+
+
+def _recommendation_refs(recs: pd.DataFrame, labels: dict[int, str]) -> list[RecommendationRef]:
+    return [
+        RecommendationRef(
+            str(r.recommendation_id), str(r.text), str(r.section), int(r.topic_id),
+            labels.get(int(r.topic_id), "(no topic)"), int(r.support), float(r.score),
+        )
+        for r in recs.itertuples()
+    ]
+
+
+def _ranked_recommendations(recs: pd.DataFrame) -> pd.DataFrame:
+    return recs.sort_values(["support", "score"], ascending=False, kind="stable")
+
+
+def gather_report(
+    outputs: Outputs,
+    top: int = 10,
+    quotes_per_theme: int = 3,
+    recommendations_per_theme: int = 5,
+    top_recommendations: int = 15,
+) -> ReportData:
+    """Select and summarise what the report shows.
+
+    Themes are ranked by ``n_responses`` (distinct responses raising them), then by size.
+    Quotes repeated verbatim in two sections (``duplicate_of`` set) are counted once.
+
+    Args:
+        outputs: the run's tables.
+        top: number of themes.
+        quotes_per_theme: verbatim quotes per theme (2-3 reads well).
+        recommendations_per_theme: recommendations listed under a theme, by support then score.
+        top_recommendations: rows of the overall recommendations table.
+    """
+    quotes = outputs.quotes
+    if "duplicate_of" in quotes:
+        quotes = quotes[quotes["duplicate_of"].isna()]
+    topics = outputs.topics[outputs.topics["topic_id"] != -1].sort_values(
+        ["n_responses", "size", "topic_id"], ascending=[False, False, True], kind="stable"
+    )
+    labels = {int(t): str(label) for t, label in zip(outputs.topics["topic_id"], outputs.topics["label"])}
+    recs = _ranked_recommendations(outputs.recommendations)
+    themes = []
+    for rank, topic in enumerate(topics.head(top).itertuples(), 1):
+        mine = quotes[quotes["topic_id"] == topic.topic_id]
+        per_section = mine.groupby("section", sort=False)["response_id"].nunique().sort_values(ascending=False, kind="stable")
+        mean = getattr(topic, "mean_sentiment", None)
+        if mean is None or pd.isna(mean):
+            mean = float(mine["sentiment"].mean()) if len(mine) and "sentiment" in mine else None
+        themes.append(
+            Theme(
+                rank=rank,
+                topic_id=int(topic.topic_id),
+                label=str(topic.label),
+                keywords=tuple(str(k) for k in topic.keywords),
+                n_responses=int(topic.n_responses),
+                n_quotes=len(mine),
+                sections=tuple((str(s), int(n)) for s, n in per_section.items()),
+                mean_sentiment=None if mean is None else float(mean),
+                quotes=tuple(_representatives(quotes, topic, quotes_per_theme)),
+                recommendations=tuple(
+                    _recommendation_refs(recs[recs["topic_id"] == topic.topic_id].head(recommendations_per_theme), labels)
+                ),
+            )
+        )
+    sections = tuple(
+        SectionRow(str(r.section), int(r.n_quotes), float(r.mean_sentiment), float(r.ci_low), float(r.ci_high))
+        for r in outputs.section_sentiment.itertuples()
+    )
+    return ReportData(
+        run_id=str(outputs.manifest.get("run_id", "")),
+        n_quotes=len(quotes),
+        n_responses=int(quotes["response_id"].nunique()),
+        n_topics=int((outputs.topics["topic_id"] != -1).sum()),
+        themes=tuple(themes),
+        sections=sections,
+        top_recommendations=tuple(_recommendation_refs(recs.head(top_recommendations), labels)),
+    )

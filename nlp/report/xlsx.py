@@ -1,0 +1,70 @@
+"""The report as a workbook: one sheet each for themes, quotes and recommendations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nlp.report.themes import ReportData
+
+__all__ = ["write_xlsx"]
+
+_WIDTHS = {"label": 36, "text": 90, "sections": 60, "keywords": 50, "section": 40, "theme": 36}
+
+
+def _sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(title)
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for r in sheet.iter_rows(min_row=2):
+        for cell in r:
+            # openpyxl stores a string that starts with "=" as a formula; interview text
+            # must stay text, never run as a spreadsheet formula.
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, name in enumerate(header, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 14)
+    sheet.freeze_panes = "A2"
+
+
+def write_xlsx(data: ReportData, path: Path) -> Path:
+    """Write the workbook to ``path`` (sheets ``themes``, ``quotes``, ``recommendations``)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(
+        workbook, "themes",
+        ["rank", "topic_id", "label", "n_responses", "n_quotes", "mean_sentiment", "sections", "keywords"],
+        [
+            [t.rank, t.topic_id, t.label, t.n_responses, t.n_quotes,
+             None if t.mean_sentiment is None else round(t.mean_sentiment, 4),
+             "; ".join(f"{s} ({n})" for s, n in t.sections), ", ".join(t.keywords)]
+            for t in data.themes
+        ],
+    )
+    _sheet(
+        workbook, "quotes",
+        ["rank", "topic_id", "theme", "text", "source_file", "section", "response_id", "quote_id"],
+        [
+            [t.rank, t.topic_id, t.label, q.text, q.source_file, q.section, q.response_id, q.quote_id]
+            for t in data.themes for q in t.quotes
+        ],
+    )
+    _sheet(
+        workbook, "recommendations",
+        ["text", "support", "score", "topic_id", "theme", "section", "recommendation_id"],
+        [
+            [r.text, r.support, round(r.score, 4), r.topic_id, r.topic_label, r.section, r.recommendation_id]
+            for r in data.top_recommendations
+        ],
+    )
+    path = Path(path)
+    workbook.save(path)
+    return path
