@@ -1,0 +1,259 @@
+"""The ``interviews`` command: run the pipeline and read its results from a terminal.
+
+    interviews run                      # the Prefect flow on data/raw into data/processed
+    interviews themes --top 10          # the largest themes
+    interviews quotes --topic 3         # a theme's quotes, with provenance
+    interviews recommendations --top 15
+    interviews report                   # reports/top_themes.{html,md,xlsx}
+    interviews codes --codebook codebooks/ocp_engagement_criteria.yaml
+    interviews export-qdpx              # a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA
+
+It lives in ``flows/`` because ``run`` starts the Prefect flow, and ``nlp/`` never imports
+Prefect. Every other command only calls ``nlp``.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="interviews",
+    help="Turn interview text into themes, sentiment and recommendations, and report on them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+ProcessedDir = Annotated[
+    Path,
+    typer.Option("--processed-dir", "-p", envvar="INTERVIEWS_PROCESSED_DIR", help="Outputs of a run."),
+]
+Top = Annotated[int, typer.Option("--top", "-n", min=1, help="How many to show.")]
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
+def _interactive() -> bool:
+    return sys.stdout.isatty()
+
+
+@contextmanager
+def _spinner(message: str):
+    """A spinner on a terminal; nothing when output goes to a file or a pipe."""
+    if _interactive():
+        with _console().status(message):
+            yield
+    else:
+        yield
+
+
+def _fail(message: str) -> typer.Exit:
+    _console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code=1)
+
+
+def _outputs(processed_dir: Path):
+    from nlp.explore import MissingOutputsError, load_outputs
+
+    try:
+        return load_outputs(processed_dir)
+    except MissingOutputsError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _escape(text: object) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+@app.command()
+def run(
+    raw_dir: Annotated[Path, typer.Option(help="Interview files; only read.")] = Path("data/raw"),
+    out_dir: Annotated[Path, typer.Option(help="Where the outputs go, replaced whole on success.")] = Path("data/processed"),
+    cache_dir: Annotated[Path, typer.Option(help="Embedding cache that survives runs.")] = Path("data/interim"),
+    force: Annotated[bool, typer.Option("--force", help="Re-analyse even if nothing changed.")] = False,
+    no_prefect: Annotated[
+        bool, typer.Option("--no-prefect", help="Run the stages in this process, without Prefect.")
+    ] = False,
+) -> None:
+    """Analyse the interviews: ingest, quotes, topics, sentiment, recommendations."""
+    if not Path(raw_dir).is_dir():
+        raise _fail(f"{raw_dir}: no such folder of interview files")
+    if no_prefect:
+        from nlp.config import PipelineConfig
+        from nlp.run import run_pipeline
+
+        config = PipelineConfig(raw_dir=raw_dir, out_dir=out_dir, cache_dir=cache_dir, progress=_interactive())
+        with _spinner("Analysing interviews…"):
+            summary = run_pipeline(config, force=force)
+    else:
+        from flows.interview_pipeline import interview_pipeline
+
+        with _spinner("Analysing interviews (Prefect flow)…"):
+            summary = interview_pipeline(raw_dir=raw_dir, out_dir=out_dir, cache_dir=cache_dir, force=force)
+    console = _console()
+    console.print(f"{summary.status}: {summary.run_id} -> {summary.out_dir}", highlight=False)
+    console.print(", ".join(f"{k} {v}" for k, v in summary.counts.items()), highlight=False)
+    for err in summary.errors:
+        _console(stderr=True).print(f"input error: {_escape(err['error'])}", highlight=False)
+
+
+@app.command()
+def themes(processed_dir: ProcessedDir = Path("data/processed"), top: Top = 10) -> None:
+    """The largest themes, by the number of responses that raise them."""
+    from rich.table import Table
+
+    outputs = _outputs(processed_dir)
+    ranked = outputs.topics[outputs.topics["topic_id"] != -1].sort_values(
+        ["n_responses", "size"], ascending=False, kind="stable"
+    )
+    table = Table(title=f"Top {min(top, len(ranked))} of {len(ranked)} themes")
+    for column, justify in [("id", "right"), ("theme", "left"), ("responses", "right"),
+                            ("quotes", "right"), ("sentiment", "right")]:
+        table.add_column(column, justify=justify)
+    for t in ranked.head(top).itertuples():
+        table.add_row(str(t.topic_id), _escape(t.label), str(t.n_responses), str(t.size), f"{t.mean_sentiment:+.2f}")
+    _console().print(table)
+
+
+@app.command()
+def quotes(
+    topic: Annotated[int, typer.Option("--topic", "-t", help="Theme id, as `interviews themes` shows it.")],
+    processed_dir: ProcessedDir = Path("data/processed"),
+    top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show only the first N.")] = None,
+) -> None:
+    """A theme's quotes, verbatim, with file, section, question and response."""
+    from rich.table import Table
+
+    from nlp.explore import topic_quotes
+
+    outputs = _outputs(processed_dir)
+    known = sorted(int(t) for t in outputs.topics["topic_id"])
+    if topic not in known and topic != -1:
+        raise _fail(f"no theme {topic}; themes are {', '.join(map(str, known))}")
+    rows = topic_quotes(outputs, topic)
+    if top is not None:
+        rows = rows.head(top)
+    table = Table(title=f"Theme {topic}: {_escape(outputs.topic_label(topic))} ({len(rows)} quotes)", show_lines=True)
+    table.add_column("quote", ratio=3)
+    table.add_column("where", ratio=2)
+    for q in rows.itertuples():
+        marker = "★ " if q.representative else ""
+        table.add_row(
+            marker + _escape(q.text),
+            _escape(f"{q.source_file}\n{q.section}\n{q.question}\nresponse {q.response_id}"),
+        )
+    _console().print(table)
+
+
+@app.command()
+def recommendations(processed_dir: ProcessedDir = Path("data/processed"), top: Top = 15) -> None:
+    """The recommendations most responses make, with their theme and section."""
+    from rich.table import Table
+
+    outputs = _outputs(processed_dir)
+    recs = outputs.recommendations.sort_values(["support", "score"], ascending=False, kind="stable").head(top)
+    table = Table(title=f"Top {len(recs)} of {len(outputs.recommendations)} recommendation candidates", show_lines=True)
+    table.add_column("recommendation", ratio=3)
+    table.add_column("support", justify="right")
+    table.add_column("theme", ratio=1)
+    table.add_column("section", ratio=1)
+    for r in recs.itertuples():
+        table.add_row(_escape(r.text), str(r.support), _escape(outputs.topic_label(int(r.topic_id))), _escape(r.section))
+    _console().print(table)
+    _console().print("support: distinct responses that make the same recommendation", style="dim")
+
+
+@app.command()
+def report(
+    processed_dir: ProcessedDir = Path("data/processed"),
+    top: Top = 10,
+    out_dir: Annotated[Path, typer.Option(help="Folder for top_themes.html/.md/.xlsx.")] = Path("reports"),
+) -> None:
+    """Write the top-themes report as HTML (one standalone file), Markdown and Excel."""
+    from nlp.report import write_report
+
+    outputs = _outputs(processed_dir)
+    with _spinner("Writing the report…"):
+        files = write_report(outputs, out_dir, top=top)
+    console = _console()
+    for path in (files.html, files.markdown, files.xlsx):
+        console.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def codes(
+    codebook: Annotated[Path, typer.Option(help="YAML codebook: codes with name, description, examples, keywords.")],
+    processed_dir: ProcessedDir = Path("data/processed"),
+    cache_dir: Annotated[Path, typer.Option(help="Embedding cache.")] = Path("data/interim"),
+    threshold: Annotated[
+        float | None, typer.Option(min=-1.0, max=1.0, help="Cosine similarity needed; default documented in nlp.codebook.")
+    ] = None,
+) -> None:
+    """Code every quote with a codebook; writes codes.parquet and code_coverage.parquet."""
+    from rich.table import Table
+
+    from nlp.codebook import DEFAULT_THRESHOLD, load_codebook, write_codes
+    from nlp.config import PipelineConfig
+    from nlp.pipeline import build_embedder
+
+    outputs = _outputs(processed_dir)
+    try:
+        book = load_codebook(codebook)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    embedder = build_embedder(PipelineConfig(cache_dir=cache_dir, progress=_interactive()))
+    with _spinner("Coding quotes…"):
+        codes_path, coverage_path = write_codes(
+            processed_dir, book, embedder, DEFAULT_THRESHOLD if threshold is None else threshold
+        )
+    import pandas as pd
+
+    matches = pd.read_parquet(codes_path).merge(outputs.quotes[["quote_id", "response_id"]], on="quote_id")
+    table = Table(title=f"{_escape(book.name)}: {matches['quote_id'].nunique()} of {len(outputs.quotes)} quotes coded")
+    for column in ("code", "quotes", "responses", "by keyword only"):
+        table.add_column(column, justify="left" if column == "code" else "right")
+    for code in book.codes:
+        mine = matches[matches["code"] == code.name]
+        table.add_row(_escape(code.name), str(len(mine)), str(mine["response_id"].nunique()),
+                      str(int((mine["matched_by"] == "keyword").sum())))
+    console = _console()
+    console.print(table)
+    console.print(f"wrote {codes_path}\nwrote {coverage_path}", highlight=False)
+
+
+@app.command("export-qdpx")
+def export_qdpx_command(
+    processed_dir: ProcessedDir = Path("data/processed"),
+    raw_dir: Annotated[Path | None, typer.Option(help="The run's raw folder; default: the one in its manifest.")] = None,
+    out: Annotated[Path, typer.Option(help="The .qdpx file to write.")] = Path("reports/interviews.qdpx"),
+) -> None:
+    """Export quotes coded with their themes (and codebook codes) as a REFI-QDA .qdpx project."""
+    from nlp.qdpx import export_qdpx
+
+    outputs = _outputs(processed_dir)
+    raw = raw_dir or Path(outputs.manifest.get("config", {}).get("raw_dir", "data/raw"))
+    with _spinner("Exporting…"):
+        try:
+            summary = export_qdpx(processed_dir, raw, out)
+        except (OSError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+    _console().print(
+        f"wrote {summary.path}: {summary.sources} sources, {summary.selections} coded quotes, {summary.codes} codes",
+        highlight=False,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,184 @@
+"""Export a run as a REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+The archive follows the REFI-QDA Project standard (QDA-XML 1.0, namespace
+``urn:QDA-XML:project:1.0``): ``project.qde`` holds the codebook (one code per topic, under a
+"Topics" folder, and one per codebook code, under the codebook's name), one ``TextSource`` per
+input file, and one ``PlainTextSelection`` per quote coded with its topic and with the codebook
+codes it matched (``codes.parquet``, if present). Each source's text is stored as
+``sources/<guid>.txt`` (UTF-8) and referenced as ``internal://<guid>.txt``.
+
+Selections are character offsets into the decoded source text, ``Document.text``, which the
+quotes' ``char_start``/``char_end`` index. That text is rebuilt from the raw folder with
+``nlp.ingest`` (read-only); a raw file whose bytes changed since the run is refused, since its
+offsets would point at the wrong words. GUIDs are uuid5 of stable ids, so exporting the same
+run twice gives the same project.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["NAMESPACE", "QdpxSummary", "build_project_xml", "export_qdpx", "guid"]
+
+NAMESPACE = "urn:QDA-XML:project:1.0"
+_GUID_ROOT = uuid.uuid5(uuid.NAMESPACE_URL, "urn:interview-insights:qdpx")
+# Zip entries carry a timestamp; a fixed one makes two exports of one run byte-identical.
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def guid(kind: str, key: object) -> str:
+    """Deterministic GUID of one object of the project, e.g. ``guid("topic", 3)``."""
+    return str(uuid.uuid5(_GUID_ROOT, f"{kind}:{key}"))
+
+
+@dataclass(frozen=True)
+class QdpxSummary:
+    """What an export wrote."""
+
+    path: Path
+    sources: int
+    selections: int
+    codes: int
+
+
+def _q(tag: str) -> str:
+    return f"{{{NAMESPACE}}}{tag}"
+
+
+def build_project_xml(
+    name: str,
+    sources: dict[str, str],
+    quotes: pd.DataFrame,
+    topics: pd.DataFrame,
+    codes: pd.DataFrame | None = None,
+    codebook_name: str = "Codebook",
+) -> bytes:
+    """``project.qde`` as UTF-8 bytes.
+
+    Args:
+        name: project name.
+        sources: source file name -> its decoded text (the text offsets index).
+        quotes: ``quotes.parquet`` rows: ``quote_id``, ``source_file``, ``section``,
+            ``response_id``, ``text``, ``char_start``, ``char_end``, ``topic_id``.
+        topics: ``topics.parquet`` rows: ``topic_id``, ``label``, ``keywords``.
+        codes: optional ``codes.parquet`` rows: ``quote_id``, ``code``, ``similarity``.
+        codebook_name: folder name for the codebook's codes.
+    """
+    from lxml import etree
+
+    root = etree.Element(_q("Project"), nsmap={None: NAMESPACE}, name=name, origin="interview-insights")
+    codes_el = etree.SubElement(etree.SubElement(root, _q("CodeBook")), _q("Codes"))
+    topic_folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", "topics"), name="Topics", isCodable="false")
+    topic_ids = sorted({int(t) for t in topics["topic_id"]} | {int(t) for t in quotes["topic_id"]})
+    labels = {int(t): str(label) for t, label in zip(topics["topic_id"], topics["label"])}
+    for topic_id in topic_ids:
+        name_ = f"{topic_id}: {labels[topic_id]}" if topic_id in labels else f"{topic_id}: no topic (outlier)"
+        code = etree.SubElement(topic_folder, _q("Code"), guid=guid("topic", topic_id), name=name_, isCodable="true")
+        row = topics[topics["topic_id"] == topic_id]
+        if len(row):
+            etree.SubElement(code, _q("Description")).text = "Keywords: " + ", ".join(row["keywords"].iloc[0])
+    code_names: list[str] = []
+    if codes is not None and len(codes):
+        code_names = list(dict.fromkeys(codes["code"]))
+        folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", codebook_name), name=codebook_name, isCodable="false")
+        for code_name in code_names:
+            etree.SubElement(folder, _q("Code"), guid=guid("code", code_name), name=code_name, isCodable="true")
+    codes_by_quote: dict[str, list[str]] = {}
+    if codes is not None:
+        for quote_id, code_name in zip(codes["quote_id"], codes["code"]):
+            codes_by_quote.setdefault(str(quote_id), []).append(str(code_name))
+
+    sources_el = etree.SubElement(root, _q("Sources"))
+    for source_file, text in sources.items():
+        source_guid = guid("source", source_file)
+        source = etree.SubElement(
+            sources_el, _q("TextSource"), guid=source_guid, name=source_file,
+            plainTextPath=f"internal://{source_guid}.txt",
+        )
+        mine = quotes[quotes["source_file"] == source_file].sort_values(["char_start", "char_end"], kind="stable")
+        for q in mine.itertuples():
+            selection = etree.SubElement(
+                source, _q("PlainTextSelection"), guid=guid("quote", q.quote_id),
+                name=f"{q.section} · {q.response_id}", startPosition=str(int(q.char_start)),
+                endPosition=str(int(q.char_end)),
+            )
+            etree.SubElement(selection, _q("Description")).text = str(q.text)
+            targets = [guid("topic", int(q.topic_id))] + [guid("code", c) for c in codes_by_quote.get(str(q.quote_id), [])]
+            for target in targets:
+                coding = etree.SubElement(selection, _q("Coding"), guid=guid("coding", f"{q.quote_id}->{target}"))
+                etree.SubElement(coding, _q("CodeRef"), targetGUID=target)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _source_texts(raw_dir: Path, wanted: Iterable[str], manifest: dict | None) -> dict[str, str]:
+    """Decoded text of each wanted source file, checked against the run's input hashes."""
+    from nlp.ingest import ingest_dir
+
+    wanted = list(dict.fromkeys(wanted))
+    documents = {d.source_file: d for d in ingest_dir(Path(raw_dir)).documents}
+    hashes = {i["file"]: i.get("sha256") for i in (manifest or {}).get("inputs", [])}
+    texts: dict[str, str] = {}
+    for name in wanted:
+        doc = documents.get(name)
+        if doc is None:
+            raise FileNotFoundError(f"{Path(raw_dir) / name}: source of the run's quotes is missing or unreadable")
+        if hashes.get(name) and hashes[name] != doc.sha256:
+            raise ValueError(
+                f"{Path(raw_dir) / name}: changed since the run (sha256 differs); "
+                "run `interviews run` again before exporting, or the offsets would be wrong"
+            )
+        texts[name] = doc.text
+    return texts
+
+
+def export_qdpx(
+    processed_dir: Path,
+    raw_dir: Path,
+    out_path: Path,
+    project_name: str = "Interview insights",
+) -> QdpxSummary:
+    """Write a ``.qdpx`` archive of the run in ``processed_dir``.
+
+    Args:
+        processed_dir: a finished run (``quotes.parquet``, ``topics.parquet``, optionally
+            ``codes.parquet`` from ``interviews codes``).
+        raw_dir: the raw folder the run read; only read here.
+        out_path: the ``.qdpx`` file to write (replaced atomically).
+        project_name: the project's name in the QDA tool.
+    """
+    import json
+
+    from nlp.codebook import CODES_TABLE
+    from nlp.store import MANIFEST, read_table
+
+    processed_dir = Path(processed_dir)
+    quotes = read_table(processed_dir, "quotes")
+    topics = read_table(processed_dir, "topics")
+    codes_path = processed_dir / f"{CODES_TABLE}.parquet"
+    codes = pd.read_parquet(codes_path) if codes_path.is_file() else None
+    manifest_path = processed_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
+    texts = _source_texts(raw_dir, sorted(quotes["source_file"].unique()), manifest)
+    for q in quotes.itertuples():
+        if not 0 <= q.char_start <= q.char_end <= len(texts[q.source_file]):
+            raise ValueError(f"{q.source_file}: quote {q.quote_id} spans {q.char_start}-{q.char_end}, outside the text")
+    xml = build_project_xml(project_name, texts, quotes, topics, codes)
+
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("project.qde", _ZIP_TIME), xml, compress_type=zipfile.ZIP_DEFLATED)
+        for source_file, text in texts.items():
+            entry = zipfile.ZipInfo(f"sources/{guid('source', source_file)}.txt", _ZIP_TIME)
+            archive.writestr(entry, text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+    tmp.replace(out_path)
+    n_codes = len({int(t) for t in quotes["topic_id"]} | {int(t) for t in topics["topic_id"]})
+    n_codes += 0 if codes is None else codes["code"].nunique()
+    return QdpxSummary(out_path, len(texts), len(quotes), n_codes)
