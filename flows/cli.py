@@ -143,12 +143,12 @@ def quotes(
     if topic not in known and topic != -1:
         raise _fail(f"no theme {topic}; themes are {', '.join(map(str, known))}")
     rows = topic_quotes(outputs, topic)
-    if top is not None:
-        rows = rows.head(top)
-    table = Table(title=f"Theme {topic}: {_escape(outputs.topic_label(topic))} ({len(rows)} quotes)", show_lines=True)
+    shown = rows if top is None else rows.head(top)
+    count = f"{len(rows)} quotes" if len(shown) == len(rows) else f"{len(shown)} of {len(rows)} quotes"
+    table = Table(title=f"Theme {topic}: {_escape(outputs.topic_label(topic))} ({count}, ★ representative)", show_lines=True)
     table.add_column("quote", ratio=3)
     table.add_column("where", ratio=2)
-    for q in rows.itertuples():
+    for q in shown.itertuples():
         marker = "★ " if q.representative else ""
         table.add_row(
             marker + _escape(q.text),

@@ -1,0 +1,100 @@
+"""The `interviews` command on a fresh seed run: each subcommand a researcher would type."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+pytestmark = pytest.mark.slow
+
+COMMANDS = ["run", "themes", "quotes", "recommendations", "report", "codes", "export-qdpx"]
+CODEBOOK = "codebooks/ocp_engagement_criteria.yaml"
+
+
+@pytest.fixture
+def runner(monkeypatch):
+    # Wide enough that rich does not wrap theme labels across lines.
+    monkeypatch.setenv("COLUMNS", "200")
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(app, [command, "--help"] if command else ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_themes_lists_the_largest_themes(runner, processed_dir):
+    topics = pd.read_parquet(processed_dir / "topics.parquet").sort_values(["n_responses", "size"], ascending=False)
+    result = runner.invoke(app, ["themes", "--processed-dir", str(processed_dir), "--top", "3"])
+    assert result.exit_code == 0, result.output
+    for label in topics["label"].head(3):
+        assert label in result.output
+    assert topics["label"].iloc[5] not in result.output
+
+
+def test_quotes_of_a_topic_with_provenance(runner, processed_dir):
+    quotes = pd.read_parquet(processed_dir / "quotes.parquet")
+    topic = int(quotes["topic_id"].mode()[0])
+    result = runner.invoke(app, ["quotes", "-p", str(processed_dir), "--topic", str(topic)])
+    assert result.exit_code == 0, result.output
+    assert "interview_summary.txt#" in result.output  # response ids
+    assert quotes[quotes["topic_id"] == topic]["section"].iloc[0] in result.output
+
+
+def test_unknown_topic_is_a_clear_error(runner, processed_dir):
+    result = runner.invoke(app, ["quotes", "-p", str(processed_dir), "--topic", "9999"])
+    assert result.exit_code == 1
+    assert "no theme 9999" in result.output
+
+
+def test_recommendations_show_support(runner, processed_dir):
+    result = runner.invoke(app, ["recommendations", "-p", str(processed_dir), "--top", "5"])
+    assert result.exit_code == 0, result.output
+    assert "support" in result.output and "Top 5 of" in result.output
+
+
+@pytest.mark.parametrize("command", ["themes", "recommendations", "report", "export-qdpx"])
+def test_missing_outputs_say_to_run_first(runner, tmp_path, command):
+    result = runner.invoke(app, [command, "--processed-dir", str(tmp_path / "nothing")])
+    assert result.exit_code == 1
+    assert "run `interviews run` first" in " ".join(result.output.split())
+
+
+def test_report_writes_three_files(runner, processed_dir, tmp_path):
+    result = runner.invoke(app, ["report", "-p", str(processed_dir), "--top", "3", "--out-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for suffix in ("html", "md", "xlsx"):
+        assert (tmp_path / f"top_themes.{suffix}").stat().st_size > 0
+
+
+def test_codes_then_export_qdpx(runner, processed_copy, raw_dir, cache_dir, tmp_path):
+    result = runner.invoke(
+        app, ["codes", "-p", str(processed_copy), "--codebook", CODEBOOK, "--cache-dir", str(cache_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 Resources" in result.output
+    assert (processed_copy / "codes.parquet").is_file() and (processed_copy / "code_coverage.parquet").is_file()
+
+    out = tmp_path / "seed.qdpx"
+    result = runner.invoke(app, ["export-qdpx", "-p", str(processed_copy), "--raw-dir", str(raw_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        assert "4 Resources" in archive.read("project.qde").decode("utf-8")
+
+
+def test_run_without_prefect(runner, raw_dir, cache_dir, tmp_path):
+    out = tmp_path / "processed"
+    args = ["run", "--no-prefect", "--raw-dir", str(raw_dir), "--out-dir", str(out), "--cache-dir", str(cache_dir)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "ok: run-0001" in result.output
+    assert (out / "quotes.parquet").is_file()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "up-to-date" in again.output

@@ -1,0 +1,115 @@
+"""The top-themes report: right themes, verbatim quotes, escaped text, three formats."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from nlp.explore import Outputs, load_outputs
+from nlp.report import escape_markdown, gather_report, write_report
+
+EVIL = "We need <script>alert(1)</script> more *training* & [links](http://x) | now"
+
+
+def _tiny_outputs() -> Outputs:
+    """Two themes, hand-made; theme 7 is raised by more responses than theme 3."""
+    quotes = pd.DataFrame(
+        [
+            ("q1", "a.txt", "1.1 Help", "Q?", "r1", EVIL, 7, 0.5, None),
+            ("q2", "a.txt", "1.1 Help", "Q?", "r2", "Funding is the main gap.", 7, -0.4, None),
+            ("q3", "a.txt", "1.2 Data", "Q2?", "r3", "The portal is slow.", 7, -0.2, None),
+            ("q4", "a.txt", "1.2 Data", "Q2?", "r3", "The helpdesk answers fast.", 3, 0.8, None),
+            ("q5", "a.txt", "1.2 Data", "Q2?", "r4", "The funding is the main gap.", 7, -0.4, "q2"),
+        ],
+        columns=["quote_id", "source_file", "section", "question", "response_id", "text", "topic_id",
+                 "sentiment", "duplicate_of"],
+    )
+    topics = pd.DataFrame(
+        {
+            "topic_id": [3, 7],
+            "label": ["helpdesk <b>speed</b>", "funding, training"],
+            "keywords": [["helpdesk", "speed"], ["funding", "training"]],
+            "size": [1, 4],
+            "n_responses": [1, 3],
+            "representative_quote_ids": [["q4"], ["q1", "q2"]],
+            "mean_sentiment": [0.8, -0.03],
+        }
+    )
+    sections = pd.DataFrame(
+        {"section": ["1.1 Help", "1.2 Data"], "question": ["Q?", "Q2?"], "n_quotes": [2, 2],
+         "mean_sentiment": [0.05, 0.3], "ci_low": [-0.4, -0.2], "ci_high": [0.5, 0.8],
+         "share_positive": [0.5, 0.5], "share_neutral": [0.0, 0.0], "share_negative": [0.5, 0.5]}
+    )
+    recs = pd.DataFrame(
+        {"recommendation_id": ["rec-1", "rec-2"], "text": [EVIL, "Answer faster."], "quote_id": ["q1", "q4"],
+         "section": ["1.1 Help", "1.2 Data"], "topic_id": [7, 3], "support": [2, 1], "score": [0.9, 0.5]}
+    )
+    return Outputs(quotes, topics, sections, recs, manifest={"run_id": "run-test"})
+
+
+def test_themes_are_ranked_by_responses_with_verbatim_quotes_and_their_recommendations():
+    data = gather_report(_tiny_outputs(), top=2)
+    first = data.themes[0]
+    assert [t.topic_id for t in data.themes] == [7, 3]
+    assert first.n_responses == 3
+    assert dict(first.sections) == {"1.1 Help": 2, "1.2 Data": 1}
+    assert [q.text for q in first.quotes][:2] == [EVIL, "Funding is the main gap."]
+    assert "q5" not in [q.quote_id for q in first.quotes]  # a duplicate is never quoted twice
+    assert [r.recommendation_id for r in first.recommendations] == ["rec-1"]
+    assert data.top_recommendations[0].support == 2
+
+
+def test_html_escapes_interview_text_and_stands_alone(tmp_path):
+    files = write_report(_tiny_outputs(), tmp_path, top=2)
+    html = files.html.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert "helpdesk &lt;b&gt;speed&lt;/b&gt;" in html
+    # One file: no external stylesheet, script or image.
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
+    assert html.count('src="data:image/svg+xml;base64,') == 2
+
+
+def test_markdown_escapes_formatting_but_keeps_quotes_readable(tmp_path):
+    files = write_report(_tiny_outputs(), tmp_path, top=2)
+    md = files.markdown.read_text(encoding="utf-8")
+    assert "\\<script>alert(1)\\</script>" in md
+    assert "\\*training\\*" in md and "\\[links\\](http://x)" in md
+    assert "Funding is the main gap." in md
+    assert "a.txt · 1.1 Help · response r1" in md
+    assert escape_markdown("interview_summary.txt") == "interview_summary.txt"
+    assert escape_markdown("a | b", in_table=True) == "a \\| b"
+    assert escape_markdown("1. first", at_line_start=True) == "1\\. first"
+
+
+def test_xlsx_has_the_three_sheets(tmp_path):
+    files = write_report(_tiny_outputs(), tmp_path, top=2)
+    sheets = pd.read_excel(files.xlsx, sheet_name=None)
+    assert list(sheets) == ["themes", "quotes", "recommendations"]
+    assert sheets["themes"]["topic_id"].tolist() == [7, 3]
+    assert EVIL in sheets["quotes"]["text"].tolist()
+    assert sheets["recommendations"]["support"].tolist() == [2, 1]
+
+
+def test_a_quote_starting_with_equals_stays_text_in_excel(tmp_path):
+    outputs = _tiny_outputs()
+    outputs.quotes.loc[0, "text"] = "=1+1 is not a formula"
+    files = write_report(outputs, tmp_path, top=2)
+    assert "=1+1 is not a formula" in pd.read_excel(files.xlsx, sheet_name="quotes")["text"].tolist()
+
+
+@pytest.mark.slow
+def test_report_on_the_seed_quotes_the_top_themes_verbatim(processed_dir, tmp_path):
+    outputs = load_outputs(processed_dir)
+    files = write_report(outputs, tmp_path, top=5)
+    html = files.html.read_text(encoding="utf-8")
+    md = files.markdown.read_text(encoding="utf-8")
+    top = outputs.topics.sort_values(["n_responses", "size"], ascending=False).head(5)
+    texts = outputs.quotes.set_index("quote_id")["text"]
+    for topic in top.itertuples():
+        assert topic.label in html
+        quote = texts[topic.representative_quote_ids[0]]
+        assert quote in md or escape_markdown(quote) in md
+    assert "Sentiment per section" in html and "Top recommendations" in html
