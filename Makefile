@@ -26,5 +26,8 @@ test: setup
 bench: setup
 	$(PY) -m bench
 
+report: setup
+	$(VENV)/bin/interviews report --processed-dir data/processed --out-dir reports
+
 clean:
 	rm -rf data/processed/*.parquet data/processed/run_manifest.json data/processed/topic_model data/interim
