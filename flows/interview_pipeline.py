@@ -201,6 +201,31 @@ def interview_pipeline(
     )
 
 
+def _dask_task_runner(address: str | None, workers: int | None):
+    """A Dask task runner for the mapped batches: an existing cluster, or a local one.
+
+    Args:
+        address: scheduler of a running cluster, e.g. ``tcp://10.0.0.5:8786``.
+        workers: otherwise, a local cluster of this many single-threaded worker processes.
+
+    Returns:
+        A ``prefect_dask.DaskTaskRunner`` for ``interview_pipeline.with_options``.
+    """
+    # Imported here so runs without Dask never pay for importing distributed.
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    # One thread per worker: torch already uses every core of a process, and the embedder is a
+    # per-process singleton, so a worker holds one model and runs one batch at a time.
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": workers, "threads_per_worker": 1, "processes": True,
+            "host": "127.0.0.1", "dashboard_address": None,
+        }
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
@@ -209,11 +234,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model-path", type=Path, default=None, help="local sentence-transformers model dir")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--text-column", default=None, help="survey CSV column with the answers")
+    parser.add_argument("--batch-size", type=int, default=512, help="quotes per embedding/scoring task")
     parser.add_argument("--force", action="store_true", help="re-analyse even if nothing changed")
+    dask = parser.add_mutually_exclusive_group()
+    dask.add_argument("--dask-address", default=None, help="run the batches on this Dask scheduler")
+    dask.add_argument("--dask-workers", type=int, default=None, help="run the batches on a local Dask cluster")
     args = parser.parse_args(argv)
-    summary = interview_pipeline(
+    pipeline_flow = interview_pipeline
+    if args.dask_address or args.dask_workers:
+        pipeline_flow = interview_pipeline.with_options(
+            task_runner=_dask_task_runner(args.dask_address, args.dask_workers)
+        )
+    summary = pipeline_flow(
         raw_dir=args.raw_dir, out_dir=args.out_dir, cache_dir=args.cache_dir,
-        model_path=args.model_path, seed=args.seed, text_column=args.text_column, force=args.force,
+        model_path=args.model_path, seed=args.seed, text_column=args.text_column,
+        batch_size=args.batch_size, force=args.force,
     )
     print(f"{summary.status}: {summary.run_id} -> {summary.out_dir} {summary.counts}")
     for err in summary.errors:
