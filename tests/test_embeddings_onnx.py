@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nlp.embeddings_onnx as eo
+from nlp.embeddings import ModelIntegrityError, default_model_path
+
+# Varied on purpose: a one-word answer, a question, a list, non-ASCII, a number-heavy line and
+# one long enough (> 256 tokens) to be truncated as sentence-transformers truncates it.
+SENTENCES = [
+    "Yes.",
+    "They need more advanced planning.",
+    "Bring in the politicians and the local press earlier.",
+    "Why was the consultation held during the school holidays?",
+    "Parking, signage, and the opening hours were all mentioned.",
+    "The café owner said the new rules were “a disaster” for trade.",
+    "Roughly 40% of the 250 respondents wanted evening sessions after 6pm.",
+    "I don't think anyone listened to us at all, honestly.",
+    "More journalists should cover council meetings.",
+    "A shared minibus for rural villages would help older residents attend.",
+    "Overall the workshop was useful but far too short.",
+    " ".join(["The facilitators kept changing the agenda without telling anyone."] * 30),
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_dir(tmp_path_factory):
+    """Cache root for this module's models: the fp32 trace and its int8 quantisation, built once."""
+    return tmp_path_factory.mktemp("onnx-models")
+
+
+@pytest.fixture(scope="module")
+def int8_embedder(onnx_dir):
+    return eo.onnx_embedder(onnx_dir, quantize=True)
+
+
+def test_int8_vectors_are_unit_float32_rows(int8_embedder):
+    v = int8_embedder.embed(SENTENCES)
+    assert v.shape == (len(SENTENCES), 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert int8_embedder.embed([]).shape == (0, 384)
+
+
+def test_int8_stays_close_to_torch_fp32(int8_embedder, real_embedder):
+    cos = np.sum(int8_embedder.embed(SENTENCES) * real_embedder.embed(SENTENCES), axis=1)
+    assert cos.mean() >= 0.98, cos
+    assert cos.min() >= 0.9, cos
+
+
+def test_fp32_export_matches_torch_and_keeps_input_order(onnx_dir, real_embedder):
+    fp32 = eo.onnx_embedder(onnx_dir, quantize=False)
+    # Reversed input, so length-sorted batching has to put every row back in place.
+    texts = SENTENCES[::-1]
+    cos = np.sum(fp32.embed(texts) * real_embedder.embed(texts), axis=1)
+    assert cos.min() > 0.9999, cos
+
+
+def test_int8_has_its_own_cache_key_but_names_its_source(int8_embedder, real_embedder):
+    assert int8_embedder.model_sha256 != real_embedder.model_sha256
+    assert int8_embedder.model_sha256.startswith(real_embedder.model_sha256)
+    assert int8_embedder.source_sha256 == real_embedder.model_sha256
+
+
+def test_exported_model_is_reused(onnx_dir, int8_embedder, monkeypatch):
+    before = int8_embedder.onnx_path.stat()
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("the cached ONNX model was exported again")
+
+    monkeypatch.setattr(eo, "_export_fp32", no_export)
+    monkeypatch.setattr(eo, "_quantize", no_export)
+    again = eo.onnx_embedder(onnx_dir, quantize=True)
+    after = again.onnx_path.stat()
+    assert again.onnx_path == int8_embedder.onnx_path
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_tampered_source_weights_are_refused_before_export(tmp_path, monkeypatch):
+    model_dir = tmp_path / "model"
+    shutil.copytree(default_model_path(), model_dir, ignore=shutil.ignore_patterns("model.safetensors"))
+    (model_dir / "model.safetensors").write_bytes(b"not the official weights")
+    monkeypatch.setattr(eo, "_export_fp32", lambda *a, **k: pytest.fail("exported unverified weights"))
+    with pytest.raises(ModelIntegrityError, match="does not match the pinned"):
+        eo.onnx_embedder(tmp_path / "onnx", model_dir=model_dir)
+    assert not (tmp_path / "onnx").exists()
+
+
+def test_tampered_cached_export_is_refused(onnx_dir, int8_embedder, tmp_path):
+    copy = tmp_path / "onnx"
+    variant = Path(int8_embedder.source_sha256) / int8_embedder.variant
+    shutil.copytree(onnx_dir / variant, copy / variant)
+    victim = copy / variant / "model.onnx"
+    victim.write_bytes(victim.read_bytes()[:-16] + b"\0" * 16)
+    with pytest.raises(ModelIntegrityError, match="recorded when it was exported"):
+        eo.onnx_embedder(copy, quantize=True, reduce_range=int8_embedder.variant.endswith("r7"))
