@@ -31,9 +31,11 @@ def prefect_harness():
 
     # Tests stay offline: the server's telemetry heartbeat would try to reach the internet.
     # The machine is shared, and a loaded box starts the server slowly.
-    with temporary_settings(updates={PREFECT_SERVER_ANALYTICS_ENABLED: False}):
-        with prefect_test_harness(server_startup_timeout=120):
-            yield
+    with (
+        temporary_settings(updates={PREFECT_SERVER_ANALYTICS_ENABLED: False}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -152,21 +152,23 @@ def test_served_deployment_runs_on_a_real_server(prefect_server, served):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     out, log, serve = served
-    with temporary_settings(updates={PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}):
-        with get_client(sync_client=True) as client:
-            _wait_for("deployment", lambda: _read_deployment(client) is not None, DEPLOYMENT_UP_S, serve, log)
-            deployment = _read_deployment(client)
-            assert [s.schedule.cron for s in deployment.schedules if s.active] == [CRON]
-            assert Path(deployment.parameters["out_dir"]) == out
+    with (
+        temporary_settings(updates={PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}),
+        get_client(sync_client=True) as client,
+    ):
+        _wait_for("deployment", lambda: _read_deployment(client) is not None, DEPLOYMENT_UP_S, serve, log)
+        deployment = _read_deployment(client)
+        assert [s.schedule.cron for s in deployment.schedules if s.active] == [CRON]
+        assert Path(deployment.parameters["out_dir"]) == out
 
-            flow_run = run_deployment(name=DEPLOYMENT, timeout=0)
+        flow_run = run_deployment(name=DEPLOYMENT, timeout=0)
 
-            def finished() -> bool:
-                nonlocal flow_run
-                flow_run = client.read_flow_run(flow_run.id)
-                return flow_run.state is not None and flow_run.state.is_final()
+        def finished() -> bool:
+            nonlocal flow_run
+            flow_run = client.read_flow_run(flow_run.id)
+            return flow_run.state is not None and flow_run.state.is_final()
 
-            _wait_for("flow run", finished, RUN_DONE_S, serve, log)
+        _wait_for("flow run", finished, RUN_DONE_S, serve, log)
 
     assert flow_run.state.is_completed(), f"{flow_run.state!r}\n{_tail(log)}"
     assert (out / "quotes.parquet").is_file()
