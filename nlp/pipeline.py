@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from nlp.config import PipelineConfig
 from nlp.embeddings import (
@@ -34,8 +35,9 @@ from nlp.ingest import IngestResult, ingest_dir
 from nlp.quotes import split_quotes
 from nlp.schemas import Quote, Recommendation, Topic
 from nlp.store import read_manifest, read_table
+from nlp.topics import TopicFit, fit_topics, reassign_topics
 from nlp.topics.lineage import PreviousTopic, assign_stable_ids
-from nlp.topics import TopicFit, fit_topics
+from nlp.topics.stability import TopicMemory, fit_order, keep_previous_topics, warm_layout
 
 __all__ = [
     "PIPELINE_VERSION",
@@ -60,6 +62,8 @@ logger = logging.getLogger("nlp.pipeline")
 
 # Bump when a change to the code changes outputs, so unchanged inputs are re-analysed.
 PIPELINE_VERSION = "1"
+# Per-quote UMAP coordinates of the last run, read back to warm-start the next one.
+LAYOUT_FILE = "topic_model/layout.parquet"
 
 
 @functools.lru_cache(maxsize=4)
@@ -111,6 +115,7 @@ class Previous:
 
     manifest: dict[str, Any] | None
     topics: tuple[PreviousTopic, ...] = ()
+    memory: TopicMemory = field(default_factory=TopicMemory)
 
     @property
     def run_number(self) -> int:
@@ -126,12 +131,13 @@ class Previous:
 
 
 def load_previous(out_dir: Path) -> Previous:
-    """Read the last run's manifest and topic centroids; a first run gets an empty record."""
+    """Read the last run's manifest, topics and per-quote layout; a first run gets an empty record."""
     manifest = read_manifest(out_dir)
     if manifest is None:
         return Previous(None)
     try:
         frame = read_table(out_dir, "topics")
+        quotes = read_table(out_dir, "quotes")[["quote_id", "topic_id"]]
     except FileNotFoundError:
         return Previous(manifest)
     topics = tuple(
@@ -139,7 +145,17 @@ def load_previous(out_dir: Path) -> Previous:
         for r in frame.itertuples()
         if r.centroid is not None and len(r.centroid)
     )
-    return Previous(manifest, topics)
+    layout_path = Path(out_dir) / LAYOUT_FILE
+    layout = {}
+    if layout_path.is_file():
+        table = pd.read_parquet(layout_path)
+        layout = {q: np.asarray(v, dtype=np.float64) for q, v in zip(table.quote_id, table.layout)}
+    memory = TopicMemory(
+        layout,
+        dict(zip(quotes.quote_id, quotes.topic_id.astype(int))),
+        {q: i for i, q in enumerate(quotes.quote_id)},
+    )
+    return Previous(manifest, topics, memory)
 
 
 def ingest(config: PipelineConfig) -> IngestResult:
@@ -163,13 +179,20 @@ def embed_quotes(quotes: Sequence[Quote], embedder: CachedEmbedder) -> tuple[np.
 
 @dataclass
 class TopicResult:
-    """Topics with stable ids, and each quote's stable topic id."""
+    """Topics with stable ids, and each quote's stable topic id (in the run's quote order).
+
+    Attributes:
+        layout: each quote's UMAP coordinates, to warm-start the next run.
+        model_topic_ids: the saved BERTopic model's own topic number -> stable id.
+    """
 
     topics: list[Topic]
     topic_ids: list[int]
     centroids: dict[int, np.ndarray]
     quality: dict[str, float]
     next_topic_id: int
+    layout: np.ndarray | None = field(default=None, repr=False)
+    model_topic_ids: dict[int, int] = field(default_factory=dict)
     fit: TopicFit | None = field(default=None, repr=False)
 
 
@@ -181,17 +204,30 @@ def model_topics(
     run_id: str,
     config: PipelineConfig,
 ) -> TopicResult:
-    """Fit topics on the whole corpus, then carry ids over from the previous run."""
+    """Fit topics on the whole corpus, then carry ids over from the previous run.
+
+    On a rerun the fit sees old quotes first, its layout starts from the previous one, and
+    old quotes keep their topic unless another is clearly closer (``nlp.topics.stability``).
+    """
     topic_config = replace(config.topics, seed=config.seed)
-    fit = fit_topics(quotes, vectors, embedder, topic_config)
+    memory = previous.memory
+    order = fit_order([q.quote_id for q in quotes], memory)
+    quotes_fit = [quotes[i] for i in order]
+    vectors_fit = vectors[order]
+    ids_fit = [q.quote_id for q in quotes_fit]
+    init = warm_layout(ids_fit, vectors_fit, memory, topic_config.n_components, config.seed)
+    fit = fit_topics(quotes_fit, vectors_fit, embedder, topic_config, init_layout=init)
     lineage = assign_stable_ids(
-        fit.centroids,
-        previous.topics,
-        previous.next_topic_id,
-        run_id,
-        threshold=config.topic_match_threshold,
+        fit.centroids, previous.topics, previous.next_topic_id, run_id, threshold=config.topic_match_threshold
     )
     stable = lambda t: lineage.ids.get(t, -1)  # noqa: E731 - -1 stays -1
+    if memory.topic_of:
+        current = [stable(t) for t in fit.assignments]
+        centroids = {stable(t): c for t, c in fit.centroids.items()}
+        sticky = keep_previous_topics(current, ids_fit, vectors_fit, centroids, memory)
+        if sticky != current:
+            local = {s: t for t, s in lineage.ids.items()}
+            fit = reassign_topics(fit, quotes_fit, vectors_fit, [local.get(s, -1) for s in sticky], topic_config)
     topics = sorted(
         (
             replace(
@@ -204,14 +240,24 @@ def model_topics(
         ),
         key=lambda t: t.topic_id,
     )
+    back = np.argsort(order)
     return TopicResult(
         topics=topics,
-        topic_ids=[stable(t) for t in fit.assignments],
+        topic_ids=[stable(fit.assignments[i]) for i in back],
         centroids={stable(t): c for t, c in fit.centroids.items()},
         quality=fit.quality,
         next_topic_id=lineage.next_id,
+        layout=None if fit.layout is None else fit.layout[back],
+        model_topic_ids={int(t): stable(t) for t in set(fit.assignments)},
         fit=fit,
     )
+
+
+@dataclass
+class SentimentResult:
+    scores: list[float]
+    sections: list
+    topic_sections: list
 
 
 TOPIC_SECTION_COLUMNS = ["topic_id", "section", "n_quotes", "mean_sentiment"]
@@ -235,13 +281,6 @@ def score_sentiment(quotes: Sequence[Quote], vectors: np.ndarray) -> list[float]
     from nlp.sentiment import default_scorer
 
     return default_scorer().score([q.text for q in quotes], embeddings=vectors)
-
-
-@dataclass
-class SentimentResult:
-    scores: list[float]
-    sections: list
-    topic_sections: list
 
 
 def summarise_sentiment(

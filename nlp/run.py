@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from nlp import outputs, pipeline
 from nlp.config import PipelineConfig
 from nlp.ingest import IngestResult
@@ -91,6 +93,10 @@ def write_run(
             (staging.path / "topic_model" / "stable_topic_ids.json").write_text(
                 _stable_ids_json(topics), encoding="utf-8"
             )
+            if topics.layout is not None:
+                pd.DataFrame(
+                    {"quote_id": [q.quote_id for q in quotes], "layout": topics.layout.tolist()}
+                ).to_parquet(staging.path / pipeline.LAYOUT_FILE, index=False)
         staging.write_json(
             MANIFEST,
             {
@@ -139,9 +145,8 @@ def _stable_ids_json(topics: pipeline.TopicResult) -> str:
     """Map from the saved BERTopic model's own topic numbers to the stable topic ids."""
     import json
 
-    fit_ids = topics.fit.assignments
-    mapping = {int(f): int(s) for f, s in zip(fit_ids, topics.topic_ids)}
-    return json.dumps({"bertopic_topic_to_topic_id": mapping}, indent=2, sort_keys=True)
+    mapping = {str(k): v for k, v in sorted(topics.model_topic_ids.items())}
+    return json.dumps({"bertopic_topic_to_topic_id": mapping}, indent=2)
 
 
 def run_pipeline(config: PipelineConfig | None = None, force: bool = False) -> RunSummary:

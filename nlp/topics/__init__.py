@@ -19,7 +19,14 @@ from __future__ import annotations
 
 from nlp.topics.clustering import WardClusterer
 from nlp.topics.config import TopicConfig, n_neighbors_for, n_topics_for
-from nlp.topics.model import TopicFit, fit_topics, import_bertopic, save_topic_model, topic_centroids
+from nlp.topics.model import (
+    TopicFit,
+    fit_topics,
+    import_bertopic,
+    reassign_topics,
+    save_topic_model,
+    topic_centroids,
+)
 
 __all__ = [
     "TopicConfig",
@@ -29,6 +36,7 @@ __all__ = [
     "import_bertopic",
     "n_neighbors_for",
     "n_topics_for",
+    "reassign_topics",
     "save_topic_model",
     "topic_centroids",
 ]

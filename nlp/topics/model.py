@@ -15,7 +15,7 @@ from nlp.topics.clustering import WardClusterer
 from nlp.topics.config import TopicConfig, n_neighbors_for
 from nlp.topics.labels import TermStats, label_from, vectorizer
 
-__all__ = ["TopicFit", "fit_topics", "import_bertopic", "save_topic_model", "topic_centroids"]
+__all__ = ["TopicFit", "fit_topics", "import_bertopic", "reassign_topics", "save_topic_model", "topic_centroids"]
 
 
 @dataclass
@@ -28,6 +28,7 @@ class TopicFit:
         centroids: mean unit embedding per topic id, for matching topics across runs.
         quality: outlier share, topic diversity and NPMI coherence.
         model: the fitted BERTopic model (for saving and visualisation).
+        layout: UMAP coordinates of each quote, kept to warm-start the next run.
     """
 
     topics: list[Topic]
@@ -35,6 +36,7 @@ class TopicFit:
     centroids: dict[int, np.ndarray]
     quality: dict[str, float]
     model: object = field(repr=False)
+    layout: np.ndarray | None = field(default=None, repr=False)
 
 
 class _Embedder:
@@ -69,7 +71,7 @@ def import_bertopic():
     return bertopic
 
 
-def _build_model(n_docs: int, embedder, cfg: TopicConfig):
+def _build_model(n_docs: int, embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None):
     import_bertopic()
     from bertopic import BERTopic
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
@@ -83,6 +85,7 @@ def _build_model(n_docs: int, embedder, cfg: TopicConfig):
         metric="cosine",
         random_state=cfg.seed,
         low_memory=True,
+        init=init_layout if init_layout is not None else "spectral",
     )
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     return BERTopic(
@@ -137,6 +140,7 @@ def fit_topics(
     embeddings: np.ndarray,
     embedder=None,
     config: TopicConfig | None = None,
+    init_layout: np.ndarray | None = None,
 ) -> TopicFit:
     """Fit topics on ``quotes`` with their precomputed ``embeddings``.
 
@@ -146,18 +150,18 @@ def fit_topics(
         embedder: used by KeyBERTInspired to embed candidate keywords; without it, keywords
             come from c-TF-IDF with MMR only.
         config: topic settings.
+        init_layout: starting UMAP coordinates (n, n_components), e.g. the previous run's
+            (``nlp.topics.stability.warm_layout``); ``None`` starts from a spectral layout.
 
     Returns:
-        Topics, the assignment of each quote, centroids and quality figures.
+        Topics, the assignment of each quote, centroids, the layout and quality figures.
     """
-    from nlp.topics.quality import quality_report
-
     cfg = config or TopicConfig()
     texts = [q.text for q in quotes]
     if len(texts) < max(cfg.min_topic_size, 3):
         raise ValueError(f"need at least {max(cfg.min_topic_size, 3)} quotes to fit topics, got {len(texts)}")
     _seed_everything(cfg.seed)
-    model = _build_model(len(texts), embedder, cfg)
+    model = _build_model(len(texts), embedder, cfg, init_layout)
     with warnings.catch_warnings():
         # UMAP warns that a fixed random_state disables its parallelism: that is the point.
         warnings.filterwarnings("ignore", message=".*n_jobs value.*overridden.*", category=UserWarning)
@@ -170,10 +174,38 @@ def fit_topics(
                 embeddings=embeddings,
                 threshold=cfg.outlier_threshold,
             )
-            model.update_topics(texts, topics=topics, vectorizer_model=model.vectorizer_model,
-                                ctfidf_model=model.ctfidf_model,
-                                representation_model=model.representation_model,
-                                top_n_words=cfg.top_n_words)
+            _update(model, texts, topics, cfg)
+    layout = np.asarray(model.umap_model.embedding_, dtype=np.float32)
+    return _describe(model, quotes, embeddings, layout, cfg)
+
+
+def reassign_topics(
+    fit: TopicFit, quotes: Sequence[Quote], embeddings: np.ndarray, assignments: Sequence[int],
+    config: TopicConfig | None = None,
+) -> TopicFit:
+    """Recompute keywords, labels, sizes and centroids after quotes changed topic."""
+    cfg = config or TopicConfig()
+    _seed_everything(cfg.seed)
+    _update(fit.model, [q.text for q in quotes], list(assignments), cfg)
+    return _describe(fit.model, quotes, embeddings, fit.layout, cfg)
+
+
+def _update(model, texts: list[str], topics: list[int], cfg: TopicConfig) -> None:
+    model.update_topics(
+        texts,
+        topics=topics,
+        vectorizer_model=model.vectorizer_model,
+        ctfidf_model=model.ctfidf_model,
+        representation_model=model.representation_model,
+        top_n_words=cfg.top_n_words,
+    )
+
+
+def _describe(model, quotes: Sequence[Quote], embeddings: np.ndarray, layout: np.ndarray, cfg: TopicConfig) -> TopicFit:
+    """Topic records, centroids and quality for the model's current assignments."""
+    from nlp.topics.quality import quality_report
+
+    texts = [q.text for q in quotes]
     assignments = np.asarray(model.topics_, dtype=int)
     centroids = topic_centroids(assignments, embeddings)
     stats = TermStats.build(texts, model.vectorizer_model.analyzer)
@@ -198,7 +230,7 @@ def fit_topics(
     quality = quality_report(
         stats.doc_terms, assignments, [[w for w, _ in model.get_topic(t.topic_id)] for t in records]
     )
-    return TopicFit(records, assignments.tolist(), centroids, quality, model)
+    return TopicFit(records, assignments.tolist(), centroids, quality, model, layout)
 
 
 def save_topic_model(fit: TopicFit, directory: Path, embedding_model_dir: Path | None = None) -> None:

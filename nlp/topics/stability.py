@@ -1,0 +1,101 @@
+"""Topics that stay put across reruns: a warm-started layout and sticky assignments.
+
+A rerun refits topics on the whole corpus, and a fresh UMAP layout plus a fresh Ward cut move
+a quarter of the old quotes between topics even when one small file is added (measured on the
+seed: 77% kept their topic). Two measures, both only on reruns:
+
+* the UMAP layout starts from the previous run's coordinates (new quotes start at their most
+  similar old quote's), so the projection changes where the data changed;
+* quotes are fitted in a stable order, old ones first in their previous order and new ones
+  after: UMAP's seeded sampling follows point order, so a file whose name sorts first would
+  otherwise reshuffle every old quote's random stream;
+* an old quote stays in its previous topic, if that topic still exists, unless another topic's
+  centroid is more similar by more than ``margin`` (cosine). A quote moves when the evidence
+  is clear, not because a cluster boundary wobbled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["STICKY_MARGIN", "TopicMemory", "fit_order", "keep_previous_topics", "warm_layout"]
+
+# Measured on the seed plus one new transcript, with a fresh embedding cache (the hard case:
+# float noise between batches shifts Ward's cuts): share of old quotes keeping their topic id
+# was 0.72 with margin 0.05, 0.77 with 0.10 and 0.84 with 0.15. The target is 0.8.
+STICKY_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class TopicMemory:
+    """What the previous run knew about each quote, by ``quote_id``."""
+
+    layout: Mapping[str, np.ndarray] = field(default_factory=dict)
+    topic_of: Mapping[str, int] = field(default_factory=dict)
+    position: Mapping[str, int] = field(default_factory=dict)
+
+
+def fit_order(quote_ids: Sequence[str], memory: TopicMemory) -> np.ndarray:
+    """Indices that put previously seen quotes first, in their previous order, then new ones."""
+    unseen = len(memory.position)
+    return np.asarray(
+        sorted(range(len(quote_ids)), key=lambda i: (memory.position.get(quote_ids[i], unseen), i)),
+        dtype=int,
+    )
+
+
+def warm_layout(
+    quote_ids: Sequence[str], embeddings: np.ndarray, memory: TopicMemory, n_components: int, seed: int
+) -> np.ndarray | None:
+    """Initial UMAP coordinates from the previous run, or ``None`` to start fresh.
+
+    Starting fresh is the better choice when fewer than half the quotes are known, or when
+    the previous layout has another dimension.
+    """
+    known = [i for i, q in enumerate(quote_ids) if q in memory.layout]
+    if len(known) * 2 < len(quote_ids):
+        return None
+    if any(len(memory.layout[quote_ids[i]]) != n_components for i in known[:1]):
+        return None
+    init = np.zeros((len(quote_ids), n_components), dtype=np.float64)
+    for i in known:
+        init[i] = memory.layout[quote_ids[i]]
+    unknown = [i for i in range(len(quote_ids)) if quote_ids[i] not in memory.layout]
+    if unknown:
+        nearest = np.asarray(known)[np.argmax(embeddings[unknown] @ embeddings[known].T, axis=1)]
+        spread = init[known].std(axis=0).mean() * 0.01
+        jitter = np.random.default_rng(seed).normal(scale=spread, size=(len(unknown), n_components))
+        init[unknown] = init[nearest] + jitter
+    return init
+
+
+def keep_previous_topics(
+    assignments: Sequence[int],
+    quote_ids: Sequence[str],
+    embeddings: np.ndarray,
+    centroids: Mapping[int, np.ndarray],
+    memory: TopicMemory,
+    margin: float = STICKY_MARGIN,
+) -> list[int]:
+    """Move old quotes back to their previous topic unless another is clearly closer.
+
+    Args:
+        assignments: this run's topic per quote, already in stable ids.
+        quote_ids: id of each quote.
+        embeddings: unit vectors of the quotes.
+        centroids: this run's unit centroid per stable topic id.
+        memory: the previous run's topic per quote id.
+        margin: how much more similar another topic must be for an old quote to move.
+    """
+    out = list(assignments)
+    for i, (qid, current) in enumerate(zip(quote_ids, assignments)):
+        before = memory.topic_of.get(qid)
+        if before is None or before == current or before not in centroids:
+            continue
+        here = float(embeddings[i] @ centroids[current]) if current in centroids else -1.0
+        if float(embeddings[i] @ centroids[before]) >= here - margin:
+            out[i] = before
+    return out

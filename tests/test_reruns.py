@@ -1,0 +1,170 @@
+"""Reruns as a scheduler makes them: nothing new, one new file, a removed file, a failing stage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp import pipeline
+from nlp.config import PipelineConfig
+from nlp.run import run_pipeline
+from nlp.store import recover_interrupted_swap
+
+NEW_INTERVIEW = """\
+# Follow-up interview
+
+Interviewer: How useful was the helpdesk for your team?
+
+Respondent: The helpdesk answered our questions about the standard within a day. They were very responsive.
+
+Interviewer: What should change next year?
+
+Respondent: They should involve more journalists and investigative media in the network. Civil society groups need more training on using contracting data.
+
+Interviewer: Anything else?
+
+Respondent: Funding for local partners is the main gap. Without resources we cannot sustain the data portal.
+"""
+
+
+def _tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def cold_base(tmp_path_factory, seed_path):
+    """One cold run on the seed, with its own embedding cache."""
+    base = tmp_path_factory.mktemp("cold")
+    (base / "raw").mkdir()
+    shutil.copy(seed_path, base / "raw" / "interview_summary.txt")
+    config = PipelineConfig(raw_dir=base / "raw", out_dir=base / "processed", cache_dir=base / "interim")
+    summary = run_pipeline(config)
+    assert summary.status == "ok"
+    return config, summary
+
+
+@pytest.fixture
+def cold(cold_base, tmp_path):
+    """A private copy of the cold run: raw folder, outputs and cache, as a scheduler would find them."""
+    base, summary = cold_base
+    for name in ("raw", "processed", "interim"):
+        shutil.copytree(base.raw_dir.parent / name, tmp_path / name)
+    config = PipelineConfig(raw_dir=tmp_path / "raw", out_dir=tmp_path / "processed", cache_dir=tmp_path / "interim")
+    return config, summary
+
+
+def _manifest(config: PipelineConfig) -> dict:
+    return json.loads((config.out_dir / "run_manifest.json").read_text())
+
+
+def test_cold_run_embeds_every_distinct_quote_once(cold):
+    config, summary = cold
+    quotes = pd.read_parquet(config.out_dir / "quotes.parquet")
+    assert summary.counts["new_quotes_embedded"] == quotes.text.nunique()
+    assert _manifest(config)["counts"]["new_quotes_embedded"] == quotes.text.nunique()
+
+
+def test_rerun_without_changes_does_no_work(cold):
+    config, _ = cold
+    before = _tree_digest(config.out_dir)
+    again = run_pipeline(config)
+    assert again.status == "up-to-date"
+    assert again.counts["new_quotes_embedded"] == 0
+    assert set(again.timings) == {"check"}
+    assert _tree_digest(config.out_dir) == before
+
+
+def test_new_file_embeds_only_its_quotes_and_keeps_topic_ids(cold):
+    config, _ = cold
+    old = pd.read_parquet(config.out_dir / "quotes.parquet")
+    (config.raw_dir / "followup.md").write_text(NEW_INTERVIEW, encoding="utf-8")
+    raw_before = _tree_digest(config.raw_dir)
+    summary = run_pipeline(config)
+    assert _tree_digest(config.raw_dir) == raw_before
+    new = pd.read_parquet(config.out_dir / "quotes.parquet")
+    added = new[new.source_file == "followup.md"]
+    assert len(added) >= 3
+    assert summary.counts["new_quotes_embedded"] == added.text.nunique()
+    kept = old.merge(new, on="quote_id", suffixes=("_old", "_new"))
+    assert len(kept) == len(old)
+    assert (kept.topic_id_old == kept.topic_id_new).mean() >= 0.8
+    manifest = _manifest(config)
+    assert manifest["run_number"] == 2
+    assert {i["file"] for i in manifest["inputs"]} == {"interview_summary.txt", "followup.md"}
+    topics = pd.read_parquet(config.out_dir / "topics.parquet")
+    assert set(topics.status) <= {"new", "kept", "merged", "split"}
+    assert (topics.status == "kept").sum() >= len(topics) // 2
+
+
+def test_removed_file_drops_out_of_outputs(cold):
+    config, _ = cold
+    (config.raw_dir / "followup.md").write_text(NEW_INTERVIEW, encoding="utf-8")
+    run_pipeline(config)
+    (config.raw_dir / "followup.md").unlink()
+    summary = run_pipeline(config)
+    quotes = pd.read_parquet(config.out_dir / "quotes.parquet")
+    assert set(quotes.source_file) == {"interview_summary.txt"}
+    assert summary.counts["new_quotes_embedded"] == 0
+    assert [i["file"] for i in _manifest(config)["inputs"]] == ["interview_summary.txt"]
+
+
+def test_failing_stage_leaves_previous_outputs_whole(cold, monkeypatch):
+    config, _ = cold
+    before = _tree_digest(config.out_dir)
+    (config.raw_dir / "followup.md").write_text(NEW_INTERVIEW, encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("recommendation stage crashed")
+
+    monkeypatch.setattr(pipeline, "find_recommendations", broken)
+    with pytest.raises(RuntimeError, match="crashed"):
+        run_pipeline(config)
+    assert _tree_digest(config.out_dir) == before
+    assert pd.read_parquet(config.out_dir / "quotes.parquet").source_file.nunique() == 1
+    assert not list(config.out_dir.parent.glob(".processed.*"))
+
+
+def test_failure_while_writing_leaves_previous_outputs_whole(cold, monkeypatch):
+    config, _ = cold
+    before = _tree_digest(config.out_dir)
+    from nlp import outputs
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(outputs, "recommendations_frame", broken)
+    raw_before = _tree_digest(config.raw_dir)
+    with pytest.raises(OSError, match="disk full"):
+        run_pipeline(config, force=True)
+    assert _tree_digest(config.out_dir) == before
+    assert _tree_digest(config.raw_dir) == raw_before
+
+
+def test_swap_killed_between_renames_is_undone(tmp_path):
+    out = tmp_path / "processed"
+    aside = tmp_path / ".processed.previous-1234"
+    aside.mkdir()
+    (aside / "quotes.parquet").write_bytes(b"last good")
+    (tmp_path / ".processed.staging-run-0002").mkdir()
+    recover_interrupted_swap(out)
+    assert (out / "quotes.parquet").read_bytes() == b"last good"
+    assert not aside.exists() and not (tmp_path / ".processed.staging-run-0002").exists()
+
+
+def test_two_cold_runs_give_identical_tables(cold, tmp_path):
+    config, _ = cold
+    other = PipelineConfig(raw_dir=config.raw_dir, out_dir=tmp_path / "again", cache_dir=config.cache_dir)
+    run_pipeline(other)
+    for name in ("quotes", "topics", "section_sentiment", "topic_section_sentiment", "recommendations"):
+        a = pd.read_parquet(config.out_dir / f"{name}.parquet")
+        b = pd.read_parquet(other.out_dir / f"{name}.parquet")
+        pd.testing.assert_frame_equal(a, b, obj=name)
