@@ -61,9 +61,9 @@ def split_into_quotes(result: IngestResult, config: PipelineConfig) -> list[Quot
 # Embedding runs wherever the task runner puts it (a Dask worker may be lost mid-batch), so a
 # batch is retried; it is idempotent because finished batches are already in the cache.
 @task(retries=2, retry_delay_seconds=2, **STAGE)
-def embed_batch(quotes: Sequence[Quote], config: PipelineConfig) -> tuple[np.ndarray, int]:
-    """Embed one batch of quotes through the on-disk cache."""
-    return pipeline.embed_quotes(quotes, pipeline.build_embedder(config))
+def embed_batch(texts: Sequence[str], config: PipelineConfig) -> tuple[np.ndarray, int]:
+    """Embed one batch of distinct quote texts through the on-disk cache."""
+    return pipeline.embed_texts(texts, pipeline.build_embedder(config))
 
 
 @task(**STAGE)
@@ -161,9 +161,9 @@ def interview_pipeline(
     timer.record("ingest", t)
 
     t = time.perf_counter()
-    batches = _batches(quotes, batch_size)
-    embedded = embed_batch.map(batches, config=config).result()
-    vectors = np.concatenate([v for v, _ in embedded])
+    texts = pipeline.distinct_texts(quotes)
+    embedded = embed_batch.map(_batches(texts, batch_size), config=config).result()
+    vectors = pipeline.vectors_for(quotes, texts, np.concatenate([v for v, _ in embedded]))
     new = sum(n for _, n in embedded)
     timer.record("embed", t)
     logger.info("%d quotes, %d newly embedded", len(quotes), new)
@@ -173,6 +173,7 @@ def interview_pipeline(
     timer.record("topics", t)
 
     t = time.perf_counter()
+    batches = _batches(quotes, batch_size)
     vector_batches = [vectors[i : i + batch_size] for i in range(0, max(len(quotes), 1), batch_size)]
     scores = [s for batch in score_batch.map(batches, vector_batches, config=config).result() for s in batch]
     sentiment = summarise_sentiment(quotes, scores, topics.topic_ids, config)

@@ -46,7 +46,9 @@ __all__ = [
     "SentimentResult",
     "TopicResult",
     "build_embedder",
+    "distinct_texts",
     "embed_quotes",
+    "embed_texts",
     "fingerprint_inputs",
     "find_recommendations",
     "head_vectors",
@@ -56,6 +58,7 @@ __all__ = [
     "model_topics",
     "score_sentiment",
     "summarise_sentiment",
+    "vectors_for",
 ]
 
 logger = logging.getLogger("nlp.pipeline")
@@ -174,7 +177,23 @@ def make_quotes(result: IngestResult, config: PipelineConfig) -> list[Quote]:
 
 def embed_quotes(quotes: Sequence[Quote], embedder: CachedEmbedder) -> tuple[np.ndarray, int]:
     """Vectors for the quotes; only texts missing from the cache are computed."""
-    return embed_with_cache([q.text for q in quotes], embedder.embedder, embedder.cache)
+    return embed_texts([q.text for q in quotes], embedder)
+
+
+def embed_texts(texts: Sequence[str], embedder: CachedEmbedder) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` through the cache, and how many were newly computed."""
+    return embed_with_cache(texts, embedder.embedder, embedder.cache)
+
+
+def distinct_texts(quotes: Sequence[Quote]) -> list[str]:
+    """Each quote text once, in first-seen order: the unit of embedding work to spread."""
+    return list(dict.fromkeys(q.text for q in quotes))
+
+
+def vectors_for(quotes: Sequence[Quote], texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    """Rows of ``vectors`` (aligned with distinct ``texts``) in the order of ``quotes``."""
+    row = {t: i for i, t in enumerate(texts)}
+    return vectors[[row[q.text] for q in quotes]] if quotes else vectors[:0]
 
 
 @dataclass

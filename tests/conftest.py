@@ -60,7 +60,13 @@ def seed_topics(seed_quotes, seed_vectors, cached_embedder):
 @pytest.fixture(scope="session")
 def prefect_harness():
     """A throwaway Prefect API for the whole session: one server start, not one per flow run."""
+    from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # Tests stay offline: the server's telemetry heartbeat would try to reach the internet.
+    # A loaded machine starts the server slowly, hence the generous timeout.
+    with (
+        temporary_settings(updates={PREFECT_SERVER_ANALYTICS_ENABLED: False}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
         yield
