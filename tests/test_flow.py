@@ -1,0 +1,45 @@
+"""The Prefect flow as ``make run`` runs it: real tasks, a bad input beside good ones, a rerun."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from flows.interview_pipeline import interview_pipeline
+from nlp.store import MANIFEST
+
+pytestmark = pytest.mark.slow
+
+
+def test_flow_writes_outputs_reports_bad_files_and_skips_unchanged_reruns(prefect_harness, seed_path, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(seed_path, raw / "interview_summary.txt")
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    out, cache = tmp_path / "processed", tmp_path / "interim"
+
+    summary = interview_pipeline(raw_dir=raw, out_dir=out, cache_dir=cache)
+
+    assert summary.status == "ok"
+    quotes = pd.read_parquet(out / "quotes.parquet")
+    assert 120 <= len(quotes) <= 260
+    assert set(quotes.source_file) == {"interview_summary.txt"}
+    manifest = json.loads((out / MANIFEST).read_text())
+    status = {i["file"]: i for i in manifest["inputs"]}
+    assert status["interview_summary.txt"]["status"] == "ok"
+    for bad in ("empty.txt", "scan.pdf"):
+        assert status[bad]["status"] == "error"
+        assert bad in status[bad]["error"]
+    assert manifest["counts"]["quotes"] == len(quotes)
+    assert manifest["counts"]["new_quotes_embedded"] == quotes.text.nunique()
+    assert manifest["documents"][0]["n_interviews"] == 13
+    assert set(manifest["timings"]) >= {"ingest", "embed", "topics", "sentiment", "recommendations"}
+    assert (out / "topic_model" / "topics.json").is_file()
+
+    again = interview_pipeline(raw_dir=raw, out_dir=out, cache_dir=cache)
+    assert again.status == "up-to-date"
+    assert again.counts["new_quotes_embedded"] == 0
