@@ -117,7 +117,7 @@ def interview_pipeline(
     text_column: str | None = None,
     max_file_mb: float = 20.0,
     merge_threshold: float = 0.85,
-    topic_match_threshold: float = 0.8,
+    topic_match_threshold: float = 0.7,
     batch_size: int = 512,
     force: bool = False,
 ) -> RunSummary:

@@ -54,7 +54,7 @@ def assign_stable_ids(
     previous: Sequence[PreviousTopic],
     next_id: int,
     run_id: str,
-    threshold: float = 0.8,
+    threshold: float = 0.7,
 ) -> TopicLineage:
     """Give this run's topics the ids of the previous run's topics they continue.
 
