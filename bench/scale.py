@@ -1,0 +1,176 @@
+"""The whole pipeline (no Prefect) on 1k, 10k and 100k quotes: time per stage, peak memory.
+
+Corpus: sentences of 20 Newsgroups posts (cleaned by ``bench.newsgroups``), 4 to 30 words each
+so that one CSV row becomes one quote, drawn in a seeded order (smaller corpora are prefixes of
+larger ones) and written as survey CSVs, one per newsgroup, with a ``response`` column. The
+real ingest -> quotes -> embed -> topics -> sentiment -> recommendations -> write path runs.
+
+Each size runs in a fresh subprocess with a fresh embedding cache (a cold run, the model load
+and numba's compilation included, as a first ``make run`` pays them), then, unless
+``--no-warm``, a second fresh subprocess re-analyses the same input with that cache filled
+(a warm run: the pipeline without embedding). Peak RSS is the subprocess's own ``ru_maxrss``
+from ``os.wait4``.
+
+    python -m bench.scale [--sizes 1000 10000 100000] [--no-warm]
+
+Targets: 100k quotes end to end in at most 15 minutes and 6 GiB on 2 cores; time from 10k to
+100k grows at most 15x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DEFAULT_SIZES", "corpus_sentences", "print_table", "run", "write_corpus"]
+
+DEFAULT_SIZES = (1000, 10000)
+FULL_SIZES = (1000, 10000, 100000)
+TARGET_100K_S = 15 * 60
+TARGET_RSS_GIB = 6.0
+TARGET_RATIO = 15.0
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Lines of carets, dashes or code are not sentences anyone would quote.
+_WORDY = re.compile(r"[A-Za-z]{2,}")
+
+
+def corpus_sentences(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """``n`` distinct (newsgroup, sentence) pairs in a seeded order; smaller n gives a prefix."""
+    from bench.newsgroups import load_posts
+
+    seen: set[str] = set()
+    pairs: list[tuple[str, str]] = []
+    for post in load_posts():
+        for sentence in _SENTENCE_END.split(post.text):
+            words = sentence.split()
+            # Up to the quote splitter's max_words, so a row is one quote; at least min_words.
+            if not 4 <= len(words) <= 30 or sentence in seen:
+                continue
+            if sum(bool(_WORDY.search(w)) for w in words) < 0.7 * len(words):
+                continue
+            seen.add(sentence)
+            pairs.append((post.label, sentence))
+    if n > len(pairs):
+        raise ValueError(f"only {len(pairs)} sentences available, asked for {n}")
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    return [pairs[i] for i in order[:n]]
+
+
+def write_corpus(raw_dir: Path, n: int, seed: int = 0) -> int:
+    """Write ``n`` sentences as one survey CSV per newsgroup into ``raw_dir``; returns files written."""
+    by_group: dict[str, list[str]] = {}
+    for label, sentence in corpus_sentences(n, seed):
+        by_group.setdefault(label, []).append(sentence)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for label, sentences in sorted(by_group.items()):
+        with (raw_dir / f"{label}.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["respondent", "response"])
+            writer.writerows((f"{label}-{i}", s) for i, s in enumerate(sentences))
+    return len(by_group)
+
+
+def _child(raw: Path, out: Path, cache: Path) -> None:
+    """One run in this process; prints its summary as JSON on the last line."""
+    from nlp.config import PipelineConfig
+    from nlp.run import run_pipeline
+
+    t = time.perf_counter()
+    summary = run_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache), force=True)
+    total = time.perf_counter() - t
+    print(json.dumps({"total_s": total, "timings": summary.timings, "counts": summary.counts}))
+
+
+def _measure(raw: Path, out: Path, cache: Path) -> dict:
+    """Run ``_child`` in a fresh interpreter; add its wall time and peak RSS."""
+    cmd = [sys.executable, "-m", "bench.scale", "--_child", str(raw), str(out), str(cache)]
+    t = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as stdout:
+        proc = subprocess.Popen(cmd, stdout=stdout, cwd=Path(__file__).resolve().parents[1])
+        # wait4 gives this child's own rusage; RUSAGE_CHILDREN would be the max over all sizes.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t
+        stdout.seek(0)
+        lines = stdout.read().strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"scale run failed with exit code {proc.returncode}: {' '.join(cmd)}")
+    result = json.loads(lines[-1])
+    result["process_s"] = wall
+    # CPU seconds move less than wall time when other jobs share the machine.
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
+    result["peak_rss_gib"] = usage.ru_maxrss * 1024 / 2**30  # ru_maxrss is in KiB on Linux
+    return result
+
+
+def run(sizes: tuple[int, ...] = DEFAULT_SIZES, warm: bool = True, seed: int = 0) -> list[dict]:
+    """Rows of {size, cache, quotes, total_s, process_s, cpu_s, peak_rss_gib, timings, ratio}.
+
+    ``total_s`` is ``run_pipeline`` alone; ``process_s`` adds interpreter start and imports.
+    ``ratio`` is ``total_s`` over the previous size's, for the same cache state.
+    """
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    rows: list[dict] = []
+    try:
+        for n in sorted(sizes):
+            raw, cache = work / f"raw-{n}", work / f"cache-{n}"
+            write_corpus(raw, n, seed)
+            for state in ("cold", "warm") if warm else ("cold",):
+                result = _measure(raw, work / f"out-{n}-{state}", cache)
+                rows.append({"size": n, "cache": state, "quotes": result["counts"].get("quotes", 0), **result})
+                shutil.rmtree(work / f"out-{n}-{state}", ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for state in ("cold", "warm"):
+        same = [r for r in rows if r["cache"] == state]
+        for before, after in zip(same, same[1:]):
+            after["ratio"] = after["total_s"] / before["total_s"]
+            after["ratio_of"] = f"{after['size'] // 1000}k/{before['size'] // 1000}k"
+    return rows
+
+
+STAGES = ("check", "ingest", "quotes", "embed", "topics", "sentiment", "recommendations", "write")
+
+
+def print_table(rows: list[dict]) -> None:
+    head = f"{'size':>7} {'cache':<5} {'quotes':>7} " + " ".join(f"{s[:6]:>7}" for s in STAGES)
+    print(head + f" {'total s':>8} {'proc s':>7} {'CPU s':>7} {'RSS GiB':>8} {'ratio':>12}")
+    for r in rows:
+        stages = " ".join(f"{r['timings'].get(s, 0.0):>7.1f}" for s in STAGES)
+        ratio = f"{r['ratio_of']} {r['ratio']:.1f}x" if "ratio" in r else ""
+        print(
+            f"{r['size']:>7} {r['cache']:<5} {r['quotes']:>7} {stages} {r['total_s']:>8.1f} "
+            f"{r['process_s']:>7.1f} {r['cpu_s']:>7.1f} {r['peak_rss_gib']:>8.2f} {ratio:>12}"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Whole-pipeline time and memory at 1k/10k/100k quotes")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(FULL_SIZES))
+    parser.add_argument("--no-warm", action="store_true", help="skip the warm-cache rerun of each size")
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--_child", nargs=3, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args._child:
+        _child(*args._child)
+        return
+    rows = run(tuple(args.sizes), warm=not args.no_warm)
+    print_table(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
