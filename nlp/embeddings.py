@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -182,8 +182,19 @@ class EmbeddingCache:
 
     def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors for those of ``keys`` already cached."""
-        wanted = set(keys)
         found: dict[str, np.ndarray] = {}
+        for hit_keys, vectors in self.iter_hits(keys):
+            found.update(zip(hit_keys, vectors))
+        return found
+
+    def iter_hits(self, keys: Iterable[str]) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Cached vectors for ``keys``, one shard at a time: (keys found in it, their vectors).
+
+        Each key is yielded once, from the first shard holding it. Only one shard's vectors are
+        in memory at a time, so a caller can copy them where they belong and drop them.
+        """
+        wanted = set(keys)
+        found: set[str] = set()
         for shard in self._shards():
             if len(found) == len(wanted):
                 break
@@ -191,10 +202,9 @@ class EmbeddingCache:
                 shard_keys = data["keys"]
                 hits = [i for i, k in enumerate(shard_keys) if k in wanted and k not in found]
                 if hits:
-                    vectors = data["vectors"]
-                    for i in hits:
-                        found[str(shard_keys[i])] = vectors[i]
-        return found
+                    hit_keys = [str(shard_keys[i]) for i in hits]
+                    found.update(hit_keys)
+                    yield hit_keys, data["vectors"][hits]
 
     def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Append one shard holding ``vectors`` under ``keys``."""
@@ -222,30 +232,40 @@ def embed_with_cache(
     """Embed ``texts``, computing only those not already in ``cache``.
 
     Identical texts are embedded once. New vectors are written to the cache batch by batch,
-    so memory stays bounded by one batch plus the result.
+    and cached or new vectors go straight into the result, so memory stays bounded by one
+    batch (or one cache shard) plus the result.
 
     Returns:
         The (n, dim) vectors in the order of ``texts``, and how many texts were newly embedded.
     """
-    keys = [text_key(t) for t in texts]
-    known = cache.get_many(keys) if cache is not None else {}
-    missing: dict[str, str] = {}
-    for key, text in zip(keys, texts):
-        if key not in known and key not in missing:
-            missing[key] = text
-    todo = list(missing.items())
+    positions: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        positions.setdefault(text_key(text), []).append(i)
+    # Allocated on the first vector seen: a user-supplied model's dim is known only once loaded.
+    out: np.ndarray | None = None
+
+    def place(keys: Sequence[str], vectors: np.ndarray) -> None:
+        nonlocal out
+        if out is None:
+            out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+        for key, vector in zip(keys, vectors):
+            out[positions[key]] = vector
+
+    known: set[str] = set()
+    for hit_keys, vectors in cache.iter_hits(positions) if cache is not None else ():
+        place(hit_keys, vectors)
+        known.update(hit_keys)
+    todo = [key for key in positions if key not in known]
     for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
-        vectors = embedder.embed([t for _, t in batch])
-        batch_keys = [k for k, _ in batch]
+        batch_keys = todo[start : start + batch_size]
+        vectors = embedder.embed([texts[positions[k][0]] for k in batch_keys])
         if cache is not None:
             cache.put(batch_keys, vectors)
-        known.update(zip(batch_keys, vectors))
+        place(batch_keys, vectors)
         if on_batch is not None:
-            on_batch(len(batch))
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    for i, key in enumerate(keys):
-        out[i] = known[key]
+            on_batch(len(batch_keys))
+    if out is None:
+        out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     return out, len(todo)
 
 
