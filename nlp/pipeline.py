@@ -36,7 +36,7 @@ from nlp.quotes import split_quotes
 from nlp.schemas import Quote, Recommendation, Topic
 from nlp.store import read_manifest, read_table
 from nlp.topics import TopicFit, fit_topics, reassign_topics
-from nlp.topics.lineage import PreviousTopic, assign_stable_ids
+from nlp.topics.lineage import PreviousTopic, assign_stable_ids, statuses_from_quotes
 from nlp.topics.stability import TopicMemory, fit_order, keep_previous_topics, warm_layout
 
 __all__ = [
@@ -247,13 +247,18 @@ def model_topics(
         if sticky != current:
             local = {s: t for t, s in lineage.ids.items()}
             fit = reassign_topics(fit, quotes_fit, vectors_fit, [local.get(s, -1) for s in sticky], topic_config)
+    status = lineage.status
+    if memory.topic_of:
+        continued = {s for s, first in lineage.first_seen_run.items() if first != run_id}
+        now = {q: stable(t) for q, t in zip(ids_fit, fit.assignments)}
+        status = statuses_from_quotes(memory.topic_of, now, continued)
     topics = sorted(
         (
             replace(
                 t,
                 topic_id=stable(t.topic_id),
                 first_seen_run=lineage.first_seen_run[stable(t.topic_id)],
-                status=lineage.status[stable(t.topic_id)],
+                status=status[stable(t.topic_id)],
             )
             for t in fit.topics
         ),

@@ -82,3 +82,15 @@ def test_split_and_merge_are_reported():
     previous = [PreviousTopic(0, _unit(1, 0.1), "r1"), PreviousTopic(1, _unit(1, -0.1), "r1")]
     merged = assign_stable_ids({0: _unit(1, 0)}, previous, 2, "r2", threshold=0.9)
     assert merged.ids[0] in (0, 1) and merged.status[merged.ids[0]] == "merged"
+
+
+def test_statuses_follow_the_quotes():
+    from nlp.topics.lineage import statuses_from_quotes
+
+    old = {f"a{i}": 0 for i in range(10)} | {f"b{i}": 1 for i in range(6)} | {f"c{i}": 2 for i in range(4)}
+    # Topic 0 continues whole; topic 1 loses 4 of 6 quotes to a fresh topic 5; topic 2 is gone
+    # and its quotes join topic 0.
+    new = {f"a{i}": 0 for i in range(10)} | {f"b{i}": (1 if i < 2 else 5) for i in range(6)}
+    new |= {f"c{i}": 0 for i in range(4)} | {"fresh": 9, "fresh2": 9, "fresh3": 9}
+    status = statuses_from_quotes(old, new, continued={0, 1})
+    assert status == {0: "merged", 1: "split", 5: "split", 9: "new"}
