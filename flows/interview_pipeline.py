@@ -113,6 +113,7 @@ def interview_pipeline(
     out_dir: Path = Path("data/processed"),
     cache_dir: Path = Path("data/interim"),
     model_path: Path | None = None,
+    backend: str = "torch",
     seed: int = 42,
     text_column: str | None = None,
     max_file_mb: float = 20.0,
@@ -128,6 +129,7 @@ def interview_pipeline(
         out_dir: where the parquet files and manifest go, replaced whole on success.
         cache_dir: embedding cache that survives runs.
         model_path: local sentence-transformers model; default is the bundled MiniLM.
+        backend: "torch" (fp32, default) or "onnx-int8" (faster; see the README).
         seed: seeds every stochastic step.
         text_column: survey CSV answer column; detected when omitted.
         max_file_mb: larger inputs are refused.
@@ -139,7 +141,8 @@ def interview_pipeline(
     logger = get_run_logger()
     config = PipelineConfig(
         raw_dir=Path(raw_dir), out_dir=Path(out_dir), cache_dir=Path(cache_dir),
-        model_path=Path(model_path) if model_path else None, seed=seed, text_column=text_column,
+        model_path=Path(model_path) if model_path else None, backend=backend, seed=seed,
+        text_column=text_column,
         max_file_mb=max_file_mb, merge_threshold=merge_threshold,
         topic_match_threshold=topic_match_threshold,
     )
@@ -233,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=Path("data/processed"))
     parser.add_argument("--cache-dir", type=Path, default=Path("data/interim"))
     parser.add_argument("--model-path", type=Path, default=None, help="local sentence-transformers model dir")
+    parser.add_argument("--backend", choices=["torch", "onnx-int8"], default="torch",
+                        help="embedding backend: torch fp32 (default) or the int8 ONNX export")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--text-column", default=None, help="survey CSV column with the answers")
     parser.add_argument("--batch-size", type=int, default=512, help="quotes per embedding/scoring task")
@@ -248,8 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     summary = pipeline_flow(
         raw_dir=args.raw_dir, out_dir=args.out_dir, cache_dir=args.cache_dir,
-        model_path=args.model_path, seed=args.seed, text_column=args.text_column,
-        batch_size=args.batch_size, force=args.force,
+        model_path=args.model_path, backend=args.backend, seed=args.seed,
+        text_column=args.text_column, batch_size=args.batch_size, force=args.force,
     )
     print(f"{summary.status}: {summary.run_id} -> {summary.out_dir} {summary.counts}")
     for err in summary.errors:

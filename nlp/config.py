@@ -21,6 +21,9 @@ class PipelineConfig:
         cache_dir: embedding cache and other state that survives runs.
         model_path: a local sentence-transformers model directory; ``None`` uses the bundled,
             hash-verified all-MiniLM-L6-v2.
+        backend: ``"torch"`` (default: sentence-transformers, fp32) or ``"onnx-int8"`` (an int8
+            ONNX export of the bundled model, built once offline; 3.6-5x faster, mean cosine
+            0.992 to fp32, but topics on the seed agree with fp32's only at ARI 0.57, see README).
         seed: seeds every stochastic step.
         text_column: survey CSV column holding the answers; ``None`` detects it.
         max_file_mb: larger inputs are refused as not being an interview.
@@ -38,6 +41,7 @@ class PipelineConfig:
     out_dir: Path = Path("data/processed")
     cache_dir: Path = Path("data/interim")
     model_path: Path | None = None
+    backend: str = "torch"
     seed: int = 42
     text_column: str | None = None
     max_file_mb: float = 20.0

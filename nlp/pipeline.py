@@ -69,17 +69,30 @@ PIPELINE_VERSION = "1"
 LAYOUT_FILE = "topic_model/layout.parquet"
 
 
+BACKENDS = ("torch", "onnx-int8")
+
+
 @functools.lru_cache(maxsize=4)
-def _base_embedder(model_path: str | None) -> SentenceTransformerEmbedder:
-    # One loaded model per process and path: tasks ask for the embedder again and again.
+def _base_embedder(model_path: str | None, backend: str, cache_dir: str):
+    # One loaded model per process, path and backend: tasks ask for the embedder again and again.
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "onnx-int8":
+        from nlp.embeddings_onnx import onnx_embedder
+
+        if model_path is not None:
+            return onnx_embedder(Path(cache_dir) / "onnx", model_dir=Path(model_path), expected_sha256=None)
+        return onnx_embedder(Path(cache_dir) / "onnx")
     if model_path is None:
         return default_embedder()
     return SentenceTransformerEmbedder(Path(model_path), expected_sha256=None)
 
 
 def build_embedder(config: PipelineConfig) -> CachedEmbedder:
-    """The run's embedder: bundled or configured model, behind the on-disk cache."""
-    base = _base_embedder(str(config.model_path) if config.model_path else None)
+    """The run's embedder: bundled or configured model and backend, behind the on-disk cache."""
+    base = _base_embedder(
+        str(config.model_path) if config.model_path else None, config.backend, str(config.cache_dir)
+    )
     base.progress = config.progress
     return CachedEmbedder(base, EmbeddingCache(config.embedding_cache_dir, base.model_sha256))
 
@@ -98,6 +111,7 @@ def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str)
         with path.open("rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())
     settings = {
+        "backend": config.backend,
         "seed": config.seed,
         "text_column": config.text_column,
         "max_file_mb": config.max_file_mb,
@@ -291,9 +305,10 @@ def head_vectors(quotes: Sequence[Quote], vectors: np.ndarray, embedder: CachedE
     """Vectors the sentiment and recommendation heads can read.
 
     Both heads were trained on the bundled all-MiniLM-L6-v2; when the run uses another model
-    for topics, the bundled one embeds the quotes for the heads (through the same cache).
+    for topics, the bundled one embeds the quotes for the heads (through the same cache). An
+    export of the bundled weights (ONNX int8, mean cosine 0.99) feeds the heads directly.
     """
-    if is_default_model(embedder.model_sha256):
+    if is_default_model(getattr(embedder.embedder, "source_sha256", embedder.model_sha256)):
         return vectors
     bundled = default_embedder()
     cache = EmbeddingCache(embedder.cache.root, bundled.model_sha256)
@@ -371,7 +386,12 @@ class Timer:
 def model_record(embedder: CachedEmbedder) -> dict[str, str]:
     """Name, weights hash and local directory of the run's embedding model, for the manifest."""
     base = embedder.embedder
-    return {"name": embedder.name, "sha256": embedder.model_sha256, "path": str(getattr(base, "model_dir", ""))}
+    return {
+        "name": embedder.name,
+        "sha256": embedder.model_sha256,
+        "source_sha256": getattr(base, "source_sha256", embedder.model_sha256),
+        "path": str(getattr(base, "model_dir", "")),
+    }
 
 
 def is_default_model(sha256: str) -> bool:

@@ -91,3 +91,11 @@ def test_loading_and_embedding_open_no_socket():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok")
+
+
+def test_unknown_backend_is_refused_with_the_choices(tmp_path):
+    from nlp.config import PipelineConfig
+    from nlp.pipeline import build_embedder
+
+    with pytest.raises(ValueError, match="torch, onnx-int8"):
+        build_embedder(PipelineConfig(backend="tensorflow", cache_dir=tmp_path))
