@@ -6,17 +6,14 @@ The head is trained at development time by ``training/train_recommendations.py``
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nlp.embeddings import Embedder, default_embedder
+from nlp.heads import JsonFile, bundled_head
 from nlp.recommendations.rules import CUES, STRONG_CUES, cue_matrix
 
 __all__ = [
@@ -32,7 +29,7 @@ HEAD_FORMAT = "recommendation-head/1"
 
 # eq=False: field-wise equality is ambiguous for an ndarray field.
 @dataclass(frozen=True, eq=False)
-class RecommendationHead:
+class RecommendationHead(JsonFile):
     """Weights of the classifier head and how to read its output.
 
     Attributes:
@@ -109,34 +106,10 @@ class RecommendationHead:
             metadata=dict(data.get("metadata", {})),
         )
 
-    @classmethod
-    def from_json(cls, path: str | Path) -> RecommendationHead:
-        """Read a head written by ``to_json``."""
-        path = Path(path)
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), source=str(path))
-
-    def to_json(self, path: str | Path) -> None:
-        """Write the head as indented JSON, atomically."""
-        path = Path(path)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
-
-
-_HEAD: RecommendationHead | None = None
-_HEAD_LOCK = threading.Lock()
-
 
 def default_head() -> RecommendationHead:
     """The head bundled as ``nlp/models/recommendation_head.json``, read once on first use."""
-    global _HEAD
-    with _HEAD_LOCK:
-        if _HEAD is None:
-            resource = resources.files("nlp") / "models" / "recommendation_head.json"
-            _HEAD = RecommendationHead.from_dict(
-                json.loads(resource.read_text(encoding="utf-8")), source=str(resource)
-            )
-        return _HEAD
+    return bundled_head("recommendation_head.json", RecommendationHead)
 
 
 def _features(texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -7,15 +7,14 @@ import time.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from nlp.heads import JsonFile, bundled_head
 
 __all__ = [
     "HEAD_FORMAT",
@@ -70,7 +69,7 @@ def lexicon_features(texts: Sequence[str]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class SentimentHead:
+class SentimentHead(JsonFile):
     """Weights of the sentiment head and the scaling of its inputs.
 
     Attributes:
@@ -159,31 +158,7 @@ class SentimentHead:
             metadata=dict(data.get("metadata", {})),
         )
 
-    @classmethod
-    def from_json(cls, path: str | Path) -> SentimentHead:
-        """Read a head written by ``to_json``."""
-        path = Path(path)
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), source=str(path))
-
-    def to_json(self, path: str | Path) -> None:
-        """Write the head as indented JSON, atomically."""
-        path = Path(path)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
-
-
-_HEAD: SentimentHead | None = None
-_HEAD_LOCK = threading.Lock()
-
 
 def default_head() -> SentimentHead:
     """The head bundled as ``nlp/models/sentiment_head.json``, read once on first use."""
-    global _HEAD
-    with _HEAD_LOCK:
-        if _HEAD is None:
-            resource = resources.files("nlp") / "models" / "sentiment_head.json"
-            _HEAD = SentimentHead.from_dict(
-                json.loads(resource.read_text(encoding="utf-8")), source=str(resource)
-            )
-        return _HEAD
+    return bundled_head("sentiment_head.json", SentimentHead)
