@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 __all__ = ["MIN_LABEL_LIFT", "PhraseAnalyzer", "TermStats", "label_from", "vectorizer"]
+
+
+# Quotes are short; BERTopic's per-topic concatenations run to thousands of characters.
+_MEMO_MAX_CHARS = 2000
 
 
 class PhraseAnalyzer:
@@ -26,9 +30,32 @@ class PhraseAnalyzer:
         self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         self._nlp.initialize()
         self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
+        self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def __getstate__(self) -> dict:
+        # The memo is a per-fit speed-up, not state worth pickling with a model.
+        return {**self.__dict__, "_memo": {}}
 
     def terms(self, text: str) -> list[tuple[str, str]]:
-        """(term, surface form) pairs: each content lemma, then each adjacent pair."""
+        """(term, surface form) pairs: each content lemma, then each adjacent pair.
+
+        BERTopic analyses the same quotes several times per fit (representative-document
+        samples in fit and in ``update_topics``), and ``TermStats`` once more, so a quote's
+        terms are remembered. Long texts are not: they are BERTopic's per-topic concatenations,
+        which are never analysed twice and would hold a copy of the corpus.
+        """
+        if len(text) > _MEMO_MAX_CHARS:
+            return self._analyse(text)
+        found = self._memo.get(text)
+        if found is None:
+            found = self._memo[text] = tuple(self._analyse(text))
+        return list(found)
+
+    def forget(self) -> None:
+        """Drop remembered terms, e.g. once a fit is described."""
+        self._memo.clear()
+
+    def _analyse(self, text: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
         previous: tuple[str, str] | None = None
         for token in self._nlp(text):
@@ -64,23 +91,28 @@ class TermStats:
 
     doc_terms: list[set[str]]
     surface: dict[str, str]
+    doc_freq: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, texts: Sequence[str], analyzer: PhraseAnalyzer) -> TermStats:
         doc_terms: list[set[str]] = []
         forms: dict[str, Counter] = {}
+        doc_freq: Counter = Counter()
         for text in texts:
             pairs = analyzer.terms(text)
-            doc_terms.append({t for t, _ in pairs})
+            terms = {t for t, _ in pairs}
+            doc_terms.append(terms)
+            doc_freq.update(terms)
             for term, form in pairs:
                 forms.setdefault(term, Counter())[form] += 1
         surface = {t: c.most_common(1)[0][0] for t, c in forms.items()}
-        return cls(doc_terms, surface)
+        return cls(doc_terms, surface, dict(doc_freq))
 
     def lift(self, term: str, members: np.ndarray) -> float:
         """How much more often ``term`` occurs in the topic's quotes than in the corpus."""
         in_topic = sum(term in self.doc_terms[i] for i in members) / max(len(members), 1)
-        overall = sum(term in d for d in self.doc_terms) / max(len(self.doc_terms), 1)
+        # Counted once in ``build``: scanning the corpus per topic and term is quadratic.
+        overall = self.doc_freq.get(term, 0) / max(len(self.doc_terms), 1)
         return in_topic / overall if overall else 0.0
 
 

@@ -208,7 +208,10 @@ def _describe(model, quotes: Sequence[Quote], embeddings: np.ndarray, layout: np
     texts = [q.text for q in quotes]
     assignments = np.asarray(model.topics_, dtype=int)
     centroids = topic_centroids(assignments, embeddings)
-    stats = TermStats.build(texts, model.vectorizer_model.analyzer)
+    analyzer = model.vectorizer_model.analyzer
+    stats = TermStats.build(texts, analyzer)
+    # The analyzer remembers every quote's terms during a fit; the fitted model outlives it.
+    getattr(analyzer, "forget", lambda: None)()
     records: list[Topic] = []
     for tid in sorted(centroids):
         members = np.flatnonzero(assignments == tid)
