@@ -248,8 +248,7 @@ def embed_with_cache(
         nonlocal out
         if out is None:
             out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-        for key, vector in zip(keys, vectors):
-            out[positions[key]] = vector
+        out[[positions[k][0] for k in keys]] = vectors
 
     known: set[str] = set()
     for hit_keys, vectors in cache.iter_hits(positions) if cache is not None else ():
@@ -266,6 +265,9 @@ def embed_with_cache(
             on_batch(len(batch_keys))
     if out is None:
         out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for rows in positions.values():
+        if len(rows) > 1:  # repeated texts: copies of their first row
+            out[rows[1:]] = out[rows[0]]
     return out, len(todo)
 
 
