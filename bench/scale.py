@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import re
@@ -135,7 +136,7 @@ def run(sizes: tuple[int, ...] = DEFAULT_SIZES, warm: bool = True, seed: int = 0
         shutil.rmtree(work, ignore_errors=True)
     for state in ("cold", "warm"):
         same = [r for r in rows if r["cache"] == state]
-        for before, after in zip(same, same[1:]):
+        for before, after in itertools.pairwise(same):
             after["ratio"] = after["total_s"] / before["total_s"]
             after["ratio_of"] = f"{after['size'] // 1000}k/{before['size'] // 1000}k"
     return rows

@@ -1,0 +1,220 @@
+"""Every benchmark in one run, and one table: benchmark, metric, value, target, met?
+
+    python -m bench [--full] [--only scale prefect_overhead] [--json FILE]
+
+``make bench`` runs this. The scale benchmark runs 1k and 10k quotes; ``--full`` adds 100k
+(about half an hour on 2 cores). Each benchmark's own ``run()`` is called and its rows,
+which differ in shape, are turned into table rows here. A benchmark that fails shows as one
+``error`` row; the others still run. The table is Markdown, ready for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+__all__ = ["Row", "collect", "main", "render"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the combined table; ``met`` is None when the metric has no target."""
+
+    benchmark: str
+    metric: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+
+
+def _at_least(value: float, target: float) -> tuple[str, bool]:
+    return f"≥ {target:g}", value >= target
+
+
+def _at_most(value: float, target: float, unit: str = "") -> tuple[str, bool]:
+    return f"≤ {target:g}{unit}", value <= target
+
+
+def _topics_quality(full: bool) -> list[Row]:
+    from bench import topics_quality
+
+    rows = topics_quality.run()
+    by = {(r["size"], r["config"]): r for r in rows}
+    out = []
+    for (size, config), r in by.items():
+        if config != "pipeline":
+            continue
+        default = by.get((size, "bertopic-default"))
+        target, met = _at_least(r["nmi"], round(default["nmi"], 3)) if default else ("", None)
+        out.append(Row("topics_quality", f"NMI pipeline, {size} posts (target: BERTopic default)", f"{r['nmi']:.3f}",
+                       target, met))
+        out.append(Row("topics_quality", f"ARI pipeline, {size} posts", f"{r['ari']:.3f}",
+                       f"default {default['ari']:.3f}" if default else ""))
+    return out
+
+
+def _reruns(full: bool) -> list[Row]:
+    from bench import reruns
+
+    out = []
+    for r in reruns.run():
+        out.append(Row("reruns", f"{r['step']}: seconds (x cold)", f"{r['seconds']:.1f} ({r['ratio_to_cold']:.2f}x)"))
+        if r["step"] == "rerun, no change":
+            target, met = _at_most(r["quotes_embedded"], 0)
+            out.append(Row("reruns", "rerun, no change: quotes embedded", str(r["quotes_embedded"]), target, met))
+        if "kept_topic_id" in r:
+            # The stability target of nlp/topics/stability.py.
+            target, met = _at_least(r["kept_topic_id"], 0.8)
+            out.append(Row("reruns", "one new file: old quotes keeping their topic id",
+                           f"{r['kept_topic_id']:.3f}", target, met))
+    return out
+
+
+def _sentiment_quality(full: bool) -> list[Row]:
+    from bench import sentiment_quality
+
+    out = []
+    for r in sentiment_quality.run():
+        if r["method"] == "default":
+            target, met = _at_least(r["value"], 0.85)  # bench/analysis_quality.py's target
+            out.append(Row("sentiment_quality", f"accuracy, {r['dataset']}", f"{r['value']:.3f}", target, met))
+        else:
+            out.append(Row("sentiment_quality", f"accuracy VADER baseline, {r['dataset']}", f"{r['value']:.3f}"))
+    return out
+
+
+def _recommendation_quality(full: bool) -> list[Row]:
+    from bench import recommendation_quality
+
+    targets = {"semeval_trial_a_forum": 0.75, "semeval_trial_b_hotels": 0.80}
+    out = []
+    for r in recommendation_quality.run():
+        target, met = ("", None)
+        if r["metric"] == "f1" and r["dataset"] in targets:
+            target, met = _at_least(r["value"], targets[r["dataset"]])
+        out.append(Row("recommendation_quality", f"{r['metric']}, {r['dataset']}", f"{r['value']:.3f}", target, met))
+    return out
+
+
+def _embed_speed(full: bool) -> list[Row]:
+    from bench import embed_speed
+
+    out = []
+    for r in embed_speed.run():
+        if r["corpus"] == "export":
+            out.append(Row("embed_speed", f"one-off {r['backend']}, seconds", f"{r['seconds']:.1f}"))
+            continue
+        out.append(Row(
+            "embed_speed", f"{r['backend']}, {r['corpus']}: texts/s (x torch; min cosine to torch)",
+            f"{r['texts_per_s']:.0f} ({r['ratio']:.2f}x; {r['cos_min']:.4f})",
+        ))
+    return out
+
+
+def _scale(full: bool) -> list[Row]:
+    from bench import scale
+
+    sizes = scale.FULL_SIZES if full else scale.DEFAULT_SIZES
+    rows = scale.run(sizes)
+    out = []
+    for r in rows:
+        name = f"{r['size'] // 1000}k quotes, {r['cache']} cache"
+        t = r["timings"]
+        out.append(Row("scale", f"{name}: seconds (embed, topics)",
+                       f"{r['total_s']:.0f} ({t.get('embed', 0):.0f}, {t.get('topics', 0):.0f})",
+                       *(_at_most(r["total_s"], scale.TARGET_100K_S) if r["size"] == 100_000 else ("", None))))
+        target, met = _at_most(r["peak_rss_gib"], scale.TARGET_RSS_GIB, " GiB")
+        out.append(Row("scale", f"{name}: peak RSS GiB", f"{r['peak_rss_gib']:.2f}", target, met))
+        if "ratio" in r:
+            target, met = (
+                _at_most(r["ratio"], scale.TARGET_RATIO) if r["size"] == 100_000 else ("", None)
+            )
+            out.append(Row("scale", f"{name}: time ratio {r['ratio_of']}", f"{r['ratio']:.1f}x", target, met))
+    return out
+
+
+def _prefect_overhead(full: bool) -> list[Row]:
+    from bench import prefect_overhead
+
+    rows = prefect_overhead.run()
+    out = []
+    for r in rows:
+        if "stages_s" in r:
+            out.append(Row("prefect_overhead", f"{r['row']} ({r['server']} server): process s (stages / orchestration)",
+                           f"{r['process_s']:.1f} ({r['stages_s']:.1f} / {r['orchestration_s']:.1f})"))
+    for key, value in prefect_overhead.summary(rows).items():
+        out.append(Row("prefect_overhead", key.replace("_", " "), f"{value:.2f}"))
+    return out
+
+
+BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
+    "topics_quality": _topics_quality,
+    "reruns": _reruns,
+    "sentiment_quality": _sentiment_quality,
+    "recommendation_quality": _recommendation_quality,
+    "embed_speed": _embed_speed,
+    "scale": _scale,
+    "prefect_overhead": _prefect_overhead,
+}
+
+
+def collect(names: list[str], full: bool = False) -> list[Row]:
+    """Run the named benchmarks in order; a failure becomes one ``error`` row."""
+    rows: list[Row] = []
+    for name in names:
+        started = time.perf_counter()
+        print(f"[bench] {name} ...", flush=True)
+        try:
+            rows += BENCHMARKS[name](full)
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
+            traceback.print_exc()
+            rows.append(Row(name, "error", f"{type(exc).__name__}: {exc}"[:120], met=False))
+        print(f"[bench] {name} done in {time.perf_counter() - started:.0f} s", flush=True)
+    return rows
+
+
+def machine() -> str:
+    """CPU model and core count, as ``lscpu`` reports them."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        info = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        model = next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("Model name"))
+    except (OSError, subprocess.CalledProcessError, StopIteration):
+        pass
+    return f"{model}, {len(os.sched_getaffinity(0))} cores"
+
+
+def render(rows: list[Row]) -> str:
+    """The rows as a Markdown table."""
+    lines = ["| benchmark | metric | value | target | met? |", "|---|---|---|---|---|"]
+    for r in rows:
+        met = "" if r.met is None else "yes" if r.met else "**no**"
+        lines.append(f"| {r.benchmark} | {r.metric} | {r.value} | {r.target} | {met} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="All benchmarks, one table")
+    parser.add_argument("--full", action="store_true", help="scale benchmark at 100k quotes too")
+    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), default=list(BENCHMARKS))
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    args = parser.parse_args(argv)
+    rows = collect(args.only, args.full)
+    print(f"\n{date.today().isoformat()}, {machine()}\n")
+    print(render(rows))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
