@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from nlp import pipeline
 from nlp.config import PipelineConfig
 from nlp.ingest import IngestResult
-from nlp.run import RunSummary, outputs_whole, run_identity, write_run
+from nlp.run import RunSummary, finished, run_identity, unchanged_since_last_run, write_run
 from nlp.schemas import Quote
 
 # Stage outputs are large in-memory records that the next task uses at once: hashing them for
@@ -153,10 +153,9 @@ def interview_pipeline(
     previous, fingerprint = check_inputs(config)
     run_number, run_id = run_identity(previous, fingerprint)
     timer.record("check", t)
-    if not force and fingerprint == previous.fingerprint and outputs_whole(config.out_dir):
-        logger.info("Inputs unchanged since %s: outputs are up to date.", previous.manifest["run_id"])
-        return RunSummary(previous.manifest["run_id"], "up-to-date", str(config.out_dir),
-                          {"new_quotes_embedded": 0}, timer.timings)
+    if not force and (skipped := unchanged_since_last_run(previous, fingerprint, config, timer.timings)):
+        logger.info("Inputs unchanged since %s: outputs are up to date.", skipped.run_id)
+        return skipped
 
     t = time.perf_counter()
     ingested = ingest(config)
@@ -196,13 +195,7 @@ def interview_pipeline(
     timer.record("write", t)
     logger.info("Wrote %s: %d quotes, %d topics, %d recommendation candidates",
                 config.out_dir, len(quotes), len(topics.topics), len(recommendations.candidates))
-    return RunSummary(
-        run_id, "ok", str(config.out_dir),
-        {"quotes": len(quotes), "new_quotes_embedded": new, "topics": len(topics.topics),
-         "recommendations": len(recommendations.candidates)},
-        timer.timings,
-        [{"file": r.file, "error": r.error} for r in ingested.inputs if r.status == "error"],
-    )
+    return finished(run_id, config, ingested, quotes, new, topics, recommendations, timer.timings)
 
 
 def _dask_task_runner(address: str | None, workers: int | None):

@@ -76,11 +76,10 @@ def topics_frame(
 ) -> pd.DataFrame:
     """One row per topic, with mean sentiment over its distinct (non-duplicate) quotes."""
     frame = records_frame(topics, TOPIC_COLUMNS[:8])
-    means = []
-    for t in topics:
-        values = [s for s, tid, q in zip(sentiment, topic_ids, quotes) if tid == t.topic_id and q.duplicate_of is None]
-        means.append(float(np.mean(values)) if values else float("nan"))
-    frame["mean_sentiment"] = pd.Series(means, dtype="float64")
+    per_quote = pd.DataFrame({"topic_id": list(topic_ids), "sentiment": list(sentiment)})
+    distinct = [q.duplicate_of is None for q in quotes]
+    means = per_quote[distinct].groupby("topic_id")["sentiment"].mean()
+    frame["mean_sentiment"] = frame["topic_id"].map(means).astype("float64")
     frame["centroid"] = [centroids[t.topic_id].astype(np.float32).tolist() for t in topics]
     frame["topic_id"] = frame["topic_id"].astype("int64")
     return frame[TOPIC_COLUMNS]

@@ -21,7 +21,15 @@ from nlp.ingest import IngestResult
 from nlp.schemas import Quote
 from nlp.store import MANIFEST, OUTPUT_TABLES, staged_output
 
-__all__ = ["RunSummary", "outputs_whole", "run_pipeline", "run_identity", "write_run"]
+__all__ = [
+    "RunSummary",
+    "finished",
+    "outputs_whole",
+    "run_identity",
+    "run_pipeline",
+    "unchanged_since_last_run",
+    "write_run",
+]
 
 logger = logging.getLogger("nlp.run")
 
@@ -43,6 +51,44 @@ def outputs_whole(out_dir: Path) -> bool:
     out_dir = Path(out_dir)
     return (out_dir / MANIFEST).is_file() and all(
         (out_dir / f"{name}.parquet").is_file() for name in OUTPUT_TABLES
+    )
+
+
+def unchanged_since_last_run(
+    previous: pipeline.Previous, fingerprint: str, config: PipelineConfig, timings: dict[str, float]
+) -> RunSummary | None:
+    """The up-to-date summary when inputs and settings match the last run's and its outputs are whole."""
+    if fingerprint != previous.fingerprint or not outputs_whole(Path(config.out_dir)):
+        return None
+    logger.info("inputs unchanged since %s; outputs are up to date", previous.manifest["run_id"])
+    return RunSummary(
+        previous.manifest["run_id"], "up-to-date", str(config.out_dir), {"new_quotes_embedded": 0}, timings
+    )
+
+
+def finished(
+    run_id: str,
+    config: PipelineConfig,
+    ingested: IngestResult,
+    quotes: list[Quote],
+    new_quotes_embedded: int,
+    topics: pipeline.TopicResult,
+    recommendations: pipeline.RecommendationResult,
+    timings: dict[str, float],
+) -> RunSummary:
+    """The summary of a run that wrote its outputs."""
+    return RunSummary(
+        run_id,
+        "ok",
+        str(config.out_dir),
+        {
+            "quotes": len(quotes),
+            "new_quotes_embedded": new_quotes_embedded,
+            "topics": len(topics.topics),
+            "recommendations": len(recommendations.candidates),
+        },
+        timings,
+        [{"file": r.file, "error": r.error} for r in ingested.inputs if r.status == "error"],
     )
 
 
@@ -165,12 +211,9 @@ def run_pipeline(config: PipelineConfig | None = None, force: bool = False) -> R
     previous = pipeline.load_previous(Path(config.out_dir))
     fingerprint = pipeline.fingerprint_inputs(Path(config.raw_dir), config, embedder.model_sha256)
     run_number, run_id = run_identity(previous, fingerprint)
-    if not force and fingerprint == previous.fingerprint and outputs_whole(Path(config.out_dir)):
-        timer.record("check", t)
-        logger.info("inputs unchanged since %s; outputs are up to date", previous.manifest["run_id"])
-        return RunSummary(previous.manifest["run_id"], "up-to-date", str(config.out_dir),
-                          {"new_quotes_embedded": 0}, timer.timings)
     timer.record("check", t)
+    if not force and (skipped := unchanged_since_last_run(previous, fingerprint, config, timer.timings)):
+        return skipped
 
     t = time.perf_counter()
     ingested = pipeline.ingest(config)
@@ -201,10 +244,4 @@ def run_pipeline(config: PipelineConfig | None = None, force: bool = False) -> R
         sentiment=sentiment, recommendations=recs, timings=timer.timings,
     )
     timer.record("write", t)
-    return RunSummary(
-        run_id, "ok", str(config.out_dir),
-        {"quotes": len(quotes), "new_quotes_embedded": new, "topics": len(topics.topics),
-         "recommendations": len(recs.candidates)},
-        timer.timings,
-        [{"file": r.file, "error": r.error} for r in ingested.inputs if r.status == "error"],
-    )
+    return finished(run_id, config, ingested, quotes, new, topics, recs, timer.timings)
