@@ -12,12 +12,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from nlp.ingest.markup import clean_text
+from nlp.ingest.markup import blank_markup, clean_text
 from nlp.schemas import Document, Quote, Response
 
 __all__ = ["QuoteConfig", "load_sentencizer", "mark_duplicates", "split_quotes", "quote_id"]
 
-_MARKUP_RE = re.compile(r"\[bookmark:[^\]\n]*\]")
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -60,7 +59,7 @@ def _sentence_spans(nlp, text: str, start: int, end: int) -> list[tuple[int, int
 
     Markup is blanked out with spaces of equal length first, so that offsets survive.
     """
-    raw = _MARKUP_RE.sub(lambda m: " " * len(m.group()), text[start:end])
+    raw = blank_markup(text[start:end])
     doc = nlp(raw)
     spans = []
     for sent in doc.sents:

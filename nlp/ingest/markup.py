@@ -8,6 +8,7 @@ from nlp.schemas import Unit
 
 __all__ = [
     "BULLET_CHARS",
+    "blank_markup",
     "bullet_units",
     "clean_text",
     "quoted_spans",
@@ -26,6 +27,11 @@ _WS_RE = re.compile(r"\s+")
 def strip_markup(text: str) -> str:
     """Remove Word bookmark anchors, keeping everything else byte for byte."""
     return _MARKUP_RE.sub("", text)
+
+
+def blank_markup(text: str) -> str:
+    """Replace Word bookmark anchors with spaces of equal length, so offsets stay valid."""
+    return _MARKUP_RE.sub(lambda m: " " * len(m.group()), text)
 
 
 def clean_text(raw: str) -> str:
