@@ -113,7 +113,7 @@ def interview_pipeline(
     out_dir: Path = Path("data/processed"),
     cache_dir: Path = Path("data/interim"),
     model_path: Path | None = None,
-    backend: str = "torch",
+    backend: str = "onnx-fp32",
     seed: int = 42,
     text_column: str | None = None,
     max_file_mb: float = 20.0,
@@ -129,7 +129,7 @@ def interview_pipeline(
         out_dir: where the parquet files and manifest go, replaced whole on success.
         cache_dir: embedding cache that survives runs.
         model_path: local sentence-transformers model; default is the bundled MiniLM.
-        backend: "torch" (fp32, default) or "onnx-int8" (faster; see the README).
+        backend: "onnx-fp32" (default), "torch" or "onnx-int8" (faster, less exact; see the README).
         seed: seeds every stochastic step.
         text_column: survey CSV answer column; detected when omitted.
         max_file_mb: larger inputs are refused.
@@ -229,8 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=Path("data/processed"))
     parser.add_argument("--cache-dir", type=Path, default=Path("data/interim"))
     parser.add_argument("--model-path", type=Path, default=None, help="local sentence-transformers model dir")
-    parser.add_argument("--backend", choices=["torch", "onnx-int8"], default="torch",
-                        help="embedding backend: torch fp32 (default) or the int8 ONNX export")
+    parser.add_argument("--backend", choices=pipeline.BACKENDS, default="onnx-fp32",
+                        help="embedding backend: fp32 ONNX export (default), plain torch, or int8 ONNX")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--text-column", default=None, help="survey CSV column with the answers")
     parser.add_argument("--batch-size", type=int, default=512, help="quotes per embedding/scoring task")

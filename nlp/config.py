@@ -21,9 +21,11 @@ class PipelineConfig:
         cache_dir: embedding cache and other state that survives runs.
         model_path: a local sentence-transformers model directory; ``None`` uses the bundled,
             hash-verified all-MiniLM-L6-v2.
-        backend: ``"torch"`` (default: sentence-transformers, fp32) or ``"onnx-int8"`` (an int8
-            ONNX export of the bundled model, built once offline; 3.6-5x faster, mean cosine
-            0.992 to fp32, but topics on the seed agree with fp32's only at ARI 0.57, see README).
+        backend: how quotes are embedded, all with the bundled model's weights:
+            ``"onnx-fp32"`` (default: an fp32 ONNX export built once offline, within 2e-7 of
+            torch and 1.8-2.1x its speed), ``"torch"`` (plain sentence-transformers) or
+            ``"onnx-int8"`` (int8 weights, about 4.2x torch, mean cosine 0.992 to fp32, but seed
+            topics agree with fp32's only at ARI 0.54-0.61; see the README).
         seed: seeds every stochastic step.
         text_column: survey CSV column holding the answers; ``None`` detects it.
         max_file_mb: larger inputs are refused as not being an interview.
@@ -41,7 +43,7 @@ class PipelineConfig:
     out_dir: Path = Path("data/processed")
     cache_dir: Path = Path("data/interim")
     model_path: Path | None = None
-    backend: str = "torch"
+    backend: str = "onnx-fp32"
     seed: int = 42
     text_column: str | None = None
     max_file_mb: float = 20.0

@@ -155,7 +155,8 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
         raise RuntimeError(f"ONNX export of {model_dir} differs from torch by {err:.2g}; not caching it")
 
 
-def _quantize(source: Path, target: Path, reduce_range: bool) -> None:
+def _quantize(source: Path, target: Path, reduce_range: bool, keep_fp32: Sequence[str] = ()) -> None:
+    """int8 dynamic quantisation of ``source``'s weight matmuls, except the nodes in ``keep_fp32``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(
@@ -170,6 +171,7 @@ def _quantize(source: Path, target: Path, reduce_range: bool) -> None:
         # embedding Gather stay fp32, which costs little time and lifts the worst-case cosine.
         op_types_to_quantize=["MatMul"],
         extra_options={"MatMulConstBOnly": True},
+        nodes_to_exclude=list(keep_fp32),
     )
 
 
@@ -275,6 +277,7 @@ class OnnxEmbedder:
         variant: ``"fp32"``, ``"int8"`` or ``"int8-r7"``; part of ``model_sha256``.
         batch_size: texts per forward pass.
         threads: onnxruntime intra-op threads; ``None`` uses every core this process may run on.
+        progress: show a progress bar over the batches.
     """
 
     dim = EMBEDDING_DIM
@@ -288,6 +291,7 @@ class OnnxEmbedder:
         name: str | None = None,
         batch_size: int = 32,
         threads: int | None = None,
+        progress: bool = False,
     ) -> None:
         self.onnx_path = Path(onnx_path)
         self.model_dir = Path(model_dir)
@@ -298,6 +302,7 @@ class OnnxEmbedder:
         self.name = name or f"{base} (onnx {variant})"
         self.batch_size = batch_size
         self.threads = threads or _usable_cores()
+        self.progress = progress
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -330,7 +335,12 @@ class OnnxEmbedder:
         session, tokenizer = self._load()
         ids = [enc.ids for enc in tokenizer.encode_batch(texts)]
         order = np.argsort([len(x) for x in ids], kind="stable")
-        for start in range(0, len(order), self.batch_size):
+        starts = range(0, len(order), self.batch_size)
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="Batches", unit="batch")
+        for start in starts:
             rows = order[start : start + self.batch_size]
             width = max(len(ids[i]) for i in rows)
             input_ids = np.zeros((len(rows), width), dtype=np.int64)

@@ -6,7 +6,6 @@ orchestrator, so notebooks, benchmarks and tests can run the same stages directl
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib.metadata
 import json
@@ -22,15 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nlp.config import PipelineConfig
-from nlp.embeddings import (
-    DEFAULT_MODEL_SHA256,
-    CachedEmbedder,
-    EmbeddingCache,
-    SentenceTransformerEmbedder,
-    default_embedder,
-    embed_with_cache,
+from nlp.backends import (  # noqa: F401 - re-exported: the flow and the tests reach them here
+    BACKENDS,
+    _base_embedder,
+    build_embedder,
+    head_vectors,
+    is_default_model,
+    model_record,
 )
+from nlp.config import PipelineConfig
+from nlp.embeddings import CachedEmbedder, embed_with_cache
 from nlp.ingest import IngestResult, ingest_dir
 from nlp.quotes import split_quotes
 from nlp.schemas import Quote, Recommendation, Topic
@@ -67,34 +67,6 @@ logger = logging.getLogger("nlp.pipeline")
 PIPELINE_VERSION = "1"
 # Per-quote UMAP coordinates of the last run, read back to warm-start the next one.
 LAYOUT_FILE = "topic_model/layout.parquet"
-
-
-BACKENDS = ("torch", "onnx-int8")
-
-
-@functools.lru_cache(maxsize=4)
-def _base_embedder(model_path: str | None, backend: str, cache_dir: str):
-    # One loaded model per process, path and backend: tasks ask for the embedder again and again.
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend == "onnx-int8":
-        from nlp.embeddings_onnx import onnx_embedder
-
-        if model_path is not None:
-            return onnx_embedder(Path(cache_dir) / "onnx", model_dir=Path(model_path), expected_sha256=None)
-        return onnx_embedder(Path(cache_dir) / "onnx")
-    if model_path is None:
-        return default_embedder()
-    return SentenceTransformerEmbedder(Path(model_path), expected_sha256=None)
-
-
-def build_embedder(config: PipelineConfig) -> CachedEmbedder:
-    """The run's embedder: bundled or configured model and backend, behind the on-disk cache."""
-    base = _base_embedder(
-        str(config.model_path) if config.model_path else None, config.backend, str(config.cache_dir)
-    )
-    base.progress = config.progress
-    return CachedEmbedder(base, EmbeddingCache(config.embedding_cache_dir, base.model_sha256))
 
 
 def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str) -> str:
@@ -301,20 +273,6 @@ class SentimentResult:
 TOPIC_SECTION_COLUMNS = ["topic_id", "section", "n_quotes", "mean_sentiment"]
 
 
-def head_vectors(quotes: Sequence[Quote], vectors: np.ndarray, embedder: CachedEmbedder) -> np.ndarray:
-    """Vectors the sentiment and recommendation heads can read.
-
-    Both heads were trained on the bundled all-MiniLM-L6-v2; when the run uses another model
-    for topics, the bundled one embeds the quotes for the heads (through the same cache). An
-    export of the bundled weights (ONNX int8, mean cosine 0.99) feeds the heads directly.
-    """
-    if is_default_model(getattr(embedder.embedder, "source_sha256", embedder.model_sha256)):
-        return vectors
-    bundled = default_embedder()
-    cache = EmbeddingCache(embedder.cache.root, bundled.model_sha256)
-    return embed_with_cache([q.text for q in quotes], bundled, cache)[0]
-
-
 def score_sentiment(quotes: Sequence[Quote], vectors: np.ndarray) -> list[float]:
     """Sentiment in [-1, 1] per quote, from the default scorer on the bundled-model vectors."""
     from nlp.sentiment import default_scorer
@@ -381,18 +339,3 @@ class Timer:
 
     def record(self, stage: str, started: float) -> None:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + time.perf_counter() - started, 3)
-
-
-def model_record(embedder: CachedEmbedder) -> dict[str, str]:
-    """Name, weights hash and local directory of the run's embedding model, for the manifest."""
-    base = embedder.embedder
-    return {
-        "name": embedder.name,
-        "sha256": embedder.model_sha256,
-        "source_sha256": getattr(base, "source_sha256", embedder.model_sha256),
-        "path": str(getattr(base, "model_dir", "")),
-    }
-
-
-def is_default_model(sha256: str) -> bool:
-    return sha256 == DEFAULT_MODEL_SHA256

@@ -97,5 +97,5 @@ def test_unknown_backend_is_refused_with_the_choices(tmp_path):
     from nlp.config import PipelineConfig
     from nlp.pipeline import build_embedder
 
-    with pytest.raises(ValueError, match="torch, onnx-int8"):
+    with pytest.raises(ValueError, match="onnx-fp32, torch, onnx-int8"):
         build_embedder(PipelineConfig(backend="tensorflow", cache_dir=tmp_path))
