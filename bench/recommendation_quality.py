@@ -9,8 +9,8 @@ classifier is measured beside a keyword baseline in the same run:
 ``run()`` returns rows ``{"metric", "dataset", "value", "method"}``; ``bench/analysis_quality.py``
 imports it. ``(metric, dataset)`` is unique on its own: baseline metrics carry the prefix
 ``keyword_baseline_``. The held-out training-split scores recorded when the head was trained are added as
-datasets ``semeval_train_heldout`` (25 % positive, as drawn) and
-``semeval_train_heldout_balanced`` (classes reweighted 50/50).
+datasets ``semeval_train_heldout`` (the forum, 25 % positive, as drawn), ``uci_reviews_heldout``
+(reviews, 8 % positive) and their ``_balanced`` versions (classes reweighted 50/50).
 """
 
 from __future__ import annotations
@@ -74,9 +74,10 @@ def run(data_dir: Path = DATA_DIR) -> list[dict]:
     # Recorded at training time, so the run does not re-embed 1,700 sentences. "balanced" is the
     # same split with both classes weighted 50/50, the footing on which the threshold was chosen.
     heldout = default_head().metadata.get("heldout", {})
-    for dataset, key in (("semeval_train_heldout", "as_is"), ("semeval_train_heldout_balanced", "balanced")):
-        for metric, value in heldout.get(key, {}).items():
-            rows.append({"metric": metric, "dataset": dataset, "value": value, "method": "pipeline"})
+    for domain, prefix in (("forum", "semeval_train_heldout"), ("reviews", "uci_reviews_heldout")):
+        for dataset, key in ((prefix, "as_is"), (f"{prefix}_balanced", "balanced")):
+            for metric, value in heldout.get(domain, {}).get(key, {}).items():
+                rows.append({"metric": metric, "dataset": dataset, "value": value, "method": "pipeline"})
     return rows
 
 

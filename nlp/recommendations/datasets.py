@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LabelledSentences", "read_semeval"]
+__all__ = ["LabelledSentences", "read_labelled_tsv", "read_semeval"]
 
 
 @dataclass(frozen=True)
@@ -66,4 +66,24 @@ def read_semeval(path: str | Path) -> LabelledSentences:
         ids.append(row[0].strip())
         texts.append(_clean(row[1]))
         labels.append(row[2].strip() == "1")
+    return LabelledSentences(tuple(ids), tuple(texts), tuple(labels))
+
+
+def read_labelled_tsv(path: str | Path) -> LabelledSentences:
+    """Read a ``source, line, label, sentence`` TSV with a header, as in ``training/data/suggestions/``.
+
+    Raises:
+        ValueError: a row lacks a field or its label is not 0/1; the message names the file and row.
+    """
+    path = Path(path)
+    ids: list[str] = []
+    texts: list[str] = []
+    labels: list[bool] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for number, row in enumerate(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE), start=2):
+            if None in row.values() or row["label"] not in {"0", "1"}:
+                raise ValueError(f"{path}: row {number} is not 'source, line, label, sentence' with a 0/1 label")
+            ids.append(f"{row['source']}:{row['line']}")
+            texts.append(" ".join(row["sentence"].split()))
+            labels.append(row["label"] == "1")
     return LabelledSentences(tuple(ids), tuple(texts), tuple(labels))
