@@ -44,16 +44,14 @@ def _run(raw: Path, out: Path, cache: Path, *extra: str) -> None:
     assert main(argv) == 0
 
 
-def _worker_embedders() -> dict[str, int | bool]:
+def _worker_embedders(cache_dir: str) -> dict[str, int | bool]:
     # Runs inside each Dask worker: how many embedders that process built, and whether the
-    # model behind them was loaded.
-    from nlp import embeddings, pipeline
+    # model behind the default backend's embedder was loaded.
+    from nlp import pipeline
 
-    default = embeddings._DEFAULT
-    return {
-        "embedders_built": pipeline._base_embedder.cache_info().misses,
-        "model_loaded": default is not None and default._model is not None,
-    }
+    built = pipeline._base_embedder.cache_info().misses
+    base = pipeline._base_embedder(None, pipeline.BACKENDS[0], cache_dir)  # a hit if it was built
+    return {"embedders_built": built, "model_loaded": base._session is not None}
 
 
 def _embed_task_runs(out_dir: Path, expected: int, timeout: float = 60.0) -> int:
@@ -115,6 +113,6 @@ def test_dask_cluster_gives_the_default_runners_outputs(prefect_harness, dask_cl
     from distributed import Client
 
     with Client(dask_cluster) as client:
-        per_worker = client.run(_worker_embedders)
+        per_worker = client.run(_worker_embedders, str(on_dask / "cache"))
     assert len(per_worker) == 2
     assert all(w == {"embedders_built": 1, "model_loaded": True} for w in per_worker.values()), per_worker
