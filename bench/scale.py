@@ -11,7 +11,7 @@ and numba's compilation included, as a first ``make run`` pays them), then, unle
 (a warm run: the pipeline without embedding). Peak RSS is the subprocess's own ``ru_maxrss``
 from ``os.wait4``.
 
-    python -m bench.scale [--sizes 1000 10000 100000] [--no-warm]
+    python -m bench.scale [--sizes 1000 10000 100000] [--no-warm] [--backend torch]
 
 Targets: 100k quotes end to end in at most 15 minutes and 6 GiB on 2 cores; time from 10k to
 100k grows at most 15x.
@@ -82,20 +82,21 @@ def write_corpus(raw_dir: Path, n: int, seed: int = 0) -> int:
     return len(by_group)
 
 
-def _child(raw: Path, out: Path, cache: Path) -> None:
+def _child(raw: Path, out: Path, cache: Path, backend: str) -> None:
     """One run in this process; prints its summary as JSON on the last line."""
     from nlp.config import PipelineConfig
     from nlp.run import run_pipeline
 
     t = time.perf_counter()
-    summary = run_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache), force=True)
+    config = PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache, backend=backend)
+    summary = run_pipeline(config, force=True)
     total = time.perf_counter() - t
     print(json.dumps({"total_s": total, "timings": summary.timings, "counts": summary.counts}))
 
 
-def _measure(raw: Path, out: Path, cache: Path) -> dict:
+def _measure(raw: Path, out: Path, cache: Path, backend: str) -> dict:
     """Run ``_child`` in a fresh interpreter; add its wall time and peak RSS."""
-    cmd = [sys.executable, "-m", "bench.scale", "--_child", str(raw), str(out), str(cache)]
+    cmd = [sys.executable, "-m", "bench.scale", "--_child", str(raw), str(out), str(cache), backend]
     t = time.perf_counter()
     with tempfile.TemporaryFile("w+") as stdout:
         proc = subprocess.Popen(cmd, stdout=stdout, cwd=Path(__file__).resolve().parents[1])
@@ -115,12 +116,19 @@ def _measure(raw: Path, out: Path, cache: Path) -> dict:
     return result
 
 
-def run(sizes: tuple[int, ...] = DEFAULT_SIZES, warm: bool = True, seed: int = 0) -> list[dict]:
-    """Rows of {size, cache, quotes, total_s, process_s, cpu_s, peak_rss_gib, timings, ratio}.
+def run(
+    sizes: tuple[int, ...] = DEFAULT_SIZES, warm: bool = True, seed: int = 0, backend: str | None = None
+) -> list[dict]:
+    """Rows of {size, cache, backend, quotes, total_s, process_s, cpu_s, peak_rss_gib, timings, ratio}.
+
+    ``backend`` is the embedding backend; ``None`` is the pipeline's default.
 
     ``total_s`` is ``run_pipeline`` alone; ``process_s`` adds interpreter start and imports.
     ``ratio`` is ``total_s`` over the previous size's, for the same cache state.
     """
+    from nlp.config import PipelineConfig
+
+    backend = backend or PipelineConfig().backend
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     rows: list[dict] = []
     try:
@@ -128,8 +136,9 @@ def run(sizes: tuple[int, ...] = DEFAULT_SIZES, warm: bool = True, seed: int = 0
             raw, cache = work / f"raw-{n}", work / f"cache-{n}"
             write_corpus(raw, n, seed)
             for state in ("cold", "warm") if warm else ("cold",):
-                result = _measure(raw, work / f"out-{n}-{state}", cache)
-                rows.append({"size": n, "cache": state, "quotes": result["counts"].get("quotes", 0), **result})
+                result = _measure(raw, work / f"out-{n}-{state}", cache, backend)
+                quotes = result["counts"].get("quotes", 0)
+                rows.append({"size": n, "cache": state, "backend": backend, "quotes": quotes, **result})
                 shutil.rmtree(work / f"out-{n}-{state}", ignore_errors=True)
             shutil.rmtree(cache, ignore_errors=True)
     finally:
@@ -146,6 +155,7 @@ STAGES = ("check", "ingest", "quotes", "embed", "topics", "sentiment", "recommen
 
 
 def print_table(rows: list[dict]) -> None:
+    print(f"backend: {', '.join(sorted({r['backend'] for r in rows}))}")
     head = f"{'size':>7} {'cache':<5} {'quotes':>7} " + " ".join(f"{s[:6]:>7}" for s in STAGES)
     print(head + f" {'total s':>8} {'proc s':>7} {'CPU s':>7} {'RSS GiB':>8} {'ratio':>12}")
     for r in rows:
@@ -162,12 +172,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(FULL_SIZES))
     parser.add_argument("--no-warm", action="store_true", help="skip the warm-cache rerun of each size")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
-    parser.add_argument("--_child", nargs=3, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", default=None, help="embedding backend; default: the pipeline's")
+    parser.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._child:
-        _child(*args._child)
+        raw, out, cache, backend = args._child
+        _child(Path(raw), Path(out), Path(cache), backend)
         return
-    rows = run(tuple(args.sizes), warm=not args.no_warm)
+    rows = run(tuple(args.sizes), warm=not args.no_warm, backend=args.backend)
     print_table(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
