@@ -8,8 +8,8 @@ real ingest -> quotes -> embed -> topics -> sentiment -> recommendations -> writ
 Each size runs in a fresh subprocess with a fresh embedding cache (a cold run, the model load
 and numba's compilation included, as a first ``make run`` pays them), then, unless
 ``--no-warm``, a second fresh subprocess re-analyses the same input with that cache filled
-(a warm run: the pipeline without embedding). Peak RSS is the subprocess's own ``ru_maxrss``
-from ``os.wait4``.
+(a warm run: the pipeline without embedding). Peak RSS is the subprocess's own peak,
+from ``/proc/self/status`` ``VmHWM`` (``ru_maxrss`` where that is missing).
 
     python -m bench.scale [--sizes 1000 10000 100000] [--no-warm] [--backend torch]
 
@@ -91,7 +91,21 @@ def _child(raw: Path, out: Path, cache: Path, backend: str) -> None:
     config = PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache, backend=backend)
     summary = run_pipeline(config, force=True)
     total = time.perf_counter() - t
-    print(json.dumps({"total_s": total, "timings": summary.timings, "counts": summary.counts}))
+    row = {"total_s": total, "timings": summary.timings, "counts": summary.counts, "hwm_kib": _own_peak_kib()}
+    print(json.dumps(row))
+
+
+def _own_peak_kib() -> int | None:
+    """This process's peak resident memory since exec (``VmHWM``), or None off Linux.
+
+    Not ``ru_maxrss``: a child's starts at its parent's size when it was forked, so a child of
+    ``python -m bench``, which has loaded models by then, would report the parent's peak.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
 
 
 def _measure(raw: Path, out: Path, cache: Path, backend: str) -> dict:
@@ -112,7 +126,8 @@ def _measure(raw: Path, out: Path, cache: Path, backend: str) -> dict:
     result["process_s"] = wall
     # CPU seconds move less than wall time when other jobs share the machine.
     result["cpu_s"] = usage.ru_utime + usage.ru_stime
-    result["peak_rss_gib"] = usage.ru_maxrss * 1024 / 2**30  # ru_maxrss is in KiB on Linux
+    peak_kib = result.pop("hwm_kib", None) or usage.ru_maxrss  # both in KiB on Linux
+    result["peak_rss_gib"] = peak_kib * 1024 / 2**30
     return result
 
 
