@@ -31,7 +31,7 @@ def _base_embedder(model_path: str | None, backend: str, cache_dir: str):
     # One loaded model per process, path and backend: tasks ask for the embedder again and again.
     if backend not in BACKENDS:
         raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend.startswith("onnx-"):
+    if backend == "onnx-int8" or (backend == "onnx-fp32" and model_path is None):
         from nlp.embeddings_onnx import onnx_embedder
 
         quantize = backend == "onnx-int8"
@@ -40,6 +40,8 @@ def _base_embedder(model_path: str | None, backend: str, cache_dir: str):
                 Path(cache_dir) / "onnx", quantize, model_dir=Path(model_path), expected_sha256=None
             )
         return onnx_embedder(Path(cache_dir) / "onnx", quantize)
+    # The default backend exports only the bundled model: the export reproduces its mean pooling
+    # and normalisation, which another model's own sentence-transformers config may not use.
     if model_path is None:
         return default_embedder()
     return SentenceTransformerEmbedder(Path(model_path), expected_sha256=None)

@@ -21,11 +21,12 @@ class PipelineConfig:
         cache_dir: embedding cache and other state that survives runs.
         model_path: a local sentence-transformers model directory; ``None`` uses the bundled,
             hash-verified all-MiniLM-L6-v2.
-        backend: how quotes are embedded, all with the bundled model's weights:
+        backend: how quotes are embedded:
             ``"onnx-fp32"`` (default: an fp32 ONNX export built once offline, within 2e-7 of
-            torch and 1.8-2.1x its speed), ``"torch"`` (plain sentence-transformers) or
+            torch and 1.7-2.1x its speed; with ``model_path`` set, plain sentence-transformers,
+            which honours that model's own pooling), ``"torch"`` (plain sentence-transformers) or
             ``"onnx-int8"`` (int8 weights, about 4.2x torch, mean cosine 0.992 to fp32, but seed
-            topics agree with fp32's only at ARI 0.54-0.61; see the README).
+            topics agree with fp32's only at ARI 0.57; see the README).
         seed: seeds every stochastic step.
         text_column: survey CSV column holding the answers; ``None`` detects it.
         max_file_mb: larger inputs are refused as not being an interview.

@@ -99,3 +99,18 @@ def test_unknown_backend_is_refused_with_the_choices(tmp_path):
 
     with pytest.raises(ValueError, match="onnx-fp32, torch, onnx-int8"):
         build_embedder(PipelineConfig(backend="tensorflow", cache_dir=tmp_path))
+
+
+def test_default_backend_exports_only_the_bundled_model(tmp_path):
+    # Another model's pooling may differ from the export's mean pooling, so a configured model
+    # runs on sentence-transformers; the bundled one on its fp32 ONNX export.
+    from nlp.config import PipelineConfig
+    from nlp.embeddings import SentenceTransformerEmbedder, default_model_path
+    from nlp.embeddings_onnx import OnnxEmbedder
+    from nlp.pipeline import build_embedder
+
+    bundled = build_embedder(PipelineConfig(cache_dir=tmp_path))
+    configured = build_embedder(PipelineConfig(cache_dir=tmp_path, model_path=default_model_path()))
+
+    assert isinstance(bundled.embedder, OnnxEmbedder) and bundled.embedder.variant == "fp32"
+    assert isinstance(configured.embedder, SentenceTransformerEmbedder)
