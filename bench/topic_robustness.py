@@ -34,7 +34,8 @@ import numpy as np
 
 from bench.embed_speed import seed_texts
 from nlp.embeddings import DEFAULT_MODEL_SHA256, SentenceTransformerEmbedder, default_model_path
-from nlp.embeddings_onnx import OnnxEmbedder, _quantize, onnx_embedder
+from nlp.embeddings_onnx import OnnxEmbedder, onnx_embedder
+from nlp.embeddings_onnx.export import _quantize
 from nlp.schemas import Quote
 from nlp.topics import TopicConfig, fit_topics
 from nlp.topics.config import n_neighbors_for, n_topics_for

@@ -71,8 +71,8 @@ def test_exported_model_is_reused(onnx_dir, int8_embedder, monkeypatch):
     def no_export(*args, **kwargs):
         raise AssertionError("the cached ONNX model was exported again")
 
-    monkeypatch.setattr(eo, "_export_fp32", no_export)
-    monkeypatch.setattr(eo, "_quantize", no_export)
+    monkeypatch.setattr(eo.export, "_export_fp32", no_export)
+    monkeypatch.setattr(eo.export, "_quantize", no_export)
     again = eo.onnx_embedder(onnx_dir, quantize=True)
     after = again.onnx_path.stat()
     assert again.onnx_path == int8_embedder.onnx_path
@@ -83,7 +83,7 @@ def test_tampered_source_weights_are_refused_before_export(tmp_path, monkeypatch
     model_dir = tmp_path / "model"
     shutil.copytree(default_model_path(), model_dir, ignore=shutil.ignore_patterns("model.safetensors"))
     (model_dir / "model.safetensors").write_bytes(b"not the official weights")
-    monkeypatch.setattr(eo, "_export_fp32", lambda *a, **k: pytest.fail("exported unverified weights"))
+    monkeypatch.setattr(eo.export, "_export_fp32", lambda *a, **k: pytest.fail("exported unverified weights"))
     with pytest.raises(ModelIntegrityError, match="does not match the pinned"):
         eo.onnx_embedder(tmp_path / "onnx", model_dir=model_dir)
     assert not (tmp_path / "onnx").exists()

@@ -1,17 +1,4 @@
-"""Faster sentence embeddings: an ONNX export of the bundled all-MiniLM-L6-v2, optionally int8.
-
-The export is built locally from the hash-verified bundled weights, once, and cached under
-``<cache_dir>/<source-weights-sha256>/<variant>/``; nothing is downloaded. Tokenisation, mean
-pooling and L2 normalisation reproduce sentence-transformers exactly, so the fp32 variant gives
-the torch vectors to float rounding and the int8 variant stays close to them.
-
-Cache keys: an ``OnnxEmbedder``'s ``model_sha256`` is ``<source-sha256>-onnx-<variant>``, not
-the source hash. Its vectors are not bit-identical to the torch ones (int8 ones have a mean
-cosine of about 0.99 to them, about 0.96 at worst), and mixing backends under one
-``EmbeddingCache`` key would make a run's output depend on which backend filled the cache first.
-``source_sha256`` names the weights the export came from, for the heads trained on the torch
-vectors, should the lead decide int8 vectors are close enough for them.
-"""
+"""Building the ONNX models: the fp32 export of the bundled weights, its int8 quantisation, the cache."""
 
 from __future__ import annotations
 
@@ -19,7 +6,6 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -27,28 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.embeddings import (
-    DEFAULT_MODEL_NAME,
-    DEFAULT_MODEL_SHA256,
-    EMBEDDING_DIM,
-    ModelIntegrityError,
-    default_model_path,
-    file_sha256,
-    verify_model_dir,
-)
+from nlp.embeddings import ModelIntegrityError, file_sha256
 
-__all__ = [
-    "DEFAULT_ONNX_DIR",
-    "MAX_SEQ_LENGTH",
-    "OnnxEmbedder",
-    "build_onnx_model",
-    "cpu_int8_flags",
-    "onnx_embedder",
-]
+__all__ = ["DEFAULT_ONNX_DIR", "build_onnx_model", "cpu_int8_flags"]
 
 DEFAULT_ONNX_DIR = Path("data/interim/onnx")
-# From the bundled model's sentence_bert_config.json; tokenizer.json itself says 128.
-MAX_SEQ_LENGTH = 256
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _OPSET = 17
 _MODEL_FILE = "model.onnx"
@@ -74,12 +43,6 @@ def cpu_int8_flags() -> dict[str, bool]:
 def _has_vnni() -> bool:
     flags = cpu_int8_flags()
     return flags["avx512_vnni"] or flags["avx_vnni"] or flags["amx_int8"]
-
-
-def _usable_cores() -> int:
-    # Affinity, not cpu_count: a container or taskset may allow fewer cores than the host has.
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _variant(quantize: bool, reduce_range: bool) -> str:
@@ -261,146 +224,3 @@ def _versions() -> dict[str, str]:
         "onnx": onnx.__version__,
         "onnxruntime": onnxruntime.__version__,
     }
-
-
-class OnnxEmbedder:
-    """An ``Embedder`` running an exported all-MiniLM-L6-v2 with onnxruntime on the CPU.
-
-    Texts are tokenised once, sorted by length and batched, so each batch is padded only to
-    its own longest text; vectors come back in input order. With int8 the activations are
-    quantised per batch, so a text's vector can shift slightly with its batch-mates.
-
-    Args:
-        onnx_path: the exported model, from ``build_onnx_model``.
-        model_dir: the source model directory, for its tokenizer.
-        source_sha256: sha256 of the source weights the export was built from.
-        variant: ``"fp32"``, ``"int8"`` or ``"int8-r7"``; part of ``model_sha256``.
-        batch_size: texts per forward pass.
-        threads: onnxruntime intra-op threads; ``None`` uses every core this process may run on.
-        progress: show a progress bar over the batches.
-    """
-
-    dim = EMBEDDING_DIM
-
-    def __init__(
-        self,
-        onnx_path: Path,
-        model_dir: Path,
-        source_sha256: str,
-        variant: str,
-        name: str | None = None,
-        batch_size: int = 32,
-        threads: int | None = None,
-        progress: bool = False,
-    ) -> None:
-        self.onnx_path = Path(onnx_path)
-        self.model_dir = Path(model_dir)
-        self.source_sha256 = source_sha256
-        self.variant = variant
-        self.model_sha256 = f"{source_sha256}-onnx-{variant}"
-        base = DEFAULT_MODEL_NAME if source_sha256 == DEFAULT_MODEL_SHA256 else str(self.model_dir)
-        self.name = name or f"{base} (onnx {variant})"
-        self.batch_size = batch_size
-        self.threads = threads or _usable_cores()
-        self.progress = progress
-        self._session = None
-        self._tokenizer = None
-        self._lock = threading.Lock()
-
-    def _load(self):
-        with self._lock:
-            if self._session is None:
-                import onnxruntime as ort
-                from tokenizers import Tokenizer
-
-                tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-                tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
-                tokenizer.no_padding()
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self.threads
-                options.inter_op_num_threads = 1
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                self._session = ort.InferenceSession(
-                    str(self.onnx_path), options, providers=["CPUExecutionProvider"]
-                )
-                self._tokenizer = tokenizer
-        return self._session, self._tokenizer
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed ``texts`` into an (n, 384) float32 array of unit-length rows."""
-        texts = list(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        session, tokenizer = self._load()
-        ids = [enc.ids for enc in tokenizer.encode_batch(texts)]
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        starts = range(0, len(order), self.batch_size)
-        if self.progress:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, desc="Batches", unit="batch")
-        for start in starts:
-            rows = order[start : start + self.batch_size]
-            width = max(len(ids[i]) for i in rows)
-            input_ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                input_ids[r, : len(ids[i])] = ids[i]
-                mask[r, : len(ids[i])] = 1
-            feed = {
-                "input_ids": input_ids,
-                "attention_mask": mask,
-                "token_type_ids": np.zeros_like(input_ids),
-            }
-            hidden = session.run(None, feed)[0]
-            out[rows] = _mean_pool_normalise(hidden, mask)
-        return out
-
-
-def _mean_pool_normalise(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """sentence-transformers' Pooling (mean over the mask) followed by its Normalize."""
-    weights = mask[..., None].astype(np.float32)
-    summed = (hidden * weights).sum(axis=1)
-    mean = summed / np.clip(weights.sum(axis=1), 1e-9, None)
-    norms = np.linalg.norm(mean, axis=1, keepdims=True)
-    return (mean / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def onnx_embedder(
-    cache_dir: Path | None = None,
-    quantize: bool = True,
-    *,
-    model_dir: Path | None = None,
-    expected_sha256: str | None = DEFAULT_MODEL_SHA256,
-    reduce_range: bool | None = None,
-    batch_size: int = 32,
-    threads: int | None = None,
-) -> OnnxEmbedder:
-    """An ``OnnxEmbedder`` for the bundled model, exporting it on first use.
-
-    Args:
-        cache_dir: root of the ONNX cache; defaults to ``data/interim/onnx``.
-        quantize: int8 dynamic quantisation (about 4x smaller; see the module docstring).
-        model_dir: a sentence-transformers model directory; defaults to the bundled one.
-        expected_sha256: pinned hash of its ``model.safetensors``, checked before any export.
-        reduce_range: 7-bit weights; ``None`` picks them only on CPUs without VNNI.
-        batch_size: texts per forward pass.
-        threads: onnxruntime intra-op threads.
-
-    Raises:
-        ModelIntegrityError: the source weights or a cached export fail their hash check.
-    """
-    model_dir = Path(model_dir) if model_dir is not None else default_model_path()
-    source = verify_model_dir(model_dir, expected_sha256)
-    if reduce_range is None:
-        reduce_range = quantize and not _has_vnni()
-    path = build_onnx_model(model_dir, source, cache_dir, quantize, reduce_range)
-    return OnnxEmbedder(
-        path,
-        model_dir,
-        source,
-        _variant(quantize, reduce_range),
-        batch_size=batch_size,
-        threads=threads,
-    )
