@@ -27,22 +27,23 @@ def run(embeddings_cache: Path | None = None) -> list[dict]:
     return rows
 
 
+def _by_dataset(rows: list[dict], benchmark: str, key: str) -> dict[str, dict[str, float]]:
+    """``benchmark``'s values as {dataset: {row[key]: value}}, in row order."""
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        if r["benchmark"] == benchmark:
+            out.setdefault(r["dataset"], {})[r[key]] = r["value"]
+    return out
+
+
 def print_table(rows: list[dict]) -> None:
     print("Sentiment accuracy (target >= 0.85 on short review sentences)")
     print(f"  {'held-out set':<30}{'default':>9}{'VADER':>9}")
-    by_set: dict[str, dict[str, float]] = {}
-    for r in rows:
-        if r["benchmark"] == "sentiment":
-            by_set.setdefault(r["dataset"], {})[r["method"]] = r["value"]
-    for dataset, v in by_set.items():
+    for dataset, v in _by_dataset(rows, "sentiment", "method").items():
         print(f"  {dataset:<30}{v['default']:>9.3f}{v['vader']:>9.3f}")
     print("Recommendations on SemEval-2019 Task 9 (targets: F1 >= 0.75 on A, >= 0.80 on B)")
     print(f"  {'dataset':<32}{'P':>7}{'R':>7}{'F1':>7}   keyword{'P':>4}{'R':>7}{'F1':>7}")
-    rec: dict[str, dict[str, float]] = {}
-    for r in rows:
-        if r["benchmark"] == "recommendations":
-            rec.setdefault(r["dataset"], {})[r["metric"]] = r["value"]
-    for dataset, v in rec.items():
+    for dataset, v in _by_dataset(rows, "recommendations", "metric").items():
         kw = [v.get(f"keyword_baseline_{m}") for m in ("precision", "recall", "f1")]
         kw_cells = "".join(f"{x:>7.3f}" if x is not None else f"{'':>7}" for x in kw)
         print(f"  {dataset:<32}{v.get('precision', 0):>7.3f}{v.get('recall', 0):>7.3f}{v.get('f1', 0):>7.3f}   {'':>4}{kw_cells}")
