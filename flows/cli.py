@@ -7,6 +7,7 @@
     interviews report                   # reports/top_themes.{html,md,xlsx}
     interviews codes --codebook codebooks/ocp_engagement_criteria.yaml
     interviews export-qdpx              # a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA
+    interviews agreement A.csv B.qdpx   # intercoder agreement and the disagreements
 
 It lives in ``flows/`` because ``run`` starts the Prefect flow, and ``nlp/`` never imports
 Prefect. Every other command only calls ``nlp``.
@@ -231,6 +232,50 @@ def codes(
     console = _console()
     console.print(table)
     console.print(f"wrote {codes_path}\nwrote {coverage_path}", highlight=False)
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+CsvColumn = Annotated[str | None, typer.Option(help="CSV codings: the column to read instead of the usual names.")]
+
+
+@app.command()
+def agreement(
+    coding_a: Annotated[Path, typer.Argument(help="First coding: CSV, .qdpx or a run's codes.parquet.")],
+    coding_b: Annotated[Path, typer.Argument(help="Second coding of the same material.")],
+    out_dir: Annotated[Path, typer.Option(help="Folder for agreement_per_code.csv, disagreements.csv, agreement.xlsx.")] = Path("reports"),
+    id_column: CsvColumn = None,
+    text_column: CsvColumn = None,
+    codes_column: CsvColumn = None,
+) -> None:
+    """Agreement between two codings: Cohen's kappa per code, Krippendorff's alpha, disagreements."""
+    from rich.table import Table
+
+    from nlp.agreement import compare_codings, write_agreement
+    from nlp.codings import CodingError, read_coding
+
+    options = {"id_column": id_column, "text_column": text_column, "codes_column": codes_column}
+    try:
+        a, b = (read_coding(p, **(options if p.suffix.lower() == ".csv" else {})) for p in (coding_a, coding_b))
+        result = compare_codings(a, b)
+    except (OSError, CodingError) as exc:
+        raise _fail(str(exc)) from None
+    table = Table(title=f"Agreement on {result.n_units} units (matched on {result.matched_on})")
+    for column in ("code", "kappa", "agreement", "A", "B"):
+        table.add_column(column, justify="left" if column == "code" else "right")
+    for c in sorted(result.per_code, key=lambda c: -(c.n_a + c.n_b)):
+        table.add_row(_escape(c.code), _number(c.kappa, ".2f"), f"{c.percent_agreement:.0%}", str(c.n_a), str(c.n_b))
+    console = _console()
+    console.print(table)
+    console.print(
+        f"Krippendorff's alpha {_number(result.alpha, '.3f')}; mean kappa {_number(result.mean_kappa, '.3f')}; "
+        f"{len(result.disagreements)} disagreements; units only in A {result.only_in_a}, only in B {result.only_in_b}",
+        highlight=False,
+    )
+    for path in write_agreement(result, out_dir):
+        console.print(f"wrote {path}", highlight=False)
 
 
 @app.command("export-qdpx")

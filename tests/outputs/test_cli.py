@@ -12,7 +12,7 @@ from flows.cli import app
 
 pytestmark = pytest.mark.slow
 
-COMMANDS = ["run", "themes", "quotes", "recommendations", "report", "codes", "export-qdpx"]
+COMMANDS = ["run", "themes", "quotes", "recommendations", "report", "codes", "export-qdpx", "agreement"]
 CODEBOOK = "codebooks/ocp_engagement_criteria.yaml"
 
 
