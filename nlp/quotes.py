@@ -3,11 +3,19 @@
 A quote is a bullet, or a sentence of a long bullet. Fragments ("Timely", "Open") are not
 quotes on their own: they join their neighbour. Every quote keeps the exact span of the
 decoded source text it came from.
+
+Long text never reaches spaCy whole: a unit is cut into pieces of at most
+``SENTENCIZER_CHUNK_CHARS`` characters at a line break, else a sentence end, else a space,
+before the sentencizer runs, so a 2 MB answer on one line still yields its sentences instead
+of spaCy's ``[E088] Text of length … exceeds maximum``. A file whose quotes still cannot be
+made (a bug on one odd input) costs only that file: ``split_quotes_by_file`` names it with
+the reason and goes on with the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -15,9 +23,24 @@ from dataclasses import dataclass, replace
 from nlp.ingest.markup import blank_markup, clean_text
 from nlp.schemas import Document, Quote, Response
 
-__all__ = ["QuoteConfig", "load_sentencizer", "mark_duplicates", "split_quotes", "quote_id"]
+__all__ = [
+    "SENTENCIZER_CHUNK_CHARS",
+    "QuoteConfig",
+    "QuoteSplit",
+    "load_sentencizer",
+    "mark_duplicates",
+    "quote_id",
+    "split_quotes",
+    "split_quotes_by_file",
+]
+
+logger = logging.getLogger("nlp.quotes")
 
 _WORD_RE = re.compile(r"\w+")
+# Far below spaCy's default nlp.max_length (1,000,000), and small enough that the sentencizer's
+# memory stays modest (spaCy needs about 1 kB per character of a Doc).
+SENTENCIZER_CHUNK_CHARS = 100_000
+_CUT_RE = (re.compile(r"\n"), re.compile(r"[.!?…][\"'”’)\]]*\s"), re.compile(r"\s"))
 
 
 @dataclass(frozen=True)
@@ -54,19 +77,43 @@ def _n_words(text: str) -> int:
     return len(_WORD_RE.findall(text))
 
 
+def _chunks(text: str, limit: int) -> list[tuple[int, int]]:
+    """``[0, len(text))`` cut into spans of at most ``limit`` characters at natural breaks.
+
+    The cut goes after the last line break in the window, else after the last sentence end,
+    else at the last space; a window with none of them (a run of 100,000 letters) is cut hard.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = 0
+        for pattern in _CUT_RE:
+            ends = [m.end() for m in pattern.finditer(window, limit // 2)]
+            if ends:
+                cut = ends[-1]
+                break
+        cut = cut or limit
+        spans.append((start, start + cut))
+        start += cut
+    spans.append((start, len(text)))
+    return spans
+
+
 def _sentence_spans(nlp, text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans of ``text[start:end]``, in document offsets.
 
-    Markup is blanked out with spaces of equal length first, so that offsets survive.
+    Markup is blanked out with spaces of equal length first, so that offsets survive. Text
+    longer than ``SENTENCIZER_CHUNK_CHARS`` is split first (see the module docstring).
     """
     raw = blank_markup(text[start:end])
-    doc = nlp(raw)
     spans = []
-    for sent in doc.sents:
-        s = start + sent.start_char
-        e = start + sent.end_char
-        if text[s:e].strip():
-            spans.append((s, e))
+    for c_start, c_end in _chunks(raw, SENTENCIZER_CHUNK_CHARS):
+        for sent in nlp(raw[c_start:c_end]).sents:
+            s = start + c_start + sent.start_char
+            e = start + c_start + sent.end_char
+            if text[s:e].strip():
+                spans.append((s, e))
     return spans
 
 
@@ -152,20 +199,64 @@ def mark_duplicates(quotes: Sequence[Quote], min_words: int = 5) -> list[Quote]:
     return out
 
 
+@dataclass(frozen=True)
+class QuoteSplit:
+    """Quotes of every document that could be split, and why the others could not.
+
+    Attributes:
+        quotes: in document order, duplicates marked across all documents.
+        errors: source file -> message naming the file and the reason, for each document
+            whose quotes could not be made; none of its quotes are in ``quotes``.
+    """
+
+    quotes: tuple[Quote, ...]
+    errors: dict[str, str]
+
+
+def split_quotes_by_file(
+    documents: Iterable[Document], nlp=None, config: QuoteConfig | None = None
+) -> QuoteSplit:
+    """Split every response of every document into quotes, one failing file at a time.
+
+    Args:
+        documents: parsed inputs.
+        nlp: a spaCy pipeline with sentence boundaries; defaults to ``load_sentencizer()``.
+        config: splitting thresholds.
+
+    Returns:
+        The quotes and, for a document that raised, its error (also logged with the
+        traceback on the ``nlp.quotes`` logger).
+    """
+    cfg = config or QuoteConfig()
+    nlp = nlp or load_sentencizer()
+    quotes: list[Quote] = []
+    errors: dict[str, str] = {}
+    for doc in documents:
+        try:
+            mine = [q for r in doc.responses for q in _response_quotes(doc, r, nlp, cfg)]
+        # One odd file must not cost the batch; the traceback goes to the log so the cause
+        # can still be fixed, and the file is named in the manifest.
+        except Exception as exc:  # noqa: BLE001
+            logger.exception("%s: quotes could not be made", doc.source_file)
+            errors[doc.source_file] = (
+                f"{doc.source_file}: quotes could not be made ({type(exc).__name__}: {exc})"
+            )
+            continue
+        quotes.extend(mine)
+    return QuoteSplit(tuple(mark_duplicates(quotes, cfg.min_duplicate_words)), errors)
+
+
 def split_quotes(
     documents: Iterable[Document], nlp=None, config: QuoteConfig | None = None
 ) -> list[Quote]:
     """Split every response of every document into quotes, in document order.
+
+    A document that cannot be split is left out and logged; ``split_quotes_by_file`` also
+    says which and why.
 
     Args:
         documents: parsed inputs.
         nlp: a spaCy pipeline with sentence boundaries; defaults to ``load_sentencizer()``.
         config: splitting thresholds.
     """
-    cfg = config or QuoteConfig()
-    nlp = nlp or load_sentencizer()
-    quotes: list[Quote] = []
-    for doc in documents:
-        for response in doc.responses:
-            quotes.extend(_response_quotes(doc, response, nlp, cfg))
-    return mark_duplicates(quotes, cfg.min_duplicate_words)
+    return list(split_quotes_by_file(documents, nlp, config).quotes)

@@ -85,9 +85,12 @@ def test_bad_files_are_reported_and_the_batch_goes_on(
         result = ingest_dir(raw_dir, max_bytes=50_000)
 
     records = _by_file(result)
-    # Hidden files are not inputs at all; everything else is listed once, in sorted order.
-    assert [i.file for i in result.inputs] == sorted(p for p in before if not p.startswith("."))
-    assert {name: status for name, (status, _) in records.items()} == {
+    # Every file is listed once, in sorted order; a hidden one is skipped, unread, with why.
+    assert [i.file for i in result.inputs] == sorted(before)
+    assert records[".DS_Store"] == (
+        "skipped", "hidden file (name starts with '.'): skipped, not read"
+    )
+    assert {name: status for name, (status, _) in records.items() if name[0] != "."} == {
         "a_good.txt": "ok",
         "b_empty.txt": "error",
         "c_binary.txt": "error",
@@ -163,16 +166,17 @@ def test_whitespace_only_and_unterminated_csv(tmp_path: Path) -> None:
     assert records["nums.csv"][1].startswith("nums.csv: no free-text column found")
 
 
-def test_legacy_doc_and_docx_without_interview_layout(tmp_path: Path) -> None:
+def test_legacy_doc_and_docx_without_text(tmp_path: Path) -> None:
     import docx
 
     with pytest.raises(IngestError, match=r"^old\.docx: legacy Word \.doc"):
         read_docx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old.docx", "abc")
     d = docx.Document()
-    d.add_paragraph("A memo with no headings, tables or speakers.")
-    d.save(tmp_path / "memo.docx")
-    with pytest.raises(IngestError, match=r"^memo\.docx: not a recognised interview format"):
-        read_docx((tmp_path / "memo.docx").read_bytes(), "memo.docx", "abc")
+    d.add_paragraph("")
+    d.add_table(rows=1, cols=1)
+    d.save(tmp_path / "blank.docx")
+    with pytest.raises(IngestError, match=r"^blank\.docx: no text: the document has no paragraph"):
+        read_docx((tmp_path / "blank.docx").read_bytes(), "blank.docx", "abc")
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,16 @@
 Entry points: ``ingest_dir(raw_dir)`` and ``ingest_paths(paths)``. Each file is read once, in
 binary and read-only (nothing in the raw directory is ever written, renamed or touched), and
 gets one ``InputRecord`` in sorted path order: ``ok``, ``error`` (with a reason that names the
-file, also logged on the ``nlp.ingest`` logger) or ``duplicate``. One bad file never stops the
-batch. Hidden files and folders (name starting with ``.``) are ignored by ``ingest_dir``;
-passed explicitly to ``ingest_paths`` they are recorded as ``skipped``.
+file, also logged on the ``nlp.ingest`` logger), ``duplicate`` or ``skipped``. One bad file
+never stops the batch.
+
+What ``ingest_dir`` reads (``walk_raw``): every file under the raw folder, recursively.
+Hidden files and folders (name starting with ``.``) are not read: each is recorded as
+``skipped`` with the reason (a hidden folder once, not file by file). A symbolic link whose
+target lies outside the raw folder is refused with an error and never opened, so a link
+cannot bring another file of the machine into the outputs; a link to a file or folder inside
+is skipped, since its target is read at its own path. FIFOs, sockets and devices are refused
+unread.
 
 Formats, chosen by extension, then by content:
 
@@ -33,15 +40,16 @@ Without an interviewer label, the speaker whose turns most often contain a ``?``
 interviewer. Markdown headings (``# …``) name sections, else the section is ``Transcript``.
 
 Decoding (``nlp.ingest.decode``), deterministic: a byte-order mark decides (UTF-8, UTF-16,
-UTF-32); known binary formats (PDF, ZIP, images, legacy .doc, …) and NUL bytes are refused;
-otherwise strict UTF-8, then cp1252, then latin-1; text with over 5% control characters is
-refused as binary. CRLF, CR and the other line separators become ``\\n``. All character
+UTF-32); known binary formats (PDF, ZIP, images, legacy .doc, …) are refused; NUL bytes in
+the pattern of UTF-16 mean UTF-16 without a BOM, elsewhere they refuse the file; otherwise
+UTF-8, any byte that is not valid UTF-8 read as cp1252 (latin-1 for its five undefined
+bytes); text with over 5% control characters is refused as binary. CRLF, CR and the other line separators become ``\\n``. All character
 offsets (unit spans, ``char_start``/``char_end``) index this decoded, newline-normalised text;
 for a .docx they index the text rendered from it (``Document.text``).
 
 Refused with a clear reason: empty or whitespace-only files, binary files, files over
-``max_bytes`` (checked with ``stat`` before reading), corrupted or truncated .docx, legacy
-.doc, CSVs with an unterminated quote or no text column, text in no recognised format. A file
+``max_bytes`` (checked with ``stat`` before reading), corrupted or truncated .docx, a .docx
+that would inflate like a zip bomb, a .docx with no text, legacy .doc, CSVs with an unterminated quote or no text column, text in no recognised format. A file
 whose bytes equal an earlier file's is not parsed again: it is recorded as ``duplicate`` with
 the earlier file's name.
 """
@@ -51,6 +59,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
+import stat
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,6 +88,7 @@ __all__ = [
     "read_summary",
     "read_survey_csv",
     "read_transcript",
+    "walk_raw",
 ]
 
 logger = logging.getLogger("nlp.ingest")
@@ -190,7 +201,18 @@ def ingest_paths(
     names_seen: set[str] = set()
     for name, path in named:
         if _is_hidden(Path(name)):
-            inputs.append(InputRecord(name, None, "skipped", "hidden file ignored"))
+            kind = "folder" if path.is_dir() and not path.is_symlink() else "file"
+            reason = f"hidden {kind} (name starts with '.'): skipped, not read"
+            inputs.append(InputRecord(name, None, "skipped", reason))
+            continue
+        if root is not None and (outside := _outside(path, root)) is not None:
+            inputs.append(_error(name, None, outside))
+            continue
+        if root is not None and path.is_symlink():
+            target = _record_name(path.resolve(), Path(root).resolve())
+            # Read once, at its own path: the link would only repeat it under another name.
+            reason = f"symbolic link to {target}, inside the raw folder: skipped, read at its own path"
+            inputs.append(InputRecord(name, None, "skipped", reason))
             continue
         if name in names_seen:
             inputs.append(
@@ -230,15 +252,39 @@ def ingest_paths(
     return IngestResult(tuple(documents), tuple(inputs))
 
 
+def walk_raw(raw_dir: Path) -> list[Path]:
+    """Every entry of ``raw_dir`` that gets a record: files, links, hidden files and folders.
+
+    Symbolic links to folders are listed but not followed, and a hidden folder is listed
+    without its contents. Nothing is opened.
+
+    Args:
+        raw_dir: The input folder.
+
+    Returns:
+        The paths, in no particular order (``ingest_paths`` sorts them).
+    """
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
+        here = Path(dirpath)
+        for d in list(dirnames):
+            if d.startswith(".") or (here / d).is_symlink():
+                found.append(here / d)
+                dirnames.remove(d)
+        found.extend(here / f for f in filenames)
+    return found
+
+
 def ingest_dir(raw_dir: Path, **kw) -> IngestResult:
-    """Ingest every non-hidden file under ``raw_dir`` (recursively), recorded by relative path.
+    """Ingest every file under ``raw_dir`` (recursively), recorded by relative path.
 
     Args:
         raw_dir: The input folder; it is only read.
         **kw: ``max_bytes`` and ``text_column``, as for ``ingest_paths``.
 
     Returns:
-        The documents parsed and one InputRecord per non-hidden file.
+        The documents parsed and one InputRecord per entry of ``walk_raw``: hidden files and
+        folders ``skipped``, links that lead outside ``raw_dir`` ``error``.
 
     Raises:
         NotADirectoryError: If ``raw_dir`` is not an existing directory.
@@ -246,12 +292,19 @@ def ingest_dir(raw_dir: Path, **kw) -> IngestResult:
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise NotADirectoryError(f"{raw_dir}: not an existing directory of raw inputs")
-    files = [
-        p
-        for p in raw_dir.rglob("*")
-        if not _is_hidden(p.relative_to(raw_dir)) and p.is_file()
-    ]
-    return ingest_paths(files, root=raw_dir, **kw)
+    return ingest_paths(walk_raw(raw_dir), root=raw_dir, **kw)
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    """The refusal of a path that resolves (through links) outside ``root``, else None."""
+    target = path.resolve()
+    if target.is_relative_to(Path(root).resolve()):
+        return None
+    kind = "folder" if target.is_dir() else "file"
+    return (
+        f"symbolic link to a {kind} outside the raw folder ({target}): refused, not read; "
+        "copy the file into the raw folder to analyse it"
+    )
 
 
 def _record_name(path: Path, root: Path | None) -> str:
@@ -273,6 +326,8 @@ def _read(path: Path, name: str, max_bytes: int) -> bytes:
         raise IngestError(name, f"cannot read file ({exc.strerror or exc})") from None
     if path.is_dir():
         raise IngestError(name, "is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise IngestError(name, "not a regular file (a FIFO, socket or device): not read")
     if st.st_size > max_bytes:
         raise IngestError(
             name,

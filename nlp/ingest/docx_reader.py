@@ -18,6 +18,18 @@ the layout Word's "save as text" produces, which ``nlp.ingest.summary`` already 
 A .docx with no tables whose paragraphs carry speaker labels (``Interviewer:``, ``P2 0:25``…)
 is read as a transcript instead, its Heading paragraphs rendered as ``# `` headings.
 ``Document.format`` is ``"docx"`` either way; ``Document.metadata["layout"]`` says which.
+
+Any other .docx with text (a common export of open-ended answers: one paragraph per answer)
+is read as plain paragraphs: ``Document.format`` is ``"docx_paragraphs"``, the rendering is one
+line per paragraph, and each paragraph that is not a Heading is one response, its section the
+latest Heading (else ``"Document"``). A .docx with no text at all is an error.
+
+A .docx is a ZIP archive, and a small one can inflate to gigabytes (a "zip bomb"). Before
+python-docx opens it, the sizes the archive declares are checked: over
+``MAX_UNCOMPRESSED_BYTES`` in total, or one member both over ``BOMB_MEMBER_BYTES`` and
+compressed more than ``MAX_COMPRESSION_RATIO`` to 1, is refused. The declared sizes can be
+trusted as a bound because Python's zipfile stops at a member's declared size (and a member
+that claims less than it holds then fails its CRC check).
 """
 
 from __future__ import annotations
@@ -31,17 +43,34 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from nlp.ingest.errors import IngestError
-from nlp.ingest.markup import BULLET_CHARS
+from nlp.ingest.markup import BULLET_CHARS, quoted_spans
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.transcript import looks_like_transcript, read_transcript
-from nlp.schemas import Document
+from nlp.schemas import Document, Response, Unit
 
-__all__ = ["read_docx"]
+__all__ = [
+    "BOMB_MEMBER_BYTES",
+    "MAX_COMPRESSION_RATIO",
+    "MAX_UNCOMPRESSED_BYTES",
+    "PARAGRAPHS_FORMAT",
+    "check_zip_sizes",
+    "read_docx",
+]
+
+PARAGRAPHS_FORMAT = "docx_paragraphs"
+# The largest real interview .docx files seen are a few MB unpacked; 200 MB leaves room for
+# embedded images while refusing an archive that would fill memory.
+MAX_UNCOMPRESSED_BYTES = 200 * 2**20
+# Word's XML compresses about 5-20 to 1; only padding compresses past 100 to 1.
+MAX_COMPRESSION_RATIO = 100
+BOMB_MEMBER_BYTES = 10 * 2**20
+_PARAGRAPHS_SECTION = "Document"
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 _SECTION_NO_RE = re.compile(r"^\s*Section\s+(\d+)", re.IGNORECASE)
 _SUBSECTION_NO_RE = re.compile(r"^\s*(\d+)\.(\d+)")
 _HEADING_LEVEL_RE = re.compile(r"^Heading\s*(\d)$", re.IGNORECASE)
+_MD_HEADING_RE = re.compile(r"^#{1,6} (.*)$")
 
 
 def _open(data: bytes, source_file: str):
@@ -54,6 +83,7 @@ def _open(data: bytes, source_file: str):
         raise IngestError(
             source_file, "not a valid .docx: not a ZIP archive (truncated or corrupted file?)"
         )
+    check_zip_sizes(data, source_file)
     try:
         return open_docx(io.BytesIO(data))
     # python-docx surfaces a damaged package as whatever its zip/XML layer raises
@@ -63,6 +93,43 @@ def _open(data: bytes, source_file: str):
         raise IngestError(
             source_file, f"corrupted .docx: cannot be opened ({type(exc).__name__}: {exc})"
         ) from None
+
+
+def check_zip_sizes(data: bytes, source_file: str) -> None:
+    """Refuse a ZIP archive that would inflate far beyond its size, before anything unpacks it.
+
+    Args:
+        data: The archive's bytes.
+        source_file: The file's name, for the error.
+
+    Raises:
+        IngestError: If the declared uncompressed size is over ``MAX_UNCOMPRESSED_BYTES``, or
+            one member is over ``BOMB_MEMBER_BYTES`` at a compression ratio over
+            ``MAX_COMPRESSION_RATIO``; or the archive's directory cannot be read.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise IngestError(
+            source_file, f"corrupted .docx: cannot be opened ({type(exc).__name__}: {exc})"
+        ) from None
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise IngestError(
+            source_file,
+            f"refused as a possible zip bomb: {len(data)} bytes inflate to {total} bytes, over "
+            f"the limit of {MAX_UNCOMPRESSED_BYTES} bytes; not unpacked",
+        )
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > BOMB_MEMBER_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            raise IngestError(
+                source_file,
+                f"refused as a possible zip bomb: {m.filename} inflates {m.compress_size} bytes "
+                f"to {m.file_size} bytes ({ratio:.0f} to 1, over {MAX_COMPRESSION_RATIO} to 1); "
+                "not unpacked",
+            )
 
 
 def _heading_level(par: Paragraph) -> int | None:
@@ -217,6 +284,41 @@ def _render_plain(doc) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _read_paragraphs(plain: str, source_file: str, sha256: str) -> Document:
+    """One response per non-heading line of the plain rendering (one line per paragraph)."""
+    responses: list[Response] = []
+    section = _PARAGRAPHS_SECTION
+    pos = 0
+    for line in plain.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if not line.strip():
+            continue
+        if m := _MD_HEADING_RE.match(line):
+            section = m.group(1).strip() or _PARAGRAPHS_SECTION
+            continue
+        end = start + len(line)
+        responses.append(
+            Response(
+                response_id=f"{source_file}#p{len(responses) + 1}",
+                section=section,
+                question="",
+                units=(Unit(start, end),),
+                quoted_spans=tuple(quoted_spans(plain, start, end)),
+                metadata={"paragraph": len(responses) + 1},
+            )
+        )
+    if not responses:
+        raise IngestError(source_file, "no text: the document has no paragraph with text")
+    return Document(
+        source_file=source_file,
+        sha256=sha256,
+        format=PARAGRAPHS_FORMAT,
+        text=plain,
+        responses=tuple(responses),
+        metadata={"layout": "paragraphs", "n_paragraphs": len(responses)},
+    )
+
+
 def read_docx(data: bytes, source_file: str, sha256: str) -> Document:
     """Parse a .docx interview summary (or transcript) into a Document.
 
@@ -227,11 +329,12 @@ def read_docx(data: bytes, source_file: str, sha256: str) -> Document:
 
     Returns:
         A Document of format ``"docx"`` whose ``text`` is the rendering described in the module
-        docstring; ``metadata["layout"]`` is ``"summary"`` or ``"transcript"``.
+        docstring, ``metadata["layout"]`` ``"summary"`` or ``"transcript"``; or, for any other
+        document with text, of format ``"docx_paragraphs"``, one response per paragraph.
 
     Raises:
-        IngestError: If the bytes are not a readable .docx, or it holds neither summary
-            headings nor speaker-labelled paragraphs.
+        IngestError: If the bytes are not a readable .docx, would inflate like a zip bomb, or
+            hold no text.
     """
     doc = _open(data, source_file)
     summary_text, n_headings, n_tables = _render_summary(doc)
@@ -243,14 +346,12 @@ def read_docx(data: bytes, source_file: str, sha256: str) -> Document:
             parsed, layout = read_transcript(plain, source_file, sha256), "transcript"
         elif n_headings:
             parsed, layout = read_summary(summary_text, source_file, sha256), "summary"
+            # Headings with plain paragraphs under them hold no summary cells: the
+            # paragraphs are the answers.
+            if not parsed.responses:
+                return _read_paragraphs(plain, source_file, sha256)
         else:
-            raise IngestError(
-                source_file,
-                "not a recognised interview format: expected a summary (Heading-styled or "
-                "'Section N: Title' / 'N.N Title' headings, a question, then a table with one "
-                "cell per interviewee) or a transcript (paragraphs starting with speaker labels "
-                "such as 'Interviewer:' or 'P2 0:25')",
-            )
+            return _read_paragraphs(plain, source_file, sha256)
     return Document(
         source_file=parsed.source_file,
         sha256=parsed.sha256,

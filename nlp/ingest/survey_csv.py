@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from nlp.ingest.csv_header import first_row_is_header
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import quoted_spans
 from nlp.schemas import Document, Response, Unit
@@ -209,18 +210,27 @@ def read_survey_csv(
         participant column if present, and in ``metadata`` every column's value plus
         ``csv_line``, the 1-based line where the row starts.
 
+    The first row is the header unless it reads as data (``nlp.ingest.csv_header``); without
+    one the columns are named ``column_1``, ``column_2``, … and ``metadata["header_row"]`` is
+    false.
+
     Raises:
-        IngestError: If the file has no header, no data rows, no usable text column, the
+        IngestError: If the file has no records, no data rows, no usable text column, the
             requested column is missing, or a quoted field is never closed.
     """
     delimiter = _sniff_delimiter(text, source_file)
     records = list(_records(text, delimiter, source_file))
     if not records:
         raise IngestError(source_file, "no header row: the CSV holds no records")
-    header, data = records[0], records[1:]
+    # A headerless export must not lose its first answer to the names (nlp.ingest.csv_header).
+    has_header = first_row_is_header(
+        [[f.value for f in r.fields] for r in records[: 1 + 200]],
+        (*KNOWN_TEXT_COLUMNS, *_SPEAKER_COLUMNS), text_column,
+    )
+    header, data = (records[0], records[1:]) if has_header else (None, records)
     if not data:
         raise IngestError(source_file, "no data rows below the header")
-    names = _column_names(header)
+    names = _column_names(header) if header is not None else []
     width = max(len(names), *(len(r.fields) for r in data))
     names += [f"column_{k + 1}" for k in range(len(names), width)]
     # Short rows are padded so every column index is valid; the pad has an empty span.
@@ -261,6 +271,7 @@ def read_survey_csv(
             "text_column_chosen_by": chosen_by,
             "columns": names,
             "delimiter": delimiter,
+            "header_row": has_header,
             "n_rows": len(data),
             "n_empty_rows": n_empty,
         },
