@@ -12,6 +12,10 @@ quotes' ``char_start``/``char_end`` index. That text is rebuilt from the raw fol
 ``nlp.ingest`` (read-only); a raw file whose bytes changed since the run is refused, since its
 offsets would point at the wrong words. GUIDs are uuid5 of stable ids, so exporting the same
 run twice gives the same project.
+
+Characters XML 1.0 forbids (``\x0b``, Word's soft line break, ``\x0c``, ``\x1b``, …) are
+replaced by a space in every name, description and source text (``nlp.xmlsafe``): one
+character for one, so every selection's offsets still point at the same words.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from nlp.xmlsafe import xml_safe
 
 __all__ = ["NAMESPACE", "QdpxSummary", "build_project_xml", "export_qdpx", "guid"]
 
@@ -72,23 +78,23 @@ def build_project_xml(
     """
     from lxml import etree
 
-    root = etree.Element(_q("Project"), nsmap={None: NAMESPACE}, name=name, origin="interview-insights")
+    root = etree.Element(_q("Project"), nsmap={None: NAMESPACE}, name=xml_safe(name), origin="interview-insights")
     codes_el = etree.SubElement(etree.SubElement(root, _q("CodeBook")), _q("Codes"))
     topic_folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", "topics"), name="Topics", isCodable="false")
     topic_ids = sorted({int(t) for t in topics["topic_id"]} | {int(t) for t in quotes["topic_id"]})
-    labels = {int(t): str(label) for t, label in zip(topics["topic_id"], topics["label"])}
+    labels = {int(t): xml_safe(str(label)) for t, label in zip(topics["topic_id"], topics["label"])}
     for topic_id in topic_ids:
         name_ = f"{topic_id}: {labels[topic_id]}" if topic_id in labels else f"{topic_id}: no topic (outlier)"
         code = etree.SubElement(topic_folder, _q("Code"), guid=guid("topic", topic_id), name=name_, isCodable="true")
         row = topics[topics["topic_id"] == topic_id]
         if len(row):
-            etree.SubElement(code, _q("Description")).text = "Keywords: " + ", ".join(row["keywords"].iloc[0])
+            etree.SubElement(code, _q("Description")).text = xml_safe("Keywords: " + ", ".join(row["keywords"].iloc[0]))
     code_names: list[str] = []
     if codes is not None and len(codes):
         code_names = list(dict.fromkeys(codes["code"]))
-        folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", codebook_name), name=codebook_name, isCodable="false")
+        folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", codebook_name), name=xml_safe(codebook_name), isCodable="false")
         for code_name in code_names:
-            etree.SubElement(folder, _q("Code"), guid=guid("code", code_name), name=code_name, isCodable="true")
+            etree.SubElement(folder, _q("Code"), guid=guid("code", code_name), name=xml_safe(code_name), isCodable="true")
     codes_by_quote: dict[str, list[str]] = {}
     if codes is not None:
         for quote_id, code_name in zip(codes["quote_id"], codes["code"]):
@@ -98,17 +104,17 @@ def build_project_xml(
     for source_file, text in sources.items():
         source_guid = guid("source", source_file)
         source = etree.SubElement(
-            sources_el, _q("TextSource"), guid=source_guid, name=source_file,
+            sources_el, _q("TextSource"), guid=source_guid, name=xml_safe(source_file),
             plainTextPath=f"internal://{source_guid}.txt",
         )
         mine = quotes[quotes["source_file"] == source_file].sort_values(["char_start", "char_end"], kind="stable")
         for q in mine.itertuples():
             selection = etree.SubElement(
                 source, _q("PlainTextSelection"), guid=guid("quote", q.quote_id),
-                name=f"{q.section} · {q.response_id}", startPosition=str(int(q.char_start)),
+                name=xml_safe(f"{q.section} · {q.response_id}"), startPosition=str(int(q.char_start)),
                 endPosition=str(int(q.char_end)),
             )
-            etree.SubElement(selection, _q("Description")).text = str(q.text)
+            etree.SubElement(selection, _q("Description")).text = xml_safe(str(q.text))
             targets = [guid("topic", int(q.topic_id))] + [guid("code", c) for c in codes_by_quote.get(str(q.quote_id), [])]
             for target in targets:
                 coding = etree.SubElement(selection, _q("Coding"), guid=guid("coding", f"{q.quote_id}->{target}"))
@@ -177,7 +183,7 @@ def export_qdpx(
         archive.writestr(zipfile.ZipInfo("project.qde", _ZIP_TIME), xml, compress_type=zipfile.ZIP_DEFLATED)
         for source_file, text in texts.items():
             entry = zipfile.ZipInfo(f"sources/{guid('source', source_file)}.txt", _ZIP_TIME)
-            archive.writestr(entry, text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(entry, xml_safe(text).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
     tmp.replace(out_path)
     n_codes = len({int(t) for t in quotes["topic_id"]} | {int(t) for t in topics["topic_id"]})
     n_codes += 0 if codes is None else codes["code"].nunique()

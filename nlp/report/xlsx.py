@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nlp.report.themes import ReportData
+from nlp.xmlsafe import xml_safe
 
 __all__ = ["write_xlsx"]
 
@@ -20,7 +21,8 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        # A workbook is XML: control characters from Word or PDF text would be refused.
+        sheet.append([xml_safe(v) if isinstance(v, str) else v for v in row])
     for r in sheet.iter_rows(min_row=2):
         for cell in r:
             # openpyxl stores a string that starts with "=" as a formula; interview text
