@@ -170,6 +170,7 @@ def _response_quotes(doc: Document, response: Response, nlp, cfg: QuoteConfig) -
             text=t,
             char_start=s,
             char_end=e,
+            respondent_id=response.respondent_id,
         )
         for s, e, t in units
     ]

@@ -45,6 +45,13 @@ class Response:
     # Spans of Document.text that sit inside quotation marks (direct quotes).
     quoted_spans: tuple[tuple[int, int], ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The person or case who gave the response (see Quote.respondent_id); "" means unknown,
+    # and then the response itself is the respondent.
+    respondent_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.respondent_id:
+            object.__setattr__(self, "respondent_id", self.response_id)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,14 @@ class Quote:
     char_start: int
     char_end: int
     duplicate_of: str | None = None
+    # Who said it, so that themes count people rather than turns: a transcript's
+    # ``file#speaker``, a survey's ``file#<id column>=<value>`` (or its row), a summary's cell.
+    # "" means unknown, and then the response is the respondent.
+    respondent_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.respondent_id:
+            object.__setattr__(self, "respondent_id", self.response_id)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ Formats, chosen by extension, then by content:
 - ``.csv`` / ``.tsv``: survey or comment export, one response per row; the text column is
   ``text_column`` if given, else a known name (``comment-body``, ``response``, ``answer``,
   ``text``, ``comment``, …), else the longest mostly-non-numeric column. See
-  ``nlp.ingest.survey_csv``.
+  ``nlp.ingest.survey_csv``. The respondent is ``id_column`` if given, else a known id
+  column (``ResponseId``, ``respondent``, ``author-id``, …, ``id``), else the row.
 - ``.txt`` / ``.md`` (and any other extension, after a check for a .docx inside): a summary if
   it has ``Section N: Title`` or ``N.N Title`` headings, else a transcript if at least two lines
   start with a speaker label, else an error. When both match, the transcript wins if it has
@@ -117,7 +118,12 @@ class IngestResult:
 
 
 def ingest_file(
-    data: bytes, source_file: str, sha256: str, *, text_column: str | None = None
+    data: bytes,
+    source_file: str,
+    sha256: str,
+    *,
+    text_column: str | None = None,
+    id_column: str | None = None,
 ) -> Document:
     """Parse one file's bytes with the reader its extension and content call for.
 
@@ -126,6 +132,7 @@ def ingest_file(
         source_file: The name recorded for the file; its extension picks the reader.
         sha256: Hash of ``data``.
         text_column: Text column of a CSV/TSV, to skip detection.
+        id_column: Respondent id column of a CSV/TSV, to skip detection.
 
     Returns:
         The parsed Document.
@@ -144,7 +151,9 @@ def ingest_file(
     if not text.strip():
         raise IngestError(source_file, "no text: the file holds only whitespace")
     if suffix in _TABLE_EXTENSIONS:
-        return read_survey_csv(text, source_file, sha256, text_column=text_column)
+        return read_survey_csv(
+            text, source_file, sha256, text_column=text_column, id_column=id_column
+        )
     if looks_like_summary(text) and not _more_turns_than_headings(text):
         return read_summary(text, source_file, sha256)
     if looks_like_transcript(text):
@@ -177,6 +186,7 @@ def ingest_paths(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     text_column: str | None = None,
+    id_column: str | None = None,
     root: Path | None = None,
 ) -> IngestResult:
     """Ingest the given files, recording a clear reason for each one that cannot be used.
@@ -185,6 +195,7 @@ def ingest_paths(
         paths: Files to read. They are processed in sorted order of their recorded names.
         max_bytes: Files larger than this are refused without being read.
         text_column: Text column of CSV/TSV inputs, to skip detection.
+        id_column: Respondent id column of CSV/TSV inputs, to skip detection.
         root: If given, files are recorded by their path relative to it (POSIX style);
             otherwise by their file name.
 
@@ -233,7 +244,7 @@ def ingest_paths(
             continue
         first_by_sha[sha] = name
         try:
-            doc = ingest_file(data, name, sha, text_column=text_column)
+            doc = ingest_file(data, name, sha, text_column=text_column, id_column=id_column)
         except IngestError as exc:
             inputs.append(_error(name, sha, exc.reason))
             continue
@@ -280,7 +291,7 @@ def ingest_dir(raw_dir: Path, **kw) -> IngestResult:
 
     Args:
         raw_dir: The input folder; it is only read.
-        **kw: ``max_bytes`` and ``text_column``, as for ``ingest_paths``.
+        **kw: ``max_bytes``, ``text_column`` and ``id_column``, as for ``ingest_paths``.
 
     Returns:
         The documents parsed and one InputRecord per entry of ``walk_raw``: hidden files and

@@ -20,7 +20,7 @@ from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import quoted_spans
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["KNOWN_TEXT_COLUMNS", "read_survey_csv"]
+__all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "read_survey_csv"]
 
 # Normalised (lower case, "-"/"_" as spaces) names of free-text columns, in order of preference.
 KNOWN_TEXT_COLUMNS: tuple[str, ...] = (
@@ -33,6 +33,29 @@ KNOWN_TEXT_COLUMNS: tuple[str, ...] = (
     "feedback",
     "body",
     "message",
+)
+# Normalised names of columns that identify the respondent, in order of preference. A bare
+# "id" comes last because it is as often a row number as a person; "comment id" and the like
+# name the text, not who wrote it, and are never taken.
+KNOWN_ID_COLUMNS: tuple[str, ...] = (
+    "respondent id",
+    "respondentid",
+    "responseid",
+    "response id",
+    "participant id",
+    "participantid",
+    "respondent",
+    "participant",
+    "author id",
+    "author",
+    "user id",
+    "userid",
+    "speaker",
+    "case id",
+    "record id",
+    "submission id",
+    "uuid",
+    "id",
 )
 _SPEAKER_COLUMNS = frozenset(
     {"speaker", "respondent", "respondent id", "participant", "participant id", "author",
@@ -179,6 +202,27 @@ def _pick_text_column(
     return best[1], "longest"
 
 
+def _pick_id_column(
+    names: list[str], requested: str | None, text_col: int, source_file: str
+) -> tuple[int | None, str | None]:
+    """Index of the respondent id column and how it was chosen, or (None, None): rows then."""
+    if requested is not None:
+        for k, name in enumerate(names):
+            if name == requested:
+                return k, "requested"
+        for k, name in enumerate(names):
+            if _norm(name) == _norm(requested):
+                return k, "requested"
+        raise IngestError(
+            source_file, f"id column {requested!r} not found; columns are: {', '.join(names)}"
+        )
+    normed = [_norm(name) for name in names]
+    for known in KNOWN_ID_COLUMNS:
+        if known in normed and normed.index(known) != text_col:
+            return normed.index(known), "name"
+    return None, None
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -188,7 +232,11 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def read_survey_csv(
-    text: str, source_file: str, sha256: str, text_column: str | None = None
+    text: str,
+    source_file: str,
+    sha256: str,
+    text_column: str | None = None,
+    id_column: str | None = None,
 ) -> Document:
     """Parse a CSV/TSV export into one Response per row with a non-empty text cell.
 
@@ -202,12 +250,18 @@ def read_survey_csv(
             otherwise the most frequent of ``, \\t ; |`` in the header line is used.
         sha256: Hash of the file's bytes.
         text_column: Name of the column holding the answers, to skip detection.
+        id_column: Name of the column identifying the respondent, to skip detection
+            (exact name, else case/``-``/``_``-insensitive); else the first of
+            ``KNOWN_ID_COLUMNS`` present (``ResponseId``, ``respondent``, ``author-id``, …,
+            ``id`` last); else each row is its own respondent.
 
     Returns:
         A Document of format ``"survey_csv"``. Each Response has ``section`` and ``question``
         set to the column name, ``response_id`` ``f"{source_file}#row{n}"`` (``n`` counts data
         rows from 1), one unit spanning the cell, ``speaker`` from an author/respondent/
-        participant column if present, and in ``metadata`` every column's value plus
+        participant column if present, ``respondent_id``
+        ``f"{source_file}#{id column}={value}"`` (the ``response_id`` when there is no id
+        column or the row's id is empty), and in ``metadata`` every column's value plus
         ``csv_line``, the 1-based line where the row starts.
 
     The first row is the header unless it reads as data (``nlp.ingest.csv_header``); without
@@ -216,7 +270,7 @@ def read_survey_csv(
 
     Raises:
         IngestError: If the file has no records, no data rows, no usable text column, the
-            requested column is missing, or a quoted field is never closed.
+            requested text or id column is missing, or a quoted field is never closed.
     """
     delimiter = _sniff_delimiter(text, source_file)
     records = list(_records(text, delimiter, source_file))
@@ -237,6 +291,7 @@ def read_survey_csv(
     padded = [list(r.fields) + [_Field("", 0, 0)] * (width - len(r.fields)) for r in data]
     values = [[f.value for f in row] for row in padded]
     col, chosen_by = _pick_text_column(names, values, text_column, source_file)
+    id_col, id_chosen_by = _pick_id_column(names, id_column, col, source_file)
     speaker_col = next((k for k, name in enumerate(names) if _norm(name) in _SPEAKER_COLUMNS), None)
 
     responses: list[Response] = []
@@ -248,6 +303,7 @@ def read_survey_csv(
             n_empty += 1
             continue
         speaker = row[speaker_col].value.strip() if speaker_col is not None else ""
+        ident = row[id_col].value.strip() if id_col is not None else ""
         responses.append(
             Response(
                 response_id=f"{source_file}#row{n}",
@@ -258,6 +314,7 @@ def read_survey_csv(
                 quoted_spans=tuple(quoted_spans(text, start, end)),
                 metadata={"csv_line": record.line}
                 | {name: f.value for name, f in zip(names, row)},
+                respondent_id=f"{source_file}#{names[id_col]}={ident}" if ident else "",
             )
         )
     return Document(
@@ -269,6 +326,8 @@ def read_survey_csv(
         metadata={
             "text_column": names[col],
             "text_column_chosen_by": chosen_by,
+            "id_column": names[id_col] if id_col is not None else None,
+            "id_column_chosen_by": id_chosen_by,
             "columns": names,
             "delimiter": delimiter,
             "header_row": has_header,

@@ -219,8 +219,34 @@ def looks_like_transcript(text: str) -> bool:
     return count_speaker_turns(text) >= 2
 
 
+def _identity(label: _Label) -> str:
+    """Who a label names: generic respondent roles are one person, codes ignore spacing."""
+    if label.role == "respondent":
+        return "\x00respondent"
+    if m := _CODE_RE.fullmatch(label.key):
+        return f"{m.group('prefix').lower()} {int(m.group('n'))}"
+    return label.key
+
+
+def _runs(turns: list[_Turn]) -> list[list[_Turn]]:
+    """Consecutive turns of one speaker in one section: one answer split by the transcriber."""
+    runs: list[list[_Turn]] = []
+    for turn in turns:
+        prev = runs[-1][-1] if runs else None
+        if prev and _identity(prev.label) == _identity(turn.label) and prev.section == turn.section:
+            runs[-1].append(turn)
+        else:
+            runs.append([turn])
+    return runs
+
+
 def read_transcript(text: str, source_file: str, sha256: str) -> Document:
-    """Parse a speaker-labelled transcript into one Response per respondent turn.
+    """Parse a speaker-labelled transcript into one Response per respondent answer.
+
+    Consecutive turns of the same speaker (automatic transcribers split one answer into many
+    labelled lines) form one Response whose units are the paragraphs of all of them, each with
+    its exact span; the labels between them are in no unit. Consecutive interviewer turns
+    likewise form one question.
 
     Args:
         text: The decoded, newline-normalised file content.
@@ -229,9 +255,13 @@ def read_transcript(text: str, source_file: str, sha256: str) -> Document:
 
     Returns:
         A Document of format ``"transcript"``. ``response_id`` is ``f"{source_file}#t{n}"``
-        with ``n`` the turn's 1-based position among all turns, interviewer turns included.
-        ``Response.metadata`` holds ``turn`` and, when given, ``timestamp``;
-        ``Document.metadata`` holds ``speakers`` and ``interviewers``.
+        with ``n`` the 1-based position of the answer's first turn among all turns,
+        interviewer turns included. ``respondent_id`` is ``f"{source_file}#{speaker}"``: the
+        speaker as first written, where ``Interviewee 2``/``P2`` are people of their own,
+        ``P2``/``p 2`` the same one, and the generic roles (``Interviewee``, ``A``,
+        ``Respondent``, …) of one file one person. ``Response.metadata`` holds ``turn``
+        (the first), ``turns`` (all merged turn numbers) and, when given, ``timestamp``;
+        ``Document.metadata`` holds ``speakers``, ``interviewers`` and ``respondents``.
 
     Raises:
         IngestError: If no line starts with a speaker label.
@@ -244,27 +274,40 @@ def read_transcript(text: str, source_file: str, sha256: str) -> Document:
             "'Interviewer:', 'Q:', 'Maria:' or 'P2 0:25'",
         )
     interviewers = _interviewers(text, turns)
+    display: dict[str, str] = {}
+    for turn in turns:
+        display.setdefault(_identity(turn.label), turn.label.speaker)
     responses: list[Response] = []
     question = ""
-    for turn in turns:
-        if turn.label.key in interviewers:
-            question = clean_text(text[turn.start : turn.end])
+    for run in _runs(turns):
+        first = run[0]
+        if first.label.key in interviewers:
+            question = " ".join(clean_text(text[t.start : t.end]) for t in run).strip()
             continue
-        units = _units(text, turn.start, turn.end)
+        per_turn = [_units(text, t.start, t.end) for t in run]
+        units = [u for own in per_turn for u in own]
         if not units:
             continue
-        metadata: dict[str, object] = {"turn": turn.number}
-        if turn.label.timestamp:
-            metadata["timestamp"] = turn.label.timestamp
+        metadata: dict[str, object] = {"turn": first.number, "turns": [t.number for t in run]}
+        if first.label.timestamp:
+            metadata["timestamp"] = first.label.timestamp
+        # Per turn, so that a quotation mark never pairs across another turn's label.
+        spans = [
+            span
+            for own in per_turn
+            if own
+            for span in quoted_spans(text, own[0].char_start, own[-1].char_end)
+        ]
         responses.append(
             Response(
-                response_id=f"{source_file}#t{turn.number}",
-                section=turn.section,
+                response_id=f"{source_file}#t{first.number}",
+                section=first.section,
                 question=question,
                 units=tuple(units),
-                speaker=turn.label.speaker,
-                quoted_spans=tuple(quoted_spans(text, units[0].char_start, units[-1].char_end)),
+                speaker=first.label.speaker,
+                quoted_spans=tuple(spans),
                 metadata=metadata,
+                respondent_id=f"{source_file}#{display[_identity(first.label)]}",
             )
         )
     speakers = list(dict.fromkeys(t.label.speaker for t in turns))
@@ -277,5 +320,6 @@ def read_transcript(text: str, source_file: str, sha256: str) -> Document:
         metadata={
             "speakers": speakers,
             "interviewers": [s for s in speakers if s.casefold() in interviewers],
+            "respondents": list(dict.fromkeys(r.respondent_id for r in responses)),
         },
     )
