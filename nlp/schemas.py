@@ -96,6 +96,11 @@ class Quote:
     # ``file#speaker``, a survey's ``file#<id column>=<value>`` (or its row), a summary's cell.
     # "" means unknown, and then the response is the respondent.
     respondent_id: str = ""
+    # False for backchannel, greetings, filler and meta-talk (nlp.substantive); such quotes
+    # keep their provenance but enter no topic, aggregate or count.
+    is_substantive: bool = True
+    # Language code of the quote (nlp.language); "" until detected.
+    language: str = ""
 
     def __post_init__(self) -> None:
         if not self.respondent_id:
