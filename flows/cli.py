@@ -193,28 +193,48 @@ def report(
         console.print(f"wrote {path}", highlight=False)
 
 
+def _number(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+CsvColumn = Annotated[str | None, typer.Option(help="CSV codings: the column to read instead of the usual names.")]
+
+
 @app.command()
 def codes(
-    codebook: Annotated[Path, typer.Option(help="YAML codebook: codes with name, description, examples, keywords.")],
+    codebook: Annotated[
+        Path | None, typer.Option(help="YAML codebook: codes with name, description, examples, keywords.")
+    ] = None,
+    learn_from: Annotated[
+        Path | None, typer.Option(help="A researcher's coding (CSV or .qdpx) to learn from; codes the rest.")
+    ] = None,
     processed_dir: ProcessedDir = Path("data/processed"),
     cache_dir: Annotated[Path, typer.Option(help="Embedding cache.")] = Path("data/interim"),
     threshold: Annotated[
         float | None, typer.Option(min=-1.0, max=1.0, help="Cosine similarity needed; default documented in nlp.codebook.")
     ] = None,
+    id_column: CsvColumn = None,
+    text_column: CsvColumn = None,
+    codes_column: CsvColumn = None,
 ) -> None:
-    """Code every quote with a codebook; writes codes.parquet and code_coverage.parquet."""
+    """Code every quote with a codebook, or learn from a coding; writes codes.parquet and code_coverage.parquet."""
     from rich.table import Table
 
     from nlp.codebook import DEFAULT_THRESHOLD, load_codebook, write_codes
     from nlp.config import PipelineConfig
     from nlp.pipeline import build_embedder
 
+    if codebook is None and learn_from is None:
+        raise _fail("give --codebook FILE, --learn-from CODING, or both")
     outputs = _outputs(processed_dir)
     try:
-        book = load_codebook(codebook)
+        book = load_codebook(codebook) if codebook is not None else None
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from None
     embedder = build_embedder(PipelineConfig(cache_dir=cache_dir, progress=_interactive()))
+    if learn_from is not None:
+        _learn_codes(learn_from, book, processed_dir, embedder, {"id_column": id_column, "text_column": text_column, "codes_column": codes_column})
+        return
     with _spinner("Coding quotes…"):
         codes_path, coverage_path = write_codes(
             processed_dir, book, embedder, DEFAULT_THRESHOLD if threshold is None else threshold
@@ -234,11 +254,34 @@ def codes(
     console.print(f"wrote {codes_path}\nwrote {coverage_path}", highlight=False)
 
 
-def _number(value: float | None, spec: str) -> str:
-    return "n/a" if value is None else format(value, spec)
+def _learn_codes(learn_from: Path, book, processed_dir: Path, embedder, csv_options: dict) -> None:
+    """``interviews codes --learn-from``: keep the human codes, learn the rest, report kappa per code."""
+    from rich.table import Table
 
+    from nlp.code_corpus import write_learned_codes
+    from nlp.codings import CodingError, read_coding
 
-CsvColumn = Annotated[str | None, typer.Option(help="CSV codings: the column to read instead of the usual names.")]
+    try:
+        coding = read_coding(learn_from, **(csv_options if learn_from.suffix.lower() == ".csv" else {}))
+    except (OSError, CodingError) as exc:
+        raise _fail(str(exc)) from None
+    with _spinner("Learning codes from the coding…"):
+        codes_path, coverage_path, result = write_learned_codes(processed_dir, coding, embedder, book)
+    machine = result.codes[result.codes["source"] == "machine"]
+    table = Table(title=f"Learned from {_escape(learn_from.name)}: {result.human_quotes} quotes keep the human coding, "
+                        f"{result.machine_quotes} coded by the models")
+    for column in ("code", "examples", "cross-validated kappa", "quotes coded"):
+        table.add_column(column, justify="left" if column == "code" else "right")
+    for code in result.learned.codes:
+        table.add_row(_escape(code.code), str(code.n_examples), _number(code.cv_kappa, ".2f"),
+                      str(int((machine["code"] == code.code).sum())))
+    console = _console()
+    console.print(table)
+    if result.learned.too_few:
+        console.print(f"too few examples to learn (fewer than the minimum): {_escape('; '.join(result.learned.too_few))}", highlight=False)
+    if result.unmatched_units:
+        console.print(f"{result.unmatched_units} coded units match no quote of the run; they served as examples only", highlight=False)
+    console.print(f"wrote {codes_path}\nwrote {coverage_path}", highlight=False)
 
 
 @app.command()
