@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from nlp.codebook import Code, Codebook
-from nlp.codings import HIERARCHY_SEPARATOR, Coding, normalise_text
+from nlp.codings import HIERARCHY_SEPARATOR, Coding, is_human_coded, normalise_text
 from nlp.embeddings import Embedder
 from nlp.learn_codes import MIN_EXAMPLES, CodePrior, LearnedCoding, learn_codes
 
@@ -124,18 +124,21 @@ def code_corpus(
     train_texts, train_codes = [], []
     human: dict[str, set[str]] = {}
     for unit, quote_ids in zip(coding.units, matched):
-        for quote_id in quote_ids:
-            human.setdefault(quote_id, set()).update(unit.codes - unit.machine_codes)
-        # Codes a machine set earlier (a re-imported export) are no human judgement to learn from.
-        if unit.machine_codes:
+        # Codes a machine set earlier (a re-imported export) are no human judgement: such a
+        # unit is coded again, and teaches nothing.
+        if not is_human_coded(unit):
             continue
+        own = unit.codes - unit.machine_codes
+        for quote_id in quote_ids:
+            human.setdefault(quote_id, set()).update(own)
         text = unit.text.strip() or " ".join(text_of[q] for q in quote_ids)
         if text:
             train_texts.append(text)
-            train_codes.append(unit.codes)
-    used = sorted(set().union(*(u.codes for u in coding.units)))
+            train_codes.append(own)
+    used = sorted(set().union(*(u.codes - u.machine_codes for u in coding.units)))
     book_names = [c.name for c in codebook.codes] if codebook is not None else []
-    code_names = list(dict.fromkeys([*coding.code_names, *used, *book_names]))
+    # Declared codes nobody used (a re-imported export's topics) are not the researcher's codes.
+    code_names = list(dict.fromkeys([*(c for c in coding.code_names if c in set(used)), *used, *book_names]))
     to_code = [q for q in quotes["quote_id"].astype(str) if q not in human]
     priors = _priors(code_names, coding, codebook)
     labels = np.array([[c in codes for c in code_names] for codes in train_codes], dtype=bool).reshape(len(train_texts), len(code_names))

@@ -36,6 +36,7 @@ __all__ = [
     "Coding",
     "CodingError",
     "expand_hierarchy",
+    "is_human_coded",
     "normalise_text",
     "read_coding",
 ]
@@ -69,7 +70,7 @@ class CodedUnit:
         key: the unit's id in its file: a CSV id, a quote_id, or ``source@start-end``.
         text: the unit's text; empty when the file holds ids only.
         codes: every code the unit carries, parents of hierarchical codes included.
-        machine_codes: those of ``codes`` a machine assigned (``source="machine"``).
+        machine_codes: those of ``codes`` only a machine assigned (``source="machine"``).
         response_id: the response the unit belongs to, when known.
         source_file: the ``.qdpx`` source name, for units with offsets.
         char_start: start offset into the source's text.
@@ -97,6 +98,15 @@ class Coding:
     @property
     def code_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.codes)
+
+
+def is_human_coded(unit: CodedUnit) -> bool:
+    """Whether a person coded the unit: some code is theirs, or no machine touched it.
+
+    A CSV row without codes is a person's decision that none applies; a ``.qdpx`` selection
+    that only a machine coded was never looked at.
+    """
+    return bool(unit.codes - unit.machine_codes) or not unit.machine_codes
 
 
 def normalise_text(text: str) -> str:
@@ -256,19 +266,18 @@ def read_coding_qdpx(path: Path) -> Coding:
                     start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
                     if not 0 <= start <= end <= len(text):
                         raise CodingError(f"{path}: selection {sel.get('guid')} spans {start}-{end}, outside {source_name}")
-                    codes: set[str] = set()
+                    human: set[str] = set()
                     machine: set[str] = set()
                     for coding in sel.iterfind("q:Coding", ns):
-                        target = coding.find("q:CodeRef", ns).get("targetGUID")
+                        ref = coding.find("q:CodeRef", ns)
+                        target = ref.get("targetGUID") if ref is not None else None
                         if target not in by_guid:
                             raise CodingError(f"{path}: selection {sel.get('guid')} is coded with unknown code {target}")
-                        codes.update(by_guid[target])
-                        if coding.get("creatingUser") in machine_users:
-                            machine.update(by_guid[target][:1])
+                        (machine if coding.get("creatingUser") in machine_users else human).update(by_guid[target])
                     units.append(
                         CodedUnit(
-                            key=f"{source_name}@{start}-{end}", text=text[start:end], codes=frozenset(codes),
-                            machine_codes=frozenset(machine),
+                            key=f"{source_name}@{start}-{end}", text=text[start:end], codes=frozenset(human | machine),
+                            machine_codes=frozenset(machine - human),
                             source_file=source_name, char_start=start, char_end=end,
                         )
                     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
-
 from nlp.code_corpus import code_corpus, leaf_codes, match_quotes
 from nlp.codebook import Code, Codebook
 from nlp.codings import CodedUnit, Coding
@@ -117,25 +115,3 @@ def test_human_codes_kept_and_the_rest_learned():
     hits = [coded_new[f"q{len(texts) + i}"] & set(TOPICS) == c for i, c in enumerate(new_codes)]
     assert np.mean(hits) >= 0.8
     assert result.human_quotes == len(texts) and result.machine_quotes == len(new_texts)
-
-
-@pytest.mark.slow
-def test_learned_codes_from_a_csv_on_the_seed(processed_copy, cache_dir, tmp_path):
-    from nlp.codings import read_coding
-    from nlp.config import PipelineConfig
-    from nlp.pipeline import build_embedder
-
-    quotes = pd.read_parquet(processed_copy / "quotes.parquet")
-    half = quotes.iloc[: len(quotes) // 2]
-    funding = half["text"].str.contains("fund|financ|money|budget|resource", case=False)
-    coding = pd.DataFrame({"quote_id": half["quote_id"], "Code 1": np.where(funding, "Resources", "")})
-    path = tmp_path / "coding.csv"
-    coding.to_csv(path, index=False)
-    embedder = build_embedder(PipelineConfig(cache_dir=cache_dir))
-    from nlp.code_corpus import write_learned_codes
-
-    codes_path, _, result = write_learned_codes(processed_copy, read_coding(path), embedder)
-    codes = pd.read_parquet(codes_path)
-    assert list(codes.columns) == ["quote_id", "code", "source", "probability"]
-    assert set(codes.loc[codes["source"] == "human", "quote_id"]) == set(half.loc[funding, "quote_id"])
-    assert set(codes.loc[codes["source"] == "machine", "quote_id"]) <= set(quotes["quote_id"].iloc[len(half):])
