@@ -106,3 +106,17 @@ def test_unreadable_file_names_it(tmp_path):
     bad.write_text("themes: [unclosed", encoding="utf-8")
     with pytest.raises(CurationError, match=r"bad\.yaml: not valid"):
         load_curation(bad)
+
+
+def test_kmeans_split_separates_two_groups_and_names_them():
+    import numpy as np
+
+    from nlp.theme_split import KMeansSplitter
+
+    texts = {f"m{i}": f"funding budget money round {i}" for i in range(5)}
+    texts |= {f"t{i}": f"training courses staff skills {i}" for i in range(4)}
+    vectors = {q: np.array([1.0, 0.05 * i] if q.startswith("m") else [0.05 * i, 1.0]) for i, q in enumerate(texts)}
+    parts = KMeansSplitter(vectors, texts)(_topic(9, "mixed"), list(texts), None)
+    assert [set(p.quote_ids) for p in parts] == [{f"m{i}" for i in range(5)}, {f"t{i}" for i in range(4)}]
+    assert "budget" in parts[0].label and "training" in parts[1].keywords and "money" not in parts[1].keywords
+    assert KMeansSplitter(vectors, texts)(_topic(9, "mixed"), ["m0", "m1", "t0"], None) == []  # too few to split
