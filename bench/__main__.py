@@ -188,6 +188,18 @@ def _prefect_overhead(full: bool) -> list[Row]:
     return out
 
 
+def _learned_coding(full: bool) -> list[Row]:
+    from bench import learned_coding
+
+    rows = learned_coding.run(splits=5)
+    out = []
+    for r in rows:
+        target, met = _at_least(r["mean_kappa"], 0.70) if r["method"] == "learned" else ("", None)
+        out.append(Row("learned_coding", f"mean per-code kappa, {r['method']}, {r['dataset']} ({r['n_codes']} codes)",
+                       f"{r['mean_kappa']:.3f}", target, met))
+    return out
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
     "topics_quality": _topics_quality,
     "reruns": _reruns,
@@ -197,6 +209,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
     "topic_robustness": _topic_robustness,
     "scale": _scale,
     "prefect_overhead": _prefect_overhead,
+    "learned_coding": _learned_coding,
 }
 
 

@@ -204,11 +204,18 @@ def assign_codes(
 
 
 def matches_frame(matches: Sequence[CodeMatch]) -> pd.DataFrame:
-    """``codes.parquet``: one row per quote x code match."""
+    """``codes.parquet``: one row per quote x code match.
+
+    ``source`` is ``machine`` and ``probability`` empty (NaN): a codebook match has a
+    similarity, not a calibrated probability; learned coding (``nlp.code_corpus``) fills both.
+    """
     columns = ["quote_id", "code", "similarity", "matched_by"]
-    return pd.DataFrame([[getattr(m, c) for c in columns] for m in matches], columns=columns).astype(
+    frame = pd.DataFrame([[getattr(m, c) for c in columns] for m in matches], columns=columns).astype(
         {"quote_id": str, "code": str, "similarity": "float64", "matched_by": str}
     )
+    frame.insert(2, "source", pd.Series("machine", index=frame.index, dtype=str))
+    frame.insert(3, "probability", pd.Series(float("nan"), index=frame.index, dtype="float64"))
+    return frame
 
 
 def code_coverage(quotes: pd.DataFrame, matches: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

@@ -2,10 +2,12 @@
 
 The archive follows the REFI-QDA Project standard (QDA-XML 1.0, namespace
 ``urn:QDA-XML:project:1.0``): ``project.qde`` holds the codebook (one code per topic, under a
-"Topics" folder, and one per codebook code, under the codebook's name), one ``TextSource`` per
-input file, and one ``PlainTextSelection`` per quote coded with its topic and with the codebook
-codes it matched (``codes.parquet``, if present). Each source's text is stored as
-``sources/<guid>.txt`` (UTF-8) and referenced as ``internal://<guid>.txt``.
+"Topics" folder and nested in its top-level theme when topics have a ``parent_id``; the codes
+of ``codes.parquet`` under the codebook's name, ``parent->child`` nested), one case per
+respondent, one ``TextSource`` per input file, and one ``PlainTextSelection`` per quote coded
+with its topic and its codes. Codings the tool made carry the ``MACHINE_USER`` as
+``creatingUser``, so ``nlp.codings`` reads them back as the machine's. Each source's text is
+stored as ``sources/<guid>.txt`` (UTF-8) and referenced as ``internal://<guid>.txt``.
 
 Selections are character offsets into the decoded source text, ``Document.text``, which the
 quotes' ``char_start``/``char_end`` index. That text is rebuilt from the raw folder with
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nlp.codings import HIERARCHY_SEPARATOR, MACHINE_USER
 from nlp.xmlsafe import xml_safe
 
 __all__ = ["NAMESPACE", "QdpxSummary", "build_project_xml", "export_qdpx", "guid"]
@@ -57,6 +60,53 @@ def _q(tag: str) -> str:
     return f"{{{NAMESPACE}}}{tag}"
 
 
+def _nested_codes(folder, names: Iterable[str]) -> None:
+    """Codes named ``parent->child`` as a child code nested in its (codable) parent."""
+    from lxml import etree
+
+    created: dict[str, object] = {}
+    for full in names:
+        parts = [p.strip() for p in str(full).split(HIERARCHY_SEPARATOR)]
+        for depth in range(1, len(parts) + 1):
+            path = HIERARCHY_SEPARATOR.join(parts[:depth])
+            if path not in created:
+                parent = created[HIERARCHY_SEPARATOR.join(parts[: depth - 1])] if depth > 1 else folder
+                created[path] = etree.SubElement(
+                    parent, _q("Code"), guid=guid("code", path), name=xml_safe(parts[depth - 1]), isCodable="true"
+                )
+
+
+def _topic_codes(codes_el, quotes: pd.DataFrame, topics: pd.DataFrame, parents: pd.DataFrame | None) -> None:
+    """The "Topics" folder: top-level themes as codes, their topics (sub-themes) nested inside."""
+    from lxml import etree
+
+    folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", "topics"), name="Topics", isCodable="false")
+    topic_ids = sorted({int(t) for t in topics["topic_id"]} | {int(t) for t in quotes["topic_id"]})
+    rows = {int(r.topic_id): r for r in topics.itertuples()}
+    parent_of = {
+        int(r.topic_id): int(r.parent_id) for r in topics.itertuples()
+        if "parent_id" in topics and not pd.isna(r.parent_id) and int(r.parent_id) != int(r.topic_id)
+    }
+    parent_labels = {int(p): str(label) for p, label in zip(parents["parent_id"], parents["label"])} if parents is not None else {}
+    parent_els = {}
+    for parent_id in sorted(set(parent_of.values())):
+        label = parent_labels.get(parent_id, f"theme {parent_id}")
+        parent_els[parent_id] = etree.SubElement(
+            folder, _q("Code"), guid=guid("parent", parent_id), name=xml_safe(f"{parent_id}: {label}"), isCodable="true"
+        )
+    for topic_id in topic_ids:
+        row = rows.get(topic_id)
+        name = f"{topic_id}: {row.label}" if row is not None else f"{topic_id}: no topic (outlier)"
+        code = etree.SubElement(
+            parent_els.get(parent_of.get(topic_id), folder), _q("Code"), guid=guid("topic", topic_id),
+            name=xml_safe(name), isCodable="true",
+        )
+        if row is not None:
+            pinned = getattr(row, "label_source", "machine") == "researcher"
+            description = ("Label pinned by the researcher. " if pinned else "") + "Keywords: " + ", ".join(row.keywords)
+            etree.SubElement(code, _q("Description")).text = xml_safe(description)
+
+
 def build_project_xml(
     name: str,
     sources: dict[str, str],
@@ -64,6 +114,7 @@ def build_project_xml(
     topics: pd.DataFrame,
     codes: pd.DataFrame | None = None,
     codebook_name: str = "Codebook",
+    parents: pd.DataFrame | None = None,
 ) -> bytes:
     """``project.qde`` as UTF-8 bytes.
 
@@ -71,34 +122,35 @@ def build_project_xml(
         name: project name.
         sources: source file name -> its decoded text (the text offsets index).
         quotes: ``quotes.parquet`` rows: ``quote_id``, ``source_file``, ``section``,
-            ``response_id``, ``text``, ``char_start``, ``char_end``, ``topic_id``.
-        topics: ``topics.parquet`` rows: ``topic_id``, ``label``, ``keywords``.
-        codes: optional ``codes.parquet`` rows: ``quote_id``, ``code``, ``similarity``.
-        codebook_name: folder name for the codebook's codes.
+            ``response_id``, ``text``, ``char_start``, ``char_end``, ``topic_id`` and, when
+            present, ``respondent_id`` (one case per respondent).
+        topics: ``topics.parquet`` rows: ``topic_id``, ``label``, ``keywords``; optional
+            ``parent_id`` (nests the topic under its top-level theme) and ``label_source``.
+        codes: optional ``codes.parquet`` rows: ``quote_id``, ``code``, optional ``source``
+            (``human`` or ``machine``; codebook matches, without it, are the machine's).
+        codebook_name: folder name for the codes.
+        parents: optional top-level themes (``parent_id``, ``label``) naming the parent codes.
     """
     from lxml import etree
 
+    machine = guid("user", MACHINE_USER)
     root = etree.Element(_q("Project"), nsmap={None: NAMESPACE}, name=xml_safe(name), origin="interview-insights")
+    etree.SubElement(etree.SubElement(root, _q("Users")), _q("User"), guid=machine, name=MACHINE_USER)
     codes_el = etree.SubElement(etree.SubElement(root, _q("CodeBook")), _q("Codes"))
-    topic_folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", "topics"), name="Topics", isCodable="false")
-    topic_ids = sorted({int(t) for t in topics["topic_id"]} | {int(t) for t in quotes["topic_id"]})
-    labels = {int(t): xml_safe(str(label)) for t, label in zip(topics["topic_id"], topics["label"])}
-    for topic_id in topic_ids:
-        name_ = f"{topic_id}: {labels[topic_id]}" if topic_id in labels else f"{topic_id}: no topic (outlier)"
-        code = etree.SubElement(topic_folder, _q("Code"), guid=guid("topic", topic_id), name=name_, isCodable="true")
-        row = topics[topics["topic_id"] == topic_id]
-        if len(row):
-            etree.SubElement(code, _q("Description")).text = xml_safe("Keywords: " + ", ".join(row["keywords"].iloc[0]))
-    code_names: list[str] = []
+    _topic_codes(codes_el, quotes, topics, parents)
+    codes_by_quote: dict[str, list[tuple[str, bool]]] = {}
     if codes is not None and len(codes):
-        code_names = list(dict.fromkeys(codes["code"]))
         folder = etree.SubElement(codes_el, _q("Code"), guid=guid("folder", codebook_name), name=xml_safe(codebook_name), isCodable="false")
-        for code_name in code_names:
-            etree.SubElement(folder, _q("Code"), guid=guid("code", code_name), name=xml_safe(code_name), isCodable="true")
-    codes_by_quote: dict[str, list[str]] = {}
-    if codes is not None:
-        for quote_id, code_name in zip(codes["quote_id"], codes["code"]):
-            codes_by_quote.setdefault(str(quote_id), []).append(str(code_name))
+        _nested_codes(folder, dict.fromkeys(codes["code"]))
+        sources_of = codes["source"] if "source" in codes else pd.Series("machine", index=codes.index)
+        for quote_id, code_name, source in zip(codes["quote_id"], codes["code"], sources_of):
+            codes_by_quote.setdefault(str(quote_id), []).append((str(code_name), source != "human"))
+    if "respondent_id" in quotes and len(quotes):
+        cases = etree.SubElement(root, _q("Cases"))
+        for respondent_id, mine in quotes.groupby("respondent_id", sort=True):
+            case = etree.SubElement(cases, _q("Case"), guid=guid("case", respondent_id), name=xml_safe(str(respondent_id)))
+            for quote_id in mine["quote_id"]:
+                etree.SubElement(case, _q("SelectionRef"), targetGUID=guid("quote", quote_id))
 
     sources_el = etree.SubElement(root, _q("Sources"))
     for source_file, text in sources.items():
@@ -115,9 +167,14 @@ def build_project_xml(
                 endPosition=str(int(q.char_end)),
             )
             etree.SubElement(selection, _q("Description")).text = xml_safe(str(q.text))
-            targets = [guid("topic", int(q.topic_id))] + [guid("code", c) for c in codes_by_quote.get(str(q.quote_id), [])]
-            for target in targets:
+            # Topics and learned codes are the machine's; a human code carries no creatingUser.
+            targets = [(guid("topic", int(q.topic_id)), True)] + [
+                (guid("code", c), by_machine) for c, by_machine in codes_by_quote.get(str(q.quote_id), [])
+            ]
+            for target, by_machine in targets:
                 coding = etree.SubElement(selection, _q("Coding"), guid=guid("coding", f"{q.quote_id}->{target}"))
+                if by_machine:
+                    coding.set("creatingUser", machine)
                 etree.SubElement(coding, _q("CodeRef"), targetGUID=target)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -168,13 +225,15 @@ def export_qdpx(
     topics = read_table(processed_dir, "topics")
     codes_path = processed_dir / f"{CODES_TABLE}.parquet"
     codes = pd.read_parquet(codes_path) if codes_path.is_file() else None
+    parents_path = processed_dir / "parents.parquet"
+    parents = pd.read_parquet(parents_path) if parents_path.is_file() else None
     manifest_path = processed_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
     texts = _source_texts(raw_dir, sorted(quotes["source_file"].unique()), manifest)
     for q in quotes.itertuples():
         if not 0 <= q.char_start <= q.char_end <= len(texts[q.source_file]):
             raise ValueError(f"{q.source_file}: quote {q.quote_id} spans {q.char_start}-{q.char_end}, outside the text")
-    xml = build_project_xml(project_name, texts, quotes, topics, codes)
+    xml = build_project_xml(project_name, texts, quotes, topics, codes, parents=parents)
 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
-"""REFI-QDA export: a valid zip, a well-formed project that follows the QDA-XML structure."""
+"""REFI-QDA export: a valid zip, a project valid under the official QDA-XML 1.0 schema, a round trip."""
 
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,77 +13,12 @@ from nlp.qdpx import NAMESPACE, build_project_xml, export_qdpx, guid
 
 NS = {"q": NAMESPACE}
 
-# The part of QDA-XML 1.0 (REFI-QDA Project.xsd, 18 March 2019) this exporter writes, restated
-# from the standard's documented structure: element order, required attributes, GUID pattern.
-# The official XSD is not vendored here; see the README.
-STRUCTURE_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
-<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="{NAMESPACE}"
-            targetNamespace="{NAMESPACE}" elementFormDefault="qualified">
-  <xsd:element name="Project">
-    <xsd:complexType>
-      <xsd:sequence>
-        <xsd:element name="CodeBook" minOccurs="0">
-          <xsd:complexType><xsd:sequence><xsd:element name="Codes" type="CodesType"/></xsd:sequence></xsd:complexType>
-        </xsd:element>
-        <xsd:element name="Sources" minOccurs="0">
-          <xsd:complexType><xsd:sequence>
-            <xsd:element name="TextSource" type="TextSourceType" maxOccurs="unbounded"/>
-          </xsd:sequence></xsd:complexType>
-        </xsd:element>
-      </xsd:sequence>
-      <xsd:attribute name="name" type="xsd:string" use="required"/>
-      <xsd:attribute name="origin" type="xsd:string"/>
-    </xsd:complexType>
-  </xsd:element>
-  <xsd:complexType name="CodesType"><xsd:sequence>
-    <xsd:element name="Code" type="CodeType" maxOccurs="unbounded"/>
-  </xsd:sequence></xsd:complexType>
-  <xsd:complexType name="CodeType">
-    <xsd:sequence>
-      <xsd:element name="Description" type="xsd:string" minOccurs="0"/>
-      <xsd:element name="Code" type="CodeType" minOccurs="0" maxOccurs="unbounded"/>
-    </xsd:sequence>
-    <xsd:attribute name="guid" type="GUIDType" use="required"/>
-    <xsd:attribute name="name" type="xsd:string" use="required"/>
-    <xsd:attribute name="isCodable" type="xsd:boolean" use="required"/>
-  </xsd:complexType>
-  <xsd:complexType name="TextSourceType">
-    <xsd:sequence>
-      <xsd:element name="Description" type="xsd:string" minOccurs="0"/>
-      <xsd:element name="PlainTextSelection" type="PlainTextSelectionType" minOccurs="0" maxOccurs="unbounded"/>
-    </xsd:sequence>
-    <xsd:attribute name="guid" type="GUIDType" use="required"/>
-    <xsd:attribute name="name" type="xsd:string"/>
-    <xsd:attribute name="plainTextPath" type="xsd:string" use="required"/>
-  </xsd:complexType>
-  <xsd:complexType name="PlainTextSelectionType">
-    <xsd:sequence>
-      <xsd:element name="Description" type="xsd:string" minOccurs="0"/>
-      <xsd:element name="Coding" maxOccurs="unbounded">
-        <xsd:complexType>
-          <xsd:sequence><xsd:element name="CodeRef">
-            <xsd:complexType><xsd:attribute name="targetGUID" type="GUIDType" use="required"/></xsd:complexType>
-          </xsd:element></xsd:sequence>
-          <xsd:attribute name="guid" type="GUIDType" use="required"/>
-        </xsd:complexType>
-      </xsd:element>
-    </xsd:sequence>
-    <xsd:attribute name="guid" type="GUIDType" use="required"/>
-    <xsd:attribute name="name" type="xsd:string"/>
-    <xsd:attribute name="startPosition" type="xsd:integer" use="required"/>
-    <xsd:attribute name="endPosition" type="xsd:integer" use="required"/>
-  </xsd:complexType>
-  <xsd:simpleType name="GUIDType">
-    <xsd:restriction base="xsd:token">
-      <xsd:pattern value="[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}"/>
-    </xsd:restriction>
-  </xsd:simpleType>
-</xsd:schema>
-"""
+# The official REFI-QDA Project schema (QDA-XML 1.0, 18 March 2019, MIT), vendored unchanged.
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "refi-qda" / "Project-mrt2019.xsd"
 
 
 def _schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.fromstring(STRUCTURE_XSD.encode("utf-8")))
+    return etree.XMLSchema(etree.parse(str(SCHEMA)))
 
 
 def _check(project: etree._Element) -> None:
@@ -144,3 +80,78 @@ def test_changed_raw_file_is_refused(processed_copy, tmp_path):
     (raw / "interview_summary.txt").write_text("Section 1: Changed\n\n1.1 Other\n\nQ?\n\n· x y z w\n", encoding="utf-8")
     with pytest.raises(ValueError, match="changed since the run"):
         export_qdpx(processed_copy, raw, tmp_path / "x.qdpx")
+
+
+def _write_qdpx(path, xml: bytes, sources: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+        for name, text in sources.items():
+            archive.writestr(f"sources/{guid('source', name)}.txt", text.encode("utf-8"))
+    return path
+
+
+def test_two_levels_curated_labels_cases_and_sources_round_trip(tmp_path):
+    from nlp.codings import read_coding
+
+    text = "Intro.\n· We need grants.\n· Train the staff.\n· Open data.\n"
+    quotes = pd.DataFrame(
+        {"quote_id": ["a", "b", "c"], "source_file": ["s.txt"] * 3, "section": ["S"] * 3,
+         "response_id": ["s#1", "s#2", "s#3"], "respondent_id": ["Ana", "Ana", "Bo"],
+         "text": ["We need grants.", "Train the staff.", "Open data."],
+         "char_start": [9, 27, 46], "char_end": [24, 43, 56], "topic_id": [0, 1, -1]}
+    )
+    topics = pd.DataFrame({"topic_id": [0, 1], "label": ["Money", "Skills"], "keywords": [["grants"], ["staff"]],
+                           "parent_id": [10, 10], "label_source": ["researcher", "machine"]})
+    parents = pd.DataFrame({"parent_id": [10], "label": ["Capacity"]})
+    codes = pd.DataFrame({"quote_id": ["a", "b", "c"], "code": ["Resources->Grants", "Skills", "Open data"],
+                          "source": ["human", "machine", "human"], "probability": [1.0, 0.8, 1.0]})
+    xml = build_project_xml("p", {"s.txt": text}, quotes, topics, codes, parents=parents)
+    project = etree.fromstring(xml)
+    _check(project)
+    names = {c.get("guid"): c.get("name") for c in project.iterfind(".//q:Code", NS)}
+    assert names[guid("parent", 10)] == "10: Capacity"
+    parent = project.find(f".//q:Code[@guid='{guid('parent', 10)}']", NS)
+    assert {c.get("name") for c in parent.findall("q:Code", NS)} == {"0: Money", "1: Skills"}
+    money = parent.find(f"q:Code[@guid='{guid('topic', 0)}']", NS)
+    assert money.findtext("q:Description", namespaces=NS).startswith("Label pinned by the researcher")
+    cases = {c.get("name"): [r.get("targetGUID") for r in c] for c in project.iterfind(".//q:Case", NS)}
+    assert cases == {"Ana": [guid("quote", "a"), guid("quote", "b")], "Bo": [guid("quote", "c")]}
+
+    coding = read_coding(_write_qdpx(tmp_path / "p.qdpx", xml, {"s.txt": text}))
+    by_text = {u.text: u for u in coding.units}
+    grants = by_text["We need grants."]
+    assert grants.codes - grants.machine_codes == {"Resources->Grants", "Resources"}  # nested, human
+    assert "10: Capacity->0: Money" in grants.machine_codes  # the theme, two levels, by the machine
+    assert by_text["Train the staff."].machine_codes >= {"Skills"}
+
+
+@pytest.mark.slow
+def test_learned_codes_survive_export_and_learn_from(processed_copy, raw_dir, cache_dir, tmp_path):
+    from nlp.code_corpus import leaf_codes, match_quotes, write_learned_codes
+    from nlp.codings import read_coding
+    from nlp.config import PipelineConfig
+    from nlp.pipeline import build_embedder
+
+    quotes = pd.read_parquet(processed_copy / "quotes.parquet")
+    half = quotes.iloc[: len(quotes) // 2]
+    skills = half["text"].str.contains("train|skill|capacit|learn", case=False)
+    csv = tmp_path / "coding.csv"
+    pd.DataFrame({"quote_id": half["quote_id"], "codes": ["Capacity->Skills" if s else "" for s in skills]}).to_csv(csv, index=False)
+    codes_path, _, _ = write_learned_codes(processed_copy, read_coding(csv), build_embedder(PipelineConfig(cache_dir=cache_dir)))
+    written = pd.read_parquet(codes_path)
+    assert set(written["source"]) == {"human", "machine"}
+
+    summary = export_qdpx(processed_copy, raw_dir, tmp_path / "run.qdpx")
+    with zipfile.ZipFile(summary.path) as archive:
+        _check(etree.fromstring(archive.read("project.qde")))
+    back = read_coding(summary.path)
+    topic_names = {n for n in back.code_names if n.split(":")[0].lstrip("-").isdigit()}
+    read_back = set()
+    for unit, quote_ids in zip(back.units, match_quotes(back, quotes)):
+        for quote_id in quote_ids:
+            for code in leaf_codes(unit.codes - unit.machine_codes):
+                read_back.add((quote_id, code, "human"))
+            for code in leaf_codes(unit.machine_codes - topic_names):
+                if not any(code.startswith(t) for t in topic_names):
+                    read_back.add((quote_id, code, "machine"))
+    assert read_back == set(zip(written["quote_id"], written["code"], written["source"]))
