@@ -51,8 +51,9 @@ def _child(mode: str, raw: Path, out: Path, cache: Path) -> None:
     """One measured call in this fresh process; prints a JSON line."""
     started = time.perf_counter()
     # What each kind of run imports: no Prefect without the flow.
+    from nlp.config import PipelineConfig
+
     if mode in ("pipeline", "import-nlp"):
-        from nlp.config import PipelineConfig
         from nlp.run import run_pipeline
     else:
         from flows.interview_pipeline import interview_pipeline
@@ -61,7 +62,7 @@ def _child(mode: str, raw: Path, out: Path, cache: Path) -> None:
     if mode == "pipeline":
         summary = run_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache))
     elif mode == "flow":
-        summary = interview_pipeline(raw_dir=raw, out_dir=out, cache_dir=cache)
+        summary = interview_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache))
     elif mode in ("noop", "tasks"):
         summary = _trivial_flow(N_TASKS if mode == "tasks" else 0)
     elif mode not in ("import", "import-nlp"):

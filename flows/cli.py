@@ -15,10 +15,12 @@ Prefect. Every other command only calls ``nlp``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -78,36 +80,74 @@ def _escape(text: object) -> str:
     return escape(str(text))
 
 
-@app.command()
+def _config_parameters() -> list[inspect.Parameter]:
+    """One ``--option`` per ``PipelineConfig`` setting (``nlp.config.config_options``)."""
+    from nlp.config import config_options
+
+    params = []
+    for o in config_options():
+        kind = Literal[o.choices] if o.choices else o.type
+        kind = kind | None if o.optional else kind
+        default = o.default
+        if o.name == "progress":
+            # On a terminal a run shows progress unless told not to; in a pipe or file it never does.
+            kind, default = bool | None, None
+        flag = f"{o.flag}/--no-{o.flag[2:]}" if o.type is bool else o.flag
+        option = typer.Option(flag, help=o.help, rich_help_panel="Settings", show_default=default is not None)
+        params.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]))
+    return params
+
+
+def _with_config_options(command):
+    """``command(**own, **settings)`` with the settings as options beside its own."""
+    own = list(inspect.signature(command, eval_str=True).parameters.values())[:-1]  # drop **settings
+    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        return command(**kwargs)
+
+    wrapper.__signature__ = inspect.Signature(own + _config_parameters())
+    wrapper.__annotations__ = {}
+    del wrapper.__wrapped__
+    return wrapper
+
+
 def run(
-    raw_dir: Annotated[Path, typer.Option(help="Interview files; only read.")] = Path("data/raw"),
-    out_dir: Annotated[Path, typer.Option(help="Where the outputs go, replaced whole on success.")] = Path("data/processed"),
-    cache_dir: Annotated[Path, typer.Option(help="Embedding cache that survives runs.")] = Path("data/interim"),
     force: Annotated[bool, typer.Option("--force", help="Re-analyse even if nothing changed.")] = False,
     no_prefect: Annotated[
         bool, typer.Option("--no-prefect", help="Run the stages in this process, without Prefect.")
     ] = False,
+    dask_address: Annotated[str | None, typer.Option(help="Run the batches on this Dask scheduler.")] = None,
+    dask_workers: Annotated[int | None, typer.Option(help="Run the batches on a local Dask cluster.")] = None,
+    **settings,
 ) -> None:
     """Analyse the interviews: ingest, quotes, topics, sentiment, recommendations."""
-    if not Path(raw_dir).is_dir():
-        raise _fail(f"{raw_dir}: no such folder of interview files")
+    from nlp.config import config_from_options
+
+    if settings.get("progress") is None:
+        settings["progress"] = _interactive()
+    config = config_from_options(**settings)
+    if not Path(config.raw_dir).is_dir():
+        raise _fail(f"{config.raw_dir}: no such folder of interview files")
     if no_prefect:
-        from nlp.config import PipelineConfig
         from nlp.run import run_pipeline
 
-        config = PipelineConfig(raw_dir=raw_dir, out_dir=out_dir, cache_dir=cache_dir, progress=_interactive())
         with _spinner("Analysing interviews…"):
             summary = run_pipeline(config, force=force)
     else:
-        from flows.interview_pipeline import interview_pipeline
+        from flows.interview_pipeline import with_dask
 
         with _spinner("Analysing interviews (Prefect flow)…"):
-            summary = interview_pipeline(raw_dir=raw_dir, out_dir=out_dir, cache_dir=cache_dir, force=force)
+            summary = with_dask(dask_address, dask_workers)(config, force=force)
     console = _console()
     console.print(f"{summary.status}: {summary.run_id} -> {summary.out_dir}", highlight=False)
     console.print(", ".join(f"{k} {v}" for k, v in summary.counts.items()), highlight=False)
     for err in summary.errors:
         _console(stderr=True).print(f"input error: {_escape(err['error'])}", highlight=False)
+
+
+app.command("run")(_with_config_options(run))
 
 
 @app.command()
@@ -220,9 +260,9 @@ def codes(
     """Code every quote with a codebook, or learn from a coding; writes codes.parquet and code_coverage.parquet."""
     from rich.table import Table
 
+    from nlp.backends import build_embedder
     from nlp.codebook import DEFAULT_THRESHOLD, load_codebook, write_codes
     from nlp.config import PipelineConfig
-    from nlp.pipeline import build_embedder
 
     if codebook is None and learn_from is None:
         raise _fail("give --codebook FILE, --learn-from CODING, or both")
@@ -331,7 +371,9 @@ def export_qdpx_command(
     from nlp.qdpx import export_qdpx
 
     outputs = _outputs(processed_dir)
-    raw = raw_dir or Path(outputs.manifest.get("config", {}).get("raw_dir", "data/raw"))
+    from nlp.paths import RAW_DIR
+
+    raw = raw_dir or (outputs.manifest.raw_dir if outputs.manifest else None) or RAW_DIR
     with _spinner("Exporting…"):
         try:
             summary = export_qdpx(processed_dir, raw, out)

@@ -12,6 +12,7 @@ until stopped (Ctrl-C pauses the schedule)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from pydantic import ValidationError
 
 from flows.interview_pipeline import interview_pipeline
+from nlp.config import PipelineConfig, add_config_arguments, config_from_args, jsonable_config
 
 __all__ = ["DEFAULT_CRON", "DEFAULT_NAME", "deployment_parameters", "main"]
 
@@ -27,29 +29,26 @@ DEFAULT_CRON = "0 6 * * *"
 DEFAULT_NAME = "daily"
 
 
-def deployment_parameters(raw_dir: Path, out_dir: Path, cache_dir: Path, batch_size: int) -> dict[str, object]:
-    """Flow parameters every run of the deployment gets.
+def deployment_parameters(config: PipelineConfig) -> dict[str, object]:
+    """Flow parameters every run of the deployment gets: the whole config, as JSON.
 
     Paths are made absolute: a run executes in a subprocess whose working directory is not
     guaranteed to be this one's.
     """
-    return {
-        "raw_dir": str(Path(raw_dir).resolve()),
-        "out_dir": str(Path(out_dir).resolve()),
-        "cache_dir": str(Path(cache_dir).resolve()),
-        "batch_size": batch_size,
+    absolute = {
+        f.name: Path(getattr(config, f.name)).resolve()
+        for f in dataclasses.fields(config)
+        if isinstance(getattr(config, f.name), Path)
     }
+    return {"config": jsonable_config(dataclasses.replace(config, **absolute))}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
-    parser.add_argument("--out-dir", type=Path, default=Path("data/processed"))
-    parser.add_argument("--cache-dir", type=Path, default=Path("data/interim"))
+    add_config_arguments(parser)
     parser.add_argument("--cron", default=DEFAULT_CRON, help=f"schedule, cron syntax (default {DEFAULT_CRON!r})")
     parser.add_argument("--timezone", default=None, help="of the cron schedule, e.g. Europe/London (default UTC)")
     parser.add_argument("--name", default=DEFAULT_NAME, help=f"deployment name (default {DEFAULT_NAME!r})")
-    parser.add_argument("--batch-size", type=int, default=512, help="quotes per embedding/scoring task")
     args = parser.parse_args(argv)
     # A typo in the schedule should stop here, not after the deployment is half registered.
     try:
@@ -60,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     interview_pipeline.serve(
         name=args.name,
         schedule=schedule,
-        parameters=deployment_parameters(args.raw_dir, args.out_dir, args.cache_dir, args.batch_size),
+        parameters=deployment_parameters(config_from_args(args)),
         description="Daily analysis of the raw interview folder into the out folder.",
         tags=["interview-insights"],
     )

@@ -172,18 +172,19 @@ def write_learned_codes(
     Returns:
         Paths of the two files and what was done.
     """
-    from nlp.codebook import CODES_TABLE, COVERAGE_TABLE, _write_parquet_atomic, code_coverage
-    from nlp.store import read_table
+    from nlp import tables
+    from nlp.codebook import CODES_TABLE, code_coverage
+    from nlp.store import update_outputs
 
     processed_dir = Path(processed_dir)
-    quotes = read_table(processed_dir, "quotes")
+    quotes = tables.QUOTES.read(processed_dir)
     result = code_corpus(quotes, coding, embedder, codebook)
     used = set(result.codes["code"])
     names = [n for n in dict.fromkeys([*coding.code_names, *result.codes["code"]]) if n in used]
     book = Codebook(coding.path.stem, tuple(Code(n, n) for n in names))
     coverage = code_coverage(quotes, result.codes, book)
-    codes_path = processed_dir / f"{CODES_TABLE}.parquet"
-    coverage_path = processed_dir / f"{COVERAGE_TABLE}.parquet"
-    _write_parquet_atomic(result.codes, codes_path)
-    _write_parquet_atomic(coverage, coverage_path)
-    return codes_path, coverage_path, result
+    # Through the staging swap, like every output; a learned code has no codebook similarity.
+    with update_outputs(processed_dir, CODES_TABLE) as staging:
+        staging.write_table(tables.CODES, result.codes.reindex(columns=tables.CODES.names))
+        staging.write_table(tables.CODE_COVERAGE, coverage)
+    return processed_dir / tables.CODES.filename, processed_dir / tables.CODE_COVERAGE.filename, result

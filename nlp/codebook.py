@@ -23,9 +23,7 @@ quotes get an embedding code; below it the extra matches are mostly loose. The n
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,18 +202,17 @@ def assign_codes(
 
 
 def matches_frame(matches: Sequence[CodeMatch]) -> pd.DataFrame:
-    """``codes.parquet``: one row per quote x code match.
+    """``codes.parquet`` (``nlp.tables.CODES``): one row per quote x code match.
 
     ``source`` is ``machine`` and ``probability`` empty (NaN): a codebook match has a
     similarity, not a calibrated probability; learned coding (``nlp.code_corpus``) fills both.
     """
-    columns = ["quote_id", "code", "similarity", "matched_by"]
-    frame = pd.DataFrame([[getattr(m, c) for c in columns] for m in matches], columns=columns).astype(
-        {"quote_id": str, "code": str, "similarity": "float64", "matched_by": str}
+    from nlp import tables
+
+    frame = tables.records_frame(
+        matches, tables.CODES, source=["machine"] * len(matches), probability=[float("nan")] * len(matches)
     )
-    frame.insert(2, "source", pd.Series("machine", index=frame.index, dtype=str))
-    frame.insert(3, "probability", pd.Series(float("nan"), index=frame.index, dtype="float64"))
-    return frame
+    return frame.astype({"probability": "float64", "similarity": "float64"})
 
 
 def code_coverage(quotes: pd.DataFrame, matches: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -229,7 +226,7 @@ def code_coverage(quotes: pd.DataFrame, matches: pd.DataFrame, codebook: Codeboo
         Columns ``code``, ``section``, ``n_quotes``, ``n_responses`` and
         ``share_of_section_responses`` (responses in the section that raise the code).
     """
-    distinct = quotes[quotes["duplicate_of"].isna()] if "duplicate_of" in quotes else quotes
+    distinct = quotes[quotes["duplicate_of"].isna()]
     coded = matches.merge(distinct[["quote_id", "section", "response_id"]], on="quote_id")
     section_order = list(dict.fromkeys(distinct["section"]))
     responses_per_section = distinct.groupby("section")["response_id"].nunique()
@@ -253,17 +250,6 @@ def code_coverage(quotes: pd.DataFrame, matches: pd.DataFrame, codebook: Codeboo
     )
 
 
-def _write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".parquet", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_codes(
     processed_dir: Path,
     codebook: Codebook,
@@ -272,23 +258,24 @@ def write_codes(
 ) -> tuple[Path, Path]:
     """Code every quote of a finished run and write ``codes.parquet`` and ``code_coverage.parquet``.
 
-    Each file is written to a temporary name and renamed, so readers never see half a file.
-    The next pipeline run replaces the processed folder as a whole and drops both files: run
-    this again after it.
+    Both go through the staging swap of the processed folder (``nlp.store.update_outputs``),
+    so readers see the run without codes or with both files, never one or half of one. The
+    next pipeline run replaces the processed folder as a whole and drops both files: run this
+    again after it.
 
     Returns:
         Paths of the two files.
     """
-    from nlp.store import read_table
+    from nlp import tables
+    from nlp.store import update_outputs
 
     processed_dir = Path(processed_dir)
-    quotes = read_table(processed_dir, "quotes")
+    quotes = tables.QUOTES.read(processed_dir)
     matches = matches_frame(
         assign_codes(quotes["quote_id"].tolist(), quotes["text"].tolist(), codebook, embedder, threshold)
     )
     coverage = code_coverage(quotes, matches, codebook)
-    codes_path = processed_dir / f"{CODES_TABLE}.parquet"
-    coverage_path = processed_dir / f"{COVERAGE_TABLE}.parquet"
-    _write_parquet_atomic(matches, codes_path)
-    _write_parquet_atomic(coverage, coverage_path)
-    return codes_path, coverage_path
+    with update_outputs(processed_dir, CODES_TABLE) as staging:
+        staging.write_table(tables.CODES, matches)
+        staging.write_table(tables.CODE_COVERAGE, coverage)
+    return processed_dir / tables.CODES.filename, processed_dir / tables.CODE_COVERAGE.filename

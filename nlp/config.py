@@ -1,19 +1,53 @@
-"""Settings of one pipeline run, with the defaults ``make run`` uses."""
+"""Settings of one pipeline run: the single place each setting and its default is declared.
+
+``PipelineConfig`` is what the flow takes, what ``run_pipeline`` takes and what the manifest
+records. The command lines (``python -m flows.interview_pipeline``, ``interviews run``,
+``python -m flows.deploy``) derive their options from its fields with ``config_options``, and
+the run fingerprint covers every field except those listed in ``RESULT_NEUTRAL``. A new
+setting is therefore one new field here, with a ``help`` and nothing else.
+"""
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import functools
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from nlp import paths
 from nlp.quotes import QuoteConfig
 from nlp.topics import TopicConfig
 
-__all__ = ["PipelineConfig"]
+__all__ = [
+    "BACKENDS",
+    "RESULT_NEUTRAL",
+    "ConfigOption",
+    "PipelineConfig",
+    "add_config_arguments",
+    "config_from_args",
+    "config_from_options",
+    "config_options",
+    "fingerprint_settings",
+    "jsonable_config",
+]
+
+# The first is the default: see PipelineConfig.backend and the README's "Embedding backends".
+BACKENDS = ("onnx-fp32", "torch", "onnx-int8")
+
+
+def _setting(default: Any, help: str, **extra: Any) -> Any:
+    # Help lives beside the default so every command line derived from the field says the same.
+    if isinstance(default, type):
+        return field(default_factory=default, metadata={"help": help, **extra})
+    return field(default=default, metadata={"help": help, **extra})
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """Everything that decides a run's output.
+    """Everything that decides a run's output, and where it reads and writes.
 
     Attributes:
         raw_dir: input folder; read-only to the pipeline.
@@ -37,23 +71,178 @@ class PipelineConfig:
             mislabel when a topic vanished and an unrelated one lies that close.
         merge_threshold: cosine similarity above which recommendations from different
             responses are merged into one candidate.
+        batch_size: distinct texts per embedding task and quotes per scoring task, the unit the
+            flow spreads over Dask workers. Part of the fingerprint: texts padded together in
+            one batch can differ from another batching by ~1e-7, which can move a topic.
         progress: show progress bars on long steps.
+        quotes: how units become quotes (``nlp.quotes.QuoteConfig``).
+        topics: settings of the topic stage (``nlp.topics.TopicConfig``); its ``seed`` is
+            replaced by ``seed``.
     """
 
-    raw_dir: Path = Path("data/raw")
-    out_dir: Path = Path("data/processed")
-    cache_dir: Path = Path("data/interim")
-    model_path: Path | None = None
-    backend: str = "onnx-fp32"
-    seed: int = 42
-    text_column: str | None = None
-    max_file_mb: float = 20.0
-    topic_match_threshold: float = 0.7
-    merge_threshold: float = 0.85
-    progress: bool = False
-    quotes: QuoteConfig = field(default_factory=QuoteConfig)
-    topics: TopicConfig = field(default_factory=TopicConfig)
+    raw_dir: Path = _setting(paths.RAW_DIR, "Interview files; only read.")
+    out_dir: Path = _setting(paths.PROCESSED_DIR, "Where the outputs go, replaced whole on success.")
+    cache_dir: Path = _setting(paths.INTERIM_DIR, "Embedding cache and ONNX export that survive runs.")
+    model_path: Path | None = _setting(None, "Local sentence-transformers model dir; default: the bundled MiniLM.")
+    backend: str = _setting(
+        BACKENDS[0], "Embedding backend: fp32 ONNX export (default), plain torch, or int8 ONNX.",
+        choices=BACKENDS,
+    )
+    seed: int = _setting(42, "Seeds every stochastic step.")
+    text_column: str | None = _setting(None, "Survey CSV column with the answers; detected when omitted.")
+    max_file_mb: float = _setting(20.0, "Larger input files are refused.")
+    topic_match_threshold: float = _setting(0.7, "Centroid similarity at which a topic keeps its id across runs.")
+    merge_threshold: float = _setting(0.85, "Cosine similarity at which recommendations merge.")
+    batch_size: int = _setting(512, "Texts per embedding task and quotes per scoring task.")
+    progress: bool = _setting(False, "Show progress bars on long steps.")
+    quotes: QuoteConfig = _setting(QuoteConfig, "How units become quotes.")
+    topics: TopicConfig = _setting(TopicConfig, "Settings of the topic stage.")
 
     @property
     def embedding_cache_dir(self) -> Path:
         return Path(self.cache_dir) / "embeddings"
+
+    @property
+    def onnx_dir(self) -> Path:
+        return Path(self.cache_dir) / "onnx"
+
+
+# Fields that never change what a run writes, so the fingerprint leaves them out. Folders:
+# the raw folder's files are hashed instead of its name, and the output and cache folders only
+# say where things go. The model's weights hash stands in for its path. Anything not listed
+# here is fingerprinted: a forgotten setting costs a re-analysis, never stale outputs.
+RESULT_NEUTRAL = frozenset({"raw_dir", "out_dir", "cache_dir", "model_path", "progress"})
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def jsonable_config(config: PipelineConfig) -> dict[str, Any]:
+    """The whole config as JSON-ready values (paths as strings), for the manifest and deployments."""
+    return _jsonable(config)
+
+
+def fingerprint_settings(config: PipelineConfig) -> dict[str, Any]:
+    """Every setting that can change the outputs: the config minus ``RESULT_NEUTRAL``."""
+    return {k: v for k, v in jsonable_config(config).items() if k not in RESULT_NEUTRAL}
+
+
+@dataclass(frozen=True)
+class ConfigOption:
+    """One command-line option derived from a ``PipelineConfig`` field (or a nested one).
+
+    Attributes:
+        name: keyword for ``config_from_options``: the field's name, or ``quotes_max_words``
+            for a field of a nested settings record.
+        flag: ``--raw-dir``, ``--quotes-max-words``.
+        type: the value's type without ``None`` (``Path``, ``int``, ``float``, ``str``, ``bool``).
+        default: the field's default.
+        help: one line for ``--help``.
+        optional: ``None`` is a valid value.
+        choices: allowed values, if restricted.
+    """
+
+    name: str
+    flag: str
+    type: type
+    default: Any
+    help: str
+    optional: bool = False
+    choices: tuple[str, ...] | None = None
+
+
+def _plain_type(hint: Any) -> tuple[type, bool]:
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if args and len(args) < len(typing.get_args(hint)):
+        return args[0], True
+    return hint, False
+
+
+def _options_of(record: type, prefix: str) -> list[ConfigOption]:
+    hints = typing.get_type_hints(record)
+    out = []
+    for f in dataclasses.fields(record):
+        kind, optional = _plain_type(hints[f.name])
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if dataclasses.is_dataclass(kind):
+            out += _options_of(kind, f"{prefix}{f.name}_")
+            continue
+        if prefix and f.name == "seed":
+            continue  # a nested record's seed is replaced by PipelineConfig.seed
+        name = f"{prefix}{f.name}"
+        out.append(
+            ConfigOption(
+                name=name,
+                flag="--" + name.replace("_", "-"),
+                type=kind,
+                default=default,
+                help=f.metadata.get("help") or f"See {record.__module__}.{record.__name__}.{f.name}.",
+                optional=optional,
+                choices=f.metadata.get("choices"),
+            )
+        )
+    return out
+
+
+def _nested_fields() -> set[str]:
+    hints = typing.get_type_hints(PipelineConfig)
+    return {f.name for f in dataclasses.fields(PipelineConfig) if dataclasses.is_dataclass(hints[f.name])}
+
+
+@functools.cache
+def config_options() -> tuple[ConfigOption, ...]:
+    """Every setting of ``PipelineConfig`` as a command-line option, nested settings flattened."""
+    return tuple(_options_of(PipelineConfig, ""))
+
+
+def config_from_options(**values: Any) -> PipelineConfig:
+    """A ``PipelineConfig`` from option values named as ``config_options`` names them.
+
+    Options left out keep their defaults.
+
+    Raises:
+        TypeError: a name that is not an option.
+    """
+    known = {o.name for o in config_options()}
+    unknown = set(values) - known
+    if unknown:
+        raise TypeError(f"not PipelineConfig options: {', '.join(sorted(unknown))}")
+    nested: dict[str, dict[str, Any]] = {}
+    top: dict[str, Any] = {}
+    sub_records = _nested_fields()
+    for name, value in values.items():
+        head, _, rest = name.partition("_")
+        if head in sub_records and rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            top[name] = value
+    default = PipelineConfig()
+    for head, fields_ in nested.items():
+        top[head] = dataclasses.replace(getattr(default, head), **fields_)
+    for f in dataclasses.fields(PipelineConfig):
+        kind, _ = _plain_type(typing.get_type_hints(PipelineConfig)[f.name])
+        if kind is Path and top.get(f.name) is not None:
+            top[f.name] = Path(top[f.name])
+    return PipelineConfig(**top)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one argparse option per setting (see ``config_options``)."""
+    group = parser.add_argument_group("settings (PipelineConfig)")
+    for o in config_options():
+        if o.type is bool:
+            group.add_argument(o.flag, dest=o.name, action=argparse.BooleanOptionalAction, default=o.default, help=o.help)
+        else:
+            group.add_argument(o.flag, dest=o.name, type=o.type, default=o.default, choices=o.choices, help=o.help)
+
+
+def config_from_args(args: argparse.Namespace) -> PipelineConfig:
+    """The ``PipelineConfig`` of parsed arguments added by ``add_config_arguments``."""
+    return config_from_options(**{o.name: getattr(args, o.name) for o in config_options()})

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from nlp.atomic import atomic_write
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",
@@ -40,11 +41,24 @@ class ModelIntegrityError(RuntimeError):
 
 @runtime_checkable
 class Embedder(Protocol):
-    """Anything that turns texts into L2-normalised float32 vectors."""
+    """Anything that turns texts into L2-normalised float32 vectors.
+
+    Attributes:
+        name: model name, for the manifest and messages.
+        model_sha256: key of this embedder's vectors in an ``EmbeddingCache``; an ONNX export's
+            differs from its source weights' (``nlp.embeddings_onnx``).
+        source_sha256: hash of the weights the vectors come from; the trained heads check it.
+        dim: vector length.
+        model_dir: local model directory, or ``None`` for an embedder without one.
+        progress: show a progress bar while embedding.
+    """
 
     name: str
     model_sha256: str
+    source_sha256: str
     dim: int
+    model_dir: Path | None
+    progress: bool
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -113,6 +127,11 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._lock = threading.Lock()
 
+    @property
+    def source_sha256(self) -> str:
+        """Vectors of plain sentence-transformers are keyed by the weights themselves."""
+        return self.model_sha256
+
     def _load(self):
         with self._lock:
             if self._model is None:
@@ -142,17 +161,18 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-_DEFAULT: SentenceTransformerEmbedder | None = None
-_DEFAULT_LOCK = threading.Lock()
+def default_embedder() -> Embedder:
+    """The embedder runs use by default: the bundled all-MiniLM-L6-v2 on the default backend.
 
+    That is the fp32 ONNX export (``nlp.config.BACKENDS[0]``), built once from the verified
+    weights under ``nlp.paths.ONNX_DIR``; its vectors are within 2e-7 of plain torch. One
+    instance per process.
+    """
+    from nlp.backends import base_embedder
+    from nlp.config import PipelineConfig
 
-def default_embedder() -> SentenceTransformerEmbedder:
-    """The process-wide embedder for the bundled, hash-verified all-MiniLM-L6-v2."""
-    global _DEFAULT
-    with _DEFAULT_LOCK:
-        if _DEFAULT is None:
-            _DEFAULT = SentenceTransformerEmbedder(default_model_path())
-        return _DEFAULT
+    default = PipelineConfig()
+    return base_embedder(None, default.backend, str(default.cache_dir), default.progress)
 
 
 def text_key(text: str) -> str:
@@ -213,13 +233,15 @@ class EmbeddingCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
         final = self.directory / f"shard-{len(self._shards()):06d}-{digest}.npz"
-        # Other processes (Dask workers, a second run) read and write this folder at once: the
-        # temporary name is unique to this writer and outside the ``shard-*.npz`` pattern, so
-        # no reader opens a half-written shard and two writers of the same keys never share one.
-        tmp = self.directory / f".{final.name}.{uuid.uuid4().hex}.tmp"
-        with tmp.open("wb") as fh:
-            np.savez(fh, keys=np.asarray(keys, dtype="U64"), vectors=vectors.astype(np.float32))
-        tmp.replace(final)
+        # Other processes (Dask workers, a second run) read and write this folder at once:
+        # atomic_write's temporary name is unique to this writer and outside the
+        # ``shard-*.npz`` pattern, so no reader opens a half-written shard and two writers of
+        # the same keys never share one.
+        def write(tmp: Path) -> None:
+            with tmp.open("wb") as fh:  # a handle, since np.savez appends .npz to a bare path
+                np.savez(fh, keys=np.asarray(keys, dtype="U64"), vectors=vectors.astype(np.float32))
+
+        atomic_write(final, write)
 
 
 def embed_with_cache(
@@ -279,7 +301,10 @@ class CachedEmbedder:
         self.cache = cache
         self.name = embedder.name
         self.model_sha256 = embedder.model_sha256
+        self.source_sha256 = embedder.source_sha256
         self.dim = embedder.dim
+        self.model_dir = embedder.model_dir
+        self.progress = embedder.progress
         self.newly_embedded = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

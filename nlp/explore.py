@@ -9,13 +9,13 @@ from __future__ import annotations
 import io
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from nlp.store import MANIFEST, OUTPUT_TABLES, read_manifest
+from nlp import tables
+from nlp.manifest import MANIFEST, Manifest, read_manifest
 
 __all__ = [
     "MissingOutputsError",
@@ -30,7 +30,8 @@ __all__ = [
     "topics_per_section",
 ]
 
-QUOTE_COLUMNS = ["quote_id", "source_file", "section", "question", "response_id", "text", "sentiment"]
+# What ``topic_quotes`` shows of each quote (columns of ``nlp.tables.QUOTES``).
+TOPIC_QUOTE_COLUMNS = ["quote_id", "source_file", "section", "question", "response_id", "text", "sentiment"]
 
 
 class MissingOutputsError(FileNotFoundError):
@@ -49,8 +50,12 @@ class Outputs:
     section_sentiment: pd.DataFrame
     recommendations: pd.DataFrame
     topic_section_sentiment: pd.DataFrame | None = None
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest | None = None
     directory: Path | None = None
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest.run_id if self.manifest else ""
 
     def topic_label(self, topic_id: int) -> str:
         """The topic's label, or ``"(no topic)"`` for outliers and unknown ids."""
@@ -65,7 +70,7 @@ def load_outputs(processed_dir: Path) -> Outputs:
         MissingOutputsError: a table or the manifest is missing; the message says how to make them.
     """
     processed_dir = Path(processed_dir)
-    missing = [f"{n}.parquet" for n in OUTPUT_TABLES if not (processed_dir / f"{n}.parquet").is_file()]
+    missing = [t.filename for t in tables.RUN_TABLES if not (processed_dir / t.filename).is_file()]
     if not (processed_dir / MANIFEST).is_file():
         missing.append(MANIFEST)
     if missing:
@@ -73,14 +78,14 @@ def load_outputs(processed_dir: Path) -> Outputs:
             f"{processed_dir}: no finished run here (missing {', '.join(missing)}); "
             "run `interviews run` first (or `make run`)"
         )
-    tables = {n: pd.read_parquet(processed_dir / f"{n}.parquet") for n in OUTPUT_TABLES}
+    frames = {t.name: t.read(processed_dir) for t in tables.RUN_TABLES}
     return Outputs(
-        quotes=tables["quotes"],
-        topics=tables["topics"],
-        section_sentiment=tables["section_sentiment"],
-        recommendations=tables["recommendations"],
-        topic_section_sentiment=tables["topic_section_sentiment"],
-        manifest=read_manifest(processed_dir) or {},
+        quotes=frames["quotes"],
+        topics=frames["topics"],
+        section_sentiment=frames["section_sentiment"],
+        recommendations=frames["recommendations"],
+        topic_section_sentiment=frames["topic_section_sentiment"],
+        manifest=read_manifest(processed_dir),
         directory=processed_dir,
     )
 
@@ -158,11 +163,11 @@ def topic_quotes(outputs: Outputs, topic_id: int, include_duplicates: bool = Fal
     """
     quotes = outputs.quotes
     mine = quotes[quotes["topic_id"] == topic_id]
-    if not include_duplicates and "duplicate_of" in mine:
+    if not include_duplicates:
         mine = mine[mine["duplicate_of"].isna()]
     topic = outputs.topics[outputs.topics["topic_id"] == topic_id]
     representative = list(topic["representative_quote_ids"].iloc[0]) if len(topic) else []
-    out = mine[QUOTE_COLUMNS].copy()
+    out = mine[TOPIC_QUOTE_COLUMNS].copy()
     out["representative"] = out["quote_id"].isin(representative)
     rank = {qid: i for i, qid in enumerate(representative)}
     out["_rank"] = out["quote_id"].map(rank).fillna(len(rank))

@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from nlp.atomic import atomic_write_text
+
 __all__ = ["JsonFile", "bundled_head"]
 
 H = TypeVar("H", bound="_FromDict")
@@ -33,10 +35,7 @@ class JsonFile:
 
     def to_json(self, path: str | Path) -> None:
         """Write the head as indented JSON, atomically."""
-        path = Path(path)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
 
 
 @functools.lru_cache(maxsize=None)

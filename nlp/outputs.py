@@ -1,110 +1,151 @@
-"""The write stage: typed records to the parquet tables and manifest of ``data/processed/``.
+"""The write stage: a run's records to the parquet tables, topic model and manifest of ``out_dir``.
 
-Every column is documented in the README's output section; keep the two in step.
+Tables are declared in ``nlp.tables``; this module only assembles them. ``quotes.parquet`` is
+the quotes' own fields plus every stage result's ``quote_columns()``; every other table comes
+from a stage result's ``output_tables(run)``. So a new per-quote column or table needs no
+change here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict
+import importlib.metadata
+import json
+import platform
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
-from nlp.store import OutputStaging
+from nlp import tables
+from nlp.config import PipelineConfig, jsonable_config
+from nlp.ingest import IngestResult
+from nlp.manifest import MANIFEST, Manifest, ModelRecord
+from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, SentimentResult, TopicResult
+from nlp.schemas import Quote
+from nlp.store import OutputStaging, staged_output
 
-__all__ = [
-    "QUOTE_COLUMNS",
-    "TOPIC_COLUMNS",
-    "quotes_frame",
-    "recommendations_frame",
-    "records_frame",
-    "topics_frame",
-    "write_model",
-]
-
-QUOTE_COLUMNS = [
-    "quote_id", "source_file", "section", "question", "response_id", "speaker",
-    "is_direct_quote", "text", "char_start", "char_end", "duplicate_of",
-    "topic_id", "sentiment", "is_recommendation", "recommendation_confidence",
-]
-TOPIC_COLUMNS = [
-    "topic_id", "label", "keywords", "size", "n_responses", "representative_quote_ids",
-    "first_seen_run", "status", "mean_sentiment", "centroid",
-]
-RECOMMENDATION_COLUMNS = [
-    "recommendation_id", "text", "quote_id", "section", "topic_id", "support", "score",
-    "quote_ids", "response_ids",
-]
+__all__ = ["RunResults", "build_manifest", "quotes_frame", "versions", "write_run"]
 
 
-def records_frame(records: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
-    """DataFrame of dataclass records in ``columns`` order; tuples become lists for parquet."""
-    rows = [
-        {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items()} for r in records
-    ]
-    return pd.DataFrame(rows, columns=list(columns))
+@dataclass(frozen=True)
+class RunResults:
+    """Everything one run produced, as the write stage receives it.
+
+    A field whose value has ``quote_columns()`` adds columns to ``quotes.parquet``; one with
+    ``output_tables(run)`` adds tables. A new stage adds its result as a field here (with a
+    default, so callers that predate it still work) and is written with no other change.
+    """
+
+    config: PipelineConfig
+    run_id: str
+    run_number: int
+    started_at: str
+    fingerprint: str
+    model: ModelRecord
+    ingested: IngestResult
+    quotes: list[Quote]
+    new_quotes_embedded: int
+    topics: TopicResult
+    sentiment: SentimentResult
+    recommendations: RecommendationResult
+    timings: dict[str, float]
+
+    def stage_results(self) -> Iterator[Any]:
+        """The stage results among the fields, in field order."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if hasattr(value, "quote_columns") or hasattr(value, "output_tables"):
+                yield value
 
 
-def quotes_frame(
-    quotes: Sequence[Quote],
-    topic_ids: Sequence[int],
-    sentiment: Sequence[float],
-    is_recommendation: Sequence[bool],
-    confidence: Sequence[float],
-) -> pd.DataFrame:
-    frame = records_frame(quotes, QUOTE_COLUMNS[:11])
-    frame["topic_id"] = pd.Series(list(topic_ids), dtype="int64")
-    frame["sentiment"] = pd.Series(list(sentiment), dtype="float64")
-    frame["is_recommendation"] = pd.Series(list(is_recommendation), dtype="bool")
-    frame["recommendation_confidence"] = pd.Series(list(confidence), dtype="float64")
-    frame["char_start"] = frame["char_start"].astype("int64")
-    frame["char_end"] = frame["char_end"].astype("int64")
-    frame["is_direct_quote"] = frame["is_direct_quote"].astype("bool")
-    return frame[QUOTE_COLUMNS]
+def quotes_frame(run: RunResults) -> pd.DataFrame:
+    """``quotes.parquet``: each quote's fields and the per-quote columns of every stage."""
+    columns: dict[str, Sequence[Any]] = {}
+    for result in run.stage_results():
+        if hasattr(result, "quote_columns"):
+            columns.update(result.quote_columns())
+    return tables.records_frame(run.quotes, tables.QUOTES, **columns)
 
 
-def topics_frame(
-    topics: Sequence[Topic],
-    centroids: dict[int, np.ndarray],
-    topic_ids: Sequence[int],
-    sentiment: Sequence[float],
-    quotes: Sequence[Quote],
-) -> pd.DataFrame:
-    """One row per topic, with mean sentiment over its distinct (non-duplicate) quotes."""
-    frame = records_frame(topics, TOPIC_COLUMNS[:8])
-    per_quote = pd.DataFrame({"topic_id": list(topic_ids), "sentiment": list(sentiment)})
-    distinct = [q.duplicate_of is None for q in quotes]
-    means = per_quote[distinct].groupby("topic_id")["sentiment"].mean()
-    frame["mean_sentiment"] = frame["topic_id"].map(means).astype("float64")
-    frame["centroid"] = [centroids[t.topic_id].astype(np.float32).tolist() for t in topics]
-    frame["topic_id"] = frame["topic_id"].astype("int64")
-    return frame[TOPIC_COLUMNS]
+def versions() -> dict[str, str]:
+    """Versions of the packages that shape the outputs."""
+    out = {"python": platform.python_version(), "pipeline": PIPELINE_VERSION}
+    for pkg in ("bertopic", "sentence-transformers", "torch", "umap-learn", "scikit-learn", "spacy", "prefect"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
 
 
-def recommendations_frame(candidates: Sequence[Recommendation]) -> pd.DataFrame:
-    frame = records_frame(candidates, RECOMMENDATION_COLUMNS)
-    frame["topic_id"] = frame["topic_id"].astype("int64")
-    frame["support"] = frame["support"].astype("int64")
-    frame["score"] = frame["score"].astype("float64")
-    return frame
+def build_manifest(run: RunResults) -> Manifest:
+    """The manifest of ``run``."""
+    ingested, quotes = run.ingested, run.quotes
+    return Manifest(
+        run_id=run.run_id,
+        run_number=run.run_number,
+        started_at=run.started_at,
+        fingerprint=run.fingerprint,
+        inputs=tuple(ingested.inputs),
+        documents=tuple(
+            {"file": d.source_file, "format": d.format, "responses": len(d.responses), **d.metadata}
+            for d in ingested.documents
+        ),
+        counts={
+            "documents": len(ingested.documents),
+            "responses": len({q.response_id for q in quotes}),
+            "quotes": len(quotes),
+            "duplicate_quotes": sum(q.duplicate_of is not None for q in quotes),
+            "new_quotes_embedded": run.new_quotes_embedded,
+            "topics": len(run.topics.topics),
+            "recommendations": len(run.recommendations.candidates),
+            "input_errors": sum(r.status == "error" for r in ingested.inputs),
+        },
+        model=run.model,
+        versions=versions(),
+        seed=run.config.seed,
+        next_topic_id=run.topics.next_topic_id,
+        quality=run.topics.quality,
+        timings=dict(run.timings),
+        config=jsonable_config(run.config),
+    )
 
 
-def sections_frame(sections: Sequence[SectionSentiment]) -> pd.DataFrame:
-    columns = [
-        "section", "question", "n_quotes", "mean_sentiment", "ci_low", "ci_high",
-        "share_positive", "share_neutral", "share_negative",
-    ]
-    return records_frame(sections, columns)
-
-
-def write_model(staging: OutputStaging, fit, embedding_model_dir: Path | None) -> Path:
-    """Save the fitted BERTopic model (safetensors, with a pointer to the local embedder)."""
+def _write_topic_model(staging: OutputStaging, topics: TopicResult, model: ModelRecord) -> None:
+    """The fitted BERTopic model (safetensors, pointing at the local embedder) and its id map."""
     from nlp.topics import save_topic_model
 
     path = staging.path / "topic_model"
-    save_topic_model(fit, path, embedding_model_dir)
-    return path
+    save_topic_model(topics.fit, path, model.path or None)
+    mapping = {str(k): v for k, v in sorted(topics.model_topic_ids.items())}
+    (path / "stable_topic_ids.json").write_text(
+        json.dumps({"bertopic_topic_to_topic_id": mapping}, indent=2), encoding="utf-8"
+    )
+
+
+def write_run(run: RunResults) -> Path:
+    """Write every table, the topic model and the manifest, then swap them in for ``out_dir``."""
+    out_dir = Path(run.config.out_dir)
+    with staged_output(out_dir, run.run_id) as staging:
+        # The model first: BERTopic's save owns the topic_model folder that other files join.
+        if run.topics.fit is not None:
+            _write_topic_model(staging, run.topics, run.model)
+        written: dict[tables.Table, pd.DataFrame] = {tables.QUOTES: quotes_frame(run)}
+        for result in run.stage_results():
+            if hasattr(result, "output_tables"):
+                written.update(result.output_tables(run))
+        for table, frame in written.items():
+            staging.write_table(table, frame)
+        staging.write_json(MANIFEST, build_manifest(run).to_dict())
+    return out_dir
+
+
+def frames(run: RunResults) -> Mapping[str, pd.DataFrame]:
+    """Every table ``write_run`` would write, by name, without writing (for notebooks and tests)."""
+    out = {tables.QUOTES.name: quotes_frame(run)}
+    for result in run.stage_results():
+        if hasattr(result, "output_tables"):
+            out.update({t.name: f for t, f in result.output_tables(run).items()})
+    return out

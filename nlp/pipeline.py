@@ -1,78 +1,62 @@
-"""The pipeline's stages as plain functions, and ``run_pipeline`` to call them in order.
+"""The pipeline's stages as plain functions over typed records.
 
-``flows/interview_pipeline.py`` wraps each stage in a Prefect task; this module has no
-orchestrator, so notebooks, benchmarks and tests can run the same stages directly.
+``nlp.sequence`` calls them in order (the one place that does); each stage takes the records of
+the stages before it and the run's ``LoadedModels``, and returns a record. A stage whose result
+adds columns to ``quotes.parquet`` gives them in its ``quote_columns()``; one that writes tables
+of its own gives them in ``output_tables(run)`` (see ``nlp.outputs``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
-import logging
-import platform
-import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from nlp.backends import (  # noqa: F401 - re-exported: the flow and the tests reach them here
-    BACKENDS,
-    _base_embedder,
-    build_embedder,
-    head_vectors,
-    is_default_model,
-    model_record,
-)
-from nlp.config import PipelineConfig
-from nlp.embeddings import CachedEmbedder, embed_with_cache
+from nlp import tables
+from nlp.config import PipelineConfig, fingerprint_settings
+from nlp.embeddings import embed_with_cache
 from nlp.ingest import IngestResult, ingest_dir
+from nlp.loaded import LoadedModels
+from nlp.previous import Previous
 from nlp.quotes import split_quotes
-from nlp.schemas import Quote, Recommendation, Topic
-from nlp.store import read_manifest, read_table
+from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
 from nlp.topics import TopicFit, fit_topics, reassign_topics
-from nlp.topics.lineage import PreviousTopic, assign_stable_ids, statuses_from_quotes
-from nlp.topics.stability import TopicMemory, fit_order, keep_previous_topics, warm_layout
+from nlp.topics.lineage import assign_stable_ids, statuses_from_quotes
+from nlp.topics.stability import fit_order, keep_previous_topics, warm_layout
 
 __all__ = [
     "PIPELINE_VERSION",
-    "Previous",
+    "EmbeddedBatch",
+    "Embedding",
     "RecommendationResult",
     "SentimentResult",
     "TopicResult",
-    "build_embedder",
     "distinct_texts",
-    "embed_quotes",
-    "embed_texts",
+    "embed_batch",
     "fingerprint_inputs",
     "find_recommendations",
-    "head_vectors",
     "ingest",
-    "load_previous",
+    "join_batches",
     "make_quotes",
     "model_topics",
-    "score_sentiment",
+    "score_batch",
     "summarise_sentiment",
-    "vectors_for",
 ]
-
-logger = logging.getLogger("nlp.pipeline")
 
 # Bump when a change to the code changes outputs, so unchanged inputs are re-analysed.
 PIPELINE_VERSION = "1"
-# Per-quote UMAP coordinates of the last run, read back to warm-start the next one.
-LAYOUT_FILE = "topic_model/layout.parquet"
 
 
 def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str) -> str:
     """Hash of everything that decides the outputs: input bytes, settings, model, code version.
 
-    Reads every input file in binary; nothing is written.
+    The settings are the whole config minus ``nlp.config.RESULT_NEUTRAL``. Reads every input
+    file in binary; nothing is written.
     """
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(raw_dir).rglob("*") if p.is_file()):
@@ -82,69 +66,10 @@ def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str)
         digest.update(str(rel).encode())
         with path.open("rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())
-    settings = {
-        "backend": config.backend,
-        "seed": config.seed,
-        "text_column": config.text_column,
-        "max_file_mb": config.max_file_mb,
-        "merge_threshold": config.merge_threshold,
-        "topic_match_threshold": config.topic_match_threshold,
-        "quotes": repr(config.quotes),
-        "topics": repr(config.topics),
-    }
-    digest.update(json.dumps(settings, sort_keys=True).encode())
+    digest.update(json.dumps(fingerprint_settings(config), sort_keys=True).encode())
     digest.update(model_sha256.encode())
     digest.update(PIPELINE_VERSION.encode())
     return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class Previous:
-    """What the last successful run left: its manifest and its topics."""
-
-    manifest: dict[str, Any] | None
-    topics: tuple[PreviousTopic, ...] = ()
-    memory: TopicMemory = field(default_factory=TopicMemory)
-
-    @property
-    def run_number(self) -> int:
-        return int((self.manifest or {}).get("run_number", 0))
-
-    @property
-    def next_topic_id(self) -> int:
-        return int((self.manifest or {}).get("next_topic_id", 0))
-
-    @property
-    def fingerprint(self) -> str | None:
-        return (self.manifest or {}).get("fingerprint")
-
-
-def load_previous(out_dir: Path) -> Previous:
-    """Read the last run's manifest, topics and per-quote layout; a first run gets an empty record."""
-    manifest = read_manifest(out_dir)
-    if manifest is None:
-        return Previous(None)
-    try:
-        frame = read_table(out_dir, "topics")
-        quotes = read_table(out_dir, "quotes")[["quote_id", "topic_id"]]
-    except FileNotFoundError:
-        return Previous(manifest)
-    topics = tuple(
-        PreviousTopic(int(r.topic_id), np.asarray(r.centroid, dtype=np.float32), str(r.first_seen_run))
-        for r in frame.itertuples()
-        if r.centroid is not None and len(r.centroid)
-    )
-    layout_path = Path(out_dir) / LAYOUT_FILE
-    layout = {}
-    if layout_path.is_file():
-        table = pd.read_parquet(layout_path)
-        layout = {q: np.asarray(v, dtype=np.float64) for q, v in zip(table.quote_id, table.layout)}
-    memory = TopicMemory(
-        layout,
-        dict(zip(quotes.quote_id, quotes.topic_id.astype(int))),
-        {q: i for i, q in enumerate(quotes.quote_id)},
-    )
-    return Previous(manifest, topics, memory)
 
 
 def ingest(config: PipelineConfig) -> IngestResult:
@@ -161,25 +86,54 @@ def make_quotes(result: IngestResult, config: PipelineConfig) -> list[Quote]:
     return split_quotes(result.documents, config=config.quotes)
 
 
-def embed_quotes(quotes: Sequence[Quote], embedder: CachedEmbedder) -> tuple[np.ndarray, int]:
-    """Vectors for the quotes; only texts missing from the cache are computed."""
-    return embed_texts([q.text for q in quotes], embedder)
-
-
-def embed_texts(texts: Sequence[str], embedder: CachedEmbedder) -> tuple[np.ndarray, int]:
-    """Vectors for ``texts`` through the cache, and how many were newly computed."""
-    return embed_with_cache(texts, embedder.embedder, embedder.cache)
-
-
 def distinct_texts(quotes: Sequence[Quote]) -> list[str]:
     """Each quote text once, in first-seen order: the unit of embedding work to spread."""
     return list(dict.fromkeys(q.text for q in quotes))
 
 
-def vectors_for(quotes: Sequence[Quote], texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-    """Rows of ``vectors`` (aligned with distinct ``texts``) in the order of ``quotes``."""
+@dataclass(frozen=True)
+class EmbeddedBatch:
+    """Vectors of one batch of distinct texts.
+
+    Attributes:
+        vectors: from the run's model, one row per text.
+        head_vectors: from the bundled model when the run's model differs (``LoadedModels``),
+            else ``None``: the run's vectors feed the heads.
+        new: texts that were not in the cache yet.
+    """
+
+    vectors: np.ndarray = field(repr=False)
+    head_vectors: np.ndarray | None = field(repr=False)
+    new: int
+
+
+def embed_batch(texts: Sequence[str], models: LoadedModels) -> EmbeddedBatch:
+    """Embed one batch of distinct texts through the on-disk cache; idempotent, so retryable."""
+    texts = list(texts)
+    embedder = models.embedder
+    vectors, new = embed_with_cache(texts, embedder.embedder, embedder.cache)
+    head = None if models.head_embedder is None else models.head_vectors(texts, vectors)
+    return EmbeddedBatch(vectors, head, new)
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """Every quote's vectors, in quote order, and how many texts were newly embedded."""
+
+    vectors: np.ndarray = field(repr=False)
+    head_vectors: np.ndarray = field(repr=False)
+    new: int
+
+
+def join_batches(quotes: Sequence[Quote], texts: Sequence[str], batches: Sequence[EmbeddedBatch]) -> Embedding:
+    """Vectors of the distinct ``texts`` (embedded in ``batches``) laid out in the order of ``quotes``."""
     row = {t: i for i, t in enumerate(texts)}
-    return vectors[[row[q.text] for q in quotes]] if quotes else vectors[:0]
+    order = [row[q.text] for q in quotes]
+    vectors = np.concatenate([b.vectors for b in batches])[order]
+    head = vectors
+    if any(b.head_vectors is not None for b in batches):
+        head = np.concatenate([b.head_vectors for b in batches])[order]
+    return Embedding(vectors, head, sum(b.new for b in batches))
 
 
 @dataclass
@@ -200,11 +154,32 @@ class TopicResult:
     model_topic_ids: dict[int, int] = field(default_factory=dict)
     fit: TopicFit | None = field(default=None, repr=False)
 
+    def quote_columns(self) -> Mapping[str, Sequence]:
+        return {"topic_id": self.topic_ids}
+
+    def output_tables(self, run) -> Mapping[tables.Table, pd.DataFrame]:
+        """``topics.parquet``, with mean sentiment over each topic's distinct quotes, and the layout."""
+        frame = tables.records_frame(
+            self.topics, tables.TOPICS,
+            mean_sentiment=[None] * len(self.topics),
+            centroid=[self.centroids[t.topic_id].astype(np.float32).tolist() for t in self.topics],
+        )
+        per_quote = pd.DataFrame({"topic_id": list(self.topic_ids), "sentiment": list(run.sentiment.scores)})
+        distinct = [q.duplicate_of is None for q in run.quotes]
+        means = per_quote[distinct].groupby("topic_id")["sentiment"].mean()
+        frame["mean_sentiment"] = frame["topic_id"].map(means).astype("float64")
+        out = {tables.TOPICS: frame}
+        if self.fit is not None and self.layout is not None:
+            out[tables.LAYOUT] = pd.DataFrame(
+                {"quote_id": [q.quote_id for q in run.quotes], "layout": self.layout.tolist()}
+            )
+        return out
+
 
 def model_topics(
     quotes: Sequence[Quote],
     vectors: np.ndarray,
-    embedder: CachedEmbedder,
+    models: LoadedModels,
     previous: Previous,
     run_id: str,
     config: PipelineConfig,
@@ -221,7 +196,7 @@ def model_topics(
     vectors_fit = vectors[order]
     ids_fit = [q.quote_id for q in quotes_fit]
     init = warm_layout(ids_fit, vectors_fit, memory, topic_config.n_components, config.seed)
-    fit = fit_topics(quotes_fit, vectors_fit, embedder, topic_config, init_layout=init)
+    fit = fit_topics(quotes_fit, vectors_fit, models.embedder, topic_config, init_layout=init)
     lineage = assign_stable_ids(
         fit.centroids, previous.topics, previous.next_topic_id, run_id, threshold=config.topic_match_threshold
     )
@@ -263,21 +238,27 @@ def model_topics(
     )
 
 
+def score_batch(quotes: Sequence[Quote], head_vectors: np.ndarray, models: LoadedModels) -> list[float]:
+    """Sentiment in [-1, 1] of one batch of quotes, from their head vectors."""
+    return models.sentiment.score([q.text for q in quotes], embeddings=head_vectors)
+
+
 @dataclass
 class SentimentResult:
+    """Each quote's sentiment, per-section summaries, and per topic x section means."""
+
     scores: list[float]
-    sections: list
+    sections: list[SectionSentiment]
     topic_sections: list
 
+    def quote_columns(self) -> Mapping[str, Sequence]:
+        return {"sentiment": self.scores}
 
-TOPIC_SECTION_COLUMNS = ["topic_id", "section", "n_quotes", "mean_sentiment"]
-
-
-def score_sentiment(quotes: Sequence[Quote], vectors: np.ndarray) -> list[float]:
-    """Sentiment in [-1, 1] per quote, from the default scorer on the bundled-model vectors."""
-    from nlp.sentiment import default_scorer
-
-    return default_scorer().score([q.text for q in quotes], embeddings=vectors)
+    def output_tables(self, run) -> Mapping[tables.Table, pd.DataFrame]:
+        return {
+            tables.SECTION_SENTIMENT: tables.records_frame(self.sections, tables.SECTION_SENTIMENT),
+            tables.TOPIC_SECTION_SENTIMENT: tables.records_frame(self.topic_sections, tables.TOPIC_SECTION_SENTIMENT),
+        }
 
 
 def summarise_sentiment(
@@ -295,47 +276,34 @@ def summarise_sentiment(
 
 @dataclass
 class RecommendationResult:
+    """Which quotes recommend something, how confidently, and the merged candidates."""
+
     is_recommendation: list[bool]
     confidence: list[float]
     candidates: list[Recommendation]
 
+    def quote_columns(self) -> Mapping[str, Sequence]:
+        return {"is_recommendation": self.is_recommendation, "recommendation_confidence": self.confidence}
+
+    def output_tables(self, run) -> Mapping[tables.Table, pd.DataFrame]:
+        return {tables.RECOMMENDATIONS: tables.records_frame(self.candidates, tables.RECOMMENDATIONS)}
+
 
 def find_recommendations(
-    quotes: Sequence[Quote], vectors: np.ndarray, topic_ids: Sequence[int], config: PipelineConfig
+    quotes: Sequence[Quote],
+    head_vectors: np.ndarray,
+    topic_ids: Sequence[int],
+    models: LoadedModels,
+    config: PipelineConfig,
 ) -> RecommendationResult:
     """Flag recommending quotes and merge them into ranked candidates."""
-    from nlp.recommendations import build_candidates, default_head, predict_proba
+    from nlp.recommendations import build_candidates, predict_proba
 
     texts = [q.text for q in quotes]
-    head = default_head()
-    confidence = predict_proba(texts, embeddings=vectors) if texts else []
+    head = models.recommendation_head
+    confidence = predict_proba(texts, embeddings=head_vectors, head=head) if texts else []
     flags = [p >= head.threshold for p in confidence]
     candidates = build_candidates(
-        quotes, vectors, flags, confidence, topic_ids, merge_threshold=config.merge_threshold
+        quotes, head_vectors, flags, confidence, topic_ids, merge_threshold=config.merge_threshold
     )
     return RecommendationResult(flags, confidence, candidates)
-
-
-def versions() -> dict[str, str]:
-    """Versions of the packages that shape the outputs."""
-    out = {"python": platform.python_version(), "pipeline": PIPELINE_VERSION}
-    for pkg in ("bertopic", "sentence-transformers", "torch", "umap-learn", "scikit-learn", "spacy", "prefect"):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return out
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-class Timer:
-    """Seconds spent per stage, for the manifest."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    def record(self, stage: str, started: float) -> None:
-        self.timings[stage] = round(self.timings.get(stage, 0.0) + time.perf_counter() - started, 3)

@@ -30,7 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from nlp.atomic import atomic_write
 from nlp.codings import HIERARCHY_SEPARATOR, MACHINE_USER
+from nlp.manifest import Manifest
 from nlp.xmlsafe import xml_safe
 
 __all__ = ["NAMESPACE", "QdpxSummary", "build_project_xml", "export_qdpx", "guid"]
@@ -179,13 +181,13 @@ def build_project_xml(
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _source_texts(raw_dir: Path, wanted: Iterable[str], manifest: dict | None) -> dict[str, str]:
+def _source_texts(raw_dir: Path, wanted: Iterable[str], manifest: Manifest | None) -> dict[str, str]:
     """Decoded text of each wanted source file, checked against the run's input hashes."""
     from nlp.ingest import ingest_dir
 
     wanted = list(dict.fromkeys(wanted))
     documents = {d.source_file: d for d in ingest_dir(Path(raw_dir)).documents}
-    hashes = {i["file"]: i.get("sha256") for i in (manifest or {}).get("inputs", [])}
+    hashes = {i.file: i.sha256 for i in manifest.inputs} if manifest else {}
     texts: dict[str, str] = {}
     for name in wanted:
         doc = documents.get(name)
@@ -215,20 +217,17 @@ def export_qdpx(
         out_path: the ``.qdpx`` file to write (replaced atomically).
         project_name: the project's name in the QDA tool.
     """
-    import json
-
-    from nlp.codebook import CODES_TABLE
-    from nlp.store import MANIFEST, read_table
+    from nlp import tables
+    from nlp.manifest import read_manifest
 
     processed_dir = Path(processed_dir)
-    quotes = read_table(processed_dir, "quotes")
-    topics = read_table(processed_dir, "topics")
-    codes_path = processed_dir / f"{CODES_TABLE}.parquet"
-    codes = pd.read_parquet(codes_path) if codes_path.is_file() else None
+    quotes = tables.QUOTES.read(processed_dir)
+    topics = tables.TOPICS.read(processed_dir)
+    codes = tables.CODES.read(processed_dir) if (processed_dir / tables.CODES.filename).is_file() else None
+    # Not declared in nlp.tables yet (two-level themes): read as it is.
     parents_path = processed_dir / "parents.parquet"
     parents = pd.read_parquet(parents_path) if parents_path.is_file() else None
-    manifest_path = processed_dir / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
+    manifest = read_manifest(processed_dir)
     texts = _source_texts(raw_dir, sorted(quotes["source_file"].unique()), manifest)
     for q in quotes.itertuples():
         if not 0 <= q.char_start <= q.char_end <= len(texts[q.source_file]):
@@ -237,13 +236,15 @@ def export_qdpx(
 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("project.qde", _ZIP_TIME), xml, compress_type=zipfile.ZIP_DEFLATED)
-        for source_file, text in texts.items():
-            entry = zipfile.ZipInfo(f"sources/{guid('source', source_file)}.txt", _ZIP_TIME)
-            archive.writestr(entry, xml_safe(text).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
-    tmp.replace(out_path)
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(zipfile.ZipInfo("project.qde", _ZIP_TIME), xml, compress_type=zipfile.ZIP_DEFLATED)
+            for source_file, text in texts.items():
+                entry = zipfile.ZipInfo(f"sources/{guid('source', source_file)}.txt", _ZIP_TIME)
+                archive.writestr(entry, xml_safe(text).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+
+    atomic_write(out_path, write)
     n_codes = len({int(t) for t in quotes["topic_id"]} | {int(t) for t in topics["topic_id"]})
     n_codes += 0 if codes is None else codes["code"].nunique()
     return QdpxSummary(out_path, len(texts), len(quotes), n_codes)

@@ -1,7 +1,9 @@
-"""Parquet outputs, the run manifest, and atomic replacement of the output folder.
+"""Atomic replacement of the output folder: every output is written through a staging swap.
 
 A run writes everything into a staging folder beside ``out_dir`` and only then swaps it in, so
-a run that fails or is killed leaves the previous outputs whole. Raw input is never written.
+a run that fails or is killed leaves the previous outputs whole. ``update_outputs`` does the
+same for a command that adds files to a finished run (``interviews codes``). Raw input is never
+written. What the tables hold is declared in ``nlp.tables``; the manifest in ``nlp.manifest``.
 """
 
 from __future__ import annotations
@@ -18,42 +20,31 @@ from typing import Any
 
 import pandas as pd
 
+from nlp.manifest import MANIFEST, read_manifest
+from nlp.tables import RUN_TABLES, Table, read_table
+
 __all__ = [
     "MANIFEST",
     "OUTPUT_TABLES",
     "OutputStaging",
+    "outputs_whole",
     "read_manifest",
     "read_table",
     "recover_interrupted_swap",
     "staged_output",
+    "update_outputs",
 ]
 
-MANIFEST = "run_manifest.json"
-OUTPUT_TABLES = (
-    "quotes",
-    "topics",
-    "section_sentiment",
-    "topic_section_sentiment",
-    "recommendations",
-)
+# Names of the tables every run writes (``nlp.tables.RUN_TABLES``).
+OUTPUT_TABLES = tuple(t.name for t in RUN_TABLES)
 _PREVIOUS = ".previous-"
 _STAGING = ".staging-"
 
 
-def read_table(out_dir: Path, name: str) -> pd.DataFrame:
-    """One output table of a finished run."""
-    path = Path(out_dir) / f"{name}.parquet"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such output; run the pipeline first (make run)")
-    return pd.read_parquet(path)
-
-
-def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The manifest of the last successful run, or ``None`` if there is none yet."""
-    path = Path(out_dir) / MANIFEST
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+def outputs_whole(out_dir: Path) -> bool:
+    """True when every output of a finished run is present."""
+    out_dir = Path(out_dir)
+    return (out_dir / MANIFEST).is_file() and all((out_dir / t.filename).is_file() for t in RUN_TABLES)
 
 
 def _siblings(out_dir: Path, marker: str) -> list[Path]:
@@ -85,10 +76,9 @@ class OutputStaging:
         self.path = self.out_dir.parent / f".{self.out_dir.name}{_STAGING}{run_id}"
         self.path.mkdir(parents=True, exist_ok=False)
 
-    def write_table(self, name: str, frame: pd.DataFrame) -> Path:
-        path = self.path / f"{name}.parquet"
-        frame.to_parquet(path, index=False)
-        return path
+    def write_table(self, table: Table, frame: pd.DataFrame) -> Path:
+        """Write ``frame`` as ``table``, validated against its declaration (``nlp.tables``)."""
+        return table.write(frame, self.path)
 
     def write_json(self, name: str, payload: dict[str, Any]) -> Path:
         path = self.path / name
@@ -124,6 +114,30 @@ def staged_output(out_dir: Path, run_id: str) -> Iterator[OutputStaging]:
     Path(out_dir).parent.mkdir(parents=True, exist_ok=True)
     staging = OutputStaging(out_dir, run_id)
     try:
+        yield staging
+    except BaseException:
+        staging.discard()
+        raise
+    staging.commit()
+
+
+@contextmanager
+def update_outputs(out_dir: Path, label: str) -> Iterator[OutputStaging]:
+    """Stage a copy of a finished run's outputs to add or replace files in, then swap it in.
+
+    For commands that add to a run (``interviews codes``): a reader of ``out_dir`` sees the
+    outputs before or after the change, never a half-written file, and a failure leaves them
+    as they were.
+
+    Args:
+        out_dir: a finished run's folder.
+        label: names the staging folder, e.g. ``"codes"``.
+    """
+    out_dir = Path(out_dir)
+    recover_interrupted_swap(out_dir)
+    staging = OutputStaging(out_dir, f"{label}-{uuid.uuid4().hex[:8]}")
+    try:
+        shutil.copytree(out_dir, staging.path, dirs_exist_ok=True)
         yield staging
     except BaseException:
         staging.discard()

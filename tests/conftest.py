@@ -11,10 +11,32 @@ SEED = REPO / "data" / "raw" / "interview_summary.txt"
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The real bundled all-MiniLM-L6-v2, loaded once per test session."""
+    """The real bundled all-MiniLM-L6-v2 on the default backend, loaded once per test session.
+
+    Only for tests whose point is the model; everything else takes ``fake_embedder``.
+    """
     from nlp.embeddings import default_embedder
 
     return default_embedder()
+
+
+@pytest.fixture
+def fake_embedder():
+    """Text hash -> fixed random unit vector (``tests.fakes.FakeEmbedder``); no model loads."""
+    from tests.fakes import FakeEmbedder
+
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def fake_models(fake_embedder):
+    """Build a ``LoadedModels`` around ``fake_embedder`` for a config: ``fake_models(config)``.
+
+    Pass it to ``run_pipeline(config, models=...)`` or to a stage.
+    """
+    from tests.fakes import fake_models as build
+
+    return lambda config: build(config, fake_embedder)
 
 
 @pytest.fixture(scope="session")

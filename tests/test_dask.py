@@ -47,10 +47,10 @@ def _run(raw: Path, out: Path, cache: Path, *extra: str) -> None:
 def _worker_embedders(cache_dir: str) -> dict[str, int | bool]:
     # Runs inside each Dask worker: how many embedders that process built, and whether the
     # model behind the default backend's embedder was loaded.
-    from nlp import pipeline
+    from nlp.backends import BACKENDS, base_embedder
 
-    built = pipeline._base_embedder.cache_info().misses
-    base = pipeline._base_embedder(None, pipeline.BACKENDS[0], cache_dir)  # a hit if it was built
+    built = base_embedder.cache_info().misses
+    base = base_embedder(None, BACKENDS[0], cache_dir, False)  # a hit if it was built
     return {"embedders_built": built, "model_loaded": base._session is not None}
 
 
@@ -63,7 +63,9 @@ def _embed_task_runs(out_dir: Path, expected: int, timeout: float = 60.0) -> int
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while True:
-            flow_runs = [r for r in client.read_flow_runs() if Path(r.parameters.get("out_dir", "")) == out_dir]
+            flow_runs = [
+                r for r in client.read_flow_runs() if Path(r.parameters.get("config", {}).get("out_dir", "")) == out_dir
+            ]
             assert len(flow_runs) == 1
             task_runs = client.read_task_runs(
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_runs[0].id]))

@@ -159,7 +159,7 @@ def test_served_deployment_runs_on_a_real_server(prefect_server, served):
         _wait_for("deployment", lambda: _read_deployment(client) is not None, DEPLOYMENT_UP_S, serve, log)
         deployment = _read_deployment(client)
         assert [s.schedule.cron for s in deployment.schedules if s.active] == [CRON]
-        assert Path(deployment.parameters["out_dir"]) == out
+        assert Path(deployment.parameters["config"]["out_dir"]) == out
 
         flow_run = run_deployment(name=DEPLOYMENT, timeout=0)
 

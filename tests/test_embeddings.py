@@ -83,7 +83,7 @@ def test_loading_and_embedding_open_no_socket():
         socket.socket.connect_ex = refuse
         socket.create_connection = refuse
         import nlp.embeddings as e
-        v = e.default_embedder().embed(["offline"])
+        v = e.default_embedder().embed(["offline"])  # exports the ONNX model if it is missing
         assert v.shape == (1, 384)
         print("ok")
         """
@@ -95,7 +95,7 @@ def test_loading_and_embedding_open_no_socket():
 
 def test_unknown_backend_is_refused_with_the_choices(tmp_path):
     from nlp.config import PipelineConfig
-    from nlp.pipeline import build_embedder
+    from nlp.backends import build_embedder
 
     with pytest.raises(ValueError, match="onnx-fp32, torch, onnx-int8"):
         build_embedder(PipelineConfig(backend="tensorflow", cache_dir=tmp_path))
@@ -107,7 +107,7 @@ def test_default_backend_exports_only_the_bundled_model(tmp_path):
     from nlp.config import PipelineConfig
     from nlp.embeddings import SentenceTransformerEmbedder, default_model_path
     from nlp.embeddings_onnx import OnnxEmbedder
-    from nlp.pipeline import build_embedder
+    from nlp.backends import build_embedder
 
     bundled = build_embedder(PipelineConfig(cache_dir=tmp_path))
     configured = build_embedder(PipelineConfig(cache_dir=tmp_path, model_path=default_model_path()))

@@ -1,4 +1,5 @@
-"""The Prefect flow as ``make run`` runs it: real tasks, a bad input beside good ones, a rerun."""
+"""The Prefect flow as ``make run`` runs it: real tasks, a bad input beside good ones, a rerun,
+and the same tables as ``interviews run --no-prefect``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import shutil
 import pandas as pd
 import pytest
 
+from typer.testing import CliRunner
+
+from flows.cli import app
 from flows.interview_pipeline import interview_pipeline
+from nlp import tables
+from nlp.config import PipelineConfig
 from nlp.embeddings import DEFAULT_MODEL_SHA256
 from nlp.store import MANIFEST
 
@@ -23,7 +29,7 @@ def test_flow_writes_outputs_reports_bad_files_and_skips_unchanged_reruns(prefec
     (raw / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     out, cache = tmp_path / "processed", tmp_path / "interim"
 
-    summary = interview_pipeline(raw_dir=raw, out_dir=out, cache_dir=cache)
+    summary = interview_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache))
 
     assert summary.status == "ok"
     quotes = pd.read_parquet(out / "quotes.parquet")
@@ -45,6 +51,16 @@ def test_flow_writes_outputs_reports_bad_files_and_skips_unchanged_reruns(prefec
     assert set(manifest["timings"]) >= {"ingest", "embed", "topics", "sentiment", "recommendations"}
     assert (out / "topic_model" / "topics.json").is_file()
 
-    again = interview_pipeline(raw_dir=raw, out_dir=out, cache_dir=cache)
+    again = interview_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache))
     assert again.status == "up-to-date"
     assert again.counts["new_quotes_embedded"] == 0
+
+    # The same stage sequence without Prefect, on the same inputs and vector cache, writes the
+    # same tables, to the last bit.
+    in_process = tmp_path / "in-process"
+    result = CliRunner().invoke(
+        app, ["run", "--no-prefect", "--raw-dir", str(raw), "--out-dir", str(in_process), "--cache-dir", str(cache)]
+    )
+    assert result.exit_code == 0, result.output
+    for table in tables.RUN_TABLES:
+        pd.testing.assert_frame_equal(table.read(in_process), table.read(out), check_exact=True, obj=table.name)

@@ -125,7 +125,7 @@ def test_failing_stage_leaves_previous_outputs_whole(cold, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("recommendation stage crashed")
 
-    monkeypatch.setattr(pipeline, "find_recommendations", broken)
+    monkeypatch.setattr(pipeline, "find_recommendations", broken)  # the sequence looks it up per run
     with pytest.raises(RuntimeError, match="crashed"):
         run_pipeline(config)
     assert _tree_digest(config.out_dir) == before
@@ -141,7 +141,8 @@ def test_failure_while_writing_leaves_previous_outputs_whole(cold, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(outputs, "recommendations_frame", broken)
+    # Fails after the tables are staged, before the manifest: the staging folder is half full.
+    monkeypatch.setattr(outputs, "build_manifest", broken)
     raw_before = _tree_digest(config.raw_dir)
     with pytest.raises(OSError, match="disk full"):
         run_pipeline(config, force=True)

@@ -132,8 +132,10 @@ def test_shipped_head_records_held_out_accuracy_above_target_and_above_vader():
 def test_head_refuses_embeddings_from_another_model():
     class OtherEmbedder:
         name = "other"
-        model_sha256 = "0" * 64
+        model_sha256 = source_sha256 = "0" * 64
         dim = 384
+        model_dir = None
+        progress = False
 
         def embed(self, texts):
             raise AssertionError("must refuse before embedding")

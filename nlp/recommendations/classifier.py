@@ -144,10 +144,10 @@ def predict_proba(
     head = head or default_head()
     if embeddings is None:
         embedder = embedder or default_embedder()
-        if embedder.model_sha256 != head.embedding_sha256:
+        if embedder.source_sha256 != head.embedding_sha256:
             raise ValueError(
                 f"the recommendation head was trained on embeddings of model sha256 "
-                f"{head.embedding_sha256}, not {embedder.model_sha256} ({embedder.name})"
+                f"{head.embedding_sha256}, not {embedder.source_sha256} ({embedder.name})"
             )
         embeddings = embedder.embed(texts)
     embeddings, cues = _features(texts, embeddings)

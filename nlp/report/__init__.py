@@ -7,11 +7,10 @@ self-contained file), ``top_themes.md`` (with the two charts as PNG files beside
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from nlp.atomic import atomic_write
 
 from nlp.explore import Outputs, figure_svg, section_sentiment_chart, theme_overview_chart
 from nlp.report.html import render_html
@@ -47,19 +46,6 @@ class ReportFiles:
     images: tuple[Path, ...]
 
 
-def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
-    """Write through a temporary file in the same folder, so a reader never sees half a report."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_report(outputs: Outputs, out_dir: Path, top: int = 10, title: str = "Top themes") -> ReportFiles:
     """Write the report in all three formats.
 
@@ -79,13 +65,13 @@ def write_report(outputs: Outputs, out_dir: Path, top: int = 10, title: str = "T
     overview_png = out_dir / f"{STEM}_themes.png"
     sections_png = out_dir / f"{STEM}_sections.png"
     # Without the version stamp, the same outputs give the same image bytes on any matplotlib.
-    _atomic(overview_png, lambda p: overview.savefig(p, format="png", dpi=150, metadata={"Software": None}))
-    _atomic(sections_png, lambda p: sections.savefig(p, format="png", dpi=150, metadata={"Software": None}))
+    atomic_write(overview_png, lambda p: overview.savefig(p, format="png", dpi=150, metadata={"Software": None}))
+    atomic_write(sections_png, lambda p: sections.savefig(p, format="png", dpi=150, metadata={"Software": None}))
     html = render_html(data, figure_svg(overview), figure_svg(sections), title=title)
     markdown = render_markdown(data, title=title, overview_image=overview_png.name, section_image=sections_png.name)
     return ReportFiles(
-        html=_atomic(out_dir / f"{STEM}.html", lambda p: p.write_text(html, encoding="utf-8")),
-        markdown=_atomic(out_dir / f"{STEM}.md", lambda p: p.write_text(markdown, encoding="utf-8")),
-        xlsx=_atomic(out_dir / f"{STEM}.xlsx", lambda p: write_xlsx(data, p)),
+        html=atomic_write(out_dir / f"{STEM}.html", lambda p: p.write_text(html, encoding="utf-8")),
+        markdown=atomic_write(out_dir / f"{STEM}.md", lambda p: p.write_text(markdown, encoding="utf-8")),
+        xlsx=atomic_write(out_dir / f"{STEM}.xlsx", lambda p: write_xlsx(data, p)),
         images=(overview_png, sections_png),
     )

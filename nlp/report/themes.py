@@ -168,7 +168,7 @@ def gather_report(
         for r in outputs.section_sentiment.itertuples()
     )
     return ReportData(
-        run_id=str(outputs.manifest.get("run_id", "")),
+        run_id=outputs.run_id,
         n_quotes=len(quotes),
         n_responses=int(quotes["response_id"].nunique()),
         n_topics=int((outputs.topics["topic_id"] != -1).sum()),

@@ -82,10 +82,10 @@ class HeadScorer:
         head = self.head
         if embeddings is None:
             embedder = self._embedder or default_embedder()
-            if embedder.model_sha256 != head.embedding_sha256:
+            if embedder.source_sha256 != head.embedding_sha256:
                 raise ValueError(
                     f"the sentiment head was trained on embeddings of model sha256 "
-                    f"{head.embedding_sha256}, not {embedder.model_sha256} ({embedder.name})"
+                    f"{head.embedding_sha256}, not {embedder.source_sha256} ({embedder.name})"
                 )
             embeddings = embedder.embed(texts)
         embeddings = np.asarray(embeddings)

@@ -106,7 +106,7 @@ def test_financial_support_quote_gets_the_resources_code(real_embedder):
 @pytest.mark.slow
 def test_write_codes_on_the_seed(processed_copy, cache_dir):
     from nlp.config import PipelineConfig
-    from nlp.pipeline import build_embedder
+    from nlp.backends import build_embedder
 
     # The run's embedding cache already holds every quote, as it does after `interviews run`.
     embedder = build_embedder(PipelineConfig(cache_dir=cache_dir))

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from nlp.explore import Outputs, load_outputs
+from nlp.manifest import Manifest
 from nlp.report import escape_markdown, gather_report, write_report
 
 EVIL = "We need <script>alert(1)</script> more *training* & [links](http://x) | now"
@@ -46,7 +47,7 @@ def _tiny_outputs() -> Outputs:
         {"recommendation_id": ["rec-1", "rec-2"], "text": [EVIL, "Answer faster."], "quote_id": ["q1", "q4"],
          "section": ["1.1 Help", "1.2 Data"], "topic_id": [7, 3], "support": [2, 1], "score": [0.9, 0.5]}
     )
-    return Outputs(quotes, topics, sections, recs, manifest={"run_id": "run-test"})
+    return Outputs(quotes, topics, sections, recs, manifest=Manifest("run-test", 1, "", ""))
 
 
 def test_themes_are_ranked_by_responses_with_verbatim_quotes_and_their_recommendations():

@@ -1,0 +1,63 @@
+"""What the last successful run left in the output folder, read back for the next run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nlp import tables
+from nlp.manifest import Manifest, read_manifest
+from nlp.topics.lineage import PreviousTopic
+from nlp.topics.stability import TopicMemory
+
+__all__ = ["Previous", "load_previous"]
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The last successful run: its manifest, its topics and each quote's layout and topic."""
+
+    manifest: Manifest | None
+    topics: tuple[PreviousTopic, ...] = ()
+    memory: TopicMemory = field(default_factory=TopicMemory)
+
+    @property
+    def run_number(self) -> int:
+        return self.manifest.run_number if self.manifest else 0
+
+    @property
+    def next_topic_id(self) -> int:
+        return self.manifest.next_topic_id if self.manifest else 0
+
+    @property
+    def fingerprint(self) -> str | None:
+        return self.manifest.fingerprint if self.manifest else None
+
+
+def load_previous(out_dir: Path) -> Previous:
+    """Read the last run's manifest, topics and per-quote layout; a first run gets an empty record."""
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        return Previous(None)
+    try:
+        frame = tables.TOPICS.read(out_dir)
+        quotes = tables.QUOTES.read(out_dir)[["quote_id", "topic_id"]]
+    except FileNotFoundError:
+        return Previous(manifest)
+    topics = tuple(
+        PreviousTopic(int(r.topic_id), np.asarray(r.centroid, dtype=np.float32), str(r.first_seen_run))
+        for r in frame.itertuples()
+        if r.centroid is not None and len(r.centroid)
+    )
+    layout = {}
+    if (Path(out_dir) / tables.LAYOUT.filename).is_file():
+        table = tables.LAYOUT.read(out_dir)
+        layout = {q: np.asarray(v, dtype=np.float64) for q, v in zip(table.quote_id, table.layout)}
+    memory = TopicMemory(
+        layout,
+        dict(zip(quotes.quote_id, quotes.topic_id.astype(int))),
+        {q: i for i, q in enumerate(quotes.quote_id)},
+    )
+    return Previous(manifest, topics, memory)

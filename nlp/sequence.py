@@ -1,0 +1,149 @@
+"""The one stage sequence: ingest → quotes → embed → topics → sentiment → recommendations → write.
+
+``run_stages`` is the only place that orders the stages. How each stage is executed is the
+``Runner``'s business: ``InProcess`` calls them (``run_pipeline``, ``interviews run
+--no-prefect``); the Prefect flow's runner wraps them in tasks and maps batches over its task
+runner (threads, or Dask workers). Both run this same code, so they write the same tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from nlp import pipeline
+from nlp.config import PipelineConfig
+from nlp.loaded import LoadedModels, load_models
+from nlp.outputs import RunResults, write_run
+from nlp.previous import Previous, load_previous
+from nlp.run_summary import RunSummary, finished, run_identity, unchanged_since_last_run
+
+__all__ = ["InProcess", "Runner", "Timer", "batches", "run_stages", "utc_now"]
+
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """How the sequence executes a stage and maps a batch function.
+
+    ``name`` is the stage's name (a Prefect task name); ``run`` calls ``fn(*args, **kwargs)``
+    once; ``map`` calls ``fn(*items, **kwargs)`` for each tuple of ``zip(*iterables)`` and
+    returns the results in order. Keyword arguments are the same for every batch.
+    """
+
+    logger: logging.Logger | logging.LoggerAdapter
+
+    def run(self, name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+
+    def map(self, name: str, fn: Callable[..., T], /, *iterables: Sequence, **kwargs: Any) -> list[T]: ...
+
+
+class InProcess:
+    """Plain calls in this process, one after the other."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self.logger = logger or logging.getLogger("nlp.sequence")
+
+    def run(self, name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return fn(*args, **kwargs)
+
+    def map(self, name: str, fn: Callable[..., T], /, *iterables: Sequence, **kwargs: Any) -> list[T]:
+        return [fn(*items, **kwargs) for items in zip(*iterables)]
+
+
+class Timer:
+    """Seconds spent per stage, for the manifest."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """``items`` in consecutive batches of ``size``; one empty batch for no items."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [items[:0]]
+
+
+def _check(config: PipelineConfig, models: LoadedModels) -> tuple[Previous, str]:
+    previous = load_previous(Path(config.out_dir))
+    return previous, pipeline.fingerprint_inputs(Path(config.raw_dir), config, models.embedder.model_sha256)
+
+
+def _log_inputs(logger, ingested) -> None:
+    for record in ingested.inputs:
+        if record.status == "error":
+            logger.error("%s", record.error)
+        elif record.status == "duplicate":
+            logger.warning("%s: %s", record.file, record.error)
+
+
+def run_stages(
+    config: PipelineConfig, runner: Runner, *, force: bool = False, models: LoadedModels | None = None
+) -> RunSummary:
+    """Run every stage in order and write the outputs atomically.
+
+    Args:
+        config: the run's settings.
+        runner: executes the stages (``InProcess``, or the Prefect flow's runner).
+        force: re-analyse even if inputs and settings are unchanged since the last run.
+        models: the loaded models; by default loaded from ``config`` (tests pass fakes).
+    """
+    log, timer, started_at = runner.logger, Timer(), utc_now()
+    with timer("check"):
+        models = models or load_models(config)
+        previous, fingerprint = runner.run("check_inputs", _check, config, models)
+        run_number, run_id = run_identity(previous, fingerprint)
+    if not force and (skipped := unchanged_since_last_run(previous, fingerprint, config, timer.timings)):
+        log.info("Inputs unchanged since %s: outputs are up to date.", skipped.run_id)
+        return skipped
+
+    with timer("ingest"):
+        ingested = runner.run("ingest", pipeline.ingest, config)
+        _log_inputs(log, ingested)
+    with timer("quotes"):
+        quotes = runner.run("split_into_quotes", pipeline.make_quotes, ingested, config)
+    with timer("embed"):
+        texts = pipeline.distinct_texts(quotes)
+        embedded = runner.map("embed_batch", pipeline.embed_batch, batches(texts, config.batch_size), models=models)
+        embedding = pipeline.join_batches(quotes, texts, embedded)
+    log.info("%d quotes, %d newly embedded", len(quotes), embedding.new)
+    with timer("topics"):
+        topics = runner.run(
+            "model_topics", pipeline.model_topics, quotes, embedding.vectors, models, previous, run_id, config
+        )
+    with timer("sentiment"):
+        scored = runner.map(
+            "score_batch", pipeline.score_batch,
+            batches(quotes, config.batch_size), batches(embedding.head_vectors, config.batch_size), models=models,
+        )
+        scores = [s for batch in scored for s in batch]
+        sentiment = runner.run("summarise_sentiment", pipeline.summarise_sentiment, quotes, scores, topics.topic_ids, config)
+    with timer("recommendations"):
+        recommendations = runner.run(
+            "find_recommendations", pipeline.find_recommendations,
+            quotes, embedding.head_vectors, topics.topic_ids, models, config,
+        )
+    run = RunResults(
+        config=config, run_id=run_id, run_number=run_number, started_at=started_at, fingerprint=fingerprint,
+        model=models.record, ingested=ingested, quotes=quotes, new_quotes_embedded=embedding.new,
+        topics=topics, sentiment=sentiment, recommendations=recommendations, timings=dict(timer.timings),
+    )
+    with timer("write"):
+        runner.run("write_outputs", write_run, run)
+    log.info("Wrote %s: %d quotes, %d topics, %d recommendation candidates",
+             config.out_dir, len(quotes), len(topics.topics), len(recommendations.candidates))
+    return finished(run, timer.timings)

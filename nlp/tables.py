@@ -1,0 +1,306 @@
+"""The table contract: every parquet table the project writes, declared once.
+
+Each ``Table`` lists its columns in file order with their arrow type, whether they may be null
+and a one-line meaning. Writers turn their frames into arrow through ``Table.to_arrow``, which
+refuses an undeclared, missing, mistyped or wrongly null column; readers (``nlp.explore``, the
+report, the CLI, the qdpx export, the codebook) load through ``read_table``, which names a
+table that lacks declared columns. The README's column tables are checked against this module
+by ``tests/test_tables.py``.
+
+To add a column: declare it here, produce it in its stage (a per-quote column is a key of the
+stage result's ``quote_columns()``), and describe it in the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = [
+    "CODES",
+    "CODE_COVERAGE",
+    "LAYOUT",
+    "QUOTES",
+    "RECOMMENDATIONS",
+    "RUN_TABLES",
+    "SECTION_SENTIMENT",
+    "TABLES",
+    "TOPICS",
+    "TOPIC_SECTION_SENTIMENT",
+    "Column",
+    "Table",
+    "TableContractError",
+    "read_table",
+    "records_frame",
+]
+
+STRING = pa.string()
+INT = pa.int64()
+FLOAT = pa.float64()
+BOOL = pa.bool_()
+STRINGS = pa.list_(pa.string())
+FLOATS = pa.list_(pa.float64())
+
+
+class TableContractError(ValueError):
+    """A frame or file does not match its table's declaration."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column.
+
+    Attributes:
+        name: column name.
+        type: arrow type in the parquet file.
+        meaning: one line, as the README says it.
+        nullable: may hold nulls (a float column's NaN is stored as null).
+    """
+
+    name: str
+    type: pa.DataType
+    meaning: str
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """One declared parquet table.
+
+    Attributes:
+        name: table name; the file is ``<file>`` inside the folder it belongs to.
+        grain: what one row is.
+        columns: in file order.
+        file: path relative to the output folder.
+    """
+
+    name: str
+    grain: str
+    columns: tuple[Column, ...]
+    file: str = ""
+
+    @property
+    def filename(self) -> str:
+        return self.file or f"{self.name}.parquet"
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name}: no column {name!r}")
+
+    def to_arrow(self, frame: pd.DataFrame) -> pa.Table:
+        """``frame`` as an arrow table of exactly this schema, in declared column order.
+
+        Raises:
+            TableContractError: a column is undeclared or missing, cannot take its declared
+                type, or holds nulls where none are allowed.
+        """
+        extra = [c for c in frame.columns if c not in self.names]
+        missing = [c for c in self.names if c not in frame.columns]
+        if extra:
+            raise TableContractError(
+                f"{self.name}: columns {extra} are not declared; declare them in nlp/tables.py "
+                "(type, nullability, meaning) and in the README"
+            )
+        if missing:
+            raise TableContractError(f"{self.name}: declared columns {missing} are missing from the frame")
+        try:
+            table = pa.Table.from_pandas(frame[self.names], schema=self.schema, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError) as exc:
+            raise TableContractError(f"{self.name}: a column does not fit its declared type: {exc}") from exc
+        for c in self.columns:
+            if not c.nullable and table.column(c.name).null_count:
+                raise TableContractError(
+                    f"{self.name}.{c.name}: {table.column(c.name).null_count} nulls in a column declared non-null"
+                )
+        return table
+
+    def write(self, frame: pd.DataFrame, folder: Path) -> Path:
+        """Validate ``frame`` and write it as ``folder/<file>``.
+
+        Writers call this on a staging folder (``nlp.store``), which makes the write atomic.
+        """
+        path = Path(folder) / self.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(self.to_arrow(frame), path)
+        return path
+
+    def read(self, folder: Path) -> pd.DataFrame:
+        """The table of a finished run in ``folder``.
+
+        Raises:
+            FileNotFoundError: no such file; the message says to run the pipeline.
+            TableContractError: the file lacks declared columns (written by an older version).
+        """
+        path = Path(folder) / self.filename
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such output; run the pipeline first (make run)")
+        frame = pd.read_parquet(path)
+        missing = [c for c in self.names if c not in frame.columns]
+        if missing:
+            raise TableContractError(
+                f"{path}: lacks columns {missing} that this version writes; run the pipeline again"
+            )
+        return frame
+
+
+def records_frame(records: Sequence[Any], table: Table, **columns: Sequence[Any]) -> pd.DataFrame:
+    """A frame of ``table``'s columns from dataclass ``records`` plus per-row ``columns``.
+
+    Record fields that the table does not declare are left out; tuples become lists for
+    parquet. Types are settled by ``Table.to_arrow`` when the frame is written.
+    """
+    wanted = set(table.names) - set(columns)
+    rows = [
+        {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items() if k in wanted}
+        for r in records
+    ]
+    frame = pd.DataFrame(rows, columns=[c for c in table.names if c in wanted])
+    for name, values in columns.items():
+        values = list(values)
+        if len(values) != len(frame):
+            raise TableContractError(f"{table.name}.{name}: {len(values)} values for {len(frame)} rows")
+        frame[name] = values
+    return frame[[c for c in table.names if c in frame.columns]]
+
+
+QUOTES = Table(
+    "quotes",
+    "one row per quote",
+    (
+        Column("quote_id", STRING, "stable id: hash of source file name and span"),
+        Column("source_file", STRING, "input file, relative to the raw folder"),
+        Column("section", STRING, "section of the interview guide, markdown heading of a transcript, or CSV column"),
+        Column("question", STRING, "the question asked in that section, or the interviewer's turn"),
+        Column("response_id", STRING, "one interviewee's cell, turn or survey row"),
+        Column("speaker", STRING, "speaker label of a transcript turn; empty for summaries", nullable=True),
+        Column("is_direct_quote", BOOL, "true when most of the quote sits inside quotation marks in the source"),
+        Column("text", STRING, "the quote, with markup and bullets removed"),
+        Column("char_start", INT, "start of the quote's span in the decoded source text"),
+        Column("char_end", INT, "end of the quote's span in the decoded source text"),
+        Column("duplicate_of", STRING, "quote_id of the first copy when the whole response appears twice", nullable=True),
+        Column("topic_id", INT, "topic of the quote (topics.parquet); -1 for a true outlier"),
+        Column("sentiment", FLOAT, "score in [-1, 1]; above 0 is positive"),
+        Column("is_recommendation", BOOL, "the quote recommends, suggests, requests or says something should be done"),
+        Column("recommendation_confidence", FLOAT, "the classifier's probability behind is_recommendation"),
+    ),
+)
+
+TOPICS = Table(
+    "topics",
+    "one row per topic",
+    (
+        Column("topic_id", INT, "stable across reruns"),
+        Column("label", STRING, "up to three keywords specific to the topic"),
+        Column("keywords", STRINGS, "top keywords and two-word phrases, best first"),
+        Column("size", INT, "quotes in the topic"),
+        Column("n_responses", INT, "distinct responses with a quote in it, duplicates excluded"),
+        Column("representative_quote_ids", STRINGS, "up to three quotes closest to the topic's centre"),
+        Column("first_seen_run", STRING, "run id that first produced the topic", nullable=True),
+        Column("status", STRING, "new, kept, merged or split relative to the previous run"),
+        Column("mean_sentiment", FLOAT, "mean sentiment of its distinct quotes", nullable=True),
+        Column("centroid", FLOATS, "unit-length mean embedding, used to match topics across runs"),
+    ),
+)
+
+SECTION_SENTIMENT = Table(
+    "section_sentiment",
+    "one row per section",
+    (
+        Column("section", STRING, "the section"),
+        Column("question", STRING, "its question"),
+        Column("n_quotes", INT, "distinct quotes (duplicates excluded)"),
+        Column("mean_sentiment", FLOAT, "their mean sentiment", nullable=True),
+        Column("ci_low", FLOAT, "lower end of the seeded 95% bootstrap interval of the mean", nullable=True),
+        Column("ci_high", FLOAT, "upper end of that interval", nullable=True),
+        Column("share_positive", FLOAT, "share of quotes above the neutral band", nullable=True),
+        Column("share_neutral", FLOAT, "share of quotes within the neutral band", nullable=True),
+        Column("share_negative", FLOAT, "share of quotes below the neutral band", nullable=True),
+    ),
+)
+
+TOPIC_SECTION_SENTIMENT = Table(
+    "topic_section_sentiment",
+    "one row per topic and section",
+    (
+        Column("topic_id", INT, "the topic"),
+        Column("section", STRING, "the section"),
+        Column("n_quotes", INT, "distinct quotes of the topic in the section"),
+        Column("mean_sentiment", FLOAT, "their mean sentiment", nullable=True),
+    ),
+)
+
+RECOMMENDATIONS = Table(
+    "recommendations",
+    "one row per recommendation candidate",
+    (
+        Column("recommendation_id", STRING, "stable: hash of the member quote ids"),
+        Column("text", STRING, "the most confident member's quote"),
+        Column("quote_id", STRING, "that quote"),
+        Column("section", STRING, "that quote's section"),
+        Column("topic_id", INT, "that quote's topic"),
+        Column("support", INT, "distinct responses that make this recommendation"),
+        Column("score", FLOAT, "rank in [0, 1]"),
+        Column("quote_ids", STRINGS, "every merged member quote"),
+        Column("response_ids", STRINGS, "every merged member's response"),
+    ),
+)
+
+LAYOUT = Table(
+    "layout",
+    "one row per quote: its UMAP coordinates, read back to warm-start the next run",
+    (
+        Column("quote_id", STRING, "the quote"),
+        Column("layout", FLOATS, "its coordinates in the topic model's reduced space"),
+    ),
+    file="topic_model/layout.parquet",
+)
+
+CODES = Table(
+    "codes",
+    "one row per quote and code it gets (interviews codes)",
+    (
+        Column("quote_id", STRING, "the quote (quotes.parquet)"),
+        Column("code", STRING, "the code's name"),
+        Column("source", STRING, "human (a researcher's code) or machine"),
+        Column("probability", FLOAT, "learned coding's probability; empty for a codebook match", nullable=True),
+        Column("similarity", FLOAT, "highest cosine similarity to the code's anchors (codebook coding)", nullable=True),
+        Column("matched_by", STRING, "embedding, keyword or both (codebook coding)", nullable=True),
+    ),
+)
+
+CODE_COVERAGE = Table(
+    "code_coverage",
+    "one row per code and section (interviews codes)",
+    (
+        Column("code", STRING, "the code's name"),
+        Column("section", STRING, "the section"),
+        Column("n_quotes", INT, "distinct quotes of the section with the code"),
+        Column("n_responses", INT, "distinct responses of the section with the code"),
+        Column("share_of_section_responses", FLOAT, "responses in the section that raise the code"),
+    ),
+)
+
+# Written by every pipeline run; a folder holding all of them (and the manifest) is a finished run.
+RUN_TABLES: tuple[Table, ...] = (QUOTES, TOPICS, SECTION_SENTIMENT, TOPIC_SECTION_SENTIMENT, RECOMMENDATIONS)
+TABLES: Mapping[str, Table] = {t.name: t for t in (*RUN_TABLES, LAYOUT, CODES, CODE_COVERAGE)}
+
+
+def read_table(folder: Path, name: str) -> pd.DataFrame:
+    """Table ``name`` of the run in ``folder``, checked against its declaration."""
+    return TABLES[name].read(folder)
