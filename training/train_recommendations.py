@@ -132,7 +132,7 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
         threshold=0.5,
         cues=CUES,
         strong_floor=round(strong_floor, 4),
-        embedding_sha256=embedder.model_sha256,
+        embedding_sha256=embedder.source_sha256,  # the weights, whatever the backend
     )
     held_proba = head.proba(embeddings[held_idx], cues[held_idx])
     y_held, domain_held = y[held_idx], domain[held_idx]

@@ -55,7 +55,7 @@ def embed_sentences(data: LabelledSentences, cache_dir: Path | None) -> tuple[np
     embedder = default_embedder()
     cache = EmbeddingCache(cache_dir, embedder.model_sha256) if cache_dir is not None else None
     embeddings, _ = embed_with_cache(data.texts, embedder, cache)
-    return embeddings, embedder.model_sha256
+    return embeddings, embedder.source_sha256  # the weights; the cache key may name the backend
 
 
 def band_report(data: LabelledSentences, embeddings: np.ndarray, lexicon: np.ndarray) -> list[dict]:
