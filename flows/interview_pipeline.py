@@ -8,8 +8,9 @@ Prefect task and each batch function a mapped task.
     python -m flows.interview_pipeline --raw-dir data/raw --out-dir data/processed
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: Prefect builds the flow's parameter model from the
+# annotations, and a served run loads this file from its path, where the string
+# "PipelineConfig" would not resolve.
 import argparse
 import functools
 import sys
