@@ -20,6 +20,31 @@ def real_embedder():
     return default_embedder()
 
 
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The bundled model on plain sentence-transformers (torch), for tests that compare backends."""
+    from nlp.embeddings import SentenceTransformerEmbedder, default_model_path
+
+    return SentenceTransformerEmbedder(default_model_path())
+
+
+@pytest.fixture(scope="session")
+def shared_onnx(real_embedder):
+    """Point a run's cache folder at the session's ONNX export: ``shared_onnx(cache_dir)``.
+
+    Each run with a fresh ``cache_dir`` would otherwise export the model again (torch load,
+    export, check); the vector cache beside it stays the run's own.
+    """
+    root = Path(real_embedder.onnx_path).resolve().parents[2]
+
+    def link(cache_dir: Path) -> Path:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        (cache_dir / "onnx").symlink_to(root, target_is_directory=True)
+        return cache_dir
+
+    return link
+
+
 @pytest.fixture
 def fake_embedder():
     """Text hash -> fixed random unit vector (``tests.fakes.FakeEmbedder``); no model loads."""

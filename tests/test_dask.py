@@ -89,11 +89,13 @@ def _assert_same_tables(expected_dir: Path, actual_dir: Path) -> None:
         pd.testing.assert_frame_equal(actual, expected, check_exact=False, rtol=1e-6, atol=1e-6, obj=name)
 
 
-def test_dask_cluster_gives_the_default_runners_outputs(prefect_harness, dask_cluster, seed_path, tmp_path):
+def test_dask_cluster_gives_the_default_runners_outputs(prefect_harness, dask_cluster, seed_path, tmp_path, shared_onnx):
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy(seed_path, raw)
     on_dask, default = tmp_path / "dask", tmp_path / "default"
+    shared_onnx(on_dask / "cache")
+    shared_onnx(default / "cache")
 
     _run(raw, on_dask / "out", on_dask / "cache", "--dask-address", dask_cluster.scheduler_address)
     _run(raw, default / "out", default / "cache")

@@ -118,11 +118,12 @@ def prefect_server(tmp_path_factory) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def served(prefect_server, seed_path, tmp_path) -> Iterator[tuple[Path, Path, subprocess.Popen]]:
+def served(prefect_server, seed_path, tmp_path, shared_onnx) -> Iterator[tuple[Path, Path, subprocess.Popen]]:
     """``python -m flows.deploy`` serving the deployment over a copy of the seed."""
     raw, out, cache = tmp_path / "raw", tmp_path / "out", tmp_path / "cache"
     raw.mkdir()
     shutil.copy(seed_path, raw)
+    shared_onnx(cache)
     log = tmp_path / "serve.log"
     with log.open("wb") as sink:
         proc = subprocess.Popen(

@@ -45,24 +45,24 @@ def test_int8_vectors_are_unit_float32_rows(int8_embedder):
     assert int8_embedder.embed([]).shape == (0, 384)
 
 
-def test_int8_stays_close_to_torch_fp32(int8_embedder, real_embedder):
-    cos = np.sum(int8_embedder.embed(SENTENCES) * real_embedder.embed(SENTENCES), axis=1)
+def test_int8_stays_close_to_torch_fp32(int8_embedder, torch_embedder):
+    cos = np.sum(int8_embedder.embed(SENTENCES) * torch_embedder.embed(SENTENCES), axis=1)
     assert cos.mean() >= 0.98, cos
     assert cos.min() >= 0.9, cos
 
 
-def test_fp32_export_matches_torch_and_keeps_input_order(onnx_dir, real_embedder):
+def test_fp32_export_matches_torch_and_keeps_input_order(onnx_dir, torch_embedder):
     fp32 = eo.onnx_embedder(onnx_dir, quantize=False)
     # Reversed input, so length-sorted batching has to put every row back in place.
     texts = SENTENCES[::-1]
-    cos = np.sum(fp32.embed(texts) * real_embedder.embed(texts), axis=1)
+    cos = np.sum(fp32.embed(texts) * torch_embedder.embed(texts), axis=1)
     assert cos.min() > 0.9999, cos
 
 
-def test_int8_has_its_own_cache_key_but_names_its_source(int8_embedder, real_embedder):
-    assert int8_embedder.model_sha256 != real_embedder.model_sha256
-    assert int8_embedder.model_sha256.startswith(real_embedder.model_sha256)
-    assert int8_embedder.source_sha256 == real_embedder.model_sha256
+def test_int8_has_its_own_cache_key_but_names_its_source(int8_embedder, torch_embedder):
+    assert int8_embedder.model_sha256 != torch_embedder.model_sha256
+    assert int8_embedder.model_sha256.startswith(torch_embedder.model_sha256)
+    assert int8_embedder.source_sha256 == torch_embedder.model_sha256
 
 
 def test_exported_model_is_reused(onnx_dir, int8_embedder, monkeypatch):

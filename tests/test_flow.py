@@ -21,13 +21,13 @@ from nlp.store import MANIFEST
 pytestmark = pytest.mark.slow
 
 
-def test_flow_writes_outputs_reports_bad_files_and_skips_unchanged_reruns(prefect_harness, seed_path, tmp_path):
+def test_flow_writes_outputs_reports_bad_files_and_skips_unchanged_reruns(prefect_harness, seed_path, tmp_path, shared_onnx):
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy(seed_path, raw / "interview_summary.txt")
     (raw / "empty.txt").write_bytes(b"")
     (raw / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
-    out, cache = tmp_path / "processed", tmp_path / "interim"
+    out, cache = tmp_path / "processed", shared_onnx(tmp_path / "interim")
 
     summary = interview_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache))
 

@@ -41,11 +41,12 @@ def _tree_digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def cold_base(tmp_path_factory, seed_path):
+def cold_base(tmp_path_factory, seed_path, shared_onnx):
     """One cold run on the seed, with its own embedding cache."""
     base = tmp_path_factory.mktemp("cold")
     (base / "raw").mkdir()
     shutil.copy(seed_path, base / "raw" / "interview_summary.txt")
+    shared_onnx(base / "interim")
     config = PipelineConfig(raw_dir=base / "raw", out_dir=base / "processed", cache_dir=base / "interim")
     summary = run_pipeline(config)
     assert summary.status == "ok"
@@ -57,7 +58,7 @@ def cold(cold_base, tmp_path):
     """A private copy of the cold run: raw folder, outputs and cache, as a scheduler would find them."""
     base, summary = cold_base
     for name in ("raw", "processed", "interim"):
-        shutil.copytree(base.raw_dir.parent / name, tmp_path / name)
+        shutil.copytree(base.raw_dir.parent / name, tmp_path / name, symlinks=True)
     config = PipelineConfig(raw_dir=tmp_path / "raw", out_dir=tmp_path / "processed", cache_dir=tmp_path / "interim")
     return config, summary
 

@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def seed_run(tmp_path_factory, seed_path, real_embedder) -> Path:
+def seed_run(tmp_path_factory, seed_path, real_embedder, shared_onnx) -> Path:
     """A finished run on the seed alone, with its own embedding cache; treat it as read-only.
 
     ``real_embedder`` is requested so the model loads once for the whole session: the run
@@ -22,6 +22,7 @@ def seed_run(tmp_path_factory, seed_path, real_embedder) -> Path:
     raw = root / "raw"
     raw.mkdir()
     shutil.copy(seed_path, raw / seed_path.name)
+    shared_onnx(root / "interim")
     summary = run_pipeline(PipelineConfig(raw_dir=raw, out_dir=root / "processed", cache_dir=root / "interim"))
     assert summary.status == "ok"
     return root
