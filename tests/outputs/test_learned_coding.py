@@ -11,7 +11,7 @@ import pytest
 def test_learned_codes_from_a_csv_on_the_seed(processed_copy, cache_dir, tmp_path):
     from nlp.codings import read_coding
     from nlp.config import PipelineConfig
-    from nlp.pipeline import build_embedder
+    from nlp.backends import build_embedder
 
     quotes = pd.read_parquet(processed_copy / "quotes.parquet")
     half = quotes.iloc[: len(quotes) // 2]

@@ -130,7 +130,7 @@ def test_learned_codes_survive_export_and_learn_from(processed_copy, raw_dir, ca
     from nlp.code_corpus import leaf_codes, match_quotes, write_learned_codes
     from nlp.codings import read_coding
     from nlp.config import PipelineConfig
-    from nlp.pipeline import build_embedder
+    from nlp.backends import build_embedder
 
     quotes = pd.read_parquet(processed_copy / "quotes.parquet")
     half = quotes.iloc[: len(quotes) // 2]
