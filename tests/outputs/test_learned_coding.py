@@ -24,6 +24,8 @@ def test_learned_codes_from_a_csv_on_the_seed(processed_copy, cache_dir, tmp_pat
 
     codes_path, _, result = write_learned_codes(processed_copy, read_coding(path), embedder)
     codes = pd.read_parquet(codes_path)
-    assert list(codes.columns) == ["quote_id", "code", "source", "probability"]
+    # One codes.parquet contract for both kinds of coding; a learned code has no codebook similarity.
+    assert list(codes.columns) == ["quote_id", "code", "source", "probability", "similarity", "matched_by"]
+    assert codes["similarity"].isna().all() and codes["matched_by"].isna().all()
     assert set(codes.loc[codes["source"] == "human", "quote_id"]) == set(half.loc[funding, "quote_id"])
     assert set(codes.loc[codes["source"] == "machine", "quote_id"]) <= set(quotes["quote_id"].iloc[len(half):])
