@@ -213,7 +213,7 @@ def theme_overview_chart(topics: pd.DataFrame, title: str = "Themes by size and 
     frame = topics.sort_values(["n_responses", "size"], ascending=True, kind="stable")
     fig = Figure(figsize=(8, 0.38 * len(frame) + 1.4), layout="constrained")
     ax = fig.add_subplot()
-    sentiment = frame["mean_sentiment"].fillna(0.0).astype(float) if "mean_sentiment" in frame else [0.0] * len(frame)
+    sentiment = frame["mean_sentiment"].fillna(0.0).astype(float)
     ax.barh(
         [f"{t}: {label}" for t, label in zip(frame["topic_id"], frame["label"])],
         frame["n_responses"], color=[_sentiment_colour(s) for s in sentiment], edgecolor="0.3",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-import pandas as pd
+import numpy as np
 import pytest
 
 from nlp import tables
@@ -41,7 +41,7 @@ def seed_config(tmp_path, seed_path) -> PipelineConfig:
     )
 
 
-def test_stages_run_in_the_documented_order_with_batches(seed_config, fake_models):
+def test_one_run_orders_the_stages_batches_them_and_writes_every_declared_table(seed_config, fake_models, fake_embedder):
     runner = RecordingRunner()
     summary = run_stages(seed_config, runner, models=fake_models(seed_config))
     assert summary.status == "ok"
@@ -49,19 +49,13 @@ def test_stages_run_in_the_documented_order_with_batches(seed_config, fake_model
         "check_inputs", "ingest", "split_into_quotes", "embed_batch", "model_topics",
         "score_batch", "summarise_sentiment", "find_recommendations", "write_outputs",
     ]
-    quotes = tables.QUOTES.read(seed_config.out_dir)
-    assert runner.mapped["embed_batch"] == -(-quotes.text.nunique() // 64)
-    assert runner.mapped["score_batch"] == -(-len(quotes) // 64)
     assert list(summary.timings) == ["check", "ingest", "quotes", "embed", "topics", "sentiment", "recommendations", "write"]
-
-
-def test_a_run_writes_every_declared_table_and_a_typed_manifest(seed_config, fake_models, fake_embedder):
-    summary = run_pipeline(seed_config, models=fake_models(seed_config))
     out = seed_config.out_dir
     for table in tables.RUN_TABLES:
-        frame = table.read(out)
-        assert list(frame.columns) == table.names
+        assert list(table.read(out).columns) == table.names
     quotes = tables.QUOTES.read(out)
+    assert runner.mapped["embed_batch"] == -(-quotes.text.nunique() // 64)
+    assert runner.mapped["score_batch"] == -(-len(quotes) // 64)
     assert summary.counts["quotes"] == len(quotes)
     manifest = json.loads((out / "run_manifest.json").read_text())
     assert manifest["model"]["embedding_key"] == fake_embedder.model_sha256
@@ -72,13 +66,15 @@ def test_a_run_writes_every_declared_table_and_a_typed_manifest(seed_config, fak
     assert again.status == "up-to-date" and set(again.timings) == {"check"}
 
 
-def test_batch_size_does_not_change_the_tables(seed_config, fake_models, tmp_path):
-    run_pipeline(seed_config, models=fake_models(seed_config))
-    other = PipelineConfig(raw_dir=seed_config.raw_dir, out_dir=tmp_path / "other", cache_dir=tmp_path / "c2",
-                           batch_size=1000)
-    run_pipeline(other, models=fake_models(other))
-    for table in tables.RUN_TABLES:
-        a, b = table.read(seed_config.out_dir), table.read(other.out_dir)
-        if "first_seen_run" in a:  # the run id carries the fingerprint, which covers batch_size
-            a, b = a.drop(columns="first_seen_run"), b.drop(columns="first_seen_run")
-        pd.testing.assert_frame_equal(a, b, obj=table.name)
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_batches_join_into_every_quotes_vector_in_quote_order(size, seed_quotes, fake_models, tmp_path):
+    from nlp.pipeline import distinct_texts, embed_batch, join_batches
+    from nlp.sequence import batches
+
+    quotes = seed_quotes[:40] + seed_quotes[:5]  # repeated texts, as duplicates make them
+    models = fake_models(PipelineConfig(cache_dir=tmp_path))
+    texts = distinct_texts(quotes)
+    joined = join_batches(quotes, texts, InProcess().map("embed_batch", embed_batch, batches(texts, size), models=models))
+    expected = models.embedder.embedder.embed([q.text for q in quotes])
+    np.testing.assert_array_equal(joined.vectors, expected)
+    assert joined.head_vectors is joined.vectors and joined.new == len(texts)

@@ -132,9 +132,7 @@ def gather_report(
         recommendations_per_theme: recommendations listed under a theme, by support then score.
         top_recommendations: rows of the overall recommendations table.
     """
-    quotes = outputs.quotes
-    if "duplicate_of" in quotes:
-        quotes = quotes[quotes["duplicate_of"].isna()]
+    quotes = outputs.quotes[outputs.quotes["duplicate_of"].isna()]
     topics = outputs.topics[outputs.topics["topic_id"] != -1].sort_values(
         ["n_responses", "size", "topic_id"], ascending=[False, False, True], kind="stable"
     )
@@ -144,9 +142,9 @@ def gather_report(
     for rank, topic in enumerate(topics.head(top).itertuples(), 1):
         mine = quotes[quotes["topic_id"] == topic.topic_id]
         per_section = mine.groupby("section", sort=False)["response_id"].nunique().sort_values(ascending=False, kind="stable")
-        mean = getattr(topic, "mean_sentiment", None)
+        mean = topic.mean_sentiment
         if mean is None or pd.isna(mean):
-            mean = float(mine["sentiment"].mean()) if len(mine) and "sentiment" in mine else None
+            mean = float(mine["sentiment"].mean()) if len(mine) else None
         themes.append(
             Theme(
                 rank=rank,
