@@ -15,14 +15,14 @@ Prefect. Every other command only calls ``nlp``.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
+
+from flows.options import with_config_options
 
 __all__ = ["app"]
 
@@ -80,39 +80,6 @@ def _escape(text: object) -> str:
     return escape(str(text))
 
 
-def _config_parameters() -> list[inspect.Parameter]:
-    """One ``--option`` per ``PipelineConfig`` setting (``nlp.config.config_options``)."""
-    from nlp.config import config_options
-
-    params = []
-    for o in config_options():
-        kind = Literal[o.choices] if o.choices else o.type
-        kind = kind | None if o.optional else kind
-        default = o.default
-        if o.name == "progress":
-            # On a terminal a run shows progress unless told not to; in a pipe or file it never does.
-            kind, default = bool | None, None
-        flag = f"{o.flag}/--no-{o.flag[2:]}" if o.type is bool else o.flag
-        option = typer.Option(flag, help=o.help, rich_help_panel="Settings", show_default=default is not None)
-        params.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]))
-    return params
-
-
-def _with_config_options(command):
-    """``command(**own, **settings)`` with the settings as options beside its own."""
-    own = list(inspect.signature(command, eval_str=True).parameters.values())[:-1]  # drop **settings
-    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
-
-    @functools.wraps(command)
-    def wrapper(**kwargs):
-        return command(**kwargs)
-
-    wrapper.__signature__ = inspect.Signature(own + _config_parameters())
-    wrapper.__annotations__ = {}
-    del wrapper.__wrapped__
-    return wrapper
-
-
 def run(
     force: Annotated[bool, typer.Option("--force", help="Re-analyse even if nothing changed.")] = False,
     no_prefect: Annotated[
@@ -147,7 +114,7 @@ def run(
         _console(stderr=True).print(f"input error: {_escape(err['error'])}", highlight=False)
 
 
-app.command("run")(_with_config_options(run))
+app.command("run")(with_config_options(run))
 
 
 @app.command()
