@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -84,10 +84,13 @@ def verify_model_dir(model_dir: Path, expected_sha256: str | None) -> str:
     Raises:
         ModelIntegrityError: the weights file is missing or its hash differs from the pin.
     """
+    from nlp.startup import cached_sha256
+
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise ModelIntegrityError(f"{weights}: no model.safetensors in the model directory")
-    actual = file_sha256(weights)
+    # Hashed once per version of the file on this machine (nlp.startup), not once per run.
+    actual = cached_sha256(weights)
     if expected_sha256 is not None and actual != expected_sha256:
         raise ModelIntegrityError(
             f"{weights}: sha256 {actual} does not match the pinned {expected_sha256}; "
@@ -186,10 +189,23 @@ class EmbeddingCache:
 
     Each ``put`` appends one ``.npz`` shard under ``root/<model_sha256>/``, so writing is
     streamed and a crash loses at most the shard being written (shards are renamed into place).
+    Which shard holds which key is read once per shard and kept in memory: a run asks the cache
+    many times (KeyBERTInspired embeds candidate words topic by topic), and opening every shard
+    on every call cost seconds once a cache had a few dozen shards.
     """
 
     root: Path
     model_sha256: str
+    _where: dict[str, tuple[str, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        # Sent to Dask workers: the index is rebuilt there from the shards, and a lock cannot travel.
+        return {"root": self.root, "model_sha256": self.model_sha256}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["root"], state["model_sha256"])
 
     @property
     def directory(self) -> Path:
@@ -199,6 +215,17 @@ class EmbeddingCache:
         if not self.directory.is_dir():
             return []
         return sorted(self.directory.glob("shard-*.npz"))
+
+    def _refresh(self) -> None:
+        """Index shards not seen yet, including those other processes wrote since."""
+        for shard in self._shards():
+            if shard.name in self._indexed:
+                continue
+            with np.load(shard, allow_pickle=False) as data:
+                keys = data["keys"]
+            for row, key in enumerate(keys.tolist()):
+                self._where.setdefault(key, (shard.name, row))
+            self._indexed.add(shard.name)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors for those of ``keys`` already cached."""
@@ -210,21 +237,21 @@ class EmbeddingCache:
     def iter_hits(self, keys: Iterable[str]) -> Iterator[tuple[list[str], np.ndarray]]:
         """Cached vectors for ``keys``, one shard at a time: (keys found in it, their vectors).
 
-        Each key is yielded once, from the first shard holding it. Only one shard's vectors are
-        in memory at a time, so a caller can copy them where they belong and drop them.
+        Each key is yielded once. Only shards holding a wanted key are opened, and only one
+        shard's vectors are in memory at a time, so a caller can copy them where they belong
+        and drop them.
         """
-        wanted = set(keys)
-        found: set[str] = set()
-        for shard in self._shards():
-            if len(found) == len(wanted):
-                break
-            with np.load(shard, allow_pickle=False) as data:
-                shard_keys = data["keys"]
-                hits = [i for i, k in enumerate(shard_keys) if k in wanted and k not in found]
-                if hits:
-                    hit_keys = [str(shard_keys[i]) for i in hits]
-                    found.update(hit_keys)
-                    yield hit_keys, data["vectors"][hits]
+        with self._lock:
+            self._refresh()
+            by_shard: dict[str, list[tuple[str, int]]] = {}
+            for key in dict.fromkeys(keys):
+                if (hit := self._where.get(key)) is not None:
+                    by_shard.setdefault(hit[0], []).append((key, hit[1]))
+        for name in sorted(by_shard):
+            hits = by_shard[name]
+            with np.load(self.directory / name, allow_pickle=False) as data:
+                vectors = data["vectors"][[row for _, row in hits]]
+            yield [key for key, _ in hits], vectors
 
     def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Append one shard holding ``vectors`` under ``keys``."""

@@ -61,7 +61,9 @@ class QuoteConfig:
 
 def load_sentencizer():
     """A blank English spaCy pipeline with the rule-based sentencizer (no trained model exists)."""
-    import spacy
+    from nlp.startup import import_spacy
+
+    spacy = import_spacy()
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.embeddings import ModelIntegrityError, file_sha256
+from nlp.startup import cached_sha256
 
 __all__ = ["DEFAULT_ONNX_DIR", "build_onnx_model", "cpu_int8_flags"]
 
@@ -174,7 +175,8 @@ def build_onnx_model(
     final = root / variant
     manifest = _read_manifest(final)
     if manifest is not None and (final / _MODEL_FILE).is_file():
-        actual = file_sha256(final / _MODEL_FILE)
+        # Checked against the export's record on every use, but hashed only when the file changed.
+        actual = cached_sha256(final / _MODEL_FILE)
         if actual != manifest.get("onnx_sha256"):
             raise ModelIntegrityError(
                 f"{final / _MODEL_FILE}: sha256 {actual} differs from the {manifest.get('onnx_sha256')} "

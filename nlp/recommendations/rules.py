@@ -164,7 +164,9 @@ def _pipeline() -> tuple[Language, Matcher]:
     global _NLP
     with _LOCK:
         if _NLP is None:
-            import spacy
+            from nlp.startup import import_spacy
+
+            spacy = import_spacy()
             from spacy.matcher import Matcher
 
             nlp = spacy.blank("en")

@@ -23,8 +23,11 @@ class PhraseAnalyzer:
     """
 
     def __init__(self) -> None:
-        import spacy
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        from nlp.startup import import_spacy
+
+        spacy = import_spacy()
 
         self._nlp = spacy.blank("en")
         self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})

@@ -59,16 +59,10 @@ def _seed_everything(seed: int) -> None:
 
 
 def import_bertopic():
-    """Import BERTopic (and UMAP) once, without umap-learn's import-time warning.
+    """Import BERTopic and UMAP once: without torch, with UMAP's kernels cached (``nlp.startup``)."""
+    from nlp.startup import import_bertopic as _import
 
-    umap-learn warns that TensorFlow is missing, which only its ParametricUMAP needs; this
-    project never uses it.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
-        import bertopic
-        import umap  # noqa: F401
-    return bertopic
+    return _import()
 
 
 def _build_model(n_docs: int, embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None):

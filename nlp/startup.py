@@ -1,0 +1,212 @@
+"""Start-up costs paid once per machine, not once per run.
+
+A run on the seed does about a second of real work. Before this module, each new process also
+paid about 6 s importing torch and transformers that BERTopic pulls in for backends this project
+never uses, about 8-10 s while numba compiled UMAP's kernels, and two sha256 passes over 90 MB
+of weights. Three measures, each safe to skip:
+
+* ``import_bertopic`` imports BERTopic with its optional torch-based modules (multimodal
+  backend, text generation, zero-shot, visual representations) blocked, so they fall back to
+  BERTopic's own "not installed" placeholders; the project embeds with its own embedder.
+  ``import_spacy`` imports spaCy with torch hidden from thinc, which imports it only to offer
+  PyTorch-wrapped layers; ``spacy.blank`` pipelines never use them. Torch itself stays
+  importable: only modules imported inside these two calls see it missing.
+* The numba kernels UMAP compiles on every fit are switched to numba's on-disk cache
+  (``NUMBA_CACHE_DIR``, set in ``nlp/__init__``), so the second process loads machine code
+  instead of compiling it.
+* ``cached_sha256`` remembers a file's hash under its size, mtime, ctime and inode, the
+  stamp git and make trust, so the weights are hashed once per machine and whenever they change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import json
+import os
+import sys
+import threading
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["cache_home", "cached_sha256", "enable_umap_jit_cache", "import_bertopic", "import_spacy"]
+
+# BERTopic's optional modules that import torch, transformers or PIL at their top level. Each is
+# imported inside BERTopic's own ``try: ... except ModuleNotFoundError`` fallback.
+_OPTIONAL_TORCH_MODULES = (
+    "bertopic.backend._multimodal",
+    "bertopic.representation._textgeneration",
+    "bertopic.representation._zeroshot",
+    "bertopic.representation._visual",
+)
+
+# UMAP's kernels that a seeded small-corpus fit compiles (found by listing the dispatchers that
+# gained a signature during a fit), as (module, attribute). umap-learn declares them without
+# ``cache=True``. The parallel variant of the layout epoch is left out: it wraps the same Python
+# function, and numba's cache index would not tell the two apart; a seeded UMAP never uses it.
+_UMAP_KERNELS = (
+    ("umap.distances", "cosine"),
+    ("umap.utils", "fast_knn_indices"),
+    ("umap.umap_", "smooth_knn_dist"),
+    ("umap.umap_", "compute_membership_strengths"),
+    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
+)
+
+_IMPORT_LOCK = threading.Lock()
+_STAMP_LOCK = threading.Lock()
+
+
+def cache_home() -> Path:
+    """Per-user folder for machine-level caches: compiled kernels and file-hash stamps.
+
+    ``$INTERVIEWS_CACHE_HOME``, else ``$XDG_CACHE_HOME/interview-insights``, else
+    ``~/.cache/interview-insights``. Machine code and hashes of installed files belong to the
+    machine, not to one project's ``data/interim``, which ``make clean`` empties.
+    """
+    explicit = os.environ.get("INTERVIEWS_CACHE_HOME")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "interview-insights"
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    """Finds the blocked modules first, and reports them missing."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in self.names:
+            raise ModuleNotFoundError(f"{fullname} is hidden during this import", name=fullname)
+        return None
+
+
+@contextmanager
+def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
+    """Make ``import`` of each of ``modules`` not yet imported raise ModuleNotFoundError.
+
+    A finder, not ``None`` in ``sys.modules``: libraries such as scipy's array-API helpers read
+    ``sys.modules["torch"]`` and must keep seeing no entry at all. Each importer here catches
+    ModuleNotFoundError as "optional dependency missing"; after the block, the modules import
+    as usual.
+    """
+    blocker = _Blocker(tuple(m for m in modules if m not in sys.modules))
+    sys.meta_path.insert(0, blocker)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(blocker)
+
+
+def import_spacy():
+    """Import spaCy without letting thinc import torch (about 2 s per process)."""
+    with _IMPORT_LOCK:
+        if "spacy" not in sys.modules:
+            with _hidden(("torch",)):
+                import spacy  # noqa: F401
+    import spacy
+
+    return spacy
+
+
+def import_bertopic():
+    """Import BERTopic and UMAP without torch, with UMAP's kernels cached on disk.
+
+    umap-learn also warns that TensorFlow is missing, which only its ParametricUMAP needs; that
+    warning is silenced here, at its only source.
+    """
+    import_spacy()  # BERTopic imports spaCy for its part-of-speech representation
+    with _IMPORT_LOCK:
+        if "bertopic" not in sys.modules:
+            # torch itself too: bertopic._save_utils imports it only to write legacy pickles,
+            # and topic models here are saved with safetensors.
+            with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
+                import bertopic  # noqa: F401
+                import umap  # noqa: F401
+        enable_umap_jit_cache()
+    import bertopic
+
+    return bertopic
+
+
+def enable_umap_jit_cache() -> int:
+    """Let numba cache UMAP's compiled kernels on disk; returns how many were switched on.
+
+    Must run before a kernel's first call in the process: a kernel compiled without a cache
+    stays uncached until the process ends.
+    """
+    from numba.core.caching import NullCache
+
+    switched = 0
+    for module_name, attribute in _UMAP_KERNELS:
+        module = sys.modules.get(module_name)
+        kernel = getattr(module, attribute, None) if module is not None else None
+        cache = getattr(kernel, "_cache", None)
+        if isinstance(cache, NullCache) and not kernel.signatures:
+            kernel.enable_caching()
+            switched += 1
+    return switched
+
+
+def _file_stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+def _hash_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cached_sha256(path: Path, stamps: Path | None = None) -> str:
+    """sha256 of ``path``, computed once for each version of the file on this machine.
+
+    The hash is stored under the file's resolved path with its stamp (size, mtime, ctime,
+    inode). Any write to the file, or a copy over it, changes the ctime at least, so a changed
+    file is hashed again. An unreadable or corrupt stamp file only costs a re-hash.
+
+    Args:
+        path: the file to hash.
+        stamps: the JSON file of remembered hashes; defaults to ``cache_home()/sha256.json``.
+    """
+    path = Path(path).resolve()
+    stamps = Path(stamps) if stamps is not None else cache_home() / "sha256.json"
+    key, stamp = str(path), _file_stamp(path)
+    with _STAMP_LOCK:
+        known = _read_stamps(stamps)
+        entry = known.get(key)
+        if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("sha256"), str):
+            return entry["sha256"]
+        digest = _hash_file(path)
+        if _file_stamp(path) != stamp:  # changed while it was read: trust nothing
+            return digest
+        known[key] = {"stamp": stamp, "sha256": digest}
+        _write_stamps(stamps, known)
+        return digest
+
+
+def _read_stamps(stamps: Path) -> dict:
+    try:
+        data = json.loads(stamps.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_stamps(stamps: Path, known: dict) -> None:
+    # Best effort: a read-only home only means hashing again next time.
+    try:
+        stamps.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamps.with_name(f".{stamps.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(stamps)
+    except OSError:
+        pass

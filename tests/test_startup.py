@@ -1,0 +1,83 @@
+"""Start-up work done once per machine: remembered file hashes, imports without torch, cached kernels."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nlp.embeddings import ModelIntegrityError, verify_model_dir
+from nlp.startup import cached_sha256
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_remembered_hash_is_reused_until_the_file_changes(tmp_path, monkeypatch):
+    target = tmp_path / "weights.bin"
+    target.write_bytes(b"first version")
+    stamps = tmp_path / "stamps.json"
+    assert cached_sha256(target, stamps) == _sha(b"first version")
+
+    # A second call must not read the file again: make reading it fail.
+    import nlp.startup as startup
+
+    monkeypatch.setattr(startup, "_hash_file", lambda path: pytest.fail("hashed a file whose stamp is unchanged"))
+    assert cached_sha256(target, stamps) == _sha(b"first version")
+    monkeypatch.undo()
+
+    # Same size, and the mtime put back: the ctime still moves, so the new bytes are hashed.
+    st = target.stat()
+    time.sleep(0.05)  # past the kernel's coarse timestamp tick, so the ctime can move
+    target.write_bytes(b"other version")
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cached_sha256(target, stamps) == _sha(b"other version")
+
+
+def test_a_corrupt_stamp_file_only_costs_a_rehash(tmp_path):
+    target = tmp_path / "weights.bin"
+    target.write_bytes(b"bytes")
+    stamps = tmp_path / "stamps.json"
+    stamps.write_text("{not json")
+    assert cached_sha256(target, stamps) == _sha(b"bytes")
+
+
+def test_tampered_weights_are_refused_after_a_remembered_good_hash(tmp_path, monkeypatch):
+    monkeypatch.setenv("INTERVIEWS_CACHE_HOME", str(tmp_path / "home"))
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(b"official")
+    pinned = _sha(b"official")
+    assert verify_model_dir(model, pinned) == pinned
+    (model / "model.safetensors").write_bytes(b"tampered")
+    with pytest.raises(ModelIntegrityError, match="does not match the pinned"):
+        verify_model_dir(model, pinned)
+
+
+@pytest.mark.slow
+def test_topic_libraries_import_without_torch_and_cache_umap_kernels(tmp_path):
+    # A fresh interpreter: this test process may already hold torch.
+    code = (
+        "import sys\n"
+        "from nlp.startup import import_bertopic, import_spacy\n"
+        "import_spacy(); import_bertopic()\n"
+        "import umap.umap_ as u\n"
+        "from numba.core.caching import NullCache\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "assert not isinstance(u.smooth_knn_dist._cache, NullCache), 'UMAP kernel not cached'\n"
+        "import torch\n"  # still importable afterwards
+        "print('ok')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "INTERVIEWS_CACHE_HOME": str(tmp_path)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
