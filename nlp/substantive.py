@@ -116,13 +116,17 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 @lru_cache(maxsize=1)
 def _tokenizer():
     """spaCy's rule-based English tokenizer (a blank pipeline: no trained model exists)."""
-    import spacy
+    from nlp.startup import import_spacy
 
+    spacy = import_spacy()  # without torch: see nlp.startup
     return spacy.blank("en").tokenizer
 
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
+    from nlp.startup import import_spacy
+
+    import_spacy()  # spaCy's package import first, without torch: see nlp.startup
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(STOP_WORDS)
