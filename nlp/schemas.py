@@ -149,3 +149,8 @@ class Recommendation:
     score: float
     quote_ids: tuple[str, ...] = ()
     response_ids: tuple[str, ...] = ()
+    # An ask (nlp.recommendations.asks): a short extractive name, who asked (distinct
+    # respondents; support counts them) and the sections the members come from.
+    name: str = ""
+    respondent_ids: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LabelledSentences", "read_labelled_tsv", "read_semeval"]
+import numpy as np
+
+__all__ = [
+    "HELDOUT_SHARE",
+    "SPLIT_SEED",
+    "LabelledSentences",
+    "heldout_split",
+    "read_labelled_tsv",
+    "read_semeval",
+]
 
 
 @dataclass(frozen=True)
@@ -87,3 +97,29 @@ def read_labelled_tsv(path: str | Path) -> LabelledSentences:
             texts.append(" ".join(row["sentence"].split()))
             labels.append(row["label"] == "1")
     return LabelledSentences(tuple(ids), tuple(texts), tuple(labels))
+
+
+SPLIT_SEED = 20190609
+"""Seed of the fit / held-out split of the recommendation training data."""
+
+HELDOUT_SHARE = 0.2
+"""Share of each (domain, label) cell kept out of fitting and of every choice made in training."""
+
+
+def heldout_split(labels: Sequence[bool], domains: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the fit part and of the held-out part, stratified by domain and label.
+
+    The same seed and share as the first head (2026-11-24), so that head's held-out sentences
+    are these ones. The held-out part is for measuring only: the training script fits, picks
+    its regularisation and its threshold inside the fit part.
+
+    Returns:
+        ``(fit, heldout)``: sorted index arrays into ``labels``.
+    """
+    from sklearn.model_selection import train_test_split
+
+    strata = np.char.add(np.asarray(domains, dtype=str), np.asarray(labels, dtype=bool).astype(str))
+    fit, held = train_test_split(
+        np.arange(len(strata)), test_size=HELDOUT_SHARE, stratify=strata, random_state=SPLIT_SEED
+    )
+    return np.sort(fit), np.sort(held)

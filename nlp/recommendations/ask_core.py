@@ -1,0 +1,187 @@
+"""The "ask core" of a recommendation: what is asked for, without the frame that asks.
+
+"They need more advanced planning", "It would be good to have a planning sharing system" and
+"Would be nice to have an advanced agenda" frame their asks differently; what they ask for is
+"advanced planning", "planning sharing system" and "advanced agenda". Two people rarely phrase
+the same request alike, but the action and its object survive. Without a parser (only
+``spacy.blank("en")`` is available) the core is found by rules: take the clause that carries the
+request, drop the opener, the addressee and the modal or evaluative frame ("they should", "it
+would be good to", "need more", "I'd like to see"), drop light verbs and quantifiers, and stop at
+the first clause break. What is left is short enough for the embedding to be about the ask.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+__all__ = ["ask_cores", "ask_spans"]
+
+# Clause breaks: the request is nearly always in the first clause that carries a frame;
+# explanations and examples follow a dash, colon, semicolon or "because".
+_CLAUSE_SPLIT = re.compile(r"\s+[–—-]\s+|[;:!?]\s+|\.\s+|\(|\)|\s*\.\.\.\s*|\s*[\u2022·]\s+")
+_TAIL = re.compile(
+    r"(?<=\w)\s*(,|\b(?:because|since|so that|so|in order to|rather than|instead of|which|who|where|when|while|"
+    r"but|as|if|otherwise|unless|e\.g\.|i\.e\.|for example|for instance|such as|like|although|though|"
+    r"even if|especially|particularly)\b).*$",
+    re.IGNORECASE,
+)
+# Openers spoken before the request ("I think", "At the country level").
+_OPENER = re.compile(
+    r"^(?:(?:i|we) (?:think|believe|feel|guess|suggest|recommend|propose|would say|'d say)(?: that)?|"
+    r"in my (?:opinion|view)|personally|honestly|maybe|perhaps|probably|ideally|also|and|but|so|then|"
+    r"however|overall|additionally|finally|lastly|first(?:ly)?|second(?:ly)?|third(?:ly)?|still|"
+    r"definitely|really|obviously|of course|at (?:the )?[a-z]+ level|in (?:the )?future|in general|"
+    r"generally|basically|again|yes|no|ok|okay|please|kindly)\b[ ,]*",
+    re.IGNORECASE,
+)
+_ADV = (r"(?:really|also|definitely|just|even|still|certainly|probably|perhaps|maybe|absolutely|"
+        r"strongly|more|much|very|highly|simply|urgently|seriously|actually|first|always|ideally)")
+_ADVS = rf"(?:{_ADV} )*"
+_GOOD = (r"(?:good|great|nice|helpful|useful|better|ideal|important|essential|crucial|vital|key|"
+         r"necessary|beneficial|valuable|worthwhile|wise|smart|best|welcome|appreciated|desirable|"
+         r"interesting|advisable|cool|awesome|fantastic|wonderful|excellent|preferable)")
+# Frames that introduce the ask; the first one found at the start of the clause is removed, and
+# the search is repeated so that stacked frames ("I think they should also") all go.
+_FRAME_PATTERNS = [
+    # "It would be good to ...", "What also would be good is ...", "Would be nice to ..."
+    re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:would|'d|could|will|might|is|'s|are)? ?"
+               rf"{_ADVS}(?:be )?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: is| if| to| that| for [a-z]+ to)?\b"),
+    # The same frame later in a clause: "Although we have calls, would be nice to have ..."
+    re.compile(rf"\b(?:would|'d|could|will|might) {_ADVS}be {_ADVS}(?:a |an )?{_ADVS}{_GOOD}"
+               rf"(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: if| to| that| for [a-z]+ to)?\b"),
+    # "I would like (to see)", "We'd love", "I wish", "I hope", "we want"
+    re.compile(rf"^(?:(?:i|we|people|everyone|they) )?{_ADVS}(?:would|'d|do|really)? ?{_ADVS}"
+               r"(?:like|love|prefer|want|wish|hope|appreciate|welcome)(?: for [a-z]+)?(?: to)?(?: see| have| get)?\b(?: that)?"),
+    # "There should be", "there is a need for/to", "there needs to be"
+    re.compile(rf"^there {_ADVS}(?:should|must|could|would|needs to|need to|has to|ought to|will|is|are)? ?"
+               rf"{_ADVS}(?:be|have been)? ?{_ADVS}(?:a )?(?:need|room|place|call)? ?(?:for|to)?\b"),
+    # "My suggestion is to", "the key is to", "one thing would be"
+    re.compile(r"^(?:my|our|the|one|another|a) (?:main |key |big |first |other )?(?:suggestion|recommendation|"
+               r"advice|proposal|idea|thing|priority|key|request|wish|point)s? (?:would be|is|are|will be)(?: to| that)?\b"),
+    # "Make sure (that)", "Ensure that", "Feel free to", "Please"
+    re.compile(r"^(?:make sure|ensure|be sure|remember) (?:that |to )?"),
+    # Subject + modal: "they should", "the OCP needs to", "OCP could" (searched, not anchored)
+    re.compile(rf"\b{_ADVS}(?:should|must|shall|ought to|need to|needs to|have to|has to|"
+               rf"could|can|would|will|might|may|need|needs|'d better|had better)(?P<neg> not| n't)? {_ADVS}"),
+    # Bare modal or need at the start: "Need more journalists", "Could be more systematic"
+    re.compile(rf"^(?:need|needs|needed|should|must|could|would|can|ought to|let'?s|let us|why not|how about|"
+               rf"what about|required|requires|require) {_ADVS}"),
+]
+_FRAMES = [re.compile(pattern.pattern, re.IGNORECASE) for pattern in _FRAME_PATTERNS]
+# Words that, left at the start of a core, carry no ask: light verbs, copulas, quantifiers.
+_LEADING_NOISE = re.compile(
+    rf"^(?:(?:be|being|been|is|are|have|has|having|get|getting|see|seeing|do|doing|make|there|to|that|"
+    rf"the|a|an|some|any|more|less|much|many|lot|lots|of|a lot of|bit|little|further|additional|"
+    rf"extra|also|even|really|just|still|very|its|their|our|your|my|his|her|them|us|it|this|these|"
+    rf"those|{_ADV})\b[ ,]*)+",
+    re.IGNORECASE,
+)
+_PRONOUNS = frozenset("i we you they he she it this that there one people everyone".split())
+_PASSIVE = re.compile(r"^(?:be|been|being|get|got|is|are)\s+(?=[a-z]+(?:ed|en|wn|t)\b)", re.IGNORECASE)
+_DROP = frozenset("the a an their its our your his her my this that these those".split())
+_MAX_TOKENS = 12
+
+_NLP: Language | None = None
+_LOCK = threading.Lock()
+
+
+def _lemmatizer() -> Language:
+    """A blank English pipeline with the lookup lemmatizer (spacy-lookups-data), built once."""
+    global _NLP
+    with _LOCK:
+        if _NLP is None:
+            import spacy
+
+            nlp = spacy.blank("en")
+            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            nlp.initialize()
+            _NLP = nlp
+        return _NLP
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("’", "'").replace("“", " ").replace("”", " ").replace('"', " ")
+    text = re.sub(r"^[\s\-–—·•*>\d.)]+", "", text)
+    return " ".join(text.split())
+
+
+def _strip_frames(clause: str) -> tuple[str, bool]:
+    """Remove openers and frames from the start of ``clause``; True if a frame was found.
+
+    A frame found inside the clause ("Quality bike lanes should be installed") leaves the words
+    before it, the subject, which is the object of the ask when the verb is passive or when
+    nothing is left after the frame ("More bike trails would be a great addition").
+    """
+    found = False
+    for _ in range(6):
+        before = clause
+        clause = _OPENER.sub("", clause).strip(" ,")
+        for frame in _FRAMES:
+            match = frame.match(clause) if frame.pattern.startswith("^") else frame.search(clause)
+            if match and match.end() > 0:
+                # The subject is the words before the frame in its own clause ("As X grows, Y should").
+                subject = clause[: match.start()].rsplit(",", 1)[-1].strip(" ,")
+                rest = clause[match.end():].strip(" ,")
+                # "should not be allowed" asks the opposite of "should be allowed": keep the "not".
+                negated = "neg" in frame.groupindex and match.group("neg")
+                passive = _PASSIVE.match(rest)
+                n_words = len(_LEADING_NOISE.sub("", rest).split())
+                if subject and passive:
+                    rest = f"{subject}{' not' if negated else ''} {rest[passive.end():]}"
+                elif subject and n_words == 0:
+                    rest = subject
+                elif subject and n_words == 1 and len(subject.split()) > 1 and subject.split()[0].lower() not in _PRONOUNS:
+                    rest = f"{subject} {rest}"  # "Holly Drive needs sidewalks"
+                elif negated:
+                    rest = f"not {rest}"
+                clause, found = rest, True
+                break
+        if clause == before:
+            break
+    return clause, found
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip(" ,") for c in _CLAUSE_SPLIT.split(_normalise(text)) if c and c.strip(" ,")]
+
+
+def _core_text(text: str) -> str:
+    clauses = _clauses(text)
+    if not clauses:
+        return ""
+    stripped = [_strip_frames(c) for c in clauses]
+    # The request is in the first clause with a frame; a bullet without one is itself the ask
+    # ("Bring in the politicians", "More free meeting space").
+    core = next((c for c, found in stripped if found and c), stripped[0][0] or clauses[0])
+    core = _TAIL.sub("", core).strip(" ,.")
+    core = _LEADING_NOISE.sub("", core).strip(" ,.") or core
+    return core
+
+
+def ask_spans(texts: Sequence[str]) -> list[str]:
+    """The ask core of each text as it is written there (whitespace and quotes normalised).
+
+    Falls back to the whole normalised text when nothing is left after removing the frame, so
+    the span is never empty for a non-empty text.
+    """
+    return [_core_text(t) or _normalise(t) for t in texts]
+
+
+def ask_cores(texts: Sequence[str], lemmatise: bool = True) -> list[str]:
+    """The ask core of each text, lower-cased, without determiners, at most 12 words.
+
+    With ``lemmatise`` words are reduced to their lookup lemma ("politicians" -> "politician"),
+    so that number and tense do not separate two phrasings of one ask.
+    """
+    spans = ask_spans(texts)
+    out = []
+    for span, doc in zip(spans, _lemmatizer().pipe(spans)):
+        words = [(t.lemma_ if lemmatise else t.text).lower() for t in doc if not t.is_punct and t.lower_ not in _DROP]
+        out.append(" ".join(words[:_MAX_TOKENS]) or span.lower())
+    return out

@@ -1,0 +1,197 @@
+"""Asks: detected recommendations from different respondents that ask for the same thing.
+
+People rarely phrase one request alike ("Bring in the politicians" / "they should engage the
+legislature"), so whole-sentence similarity joins few of them. Two quotes are compared on what
+they ask for: the ask span (``ask_core.ask_spans``: the action and its object without the
+framing "they need more", "it would be good to") and the whole sentence, taking the closer of
+the two. Grouping is average linkage with a conservative threshold: a wrong merge inflates a
+count a report writer trusts, a missed one only leaves two rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from nlp.recommendations.ask_core import ask_spans
+from nlp.recommendations.candidates import recommendation_id, score_candidate
+from nlp.schemas import Quote, Recommendation
+
+__all__ = ["ASK_THRESHOLD", "ask_name", "build_asks", "group_asks", "respondent_of"]
+
+ASK_THRESHOLD = 0.73
+"""Average-linkage similarity at or above which two groups of recommendations are one ask.
+
+Similarity of two quotes is the larger of the cosine of their ask spans and the cosine of their
+whole texts (all-MiniLM-L6-v2). Chosen on the development half of ``bench/data/ask_groups.tsv``
+(Bowling Green Polis proposals): pairwise precision of "same ask" is 0.90 at 0.72 and 0.94 at
+0.74, against 0.68 at 0.70, so the value sits inside the precise range, not at its edge.
+"""
+
+_NAME_WORDS = 10
+
+
+def respondent_of(quote: Quote) -> str:
+    """Who said ``quote``: its ``respondent_id`` when the quote carries one, else its response."""
+    return getattr(quote, "respondent_id", None) or quote.response_id
+
+
+def _similar_pairs(full: np.ndarray, span: np.ndarray, threshold: float, block: int = 1024):
+    """(i, j, similarity) for i < j with max(full cosine, span cosine) >= ``threshold``."""
+    n = len(full)
+    rows, cols, values = [], [], []
+    for start in range(0, n, block):
+        sims = np.maximum(full[start : start + block] @ full.T, span[start : start + block] @ span.T)
+        for offset, row in enumerate(sims):
+            i = start + offset
+            # float32 products can land a hair below the float64 value: keep a small margin.
+            js = np.flatnonzero(row[i + 1 :] >= threshold - 1e-5) + i + 1
+            rows += [i] * len(js)
+            cols += js.tolist()
+            values += row[js].tolist()
+    return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(values)
+
+
+def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESHOLD) -> list[list[int]]:
+    """Indices of the rows that form each ask, by average linkage at ``threshold``.
+
+    Average linkage never joins two groups unless some pair across them reaches the threshold,
+    so each ask lies inside one connected component of the graph of pairs at or above it. The
+    linkage therefore runs per component, which keeps 10,000 recommendations to seconds.
+
+    Args:
+        full: (n, d) unit vectors of the whole quotes.
+        span: (n, d) unit vectors of their ask spans.
+        threshold: similarity at or above which two groups merge.
+
+    Returns:
+        Groups of row indices, each sorted, in order of their first row.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    full = np.asarray(full, dtype=np.float32)
+    span = np.asarray(span, dtype=np.float32)
+    n = len(full)
+    if n == 0:
+        return []
+    i, j, _ = _similar_pairs(full, span, threshold)
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    groups: list[list[int]] = []
+    for c in np.unique(component):
+        members = np.flatnonzero(component == c)
+        if len(members) == 1:
+            groups.append(members.tolist())
+            continue
+        sims = np.maximum(full[members] @ full[members].T, span[members] @ span[members].T).astype(np.float64)
+        distance = 1.0 - sims[np.triu_indices(len(members), k=1)]
+        labels = fcluster(linkage(np.clip(distance, 0.0, 2.0), "average"), t=1.0 - threshold + 1e-9, criterion="distance")
+        for label in np.unique(labels):
+            groups.append(members[labels == label].tolist())
+    return sorted(groups, key=lambda g: g[0])
+
+
+def ask_name(span: str) -> str:
+    """A short extractive name for an ask: its span, first letter capitalised, at most 10 words."""
+    words = span.split()
+    name = " ".join(words[:_NAME_WORDS]) + (" …" if len(words) > _NAME_WORDS else "")
+    return name[:1].upper() + name[1:]
+
+
+def build_asks(
+    quotes: Sequence[Quote],
+    embeddings: np.ndarray,
+    is_rec: Sequence[bool],
+    confidence: Sequence[float],
+    topic_ids: Sequence[int],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    threshold: float = ASK_THRESHOLD,
+) -> list[Recommendation]:
+    """Group the detected recommendations into asks, one ``Recommendation`` per ask.
+
+    Quotes with ``duplicate_of`` set repeat a quote already counted and are left out. Each ask
+    carries a short extractive ``name`` (the ask span of its most central member), ``support``
+    (distinct respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids``
+    and ``respondent_ids`` in input order, and the ``sections`` its members come from. ``text``,
+    ``quote_id``, ``section`` and ``topic_id`` are those of the most confident member.
+    ``score`` is ``score_candidate`` over respondents; asks come sorted by support, then score,
+    then id, so an ask several people make always ranks above any one person's.
+
+    Args:
+        quotes: all quotes of the run, aligned with the other arguments.
+        embeddings: (n, d) unit-length vectors of the quotes.
+        is_rec: classifier decision per quote.
+        confidence: classifier probability per quote, in [0, 1].
+        topic_ids: topic per quote; -1 for outliers.
+        embed: turns ask spans into unit vectors of the same model as ``embeddings``.
+        threshold: grouping threshold (``ASK_THRESHOLD``).
+
+    Raises:
+        ValueError: the inputs do not have one entry per quote, or ``embed`` returns the wrong shape.
+    """
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    n = len(quotes)
+    if embeddings.ndim != 2 or embeddings.shape[0] != n:
+        raise ValueError(f"embeddings of shape {embeddings.shape} do not match {n} quotes")
+    for name, other in (("is_rec", is_rec), ("confidence", confidence), ("topic_ids", topic_ids)):
+        if len(other) != n:
+            raise ValueError(f"got {len(other)} {name} values for {n} quotes; all inputs must align")
+    members = [i for i in range(n) if is_rec[i] and quotes[i].duplicate_of is None]
+    if not members:
+        return []
+    spans = ask_spans([quotes[i].text for i in members])
+    span_vectors = np.asarray(embed(spans), dtype=np.float32)
+    if span_vectors.shape != (len(members), embeddings.shape[1]):
+        raise ValueError(f"embed returned shape {span_vectors.shape} for {len(members)} ask spans")
+    full = embeddings[members]
+    shares, n_respondents = _topic_shares(quotes, topic_ids)
+    asks = []
+    for group in group_asks(full, span_vectors, threshold):
+        rows = [members[g] for g in group]
+        head = min(rows, key=lambda i: (-float(confidence[i]), i))
+        central = _most_central(group, full, span_vectors)
+        respondents = tuple(dict.fromkeys(respondent_of(quotes[i]) for i in rows))
+        quote_ids = tuple(quotes[i].quote_id for i in rows)
+        topic = int(topic_ids[head])
+        asks.append(
+            Recommendation(
+                recommendation_id=recommendation_id(quote_ids),
+                text=quotes[head].text,
+                quote_id=quotes[head].quote_id,
+                section=quotes[head].section,
+                topic_id=topic,
+                support=len(respondents),
+                score=score_candidate(len(respondents), float(confidence[head]), shares.get(topic, 0.0), n_respondents),
+                quote_ids=quote_ids,
+                response_ids=tuple(dict.fromkeys(quotes[i].response_id for i in rows)),
+                name=ask_name(spans[central]),
+                respondent_ids=respondents,
+                sections=tuple(dict.fromkeys(quotes[i].section for i in rows)),
+            )
+        )
+    return sorted(asks, key=lambda a: (-a.support, -a.score, a.recommendation_id))
+
+
+def _most_central(group: list[int], full: np.ndarray, span: np.ndarray) -> int:
+    """Position (in ``group``) of the member most similar on average to the others."""
+    if len(group) == 1:
+        return group[0]
+    sims = np.maximum(full[group] @ full[group].T, span[group] @ span[group].T)
+    return group[int(np.argmax(sims.sum(axis=1)))]
+
+
+def _topic_shares(quotes: Sequence[Quote], topic_ids: Sequence[int]) -> tuple[dict[int, float], int]:
+    """Share of respondents with a quote in each topic (0 for the outliers), and their number."""
+    by_topic: dict[int, set[str]] = {}
+    everyone: set[str] = set()
+    for quote, topic in zip(quotes, topic_ids):
+        if quote.duplicate_of is not None:
+            continue
+        who = respondent_of(quote)
+        everyone.add(who)
+        by_topic.setdefault(int(topic), set()).add(who)
+    n = len(everyone)
+    return {t: (len(r) / n if n and t != -1 else 0.0) for t, r in by_topic.items()}, n

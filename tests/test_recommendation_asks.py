@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp.recommendations.ask_core import ask_cores, ask_spans
+from nlp.recommendations.asks import build_asks, group_asks
+from nlp.schemas import Quote
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("They need more advanced planning – Sometimes they move too fast", "advanced planning"),
+        ("Bring in the politicians.", "Bring in the politicians"),
+        ("Need more journalists (ICIJ, etc.).", "journalists"),
+        ("It would be good to have a public channel, like a public live forum", "public channel"),
+        ("Although we have constant calls would be nice to have an advanced agenda", "advanced agenda"),
+        ("I think they should engage the legislature, and be part of the conferences.", "engage the legislature"),
+        ("Quality bike lanes should be installed, focusing on the campus area.", "Quality bike lanes installed"),
+        ("More bike trails and walking trails would be a great addition.", "bike trails and walking trails"),
+        ("Holly drive needs sidewalks", "Holly drive sidewalks"),
+    ],
+)
+def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):
+    assert ask_spans([text]) == [span]
+
+
+def test_a_negated_ask_keeps_its_negation():
+    allowed, banned = ask_spans(["Smoking should be allowed in parks.", "Smoking should not be allowed in parks."])
+    assert "not" not in allowed.split() and "not" in banned.split()
+
+
+def test_cores_are_lemmatised_without_determiners_and_never_empty():
+    assert ask_cores(["Bring in the politicians."]) == ["bring in politician"]
+    assert ask_cores(["Need more"]) != [""]
+
+
+def _quote(quote_id: str, response_id: str, text: str, section: str = "2.1 Strategy", duplicate_of=None) -> Quote:
+    return Quote(quote_id, "interview.txt", section, "What should the OCP do?", response_id, None, True, text,
+                 0, len(text), duplicate_of)
+
+
+def _unit(*rows: list[float]) -> np.ndarray:
+    m = np.asarray(rows, dtype=np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+class _FakeEmbed:
+    """Ask spans mapped to fixed vectors: the test decides which asks are alike."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+        self.calls: list[list[str]] = []
+
+    def __call__(self, texts):
+        self.calls.append(list(texts))
+        return _unit(*[self.vectors[t] for t in texts])
+
+
+def test_asks_join_different_respondents_on_what_they_ask_for_and_rank_by_support():
+    quotes = [
+        _quote("q1", "r1", "They should engage politicians."),
+        _quote("q2", "r2", "Bring in the politicians.", section="3.2 Partners"),
+        _quote("q3", "r3", "Need more journalists"),
+        _quote("q4", "r3", "The weather was fine."),
+    ]
+    # Whole sentences far apart; their ask spans close: the spans decide.
+    full = _unit([1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1])
+    embed = _FakeEmbed({"engage politicians": [1, 0.1, 0], "Bring in the politicians": [1, 0.12, 0],
+                        "journalists": [0, 0, 1]})
+    asks = build_asks(quotes, full, [True, True, True, False], [0.8, 0.9, 0.95, 0.1], [4, 4, 7, -1], embed)
+
+    assert [a.support for a in asks] == [2, 1]
+    top = asks[0]
+    assert top.quote_ids == ("q1", "q2") and top.response_ids == ("r1", "r2")
+    assert top.respondent_ids == ("r1", "r2")
+    assert top.text == "Bring in the politicians." and top.quote_id == "q2"
+    assert top.sections == ("2.1 Strategy", "3.2 Partners")
+    assert top.name in {"Engage politicians", "Bring in the politicians"}
+    assert asks[1].name == "Journalists" and asks[1].topic_id == 7
+    assert embed.calls == [["engage politicians", "Bring in the politicians", "journalists"]]
+
+
+def test_one_respondent_asking_twice_is_support_one_and_duplicates_add_nothing():
+    quotes = [
+        _quote("q1", "r1", "Need more journalists"),
+        _quote("q2", "r1", "We need more journalists."),
+        _quote("q3", "r2", "Need more journalists", duplicate_of="q1"),
+    ]
+    embed = _FakeEmbed({"journalists": [1, 0]})
+    asks = build_asks(quotes, _unit([1, 0], [1, 0], [1, 0]), [True] * 3, [0.9] * 3, [0] * 3, embed)
+
+    assert [(a.support, a.quote_ids) for a in asks] == [(1, ("q1", "q2"))]
+
+
+def test_a_chain_of_loosely_related_asks_does_not_collapse():
+    # a~b and b~c are close, a and c are not: average linkage keeps a and c apart.
+    v = _unit([1, 0], [np.cos(0.5), np.sin(0.5)], [np.cos(1.0), np.sin(1.0)])
+    groups = group_asks(v, v, threshold=0.85)
+    assert sorted(map(len, groups)) == [1, 2]
+
+
+def test_no_recommendation_means_no_ask_and_misaligned_inputs_are_refused():
+    quotes = [_quote("q1", "r1", "Fine.")]
+    assert build_asks(quotes, _unit([1, 0]), [False], [0.1], [0], _FakeEmbed({})) == []
+    with pytest.raises(ValueError, match="1 quotes"):
+        build_asks(quotes, _unit([1, 0], [0, 1]), [True], [0.9], [0], _FakeEmbed({}))
