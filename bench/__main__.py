@@ -95,12 +95,17 @@ def _sentiment_quality(full: bool) -> list[Row]:
 def _recommendation_quality(full: bool) -> list[Row]:
     from bench import recommendation_quality
 
-    targets = {"semeval_trial_a_forum": 0.75, "semeval_trial_b_hotels": 0.80}
+    # Issue 14: F1 >= 0.70 on forum text at a 10 % suggestion rate; hotel reviews stay >= 0.83.
+    targets = {"semeval_trial_a_forum": 0.75, "semeval_trial_b_hotels": 0.83, "forum_heldout_rate10": 0.70}
     values: dict[str, dict[str, float]] = {}
     for r in recommendation_quality.run():
         values.setdefault(r["dataset"], {})[r["metric"]] = r["value"]
     out = []
     for dataset, v in values.items():
+        if "pairwise_precision" in v:
+            out.append(Row("recommendation_quality", f"same-ask pairs P (R), {dataset}",
+                           f"{v['pairwise_precision']:.3f} ({v['pairwise_recall']:.3f})"))
+            continue
         if "f1" not in v:
             continue
         target, met = _at_least(v["f1"], targets[dataset]) if dataset in targets else ("", None)

@@ -167,20 +167,29 @@ def quotes(
 
 @app.command()
 def recommendations(processed_dir: ProcessedDir = Path("data/processed"), top: Top = 15) -> None:
-    """The recommendations most responses make, with their theme and section."""
+    """The asks most respondents make, in their own words, with their theme and section."""
     from rich.table import Table
 
     outputs = _outputs(processed_dir)
     recs = outputs.recommendations.sort_values(["support", "score"], ascending=False, kind="stable").head(top)
-    table = Table(title=f"Top {len(recs)} of {len(outputs.recommendations)} recommendation candidates", show_lines=True)
-    table.add_column("recommendation", ratio=3)
+    text_of = dict(zip(outputs.quotes["quote_id"], outputs.quotes["text"]))
+    table = Table(title=f"Top {len(recs)} of {len(outputs.recommendations)} asks", show_lines=True)
+    table.add_column("ask", ratio=1)
     table.add_column("support", justify="right")
+    table.add_column("what respondents said", ratio=3)
     table.add_column("theme", ratio=1)
     table.add_column("section", ratio=1)
     for r in recs.itertuples():
-        table.add_row(_escape(r.text), str(r.support), _escape(outputs.topic_label(int(r.topic_id))), _escape(r.section))
+        # Up to three verbatim member quotes; older tables have no name or member ids.
+        ids = getattr(r, "quote_ids", None)
+        members = [text_of[q] for q in (() if ids is None else ids) if q in text_of][:3] or [r.text]
+        table.add_row(
+            _escape(str(getattr(r, "name", "") or r.text)), str(r.support),
+            _escape("\n".join(f"“{m}”" for m in members)),
+            _escape(outputs.topic_label(int(r.topic_id))), _escape(r.section),
+        )
     _console().print(table)
-    _console().print("support: distinct responses that make the same recommendation", style="dim")
+    _console().print("support: distinct respondents who ask for the same thing", style="dim")
 
 
 @app.command()

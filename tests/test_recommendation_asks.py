@@ -106,3 +106,19 @@ def test_no_recommendation_means_no_ask_and_misaligned_inputs_are_refused():
     assert build_asks(quotes, _unit([1, 0]), [False], [0.1], [0], _FakeEmbed({})) == []
     with pytest.raises(ValueError, match="1 quotes"):
         build_asks(quotes, _unit([1, 0], [0, 1]), [True], [0.9], [0], _FakeEmbed({}))
+
+
+def test_the_strong_cue_floor_can_be_limited_to_short_texts():
+    from nlp.recommendations import RecommendationHead
+    from nlp.recommendations.rules import CUES
+
+    strong = np.zeros((2, len(CUES)), dtype=np.float32)
+    strong[:, CUES.index("imperative")] = 1.0
+    head = RecommendationHead(coef=np.zeros(2 + len(CUES)), intercept=-5.0, threshold=0.6, cues=CUES,
+                              strong_floor=0.9, embedding_sha256="x", floor_max_words=10)
+    proba = head.proba(np.zeros((2, 2)), strong, np.array([4, 30]))
+    assert proba[0] == pytest.approx(0.9) and proba[1] < 0.01
+    with pytest.raises(ValueError, match="n_words"):
+        head.proba(np.zeros((2, 2)), strong)
+    again = RecommendationHead.from_dict(head.to_dict())
+    assert again.floor_max_words == 10

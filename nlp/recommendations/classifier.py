@@ -22,6 +22,7 @@ __all__ = [
     "classify",
     "default_head",
     "predict_proba",
+    "word_counts",
 ]
 
 HEAD_FORMAT = "recommendation-head/1"
@@ -43,6 +44,11 @@ class RecommendationHead(JsonFile):
             developer forum but common in advice ("recommend", "make sure", imperatives).
         embedding_sha256: hash of the embedding model the head was trained on.
         metadata: training data, parameters and held-out scores, kept for the record.
+        floor_max_words: the floor applies only to texts of at most this many words (a bullet
+            or a short sentence: "Bring in the politicians."), or to every text when None. In
+            a long sentence a cue such as "should" often describes rather than asks ("it
+            should open, but it crashes"), and at a realistic suggestion rate the floor on long
+            sentences costs more precision than it wins recall.
     """
 
     coef: np.ndarray
@@ -52,17 +58,25 @@ class RecommendationHead(JsonFile):
     strong_floor: float
     embedding_sha256: str
     metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    floor_max_words: int | None = None
 
     @property
     def embedding_dim(self) -> int:
         return int(self.coef.shape[0]) - len(self.cues)
 
-    def proba(self, embeddings: np.ndarray, cues: np.ndarray) -> np.ndarray:
-        """Recommendation probability of each row, given its embedding and its cue indicators."""
+    def proba(self, embeddings: np.ndarray, cues: np.ndarray, n_words: np.ndarray | None = None) -> np.ndarray:
+        """Recommendation probability of each row, given its embedding, cue indicators and length.
+
+        ``n_words`` (words per text) is needed when ``floor_max_words`` is set.
+        """
         features = np.hstack([np.asarray(embeddings, dtype=np.float64), cues.astype(np.float64)])
         logits = features @ self.coef + self.intercept
         proba = 1.0 / (1.0 + np.exp(-logits))
         strong = cues[:, [j for j, name in enumerate(self.cues) if name in STRONG_CUES]].any(axis=1)
+        if self.floor_max_words is not None:
+            if n_words is None:
+                raise ValueError("this head's strong-cue floor depends on text length: pass n_words")
+            strong = strong & (np.asarray(n_words) <= self.floor_max_words)
         return np.where(strong, np.maximum(proba, self.strong_floor), proba)
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,6 +89,7 @@ class RecommendationHead(JsonFile):
             "intercept": round(float(self.intercept), 8),
             "threshold": float(self.threshold),
             "strong_floor": float(self.strong_floor),
+            "floor_max_words": self.floor_max_words,
             "metadata": dict(self.metadata),
         }
 
@@ -104,12 +119,18 @@ class RecommendationHead(JsonFile):
             strong_floor=float(data["strong_floor"]),
             embedding_sha256=str(data["embedding_sha256"]),
             metadata=dict(data.get("metadata", {})),
+            floor_max_words=None if data.get("floor_max_words") is None else int(data["floor_max_words"]),
         )
 
 
 def default_head() -> RecommendationHead:
     """The head bundled as ``nlp/models/recommendation_head.json``, read once on first use."""
     return bundled_head("recommendation_head.json", RecommendationHead)
+
+
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """Whitespace-separated words per text: the length the strong-cue floor is limited by."""
+    return np.asarray([len(text.split()) for text in texts], dtype=np.int64)
 
 
 def _features(texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +174,7 @@ def predict_proba(
     embeddings, cues = _features(texts, embeddings)
     if embeddings.shape[1] != head.embedding_dim:
         raise ValueError(f"{embeddings.shape[1]}-d embeddings for a head trained on {head.embedding_dim}-d")
-    return [float(p) for p in head.proba(embeddings, cues)]
+    return [float(p) for p in head.proba(embeddings, cues, word_counts(texts))]
 
 
 def classify(

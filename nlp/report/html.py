@@ -52,7 +52,7 @@ img.chart { max-width: 100%; height: auto; }
 {% for q in t.quotes %}<blockquote>“{{ q.text }}”<span class="prov">{{ q.source_file }} · {{ q.section }} · response {{ q.response_id }}</span></blockquote>
 {% endfor %}
 {% if t.recommendations %}<p>Recommendations on this theme:</p>
-<ul>{% for r in t.recommendations %}<li>{{ r.text }} <span class="prov">support {{ r.support }} · {{ r.section }}</span></li>{% endfor %}</ul>
+<ul>{% for r in t.recommendations %}<li>{{ r.name or r.text }}: <q>{{ r.text }}</q> <span class="prov">support {{ r.support }} · {{ r.section }}</span></li>{% endfor %}</ul>
 {% else %}<p class="meta">No recommendation candidates on this theme.</p>{% endif %}
 {% endfor %}
 
@@ -65,10 +65,10 @@ img.chart { max-width: 100%; height: auto; }
 
 <h2>Top recommendations</h2>
 <table>
-<tr><th>Recommendation</th><th class="num">Support</th><th>Theme</th><th>Section</th></tr>
-{% for r in data.top_recommendations %}<tr><td>{{ r.text }}</td><td class="num">{{ r.support }}</td><td>{{ r.topic_label }}</td><td>{{ r.section }}</td></tr>
+<tr><th>Ask</th><th class="num">Support</th><th>What respondents said</th><th>Theme</th><th>Section</th></tr>
+{% for r in data.top_recommendations %}<tr><td>{{ r.name or r.text }}</td><td class="num">{{ r.support }}</td><td>{% for q in (r.quotes or [r.text]) %}<q>{{ q }}</q>{% if not loop.last %}<br>{% endif %}{% endfor %}</td><td>{{ r.topic_label }}</td><td>{{ r.section }}</td></tr>
 {% endfor %}</table>
-<p class="meta">Support: distinct responses that make the same recommendation.</p>
+<p class="meta">Support: distinct respondents who ask for the same thing, in their own words.</p>
 </body>
 </html>
 """

@@ -95,7 +95,8 @@ def render_markdown(
             ]
         if t.recommendations:
             out += ["Recommendations on this theme:", ""]
-            out += [f"- {e(r.text, at_line_start=True)} (support {r.support}; {e(r.section)})" for r in t.recommendations]
+            out += [f"- {e(r.name or r.text, at_line_start=True)}: “{e(r.text)}” (support {r.support}; {e(r.section)})"
+                    for r in t.recommendations]
         else:
             out.append("No recommendation candidates on this theme.")
         out.append("")
@@ -109,8 +110,9 @@ def render_markdown(
     )
     out += ["", "## Top recommendations", ""]
     out += _table(
-        ["Recommendation", "Support", "Theme", "Section"],
-        [[e(r.text, True), str(r.support), e(r.topic_label, True), e(r.section, True)] for r in data.top_recommendations],
+        ["Ask", "Support", "What respondents said", "Theme", "Section"],
+        [[e(r.name or r.text, True), str(r.support), " / ".join(f"“{e(q, True)}”" for q in r.quotes or (r.text,)),
+          e(r.topic_label, True), e(r.section, True)] for r in data.top_recommendations],
     )
-    out += ["", "Support: distinct responses that make the same recommendation.", ""]
+    out += ["", "Support: distinct respondents who ask for the same thing, in their own words.", ""]
     return "\n".join(out)

@@ -24,7 +24,11 @@ class QuoteRef:
 
 @dataclass(frozen=True)
 class RecommendationRef:
-    """A recommendation candidate and how many distinct responses make it."""
+    """An ask (a consolidated recommendation) and how many distinct respondents make it.
+
+    ``name`` is the ask's short extractive name (its text when the table has none) and
+    ``quotes`` up to three verbatim member quotes, one per respondent first.
+    """
 
     recommendation_id: str
     text: str
@@ -33,6 +37,8 @@ class RecommendationRef:
     topic_label: str
     support: int
     score: float
+    name: str = ""
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,14 +105,33 @@ def _representatives(quotes: pd.DataFrame, topic_row, n: int) -> list[QuoteRef]:
     return [_quote_ref(r) for r in chosen]
 
 
-def _recommendation_refs(recs: pd.DataFrame, labels: dict[int, str]) -> list[RecommendationRef]:
-    return [
-        RecommendationRef(
+def _recommendation_refs(
+    recs: pd.DataFrame, labels: dict[int, str], quote_text: dict[str, tuple[str, str]] | None = None
+) -> list[RecommendationRef]:
+    quote_text = quote_text or {}
+    refs = []
+    for r in recs.itertuples():
+        name = str(getattr(r, "name", "") or "") or str(r.text)
+        refs.append(RecommendationRef(
             str(r.recommendation_id), str(r.text), str(r.section), int(r.topic_id),
             labels.get(int(r.topic_id), "(no topic)"), int(r.support), float(r.score),
-        )
-        for r in recs.itertuples()
-    ]
+            name=name, quotes=_member_quotes(getattr(r, "quote_ids", None), str(r.text), quote_text),
+        ))
+    return refs
+
+
+def _member_quotes(quote_ids, fallback: str, quote_text: dict[str, tuple[str, str]], n: int = 3) -> tuple[str, ...]:
+    """Up to ``n`` verbatim member quotes, one per response before any second one."""
+    if quote_ids is None or not len(quote_ids):
+        return (fallback,)
+    members = [quote_text[q] for q in quote_ids if q in quote_text]
+    firsts, seen = [], set()
+    for response, text in members:
+        if response not in seen:
+            seen.add(response)
+            firsts.append(text)
+    rest = [text for _, text in members if text not in firsts]
+    return tuple((firsts + rest)[:n]) or (fallback,)
 
 
 def _ranked_recommendations(recs: pd.DataFrame) -> pd.DataFrame:
@@ -138,6 +163,7 @@ def gather_report(
     )
     labels = {int(t): str(label) for t, label in zip(outputs.topics["topic_id"], outputs.topics["label"])}
     recs = _ranked_recommendations(outputs.recommendations)
+    quote_text = {str(q): (str(r), str(t)) for q, r, t in zip(quotes["quote_id"], quotes["response_id"], quotes["text"])}
     themes = []
     for rank, topic in enumerate(topics.head(top).itertuples(), 1):
         mine = quotes[quotes["topic_id"] == topic.topic_id]
@@ -157,7 +183,9 @@ def gather_report(
                 mean_sentiment=None if mean is None else float(mean),
                 quotes=tuple(_representatives(quotes, topic, quotes_per_theme)),
                 recommendations=tuple(
-                    _recommendation_refs(recs[recs["topic_id"] == topic.topic_id].head(recommendations_per_theme), labels)
+                    _recommendation_refs(
+                        recs[recs["topic_id"] == topic.topic_id].head(recommendations_per_theme), labels, quote_text
+                    )
                 ),
             )
         )
@@ -172,5 +200,5 @@ def gather_report(
         n_topics=int((outputs.topics["topic_id"] != -1).sum()),
         themes=tuple(themes),
         sections=sections,
-        top_recommendations=tuple(_recommendation_refs(recs.head(top_recommendations), labels)),
+        top_recommendations=tuple(_recommendation_refs(recs.head(top_recommendations), labels, quote_text)),
     )

@@ -61,9 +61,10 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
     )
     _sheet(
         workbook, "recommendations",
-        ["text", "support", "score", "topic_id", "theme", "section", "recommendation_id"],
+        ["ask", "support", "quotes", "score", "topic_id", "theme", "section", "recommendation_id"],
         [
-            [r.text, r.support, round(r.score, 4), r.topic_id, r.topic_label, r.section, r.recommendation_id]
+            [r.name or r.text, r.support, "\n".join(r.quotes or (r.text,)), round(r.score, 4), r.topic_id,
+             r.topic_label, r.section, r.recommendation_id]
             for r in data.top_recommendations
         ],
     )
