@@ -69,8 +69,8 @@ class PipelineConfig:
             ``bench/reruns.py`` (501 quotes, one 39-quote file added): 0.8 kept 79.6% of old
             quotes' ids, 0.7 kept 81.6%. Matching is one-to-one, so a lower threshold can only
             mislabel when a topic vanished and an unrelated one lies that close.
-        merge_threshold: cosine similarity above which recommendations from different
-            responses are merged into one candidate.
+        ask_threshold: similarity (average linkage of the closer of ask-span and whole-quote
+            cosines) at which detected recommendations are one ask (nlp.recommendations.asks).
         batch_size: distinct texts per embedding task and quotes per scoring task, the unit the
             flow spreads over Dask workers. Part of the fingerprint: texts padded together in
             one batch can differ from another batching by ~1e-7, which can move a topic.
@@ -92,7 +92,7 @@ class PipelineConfig:
     text_column: str | None = _setting(None, "Survey CSV column with the answers; detected when omitted.")
     max_file_mb: float = _setting(20.0, "Larger input files are refused.")
     topic_match_threshold: float = _setting(0.7, "Centroid similarity at which a topic keeps its id across runs.")
-    merge_threshold: float = _setting(0.85, "Cosine similarity at which recommendations merge.")
+    ask_threshold: float = _setting(0.73, "Similarity at which recommendations are grouped into one ask.")
     batch_size: int = _setting(512, "Texts per embedding task and quotes per scoring task.")
     progress: bool = _setting(False, "Show progress bars on long steps.")
     quotes: QuoteConfig = _setting(QuoteConfig, "How units become quotes.")

@@ -276,7 +276,7 @@ def summarise_sentiment(
 
 @dataclass
 class RecommendationResult:
-    """Which quotes recommend something, how confidently, and the merged candidates."""
+    """Which quotes recommend something, how confidently, and the asks they group into."""
 
     is_recommendation: list[bool]
     confidence: list[float]
@@ -296,14 +296,18 @@ def find_recommendations(
     models: LoadedModels,
     config: PipelineConfig,
 ) -> RecommendationResult:
-    """Flag recommending quotes and merge them into ranked candidates."""
-    from nlp.recommendations import build_candidates, predict_proba
+    """Flag recommending quotes and group them into asks, ranked by support."""
+    from nlp.recommendations import build_asks, predict_proba
 
     texts = [q.text for q in quotes]
     head = models.recommendation_head
     confidence = predict_proba(texts, embeddings=head_vectors, head=head) if texts else []
     flags = [p >= head.threshold for p in confidence]
-    candidates = build_candidates(
-        quotes, head_vectors, flags, confidence, topic_ids, merge_threshold=config.merge_threshold
+    # Ask spans are compared in the heads' vector space, the model the threshold was chosen on.
+    embedder = models.head_embedder or models.embedder
+    asks = build_asks(
+        quotes, head_vectors, flags, confidence, topic_ids,
+        embed=lambda spans: embed_with_cache(list(spans), embedder.embedder, embedder.cache)[0],
+        threshold=config.ask_threshold,
     )
-    return RecommendationResult(flags, confidence, candidates)
+    return RecommendationResult(flags, confidence, asks)

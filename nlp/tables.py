@@ -247,17 +247,20 @@ TOPIC_SECTION_SENTIMENT = Table(
 
 RECOMMENDATIONS = Table(
     "recommendations",
-    "one row per recommendation candidate",
+    "one row per ask: detected recommendations that ask for the same thing",
     (
         Column("recommendation_id", STRING, "stable: hash of the member quote ids"),
+        Column("name", STRING, "short extractive name: what is asked for, in a member's words"),
         Column("text", STRING, "the most confident member's quote"),
         Column("quote_id", STRING, "that quote"),
         Column("section", STRING, "that quote's section"),
         Column("topic_id", INT, "that quote's topic"),
-        Column("support", INT, "distinct responses that make this recommendation"),
+        Column("support", INT, "distinct respondents who ask for this"),
         Column("score", FLOAT, "rank in [0, 1]"),
-        Column("quote_ids", STRINGS, "every merged member quote"),
-        Column("response_ids", STRINGS, "every merged member's response"),
+        Column("quote_ids", STRINGS, "every member quote"),
+        Column("response_ids", STRINGS, "every member's response"),
+        Column("respondent_ids", STRINGS, "every member's respondent"),
+        Column("sections", STRINGS, "the sections the members come from"),
     ),
 )
 

@@ -1,11 +1,13 @@
 """Recommendation candidates: which quotes recommend something, and which say the same thing.
 
 ``classify``/``predict_proba`` decide per sentence or bullet (``classifier``, ``rules``);
-``build_candidates`` merges detected quotes across responses and ranks them (``candidates``).
+``build_asks`` groups detected quotes from any respondents that ask for the same thing into
+ranked asks (``asks``, ``ask_core``); ``build_candidates`` is the earlier whole-sentence merge.
 """
 
 from __future__ import annotations
 
+from nlp.recommendations.asks import ASK_THRESHOLD, build_asks
 from nlp.recommendations.candidates import (
     MERGE_THRESHOLD,
     SCORE_WEIGHTS,
@@ -16,9 +18,11 @@ from nlp.recommendations.candidates import (
 from nlp.recommendations.classifier import RecommendationHead, classify, default_head, predict_proba
 
 __all__ = [
+    "ASK_THRESHOLD",
     "MERGE_THRESHOLD",
     "SCORE_WEIGHTS",
     "RecommendationHead",
+    "build_asks",
     "build_candidates",
     "classify",
     "default_head",
