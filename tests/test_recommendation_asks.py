@@ -122,3 +122,13 @@ def test_the_strong_cue_floor_can_be_limited_to_short_texts():
         head.proba(np.zeros((2, 2)), strong)
     again = RecommendationHead.from_dict(head.to_dict())
     assert again.floor_max_words == 10
+
+
+def test_spans_that_name_nothing_are_compared_on_their_whole_quotes():
+    # "Um" and "Yeah" from two people embed alike; their quotes do not: no ask of two.
+    quotes = [_quote("q1", "r1", "Um, go for it."), _quote("q2", "r2", "Yeah, let me know.")]
+    embed = _FakeEmbed({"Um": [1, 0], "Yeah": [1, 0], "Um, go for it": [1, 0], "Yeah, let me know": [1, 0]})
+    spans_seen = ask_spans([q.text for q in quotes])
+    embed.vectors.update({s: [1, 0] for s in spans_seen})
+    asks = build_asks(quotes, _unit([1, 0], [0, 1]), [True, True], [0.9, 0.9], [0, 0], embed)
+    assert [a.support for a in asks] == [1, 1]

@@ -30,6 +30,19 @@ whole texts (all-MiniLM-L6-v2). Chosen on the development half of ``bench/data/a
 """
 
 _NAME_WORDS = 10
+# Words that say nothing about what is asked for: function words, light verbs and the fillers
+# of spoken answers. A span made only of them ("Um", "Do it", "Let me know") would join
+# every other such span across respondents, so its quote is compared on its whole text instead.
+_EMPTY_WORDS = frozenset(
+    """
+    a an the and or but so of to in on at by for with from as it its this that these those there
+    here i me my we us our you your he him his she her they them their one be is are was were been
+    do does did done have has had get got go going make let know see say said think mean want well
+    yeah yes no not ok okay um uh mm hmm oh like just really very also then now right sure thing
+    things way lot bit kind sort more much some any all what which who how when where why if can
+    could would should will shall may might must need needs
+    """.split()
+)
 
 
 def respondent_of(quote: Quote) -> str:
@@ -147,6 +160,8 @@ def build_asks(
     if span_vectors.shape != (len(members), embeddings.shape[1]):
         raise ValueError(f"embed returned shape {span_vectors.shape} for {len(members)} ask spans")
     full = embeddings[members]
+    empty = np.asarray([not _has_content(span) for span in spans], dtype=bool)
+    span_vectors[empty] = full[empty]
     shares, n_respondents = _topic_shares(quotes, topic_ids)
     asks = []
     for group in group_asks(full, span_vectors, threshold):
@@ -173,6 +188,12 @@ def build_asks(
             )
         )
     return sorted(asks, key=lambda a: (-a.support, -a.score, a.recommendation_id))
+
+
+def _has_content(span: str) -> bool:
+    """Whether ``span`` names something: a word of three letters or more beyond ``_EMPTY_WORDS``."""
+    words = (w.strip(".,;:!?\"'()[]").lower() for w in span.split())
+    return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
 
 
 def _most_central(group: list[int], full: np.ndarray, span: np.ndarray) -> int:
