@@ -107,6 +107,10 @@ _META = [
 META_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(rf"(?<![\w'’]){p}(?![\w'’])", re.IGNORECASE) for p in _META
 )
+# All of them in one pass, which is what the rule runs (a quote is read once, not 35 times).
+_META_RE = re.compile(
+    rf"(?<![\w'’])(?:{'|'.join(f'(?:{p})' for p in _META)})(?![\w'’])", re.IGNORECASE
+)
 _WORD_RE = re.compile(r"\w+")
 # Speech this short is a fragment whatever its words (rule 4).
 MAX_FRAGMENT_WORDS = 2
@@ -134,16 +138,16 @@ def _stop_words() -> frozenset[str]:
 
 def _strip_meta(text: str) -> tuple[str, bool]:
     """The text with meta-talk phrases blanked out, and whether any was found."""
-    found = False
-    for pattern in META_PATTERNS:
-        text, n = pattern.subn(" ", text)
-        found = found or n > 0
-    return text, found
+    stripped, n = _META_RE.subn(" ", text)
+    return stripped, n > 0
 
 
 def content_words(text: str) -> list[str]:
     """Content words of ``text`` once meta-talk, filler and stop words are taken out."""
-    stripped, _ = _strip_meta(text.translate(_APOSTROPHES))
+    return _content(_strip_meta(text.translate(_APOSTROPHES))[0])
+
+
+def _content(stripped: str) -> list[str]:
     stop = _stop_words()
     return [
         low
@@ -167,8 +171,8 @@ def non_substantive_reason(text: str, *, spoken: bool = True) -> str | None:
     normalised = text.translate(_APOSTROPHES)
     if not any(ch.isalnum() for ch in normalised):
         return "empty"
-    n_content = len(content_words(normalised))
-    has_meta = _strip_meta(normalised)[1]
+    stripped, has_meta = _strip_meta(normalised)
+    n_content = len(_content(stripped))
     # Two words of speech are a fragment in any language ("Ouais ouais", "Data quality."),
     # and the word lists are English only.
     if spoken and len(_WORD_RE.findall(normalised)) <= MAX_FRAGMENT_WORDS:
