@@ -119,19 +119,20 @@ app.command("run")(with_config_options(run))
 
 @app.command()
 def themes(processed_dir: ProcessedDir = Path("data/processed"), top: Top = 10) -> None:
-    """The largest themes, by the number of responses that raise them."""
+    """The largest themes, by the number of respondents (people, not turns) who raise them."""
     from rich.table import Table
 
     outputs = _outputs(processed_dir)
     ranked = outputs.topics[outputs.topics["topic_id"] != -1].sort_values(
-        ["n_responses", "size"], ascending=False, kind="stable"
+        ["n_respondents", "n_responses", "size"], ascending=False, kind="stable"
     )
     table = Table(title=f"Top {min(top, len(ranked))} of {len(ranked)} themes")
-    for column, justify in [("id", "right"), ("theme", "left"), ("responses", "right"),
-                            ("quotes", "right"), ("sentiment", "right")]:
+    for column, justify in [("id", "right"), ("theme", "left"), ("respondents", "right"),
+                            ("responses", "right"), ("quotes", "right"), ("sentiment", "right")]:
         table.add_column(column, justify=justify)
     for t in ranked.head(top).itertuples():
-        table.add_row(str(t.topic_id), _escape(t.label), str(t.n_responses), str(t.size), f"{t.mean_sentiment:+.2f}")
+        table.add_row(str(t.topic_id), _escape(t.label), str(t.n_respondents), str(t.n_responses), str(t.size),
+                      f"{t.mean_sentiment:+.2f}")
     _console().print(table)
 
 

@@ -63,6 +63,8 @@ class PipelineConfig:
             topics agree with fp32's only at ARI 0.57; see the README).
         seed: seeds every stochastic step.
         text_column: survey CSV column holding the answers; ``None`` detects it.
+        id_column: survey CSV column identifying the respondent (``ResponseId``, ...);
+            ``None`` detects it, and without one each row is a respondent.
         max_file_mb: larger inputs are refused as not being an interview.
         topic_match_threshold: cosine similarity of centroids above which a topic of this run
             is the same topic as one of the previous run, and keeps its id. Measured with
@@ -90,6 +92,9 @@ class PipelineConfig:
     )
     seed: int = _setting(42, "Seeds every stochastic step.")
     text_column: str | None = _setting(None, "Survey CSV column with the answers; detected when omitted.")
+    id_column: str | None = _setting(
+        None, "Survey CSV column identifying the respondent; detected when omitted, else each row."
+    )
     max_file_mb: float = _setting(20.0, "Larger input files are refused.")
     topic_match_threshold: float = _setting(0.7, "Centroid similarity at which a topic keeps its id across runs.")
     ask_threshold: float = _setting(0.73, "Similarity at which recommendations are grouped into one ask.")

@@ -205,20 +205,20 @@ def section_sentiment_chart(section_sentiment: pd.DataFrame, title: str = "Senti
 
 
 def theme_overview_chart(topics: pd.DataFrame, title: str = "Themes by size and sentiment"):
-    """Themes as bars of distinct responses, coloured by mean sentiment, largest on top."""
+    """Themes as bars of distinct respondents (people), coloured by mean sentiment, largest on top."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
-    frame = topics.sort_values(["n_responses", "size"], ascending=True, kind="stable")
+    frame = topics.sort_values(["n_respondents", "n_responses", "size"], ascending=True, kind="stable")
     fig = Figure(figsize=(8, 0.38 * len(frame) + 1.4), layout="constrained")
     ax = fig.add_subplot()
     sentiment = frame["mean_sentiment"].fillna(0.0).astype(float)
     ax.barh(
         [f"{t}: {label}" for t, label in zip(frame["topic_id"], frame["label"])],
-        frame["n_responses"], color=[_sentiment_colour(s) for s in sentiment], edgecolor="0.3",
+        frame["n_respondents"], color=[_sentiment_colour(s) for s in sentiment], edgecolor="0.3",
     )
-    ax.set_xlabel("responses raising the theme")
+    ax.set_xlabel("respondents raising the theme")
     ax.set_title(title)
     fig.colorbar(
         ScalarMappable(Normalize(-1, 1), "RdYlGn"), ax=ax, label="mean sentiment", shrink=0.6

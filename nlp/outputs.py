@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from nlp import tables
+from nlp.analysable import exclusion_summary
 from nlp.config import PipelineConfig, jsonable_config
 from nlp.ingest import IngestResult
 from nlp.manifest import MANIFEST, Manifest, ModelRecord
@@ -80,6 +81,17 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _analysis_counts(quotes: Sequence[Quote]) -> dict[str, int]:
+    """Who and what was counted: respondents, and quotes kept out of the analysis and why."""
+    summary = exclusion_summary(quotes)
+    return {
+        "respondents": summary["respondents"],
+        "analysable_quotes": summary["analysable"],
+        "non_substantive_quotes": summary["non_substantive"],
+        "other_language_quotes": summary["other_language"],
+    }
+
+
 def build_manifest(run: RunResults) -> Manifest:
     """The manifest of ``run``."""
     ingested, quotes = run.ingested, run.quotes
@@ -97,6 +109,7 @@ def build_manifest(run: RunResults) -> Manifest:
             "documents": len(ingested.documents),
             "responses": len({q.response_id for q in quotes}),
             "quotes": len(quotes),
+            **_analysis_counts(quotes),
             "duplicate_quotes": sum(q.duplicate_of is not None for q in quotes),
             "new_quotes_embedded": run.new_quotes_embedded,
             "topics": len(run.topics.topics),

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nlp import tables
+from nlp.analysable import analysable, annotate_quotes, respondents_per_topic
 from nlp.config import PipelineConfig, fingerprint_settings
 from nlp.embeddings import embed_with_cache
 from nlp.ingest import IngestResult, ingest_dir
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 # Bump when a change to the code changes outputs, so unchanged inputs are re-analysed.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str) -> str:
@@ -78,12 +79,14 @@ def ingest(config: PipelineConfig) -> IngestResult:
         Path(config.raw_dir),
         max_bytes=int(config.max_file_mb * 2**20),
         text_column=config.text_column,
+        id_column=config.id_column,
     )
 
 
 def make_quotes(result: IngestResult, config: PipelineConfig) -> list[Quote]:
-    """Split the documents' responses into quotes."""
-    return split_quotes(result.documents, config=config.quotes)
+    """Split the documents' responses into quotes, each judged substantive or not and given
+    its language (``nlp.analysable``)."""
+    return annotate_quotes(split_quotes(result.documents, config=config.quotes), result.documents)
 
 
 def distinct_texts(quotes: Sequence[Quote]) -> list[str]:
@@ -153,6 +156,8 @@ class TopicResult:
     layout: np.ndarray | None = field(default=None, repr=False)
     model_topic_ids: dict[int, int] = field(default_factory=dict)
     fit: TopicFit | None = field(default=None, repr=False)
+    # The quotes the topic model saw (the analysable ones), in the order of ``layout``'s rows.
+    fitted_quote_ids: list[str] = field(default_factory=list)
 
     def quote_columns(self) -> Mapping[str, Sequence]:
         return {"topic_id": self.topic_ids}
@@ -170,9 +175,7 @@ class TopicResult:
         frame["mean_sentiment"] = frame["topic_id"].map(means).astype("float64")
         out = {tables.TOPICS: frame}
         if self.fit is not None and self.layout is not None:
-            out[tables.LAYOUT] = pd.DataFrame(
-                {"quote_id": [q.quote_id for q in run.quotes], "layout": self.layout.tolist()}
-            )
+            out[tables.LAYOUT] = pd.DataFrame({"quote_id": self.fitted_quote_ids, "layout": self.layout.tolist()})
         return out
 
 
@@ -184,11 +187,16 @@ def model_topics(
     run_id: str,
     config: PipelineConfig,
 ) -> TopicResult:
-    """Fit topics on the whole corpus, then carry ids over from the previous run.
+    """Fit topics on the analysable quotes, then carry ids over from the previous run.
 
-    On a rerun the fit sees old quotes first, its layout starts from the previous one, and
-    old quotes keep their topic unless another is clearly closer (``nlp.topics.stability``).
+    Only substantive quotes in a language the model can place are fitted (``nlp.analysable``);
+    the others keep topic -1. On a rerun the fit sees old quotes first, its layout starts from
+    the previous one, and old quotes keep their topic unless another is clearly closer
+    (``nlp.topics.stability``). Each topic counts its distinct respondents.
     """
+    everyone = quotes
+    kept = [i for i, ok in enumerate(analysable(quotes)) if ok]
+    quotes, vectors = [quotes[i] for i in kept], vectors[kept]
     topic_config = replace(config.topics, seed=config.seed)
     memory = previous.memory
     order = fit_order([q.quote_id for q in quotes], memory)
@@ -213,6 +221,11 @@ def model_topics(
         continued = {s for s, first in lineage.first_seen_run.items() if first != run_id}
         now = {q: stable(t) for q, t in zip(ids_fit, fit.assignments)}
         status = statuses_from_quotes(memory.topic_of, now, continued)
+    back = np.argsort(order)
+    topic_ids = [-1] * len(everyone)
+    for i, j in zip(kept, back):
+        topic_ids[i] = stable(fit.assignments[j])
+    people = respondents_per_topic(everyone, topic_ids)
     topics = sorted(
         (
             replace(
@@ -220,21 +233,22 @@ def model_topics(
                 topic_id=stable(t.topic_id),
                 first_seen_run=lineage.first_seen_run[stable(t.topic_id)],
                 status=status[stable(t.topic_id)],
+                n_respondents=people.get(stable(t.topic_id), 0),
             )
             for t in fit.topics
         ),
         key=lambda t: t.topic_id,
     )
-    back = np.argsort(order)
     return TopicResult(
         topics=topics,
-        topic_ids=[stable(fit.assignments[i]) for i in back],
+        topic_ids=topic_ids,
         centroids={stable(t): c for t, c in fit.centroids.items()},
         quality=fit.quality,
         next_topic_id=lineage.next_id,
         layout=None if fit.layout is None else fit.layout[back],
         model_topic_ids={int(t): stable(t) for t in set(fit.assignments)},
         fit=fit,
+        fitted_quote_ids=[q.quote_id for q in quotes],
     )
 
 
@@ -264,13 +278,19 @@ class SentimentResult:
 def summarise_sentiment(
     quotes: Sequence[Quote], scores: Sequence[float], topic_ids: Sequence[int], config: PipelineConfig
 ) -> SentimentResult:
-    """Per-section sentiment with seeded bootstrap intervals, and per topic x section means."""
+    """Per-section sentiment with seeded bootstrap intervals, and per topic x section means.
+
+    Every quote keeps its score; only analysable quotes (``nlp.analysable``) enter the means,
+    so "Thanks, great, cool" does not make a section look happy.
+    """
     from nlp.sentiment import aggregate_sections, aggregate_topic_sections
 
+    kept = [i for i, ok in enumerate(analysable(quotes)) if ok]
+    q, s, t = [quotes[i] for i in kept], [scores[i] for i in kept], [topic_ids[i] for i in kept]
     return SentimentResult(
         scores=list(scores),
-        sections=aggregate_sections(quotes, scores, seed=config.seed),
-        topic_sections=aggregate_topic_sections(quotes, scores, topic_ids),
+        sections=aggregate_sections(q, s, seed=config.seed),
+        topic_sections=aggregate_topic_sections(q, s, t),
     )
 
 
@@ -296,17 +316,28 @@ def find_recommendations(
     models: LoadedModels,
     config: PipelineConfig,
 ) -> RecommendationResult:
-    """Flag recommending quotes and group them into asks, ranked by support."""
+    """Flag recommending quotes and group them into asks, ranked by support.
+
+    A quote that is not analysable (``nlp.analysable``) keeps its confidence but is never
+    flagged, and asks are built from analysable quotes only, so such a quote makes no ask and
+    adds no support.
+    """
     from nlp.recommendations import build_asks, predict_proba
 
     texts = [q.text for q in quotes]
     head = models.recommendation_head
     confidence = predict_proba(texts, embeddings=head_vectors, head=head) if texts else []
-    flags = [p >= head.threshold for p in confidence]
+    ok = analysable(quotes)
+    flags = [p >= head.threshold and keep for p, keep in zip(confidence, ok)]
+    kept = [i for i, keep in enumerate(ok) if keep]
     # Ask spans are compared in the heads' vector space, the model the threshold was chosen on.
     embedder = models.head_embedder or models.embedder
     asks = build_asks(
-        quotes, head_vectors, flags, confidence, topic_ids,
+        [quotes[i] for i in kept],
+        np.asarray(head_vectors)[kept],
+        [flags[i] for i in kept],
+        [confidence[i] for i in kept],
+        [topic_ids[i] for i in kept],
         embed=lambda spans: embed_with_cache(list(spans), embedder.embedder, embedder.cache)[0],
         threshold=config.ask_threshold,
     )

@@ -119,6 +119,8 @@ class Topic:
     representative_quote_ids: tuple[str, ...]
     first_seen_run: str | None = None
     status: str = "new"  # new | kept | merged | split
+    # Distinct respondents (people, not turns) with an analysable quote in the topic.
+    n_respondents: int = 0
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ def _quotes(**overrides) -> pd.DataFrame:
     row = {
         "quote_id": "q1", "source_file": "a.txt", "section": "1", "question": "Q?", "response_id": "r1",
         "speaker": None, "is_direct_quote": False, "text": "We need more funding.", "char_start": 0,
-        "char_end": 21, "duplicate_of": None, "topic_id": 0, "sentiment": 0.1, "is_recommendation": True,
+        "char_end": 21, "duplicate_of": None, "respondent_id": "r1", "is_substantive": True, "language": "en",
+        "topic_id": 0, "sentiment": 0.1, "is_recommendation": True,
         "recommendation_confidence": 0.9,
     }
     row.update(overrides)

@@ -34,20 +34,20 @@ img.chart { max-width: 100%; height: auto; }
 </head>
 <body>
 <h1>{{ title }}</h1>
-<p class="meta">Run {{ data.run_id or "unknown" }}: {{ data.n_quotes }} distinct quotes from {{ data.n_responses }} responses, {{ data.n_topics }} themes. Sentiment runs from −1 (negative) to +1 (positive).</p>
+<p class="meta">Run {{ data.run_id or "unknown" }}: {{ data.n_quotes }} distinct quotes from {{ data.n_respondents }} respondents ({{ data.n_responses }} responses), {{ data.n_topics }} themes. Sentiment runs from −1 (negative) to +1 (positive).</p>
 
 <h2>Themes by size and sentiment</h2>
-<img class="chart" alt="Bar chart of themes by the number of responses raising them, coloured by mean sentiment" src="{{ overview_chart }}">
+<img class="chart" alt="Bar chart of themes by the number of respondents raising them, coloured by mean sentiment" src="{{ overview_chart }}">
 
 <h2>Top {{ data.themes|length }} themes</h2>
 <table>
-<tr><th>#</th><th>Theme</th><th class="num">Responses</th><th class="num">Quotes</th><th class="num">Mean sentiment</th></tr>
-{% for t in data.themes %}<tr><td>{{ t.rank }}</td><td>{{ t.label }}</td><td class="num">{{ t.n_responses }}</td><td class="num">{{ t.n_quotes }}</td><td class="num">{{ fmt(t.mean_sentiment) }}</td></tr>
+<tr><th>#</th><th>Theme</th><th class="num">Respondents</th><th class="num">Responses</th><th class="num">Quotes</th><th class="num">Mean sentiment</th></tr>
+{% for t in data.themes %}<tr><td>{{ t.rank }}</td><td>{{ t.label }}</td><td class="num">{{ t.n_respondents }}</td><td class="num">{{ t.n_responses }}</td><td class="num">{{ t.n_quotes }}</td><td class="num">{{ fmt(t.mean_sentiment) }}</td></tr>
 {% endfor %}</table>
 
 {% for t in data.themes %}
 <h3>{{ t.rank }}. {{ t.label }}</h3>
-<p>Raised in <strong>{{ t.n_responses }}</strong> responses ({{ t.n_quotes }} quotes); mean sentiment <strong>{{ fmt(t.mean_sentiment) }}</strong>. Keywords: {{ t.keywords[:8]|join(", ") }}.</p>
+<p>Raised by <strong>{{ t.n_respondents }}</strong> respondents ({{ t.n_responses }} responses, {{ t.n_quotes }} quotes); mean sentiment <strong>{{ fmt(t.mean_sentiment) }}</strong>. Keywords: {{ t.keywords[:8]|join(", ") }}.</p>
 <p>Sections: {% for s, n in t.sections %}{{ s }} ({{ n }}){% if not loop.last %}; {% endif %}{% endfor %}.</p>
 {% for q in t.quotes %}<blockquote>“{{ q.text }}”<span class="prov">{{ q.source_file }} · {{ q.section }} · response {{ q.response_id }}</span></blockquote>
 {% endfor %}

@@ -65,22 +65,24 @@ def render_markdown(
     e = escape_markdown
     out = [f"# {e(title)}", ""]
     out += [
-        f"Run {e(data.run_id or 'unknown')}: {data.n_quotes} distinct quotes from {data.n_responses} "
-        f"responses, {data.n_topics} themes. Sentiment runs from -1 (negative) to +1 (positive).",
+        f"Run {e(data.run_id or 'unknown')}: {data.n_quotes} distinct quotes from {data.n_respondents} "
+        f"respondents ({data.n_responses} responses), {data.n_topics} themes. Sentiment runs from -1 (negative) to +1 (positive).",
         "",
     ]
     if overview_image:
         out += [f"![Themes by size and sentiment]({overview_image})", ""]
     out += [f"## Top {len(data.themes)} themes", ""]
     out += _table(
-        ["#", "Theme", "Responses", "Quotes", "Mean sentiment"],
-        [[str(t.rank), e(t.label, True), str(t.n_responses), str(t.n_quotes), _fmt(t.mean_sentiment)] for t in data.themes],
+        ["#", "Theme", "Respondents", "Responses", "Quotes", "Mean sentiment"],
+        [[str(t.rank), e(t.label, True), str(t.n_respondents), str(t.n_responses), str(t.n_quotes),
+          _fmt(t.mean_sentiment)] for t in data.themes],
     )
     out.append("")
     for t in data.themes:
         out += [f"### {t.rank}. {e(t.label)}", ""]
         out += [
-            f"Raised in **{t.n_responses}** responses ({t.n_quotes} quotes); mean sentiment "
+            f"Raised by **{t.n_respondents}** respondents ({t.n_responses} responses, {t.n_quotes} quotes); "
+            "mean sentiment "
             f"**{_fmt(t.mean_sentiment)}**. Keywords: {e(', '.join(t.keywords[:8]))}.",
             "",
             "Sections: " + "; ".join(f"{e(s)} ({n})" for s, n in t.sections) + ".",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from nlp.analysable import MODEL_LANGUAGES
 from nlp.explore import Outputs
 
 __all__ = ["QuoteRef", "RecommendationRef", "ReportData", "SectionRow", "Theme", "gather_report"]
@@ -43,12 +44,13 @@ class RecommendationRef:
 
 @dataclass(frozen=True)
 class Theme:
-    """One theme of the report, ranked by the responses that raise it."""
+    """One theme of the report, ranked by the respondents (people) who raise it."""
 
     rank: int
     topic_id: int
     label: str
     keywords: tuple[str, ...]
+    n_respondents: int
     n_responses: int
     n_quotes: int
     sections: tuple[tuple[str, int], ...]  # (section, responses raising the theme there)
@@ -74,6 +76,7 @@ class ReportData:
 
     run_id: str
     n_quotes: int
+    n_respondents: int
     n_responses: int
     n_topics: int
     themes: tuple[Theme, ...]
@@ -147,8 +150,10 @@ def gather_report(
 ) -> ReportData:
     """Select and summarise what the report shows.
 
-    Themes are ranked by ``n_responses`` (distinct responses raising them), then by size.
-    Quotes repeated verbatim in two sections (``duplicate_of`` set) are counted once.
+    Themes are ranked by ``n_respondents`` (distinct people raising them), then by
+    ``n_responses``, then by size. Quotes repeated verbatim in two sections (``duplicate_of``
+    set) are counted once; quotes that are not analysable (not substantive, or in a language
+    the model cannot place: ``nlp.analysable``) are not counted at all.
 
     Args:
         outputs: the run's tables.
@@ -158,8 +163,9 @@ def gather_report(
         top_recommendations: rows of the overall recommendations table.
     """
     quotes = outputs.quotes[outputs.quotes["duplicate_of"].isna()]
+    quotes = quotes[quotes["is_substantive"] & quotes["language"].isin(MODEL_LANGUAGES)]
     topics = outputs.topics[outputs.topics["topic_id"] != -1].sort_values(
-        ["n_responses", "size", "topic_id"], ascending=[False, False, True], kind="stable"
+        ["n_respondents", "n_responses", "size", "topic_id"], ascending=[False, False, False, True], kind="stable"
     )
     labels = {int(t): str(label) for t, label in zip(outputs.topics["topic_id"], outputs.topics["label"])}
     recs = _ranked_recommendations(outputs.recommendations)
@@ -177,6 +183,7 @@ def gather_report(
                 topic_id=int(topic.topic_id),
                 label=str(topic.label),
                 keywords=tuple(str(k) for k in topic.keywords),
+                n_respondents=int(topic.n_respondents),
                 n_responses=int(topic.n_responses),
                 n_quotes=len(mine),
                 sections=tuple((str(s), int(n)) for s, n in per_section.items()),
@@ -196,6 +203,7 @@ def gather_report(
     return ReportData(
         run_id=outputs.run_id,
         n_quotes=len(quotes),
+        n_respondents=int(quotes["respondent_id"].nunique()),
         n_responses=int(quotes["response_id"].nunique()),
         n_topics=int((outputs.topics["topic_id"] != -1).sum()),
         themes=tuple(themes),

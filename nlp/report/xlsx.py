@@ -43,9 +43,10 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
     workbook.remove(workbook.active)
     _sheet(
         workbook, "themes",
-        ["rank", "topic_id", "label", "n_responses", "n_quotes", "mean_sentiment", "sections", "keywords"],
+        ["rank", "topic_id", "label", "n_respondents", "n_responses", "n_quotes", "mean_sentiment", "sections",
+         "keywords"],
         [
-            [t.rank, t.topic_id, t.label, t.n_responses, t.n_quotes,
+            [t.rank, t.topic_id, t.label, t.n_respondents, t.n_responses, t.n_quotes,
              None if t.mean_sentiment is None else round(t.mean_sentiment, 4),
              "; ".join(f"{s} ({n})" for s, n in t.sections), ", ".join(t.keywords)]
             for t in data.themes

@@ -31,7 +31,9 @@ def test_every_command_has_help(runner, command):
 
 
 def test_themes_lists_the_largest_themes(runner, processed_dir):
-    topics = pd.read_parquet(processed_dir / "topics.parquet").sort_values(["n_responses", "size"], ascending=False)
+    topics = pd.read_parquet(processed_dir / "topics.parquet").sort_values(
+        ["n_respondents", "n_responses", "size"], ascending=False
+    )
     result = runner.invoke(app, ["themes", "--processed-dir", str(processed_dir), "--top", "3"])
     assert result.exit_code == 0, result.output
     for label in topics["label"].head(3):

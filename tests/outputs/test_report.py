@@ -15,25 +15,30 @@ EVIL = "We need <script>alert(1)</script> more *training* & [links](http://x) | 
 
 
 def _tiny_outputs() -> Outputs:
-    """Two themes, hand-made; theme 7 is raised by more responses than theme 3."""
+    """Two themes, hand-made. Theme 7 is raised in more responses (3), all by one person; theme
+    3 in two responses by two people, so it ranks first."""
     quotes = pd.DataFrame(
         [
-            ("q1", "a.txt", "1.1 Help", "Q?", "r1", EVIL, 7, 0.5, None),
-            ("q2", "a.txt", "1.1 Help", "Q?", "r2", "Funding is the main gap.", 7, -0.4, None),
-            ("q3", "a.txt", "1.2 Data", "Q2?", "r3", "The portal is slow.", 7, -0.2, None),
-            ("q4", "a.txt", "1.2 Data", "Q2?", "r3", "The helpdesk answers fast.", 3, 0.8, None),
-            ("q5", "a.txt", "1.2 Data", "Q2?", "r4", "The funding is the main gap.", 7, -0.4, "q2"),
+            ("q1", "a.txt", "1.1 Help", "Q?", "r1", "ana", EVIL, 7, 0.5, None, True, "en"),
+            ("q2", "a.txt", "1.1 Help", "Q?", "r2", "ana", "Funding is the main gap.", 7, -0.4, None, True, "en"),
+            ("q3", "a.txt", "1.2 Data", "Q2?", "r3", "ana", "The portal is slow.", 7, -0.2, None, True, "en"),
+            ("q4", "a.txt", "1.2 Data", "Q2?", "r3", "ana", "The helpdesk answers fast.", 3, 0.8, None, True, "en"),
+            ("q5", "a.txt", "1.2 Data", "Q2?", "r4", "bo", "The funding is the main gap.", 7, -0.4, "q2", True, "en"),
+            ("q6", "a.txt", "1.2 Data", "Q2?", "r5", "bo", "The helpdesk is kind.", 3, 0.6, None, True, "en"),
+            ("q7", "a.txt", "1.2 Data", "Q2?", "r6", "cy", "Yeah, okay.", -1, 0.3, None, False, "en"),
+            ("q8", "a.txt", "1.2 Data", "Q2?", "r7", "di", "Le portail est lent.", -1, 0.0, None, True, "fr"),
         ],
-        columns=["quote_id", "source_file", "section", "question", "response_id", "text", "topic_id",
-                 "sentiment", "duplicate_of"],
+        columns=["quote_id", "source_file", "section", "question", "response_id", "respondent_id", "text",
+                 "topic_id", "sentiment", "duplicate_of", "is_substantive", "language"],
     )
     topics = pd.DataFrame(
         {
             "topic_id": [3, 7],
             "label": ["helpdesk <b>speed</b>", "funding, training"],
             "keywords": [["helpdesk", "speed"], ["funding", "training"]],
-            "size": [1, 4],
-            "n_responses": [1, 3],
+            "size": [2, 4],
+            "n_responses": [2, 3],
+            "n_respondents": [2, 1],
             "representative_quote_ids": [["q4"], ["q1", "q2"]],
             "mean_sentiment": [0.8, -0.03],
         }
@@ -50,10 +55,13 @@ def _tiny_outputs() -> Outputs:
     return Outputs(quotes, topics, sections, recs, manifest=Manifest("run-test", 1, "", ""))
 
 
-def test_themes_are_ranked_by_responses_with_verbatim_quotes_and_their_recommendations():
+def test_themes_are_ranked_by_respondents_with_verbatim_quotes_and_their_recommendations():
     data = gather_report(_tiny_outputs(), top=2)
-    first = data.themes[0]
-    assert [t.topic_id for t in data.themes] == [7, 3]
+    assert [t.topic_id for t in data.themes] == [3, 7]  # two people beat one person's three turns
+    assert (data.themes[0].n_respondents, data.themes[1].n_respondents) == (2, 1)
+    # Filler ("Yeah, okay.") and French text are not counted; the duplicate q5 neither.
+    assert (data.n_quotes, data.n_respondents, data.n_responses) == (5, 2, 4)
+    first = data.themes[1]
     assert first.n_responses == 3
     assert dict(first.sections) == {"1.1 Help": 2, "1.2 Data": 1}
     assert [q.text for q in first.quotes][:2] == [EVIL, "Funding is the main gap."]
@@ -89,7 +97,7 @@ def test_xlsx_has_the_three_sheets(tmp_path):
     files = write_report(_tiny_outputs(), tmp_path, top=2)
     sheets = pd.read_excel(files.xlsx, sheet_name=None)
     assert list(sheets) == ["themes", "quotes", "recommendations"]
-    assert sheets["themes"]["topic_id"].tolist() == [7, 3]
+    assert sheets["themes"]["topic_id"].tolist() == [3, 7]
     assert EVIL in sheets["quotes"]["text"].tolist()
     assert sheets["recommendations"]["support"].tolist() == [2, 1]
 
@@ -107,7 +115,7 @@ def test_report_on_the_seed_quotes_the_top_themes_verbatim(processed_dir, tmp_pa
     files = write_report(outputs, tmp_path, top=5)
     html = files.html.read_text(encoding="utf-8")
     md = files.markdown.read_text(encoding="utf-8")
-    top = outputs.topics.sort_values(["n_responses", "size"], ascending=False).head(5)
+    top = outputs.topics.sort_values(["n_respondents", "n_responses", "size"], ascending=False).head(5)
     texts = outputs.quotes.set_index("quote_id")["text"]
     for topic in top.itertuples():
         assert topic.label in html
