@@ -161,3 +161,32 @@ def test_real_transcripts_one_respondent_each_no_tiny_substantive_quote_french_a
     assert sum(analysable(quotes)) < len(quotes)
     topics = [0] * len(quotes)
     assert respondents_per_topic(quotes, topics)[0] == len(result.documents) - 1  # French out
+
+
+@pytest.mark.skipif(not TRANSCRIPTS.is_dir(), reason=f"{TRANSCRIPTS} absent (needs ../shared)")
+def test_a_run_on_real_transcripts_counts_people_and_keeps_filler_out(tmp_path, fake_models):
+    import json
+    import shutil
+
+    from nlp import tables
+    from nlp.config import PipelineConfig
+    from nlp.run import run_pipeline
+
+    raw = tmp_path / "raw"
+    shutil.copytree(TRANSCRIPTS, raw)
+    config = PipelineConfig(raw_dir=raw, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert run_pipeline(config, models=fake_models(config)).status == "ok"
+    quotes = tables.QUOTES.read(config.out_dir)
+    topics = tables.TOPICS.read(config.out_dir)
+    kept_out = ~quotes["is_substantive"] | (quotes["language"] != "en")
+    assert kept_out.any() and (quotes.loc[kept_out, "topic_id"] == -1).all()
+    assert not quotes.loc[kept_out, "is_recommendation"].any()
+    # Seven English interviews, one interviewee each: no theme can count more people.
+    assert topics["n_respondents"].max() <= 7
+    assert (topics["n_respondents"] <= topics["n_responses"]).all()
+    counts = json.loads((config.out_dir / "run_manifest.json").read_text())["counts"]
+    assert counts["respondents"] == 7
+    assert counts["other_language_quotes"] == (quotes["language"] == "fr").sum() - (
+        ~quotes["is_substantive"] & (quotes["language"] == "fr")
+    ).sum()
+    assert counts["analysable_quotes"] == (~kept_out).sum()
