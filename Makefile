@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet $(FIND_LINKS) -e '.[dev]'
 	touch $(STAMP)
 
+# A researcher's decisions on the themes apply whenever data/curation.yaml exists.
+CURATION := $(if $(wildcard data/curation.yaml),--curation data/curation.yaml)
+
 run: setup
-	$(PY) -m flows.interview_pipeline --raw-dir data/raw --out-dir data/processed
+	$(PY) -m flows.interview_pipeline --raw-dir data/raw --out-dir data/processed $(CURATION)
 
 test: setup
 	$(PY) -m pytest

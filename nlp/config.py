@@ -77,6 +77,8 @@ class PipelineConfig:
             flow spreads over Dask workers. Part of the fingerprint: texts padded together in
             one batch can differ from another batching by ~1e-7, which can move a topic.
         progress: show progress bars on long steps.
+        curation: a researcher's YAML file of decisions on the themes (``nlp.curation``),
+            applied after the topic stage on every run; its content is in the fingerprint.
         quotes: how units become quotes (``nlp.quotes.QuoteConfig``).
         topics: settings of the topic stage (``nlp.topics.TopicConfig``); its ``seed`` is
             replaced by ``seed``.
@@ -100,6 +102,9 @@ class PipelineConfig:
     ask_threshold: float = _setting(0.73, "Similarity at which recommendations are grouped into one ask.")
     batch_size: int = _setting(512, "Texts per embedding task and quotes per scoring task.")
     progress: bool = _setting(False, "Show progress bars on long steps.")
+    curation: Path | None = _setting(
+        None, "YAML file of a researcher's decisions on the themes (labels, merges, noise, splits, moves)."
+    )
     quotes: QuoteConfig = _setting(QuoteConfig, "How units become quotes.")
     topics: TopicConfig = _setting(TopicConfig, "Settings of the topic stage.")
 

@@ -222,6 +222,7 @@ def apply_curation(
     next_topic_id: int,
     splitter: Splitter | None = None,
     responses: Mapping[str, str] | None = None,
+    respondents: Mapping[str, str] | None = None,
 ) -> CurationResult:
     """Apply a researcher's decisions to one run's themes.
 
@@ -233,6 +234,7 @@ def apply_curation(
         splitter: refits one theme's quotes into sub-themes; without it a split is reported
             as not applied.
         responses: quote_id -> response_id, to recount ``n_responses`` after changes.
+        respondents: quote_id -> respondent_id, to recount ``n_respondents`` likewise.
 
     Returns:
         The curated topics and assignments, label sources, and the decisions skipped.
@@ -323,17 +325,25 @@ def apply_curation(
             problems.append(f"label {topic_id} {label!r}: theme {topic_id} no longer exists")
 
     curated = tuple(
-        _recount(dataclasses.replace(t, label=pinned.get(tid, t.label)), assign, responses)
+        _recount(dataclasses.replace(t, label=pinned.get(tid, t.label)), assign, responses, respondents)
         for tid, t in sorted(by_id.items())
     )
     sources = {t.topic_id: RESEARCHER if t.topic_id in pinned else MACHINE for t in curated}
     return CurationResult(curated, assign, sources, tuple(problems))
 
 
-def _recount(topic: Topic, assign: Mapping[str, int], responses: Mapping[str, str] | None) -> Topic:
+def _recount(
+    topic: Topic, assign: Mapping[str, int], responses: Mapping[str, str] | None, respondents: Mapping[str, str] | None
+) -> Topic:
     members = [q for q, t in assign.items() if t == topic.topic_id]
     if not members and topic.topic_id == OUTLIER:
         return topic
-    n_responses = len({responses.get(q, q) for q in members}) if responses is not None else topic.n_responses
+    # ``responses`` holds distinct quotes only: duplicates do not count a response twice.
+    n_responses = len({responses[q] for q in members if q in responses}) if responses is not None else topic.n_responses
     representatives = tuple(q for q in topic.representative_quote_ids if q in set(members))
-    return dataclasses.replace(topic, size=len(members), n_responses=n_responses, representative_quote_ids=representatives)
+    extra = {}
+    if respondents is not None and hasattr(topic, "n_respondents"):
+        extra["n_respondents"] = len({respondents[q] for q in members if q in respondents})
+    return dataclasses.replace(
+        topic, size=len(members), n_responses=n_responses, representative_quote_ids=representatives, **extra
+    )

@@ -51,6 +51,8 @@ class Manifest:
         quality: intrinsic topic-quality figures.
         timings: seconds per stage.
         config: the whole ``PipelineConfig``.
+        curation: with a curation file: its ``file``, ``sha256``, the decisions it could not
+            apply (``problems``) and how many labels the researcher pinned.
     """
 
     run_id: str
@@ -67,6 +69,7 @@ class Manifest:
     quality: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    curation: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

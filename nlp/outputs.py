@@ -21,6 +21,7 @@ import pandas as pd
 from nlp import tables
 from nlp.analysable import exclusion_summary
 from nlp.config import PipelineConfig, jsonable_config
+from nlp.curated_topics import CurationRecord
 from nlp.ingest import IngestResult
 from nlp.manifest import MANIFEST, Manifest, ModelRecord
 from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, SentimentResult, TopicResult
@@ -52,6 +53,7 @@ class RunResults:
     sentiment: SentimentResult
     recommendations: RecommendationResult
     timings: dict[str, float]
+    curation: CurationRecord | None = None
 
     def stage_results(self) -> Iterator[Any]:
         """The stage results among the fields, in field order."""
@@ -123,6 +125,7 @@ def build_manifest(run: RunResults) -> Manifest:
         quality=run.topics.quality,
         timings=dict(run.timings),
         config=jsonable_config(run.config),
+        curation=run.curation.manifest_entry() if run.curation is not None else {},
     )
 
 

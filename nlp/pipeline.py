@@ -68,6 +68,11 @@ def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str)
         with path.open("rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())
     digest.update(json.dumps(fingerprint_settings(config), sort_keys=True).encode())
+    if config.curation is not None:
+        # The decisions, not the file's name, decide the themes: an edited file re-analyses.
+        from nlp.curated_topics import curation_sha256
+
+        digest.update(curation_sha256(Path(config.curation)).encode())
     digest.update(model_sha256.encode())
     digest.update(PIPELINE_VERSION.encode())
     return digest.hexdigest()
@@ -158,6 +163,8 @@ class TopicResult:
     fit: TopicFit | None = field(default=None, repr=False)
     # The quotes the topic model saw (the analysable ones), in the order of ``layout``'s rows.
     fitted_quote_ids: list[str] = field(default_factory=list)
+    # Topics a curation merged away or made noise (nlp.curated_topics), for the next run's lineage.
+    retired: tuple = field(default=(), repr=False)
 
     def quote_columns(self) -> Mapping[str, Sequence]:
         return {"topic_id": self.topic_ids}
@@ -174,6 +181,10 @@ class TopicResult:
         means = per_quote[distinct].groupby("topic_id")["sentiment"].mean()
         frame["mean_sentiment"] = frame["topic_id"].map(means).astype("float64")
         out = {tables.TOPICS: frame}
+        if self.retired:
+            out[tables.TOPIC_LINEAGE] = tables.records_frame(
+                self.retired, tables.TOPIC_LINEAGE, centroid=[r.centroid.astype(np.float32).tolist() for r in self.retired]
+            )
         if self.fit is not None and self.layout is not None:
             out[tables.LAYOUT] = pd.DataFrame({"quote_id": self.fitted_quote_ids, "layout": self.layout.tolist()})
         return out

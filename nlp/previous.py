@@ -51,6 +51,15 @@ def load_previous(out_dir: Path) -> Previous:
         for r in frame.itertuples()
         if r.centroid is not None and len(r.centroid)
     )
+    lineage_file = Path(out_dir) / tables.TOPIC_LINEAGE.filename
+    if lineage_file.is_file():
+        # Topics a curation merged away still match the machine's topics of the next run.
+        known = {t.topic_id for t in topics}
+        topics += tuple(
+            PreviousTopic(int(r.topic_id), np.asarray(r.centroid, dtype=np.float32), str(r.first_seen_run))
+            for r in tables.TOPIC_LINEAGE.read(out_dir).itertuples()
+            if int(r.topic_id) not in known
+        )
     layout = {}
     if (Path(out_dir) / tables.LAYOUT.filename).is_file():
         table = tables.LAYOUT.read(out_dir)

@@ -121,6 +121,8 @@ class Topic:
     status: str = "new"  # new | kept | merged | split
     # Distinct respondents (people, not turns) with an analysable quote in the topic.
     n_respondents: int = 0
+    # "researcher" when the label was pinned in the curation file (nlp.curation), else "machine".
+    label_source: str = "machine"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from nlp import pipeline
 from nlp.config import PipelineConfig
+from nlp.curated_topics import curate_topics
 from nlp.loaded import LoadedModels, load_models
 from nlp.outputs import RunResults, write_run
 from nlp.previous import Previous, load_previous
@@ -125,6 +126,15 @@ def run_stages(
         topics = runner.run(
             "model_topics", pipeline.model_topics, quotes, embedding.vectors, models, previous, run_id, config
         )
+    curation = None
+    if config.curation is not None:
+        with timer("curation"):
+            topics, curation = runner.run(
+                "apply_curation", curate_topics, topics, quotes, embedding.vectors, previous, run_id,
+                Path(config.curation), config.seed, config.topic_match_threshold,
+            )
+            for problem in curation.problems:
+                log.warning("curation %s: %s", config.curation, problem)
     with timer("sentiment"):
         scored = runner.map(
             "score_batch", pipeline.score_batch,
@@ -141,6 +151,7 @@ def run_stages(
         config=config, run_id=run_id, run_number=run_number, started_at=started_at, fingerprint=fingerprint,
         model=models.record, ingested=ingested, quotes=quotes, new_quotes_embedded=embedding.new,
         topics=topics, sentiment=sentiment, recommendations=recommendations, timings=dict(timer.timings),
+        curation=curation,
     )
     with timer("write"):
         runner.run("write_outputs", write_run, run)

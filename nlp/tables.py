@@ -26,6 +26,7 @@ __all__ = [
     "CODES",
     "CODE_COVERAGE",
     "LAYOUT",
+    "TOPIC_LINEAGE",
     "QUOTES",
     "RECOMMENDATIONS",
     "RUN_TABLES",
@@ -219,7 +220,19 @@ TOPICS = Table(
         Column("status", STRING, "new, kept, merged or split relative to the previous run"),
         Column("mean_sentiment", FLOAT, "mean sentiment of its distinct quotes", nullable=True),
         Column("centroid", FLOATS, "unit-length mean embedding, used to match topics across runs"),
+        Column("label_source", STRING, "machine, or researcher when the label was pinned in the curation file"),
     ),
+)
+
+TOPIC_LINEAGE = Table(
+    "topic_lineage",
+    "one row per topic a curation merged away or made noise: kept so the next run's lineage knows its id",
+    (
+        Column("topic_id", INT, "the retired id"),
+        Column("centroid", FLOATS, "its machine centroid, matched against the next run's topics"),
+        Column("first_seen_run", STRING, "run id that first produced it", nullable=True),
+    ),
+    file="topic_model/topic_lineage.parquet",
 )
 
 SECTION_SENTIMENT = Table(
@@ -305,7 +318,7 @@ CODE_COVERAGE = Table(
 
 # Written by every pipeline run; a folder holding all of them (and the manifest) is a finished run.
 RUN_TABLES: tuple[Table, ...] = (QUOTES, TOPICS, SECTION_SENTIMENT, TOPIC_SECTION_SENTIMENT, RECOMMENDATIONS)
-TABLES: Mapping[str, Table] = {t.name: t for t in (*RUN_TABLES, LAYOUT, CODES, CODE_COVERAGE)}
+TABLES: Mapping[str, Table] = {t.name: t for t in (*RUN_TABLES, LAYOUT, TOPIC_LINEAGE, CODES, CODE_COVERAGE)}
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame:
