@@ -97,6 +97,13 @@ def run(
     config = config_from_options(**settings)
     if not Path(config.raw_dir).is_dir():
         raise _fail(f"{config.raw_dir}: no such folder of interview files")
+    if config.curation is not None:
+        from nlp.curation import CurationError, load_curation
+
+        try:  # a malformed decision stops here, before any work, naming the file and entry
+            load_curation(config.curation)
+        except CurationError as exc:
+            raise _fail(str(exc)) from None
     if no_prefect:
         from nlp.run import run_pipeline
 

@@ -51,8 +51,17 @@ class _Retired:
 
 
 def curation_sha256(path: Path | None) -> str:
-    """The curation file's hash for the fingerprint ("" without one)."""
-    return "" if path is None else load_curation(path).sha256
+    """The curation file's hash for the fingerprint; "" without one or for an unreadable one.
+
+    An unreadable or malformed file is not refused here: the curation step refuses it with
+    the reason, before anything is written.
+    """
+    import hashlib
+
+    try:
+        return "" if path is None else hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

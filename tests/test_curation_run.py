@@ -78,3 +78,58 @@ def test_a_malformed_curation_file_stops_the_run_naming_it(config, fake_models, 
     with pytest.raises(CurationError, match=r"bad\.yaml: themes entry 1"):
         run_pipeline(curated, models=fake_models(curated))
     assert not (config.out_dir / "topics.parquet").exists()  # nothing half-written
+
+
+NEW_INTERVIEW = """Interview with a procurement officer
+
+Interviewer: What helped your team most?
+
+Respondent: Training on the data standard helped our analysts. Funding for the portal came from a donor grant.
+
+Interviewer: What should change?
+
+Respondent: More journalists should use the contracting data. The helpdesk should answer faster.
+"""
+
+
+@pytest.mark.slow
+def test_decisions_survive_a_rerun_with_new_interviews(config, shared_onnx, tmp_path):
+    shared_onnx(config.cache_dir)
+    assert run_pipeline(config).status == "ok"
+    machine = tables.TOPICS.read(config.out_dir).sort_values(["size", "topic_id"], ascending=[False, True])
+    first, second, third = (int(t) for t in machine["topic_id"].head(3))
+    quotes = tables.QUOTES.read(config.out_dir)
+    moved = str(quotes.loc[quotes["topic_id"] == third, "quote_id"].iloc[0])
+    curation = tmp_path / "curation.yaml"
+    curation.write_text(
+        f"themes:\n  - id: {first}\n    label: Engaging the private sector\n"
+        f"  - merge: [{second}, {third}]\n    label: Evidence of impact\n"
+        f"moves:\n  - quote: {moved}\n    to: {first}\n",
+        encoding="utf-8",
+    )
+    curated = dataclasses.replace(config, curation=curation)
+    for step in ("curated", "new interview"):
+        if step == "new interview":
+            (config.raw_dir / "followup.md").write_text(NEW_INTERVIEW, encoding="utf-8")
+        assert run_pipeline(curated).status == "ok"
+        topics = tables.TOPICS.read(config.out_dir).set_index("topic_id")
+        quotes = tables.QUOTES.read(config.out_dir).set_index("quote_id")
+        assert read_manifest(config.out_dir).curation["problems"] == [], step
+        assert topics.loc[first, "label"] == "Engaging the private sector", step
+        assert topics.loc[first, "label_source"] == "researcher", step
+        assert topics.loc[second, "label"] == "Evidence of impact", step
+        assert third not in set(quotes["topic_id"]), step
+        assert quotes.loc[moved, "topic_id"] == first, step
+
+
+def test_run_command_refuses_a_malformed_curation_file(config, tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("moves:\n  - quote: abc\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", "--raw-dir", str(config.raw_dir), "--out-dir", str(config.out_dir),
+                                      "--no-prefect", "--curation", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.yaml: moves entry 1" in " ".join(result.output.split())
