@@ -237,7 +237,7 @@ def write_agreement(result: AgreementResult, out_dir: Path) -> tuple[Path, Path,
     The workbook has a ``summary`` sheet (files, units, alpha), ``per code`` and
     ``disagreements``. Each file is written to a temporary name and renamed.
     """
-    from nlp.report import _atomic
+    from nlp.atomic import atomic_write
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -253,9 +253,9 @@ def write_agreement(result: AgreementResult, out_dir: Path) -> tuple[Path, Path,
         columns=["figure", "value"],
     )
     paths = (out_dir / "agreement_per_code.csv", out_dir / "disagreements.csv", out_dir / "agreement.xlsx")
-    _atomic(paths[0], lambda p: per_code.to_csv(p, index=False))
-    _atomic(paths[1], lambda p: disagreements.to_csv(p, index=False))
-    _atomic(paths[2], lambda p: _write_xlsx(p, {"summary": summary, "per code": per_code, "disagreements": disagreements}))
+    atomic_write(paths[0], lambda p: per_code.to_csv(p, index=False))
+    atomic_write(paths[1], lambda p: disagreements.to_csv(p, index=False))
+    atomic_write(paths[2], lambda p: _write_xlsx(p, {"summary": summary, "per code": per_code, "disagreements": disagreements}))
     return paths
 
 
