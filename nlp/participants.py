@@ -157,12 +157,14 @@ def _cell_text(value: object) -> str:
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) for every non-blank row, header first."""
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        import zipfile
+
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise ParticipantsError(path, f"not a readable .xlsx workbook ({exc})") from None
         try:
             sheet = workbook.worksheets[0]

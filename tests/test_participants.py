@@ -1,0 +1,149 @@
+"""Participants files: attributes reach the right respondents, and every bad file says where."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from nlp.ingest import read_survey_csv, read_transcript
+from nlp.participants import (
+    UNKNOWN,
+    ParticipantsError,
+    attribute_column_names,
+    join_attributes,
+    read_participants,
+)
+
+TRANSCRIPT = "Interviewer: What works?\nInterviewee: The data portal works well for us.\n" \
+             "Interviewer: And what does not?\nInterviewee: Funding is always short.\n"
+SURVEY = "ResponseId,region,answer\nR_1,North,We need more training on the tools.\nR_2,,The helpdesk is quick.\n"
+
+
+def _docs():
+    return [
+        read_transcript(TRANSCRIPT, "Interview 1.txt", "sha1"),
+        read_transcript(TRANSCRIPT.replace("Interviewee", "Maria"), "Interview 2.txt", "sha2"),
+        read_transcript(TRANSCRIPT, "Interview 3.txt", "sha3"),
+    ]
+
+
+def _write(tmp_path: Path, text: str, name: str = "participants.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _values(attrs, doc, name):
+    return set(attrs.column([r.response_id for r in doc.responses], name))
+
+
+def test_file_key_gives_every_respondent_of_the_interview_its_attributes(tmp_path):
+    docs = _docs()
+    path = _write(tmp_path, "file,group,role\nInterview 1.txt,funder,lead\nInterview 2,implementer,analyst\n")
+    table = read_participants(path)
+    assert table.key == ("file",) and table.attributes == ("group", "role")
+    attrs = join_attributes(docs, table)
+    assert _values(attrs, docs[0], "group") == {"funder"}
+    assert _values(attrs, docs[1], "role") == {"analyst"}  # "Interview 2" names Interview 2.txt
+    assert _values(attrs, docs[2], "group") == {UNKNOWN}
+    assert attrs.missing == ("Interview 3.txt#Interviewee",)
+
+
+def test_respondents_missing_from_the_file_are_reported(tmp_path, caplog):
+    path = _write(tmp_path, "file,group\nInterview 1.txt,funder\n")
+    with caplog.at_level(logging.WARNING, logger="nlp.participants"):
+        attrs = join_attributes(_docs(), read_participants(path))
+    assert len(attrs.missing) == 2
+    assert "does not list 2 respondent(s), grouped as 'unknown'" in caplog.text
+
+
+def test_file_and_speaker_key(tmp_path):
+    docs = _docs()
+    path = _write(tmp_path, "file,speaker,group\nInterview 1.txt,Interviewee,funder\nInterview 2.txt,Maria,implementer\n")
+    attrs = join_attributes(docs, read_participants(path))
+    assert _values(attrs, docs[1], "group") == {"implementer"}
+
+
+def test_a_speaker_alone_must_name_one_file(tmp_path):
+    path = _write(tmp_path, "speaker,group\nMaria,funder\nInterviewee,implementer\n")
+    with pytest.raises(ParticipantsError, match=r"row 3, column 'speaker': speaker 'Interviewee' speaks in 2 files"):
+        join_attributes(_docs(), read_participants(path))
+
+
+def test_survey_columns_are_attributes_without_a_participants_file():
+    doc = read_survey_csv(SURVEY, "survey.csv", "sha")
+    attrs = join_attributes([doc])
+    assert attrs.names == ("region",)  # not the text, not the id
+    assert attrs.column([r.response_id for r in doc.responses], "region") == ["North", UNKNOWN]
+
+
+def test_the_survey_id_column_can_key_a_participants_file(tmp_path):
+    doc = read_survey_csv(SURVEY, "survey.csv", "sha")
+    path = _write(tmp_path, "ResponseId,sector\nR_1,government\nR_2,civil society\n")
+    table = read_participants(path, survey_columns=doc.metadata["columns"])
+    attrs = join_attributes([doc], table)
+    assert attrs.names == ("sector", "region")
+    assert attrs.column([r.response_id for r in doc.responses], "sector") == ["government", "civil society"]
+
+
+def test_xlsx_with_dates_and_numbers_reads_as_a_person_sees_it(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["file", "date", "cohort"])
+    sheet.append(["Interview 1.txt", datetime(2024, 3, 5), 2])
+    path = tmp_path / "participants.xlsx"
+    workbook.save(path)
+    table = read_participants(path)
+    assert table.rows[0].values == ("2024-03-05", "2")
+
+
+def test_attribute_columns_are_prefixed_only_on_collision():
+    assert attribute_column_names(["group", "speaker"], {"speaker", "text"}) == {"group": "group", "speaker": "attr_speaker"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name,group\nAna,funder\n", r"participants.csv, row 1: no key column: name one column 'respondent_id', 'file' or 'speaker'"),
+        ("file,group\n,funder\n", r"row 2, column 'file': missing key"),
+        ("file,group\nInterview 1.txt,funder\nInterview 1.txt,implementer\n",
+         r"row 3, column 'file': duplicate key 'Interview 1.txt', already on row 2"),
+        ("file,group\nInterview 1.txt,funder\n\nInterview 2.txt,\n", r"row 4, column 'group': empty attribute value"),
+        ("file,,group\nInterview 1.txt,x,funder\n", r"row 1: column 2 has no name"),
+        ("file\nInterview 1.txt\n", r"no attribute columns"),
+    ],
+    ids=["no-key-column", "missing-key", "duplicate-key", "empty-attribute", "unnamed-column", "no-attributes"],
+)
+def test_bad_participants_files_name_the_row_and_column(tmp_path, text, message):
+    with pytest.raises(ParticipantsError, match=message):
+        read_participants(_write(tmp_path, text))
+
+
+def test_unknown_file_names_row_column_and_the_files_there_are(tmp_path):
+    path = _write(tmp_path, "file,group\nInterview 1.txt,funder\nInterview 9.txt,funder\n")
+    with pytest.raises(ParticipantsError, match=r"row 3, column 'file': unknown file 'Interview 9.txt'; "
+                                                r"the run's files are: Interview 1.txt, Interview 2.txt"):
+        join_attributes(_docs(), read_participants(path))
+
+
+def test_unknown_speaker_and_respondent(tmp_path):
+    path = _write(tmp_path, "file,speaker,group\nInterview 2.txt,Mario,funder\n")
+    with pytest.raises(ParticipantsError, match=r"row 2, column 'speaker': no speaker 'Mario' in Interview 2.txt .*Maria"):
+        join_attributes(_docs(), read_participants(path))
+    path = _write(tmp_path, "respondent_id,group\nnobody,funder\n")
+    with pytest.raises(ParticipantsError, match=r"row 2, column 'respondent_id': unknown respondent"):
+        join_attributes(_docs(), read_participants(path))
+
+
+def test_a_missing_or_unreadable_file_is_named(tmp_path):
+    with pytest.raises(ParticipantsError, match=r"nope.csv: no such participants file"):
+        read_participants(tmp_path / "nope.csv")
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ParticipantsError, match=r"broken.xlsx: not a readable .xlsx workbook"):
+        read_participants(bad)
