@@ -48,6 +48,7 @@ __all__ = [
     "countable_quotes",
     "independence_test",
     "respondent_groups",
+    "respondent_ids",
     "respondent_themes",
     "saturation",
     "saturation_point",
@@ -113,13 +114,20 @@ def countable_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
     if "is_substantive" in quotes:
         keep &= quotes["is_substantive"].fillna(False).astype(bool)
     out = quotes[keep].copy()
-    if RESPONDENT not in out:
-        speakers = out["speaker"] if "speaker" in out else pd.Series(None, index=out.index)
-        out[RESPONDENT] = [
-            respondent_key(f, s if isinstance(s, str) else None, r)
-            for f, s, r in zip(out["source_file"], speakers, out["response_id"])
-        ]
+    out[RESPONDENT] = respondent_ids(out)
     return out
+
+
+def respondent_ids(quotes: pd.DataFrame) -> pd.Series:
+    """Each quote's respondent: ``respondent_id`` where recorded, else ``respondent_key``."""
+    if RESPONDENT in quotes:
+        return quotes[RESPONDENT].astype(str)
+    speakers = quotes["speaker"] if "speaker" in quotes else pd.Series(None, index=quotes.index)
+    return pd.Series(
+        [respondent_key(f, s if isinstance(s, str) else None, r)
+         for f, s, r in zip(quotes["source_file"], speakers, quotes["response_id"])],
+        index=quotes.index, dtype="object",
+    )
 
 
 def respondent_themes(quotes: pd.DataFrame, topics: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -4,8 +4,8 @@ The archive follows the REFI-QDA Project standard (QDA-XML 1.0, namespace
 ``urn:QDA-XML:project:1.0``): ``project.qde`` holds the codebook (one code per topic, under a
 "Topics" folder and nested in its top-level theme when topics have a ``parent_id``; the codes
 of ``codes.parquet`` under the codebook's name, ``parent->child`` nested), one case per
-respondent, one ``TextSource`` per input file, and one ``PlainTextSelection`` per quote coded
-with its topic and its codes. Codings the tool made carry the ``MACHINE_USER`` as
+respondent (its participant attributes as text variables), one ``TextSource`` per input file,
+and one ``PlainTextSelection`` per quote coded with its topic and its codes. Codings the tool made carry the ``MACHINE_USER`` as
 ``creatingUser``, so ``nlp.codings`` reads them back as the machine's. Each source's text is
 stored as ``sources/<guid>.txt`` (UTF-8) and referenced as ``internal://<guid>.txt``.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +117,7 @@ def build_project_xml(
     codes: pd.DataFrame | None = None,
     codebook_name: str = "Codebook",
     parents: pd.DataFrame | None = None,
+    attributes: Sequence[str] = (),
 ) -> bytes:
     """``project.qde`` as UTF-8 bytes.
 
@@ -132,6 +133,7 @@ def build_project_xml(
             (``human`` or ``machine``; codebook matches, without it, are the machine's).
         codebook_name: folder name for the codes.
         parents: optional top-level themes (``parent_id``, ``label``) naming the parent codes.
+        attributes: quote columns holding participant attributes, exported as Variables.
     """
     from lxml import etree
 
@@ -147,13 +149,7 @@ def build_project_xml(
         sources_of = codes["source"] if "source" in codes else pd.Series("machine", index=codes.index)
         for quote_id, code_name, source in zip(codes["quote_id"], codes["code"], sources_of):
             codes_by_quote.setdefault(str(quote_id), []).append((str(code_name), source != "human"))
-    if "respondent_id" in quotes and len(quotes):
-        cases = etree.SubElement(root, _q("Cases"))
-        for respondent_id, mine in quotes.groupby("respondent_id", sort=True):
-            case = etree.SubElement(cases, _q("Case"), guid=guid("case", respondent_id), name=xml_safe(str(respondent_id)))
-            for quote_id in mine["quote_id"]:
-                etree.SubElement(case, _q("SelectionRef"), targetGUID=guid("quote", quote_id))
-
+    _cases(root, quotes, attributes)
     sources_el = etree.SubElement(root, _q("Sources"))
     for source_file, text in sources.items():
         source_guid = guid("source", source_file)
@@ -179,6 +175,31 @@ def build_project_xml(
                     coding.set("creatingUser", machine)
                 etree.SubElement(coding, _q("CodeRef"), targetGUID=target)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _cases(root, quotes: pd.DataFrame, attributes: Sequence[str]) -> None:
+    """``Variables`` (one text variable per attribute) and ``Cases`` (one per respondent)."""
+    from lxml import etree
+
+    from nlp.compare import respondent_ids
+
+    if attributes:
+        variables = etree.SubElement(root, _q("Variables"))
+        for name in attributes:
+            etree.SubElement(variables, _q("Variable"), guid=guid("variable", name), name=str(name), typeOfVariable="Text")
+    if quotes.empty:
+        return
+    cases = etree.SubElement(root, _q("Cases"))
+    respondents = respondent_ids(quotes)
+    for respondent, mine in quotes.groupby(respondents, sort=True):
+        case = etree.SubElement(cases, _q("Case"), guid=guid("case", respondent), name=str(respondent))
+        first = mine.iloc[0]
+        for name in attributes:
+            value = etree.SubElement(case, _q("VariableValue"))
+            etree.SubElement(value, _q("VariableRef"), targetGUID=guid("variable", name))
+            etree.SubElement(value, _q("TextValue")).text = "" if pd.isna(first[name]) else str(first[name])
+        for quote_id in mine["quote_id"]:
+            etree.SubElement(case, _q("SelectionRef"), targetGUID=guid("quote", quote_id))
 
 
 def _source_texts(raw_dir: Path, wanted: Iterable[str], manifest: Manifest | None) -> dict[str, str]:
@@ -232,7 +253,8 @@ def export_qdpx(
     for q in quotes.itertuples():
         if not 0 <= q.char_start <= q.char_end <= len(texts[q.source_file]):
             raise ValueError(f"{q.source_file}: quote {q.quote_id} spans {q.char_start}-{q.char_end}, outside the text")
-    xml = build_project_xml(project_name, texts, quotes, topics, codes, parents=parents)
+    attributes = tables.QUOTES.extra_names(quotes)
+    xml = build_project_xml(project_name, texts, quotes, topics, codes, parents=parents, attributes=attributes)
 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -155,3 +155,25 @@ def test_learned_codes_survive_export_and_learn_from(processed_copy, raw_dir, ca
                 if not any(code.startswith(t) for t in topic_names):
                     read_back.add((quote_id, code, "machine"))
     assert read_back == set(zip(written["quote_id"], written["code"], written["source"]))
+
+
+def test_respondents_are_cases_with_their_attributes_as_variables():
+    text = "Interviewer: Why?\nMaria: We need <money>.\nInterviewer: And?\nAli: Training & time.\n"
+    quotes = pd.DataFrame(
+        {"quote_id": ["a", "b"], "source_file": ["s.txt", "s.txt"], "section": ["T", "T"],
+         "response_id": ["s.txt#1", "s.txt#2"], "respondent_id": ["s.txt#Maria", "s.txt#Ali"],
+         "speaker": ["Maria", "Ali"], "text": ["We need <money>.", "Training & time."],
+         "char_start": [25, 60], "char_end": [41, 76], "topic_id": [0, 0], "group": ["funder <b>", "implementer"]}
+    )
+    topics = pd.DataFrame({"topic_id": [0], "label": ["money"], "keywords": [["money"]]})
+    project = etree.fromstring(build_project_xml("p", {"s.txt": text}, quotes, topics, attributes=["group"]))
+    _check(project)  # the official schema: Variables before Cases, VariableValue inside a Case
+    (variable,) = project.findall(".//q:Variables/q:Variable", NS)
+    assert (variable.get("name"), variable.get("typeOfVariable")) == ("group", "Text")
+    cases = {c.get("name"): c for c in project.findall(".//q:Cases/q:Case", NS)}
+    assert set(cases) == {"s.txt#Maria", "s.txt#Ali"}
+    maria = cases["s.txt#Maria"]
+    value = maria.find("q:VariableValue", NS)
+    assert value.find("q:VariableRef", NS).get("targetGUID") == variable.get("guid")
+    assert value.find("q:TextValue", NS).text == "funder <b>"
+    assert [r.get("targetGUID") for r in maria.findall("q:SelectionRef", NS)] == [guid("quote", "a")]
