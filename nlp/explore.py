@@ -52,6 +52,10 @@ class Outputs:
     topic_section_sentiment: pd.DataFrame | None = None
     manifest: Manifest | None = None
     directory: Path | None = None
+    # Group comparisons (nlp.compare); None for a run from before they existed.
+    theme_by_attribute: pd.DataFrame | None = None
+    theme_cooccurrence: pd.DataFrame | None = None
+    saturation: pd.DataFrame | None = None
 
     @property
     def run_id(self) -> str:
@@ -79,6 +83,10 @@ def load_outputs(processed_dir: Path) -> Outputs:
             "run `interviews run` first (or `make run`)"
         )
     frames = {t.name: t.read(processed_dir) for t in tables.RUN_TABLES}
+    optional = {
+        n: pd.read_parquet(processed_dir / f"{n}.parquet") if (processed_dir / f"{n}.parquet").is_file() else None
+        for n in ("theme_by_attribute", "theme_cooccurrence", "saturation")
+    }
     return Outputs(
         quotes=frames["quotes"],
         topics=frames["topics"],
@@ -87,6 +95,7 @@ def load_outputs(processed_dir: Path) -> Outputs:
         topic_section_sentiment=frames["topic_section_sentiment"],
         manifest=read_manifest(processed_dir),
         directory=processed_dir,
+        **optional,
     )
 
 

@@ -13,7 +13,13 @@ from pathlib import Path
 from nlp.atomic import atomic_write
 
 from nlp.explore import Outputs, figure_svg, section_sentiment_chart, theme_overview_chart
-from nlp.report.html import render_html
+from nlp.report.comparison import (
+    comparison_sections,
+    image_names,
+    render_comparison_html,
+    render_comparison_markdown,
+)
+from nlp.report.html import render_html, svg_data_uri
 from nlp.report.markdown import escape_markdown, render_markdown
 from nlp.report.themes import QuoteRef, RecommendationRef, ReportData, SectionRow, Theme, gather_report
 from nlp.report.xlsx import write_xlsx
@@ -67,11 +73,23 @@ def write_report(outputs: Outputs, out_dir: Path, top: int = 10, title: str = "T
     # Without the version stamp, the same outputs give the same image bytes on any matplotlib.
     atomic_write(overview_png, lambda p: overview.savefig(p, format="png", dpi=150, metadata={"Software": None}))
     atomic_write(sections_png, lambda p: sections.savefig(p, format="png", dpi=150, metadata={"Software": None}))
-    html = render_html(data, figure_svg(overview), figure_svg(sections), title=title)
-    markdown = render_markdown(data, title=title, overview_image=overview_png.name, section_image=sections_png.name)
+    groups = comparison_sections(outputs.theme_by_attribute, outputs.saturation, outputs.topics)
+    group_pngs = [out_dir / name for name in image_names(STEM, groups.comparisons)]
+    saturation_png = out_dir / f"{STEM}_saturation.png" if groups.saturation_chart is not None else None
+    for figure, path in [*zip(groups.heatmaps, group_pngs), (groups.saturation_chart, saturation_png)]:
+        if figure is not None:
+            atomic_write(path, lambda p, f=figure: f.savefig(p, format="png", dpi=150, metadata={"Software": None}))
+    groups_html = render_comparison_html(groups, lambda f: svg_data_uri(figure_svg(f)))
+    groups_md = render_comparison_markdown(
+        groups, [p.name for p in group_pngs], saturation_png.name if saturation_png else None, escape_markdown
+    )
+    html = render_html(data, figure_svg(overview), figure_svg(sections), title=title, groups_html=groups_html)
+    markdown = render_markdown(
+        data, title=title, overview_image=overview_png.name, section_image=sections_png.name, extra=groups_md
+    )
     return ReportFiles(
         html=atomic_write(out_dir / f"{STEM}.html", lambda p: p.write_text(html, encoding="utf-8")),
         markdown=atomic_write(out_dir / f"{STEM}.md", lambda p: p.write_text(markdown, encoding="utf-8")),
-        xlsx=atomic_write(out_dir / f"{STEM}.xlsx", lambda p: write_xlsx(data, p)),
-        images=(overview_png, sections_png),
+        xlsx=atomic_write(out_dir / f"{STEM}.xlsx", lambda p: write_xlsx(data, p, groups.comparisons)),
+        images=(overview_png, sections_png, *group_pngs, *([saturation_png] if saturation_png else [])),
     )

@@ -62,7 +62,7 @@ img.chart { max-width: 100%; height: auto; }
 <tr><th>Section</th><th class="num">Quotes</th><th class="num">Mean</th><th class="num">95% interval</th></tr>
 {% for s in data.sections %}<tr><td>{{ s.section }}</td><td class="num">{{ s.n_quotes }}</td><td class="num">{{ fmt(s.mean_sentiment) }}</td><td class="num">{{ fmt(s.ci_low) }} to {{ fmt(s.ci_high) }}</td></tr>
 {% endfor %}</table>
-
+{{ groups_html }}
 <h2>Top recommendations</h2>
 <table>
 <tr><th>Ask</th><th class="num">Support</th><th>What respondents said</th><th>Theme</th><th>Section</th></tr>
@@ -83,7 +83,9 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.2f}"
 
 
-def render_html(data: ReportData, overview_svg: str, section_svg: str, title: str = "Top themes") -> str:
+def render_html(
+    data: ReportData, overview_svg: str, section_svg: str, title: str = "Top themes", groups_html: str = ""
+) -> str:
     """The report as one HTML document.
 
     Args:
@@ -91,6 +93,7 @@ def render_html(data: ReportData, overview_svg: str, section_svg: str, title: st
         overview_svg: the themes chart, an SVG document.
         section_svg: the section-sentiment chart, an SVG document.
         title: page title and heading.
+        groups_html: the escaped group-comparison sections (``nlp.report.comparison``).
     """
     from jinja2 import Environment
 
@@ -101,4 +104,5 @@ def render_html(data: ReportData, overview_svg: str, section_svg: str, title: st
         fmt=_fmt,
         overview_chart=svg_data_uri(overview_svg),
         section_chart=svg_data_uri(section_svg),
+        groups_html=groups_html,
     )

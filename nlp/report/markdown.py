@@ -11,6 +11,7 @@ escaped too. Line breaks within a quote become spaces so that a quote stays one 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from nlp.report.themes import ReportData
 
@@ -53,6 +54,7 @@ def render_markdown(
     title: str = "Top themes",
     overview_image: str | None = None,
     section_image: str | None = None,
+    extra: Sequence[str] = (),
 ) -> str:
     """The report as Markdown.
 
@@ -61,6 +63,7 @@ def render_markdown(
         title: top heading.
         overview_image: optional relative path of the themes chart image to link.
         section_image: optional relative path of the section-sentiment chart image to link.
+        extra: further lines before the recommendations (the group-comparison sections).
     """
     e = escape_markdown
     out = [f"# {e(title)}", ""]
@@ -110,7 +113,7 @@ def render_markdown(
         [[e(s.section, True), str(s.n_quotes), _fmt(s.mean_sentiment), f"{_fmt(s.ci_low)} to {_fmt(s.ci_high)}"]
          for s in data.sections],
     )
-    out += ["", "## Top recommendations", ""]
+    out += ["", *extra, "## Top recommendations", ""]
     out += _table(
         ["Ask", "Support", "What respondents said", "Theme", "Section"],
         [[e(r.name or r.text, True), str(r.support), " / ".join(f"“{e(q, True)}”" for q in r.quotes or (r.text,)),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from nlp.report.comparison import write_comparison_sheets
+from nlp.report.groups import GroupComparison
 from nlp.report.themes import ReportData
 from nlp.xmlsafe import xml_safe
 
@@ -35,8 +38,9 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def write_xlsx(data: ReportData, path: Path) -> Path:
-    """Write the workbook to ``path`` (sheets ``themes``, ``quotes``, ``recommendations``)."""
+def write_xlsx(data: ReportData, path: Path, comparisons: Sequence[GroupComparison] = ()) -> Path:
+    """Write the workbook to ``path`` (sheets ``themes``, ``quotes``, ``recommendations``, and
+    one ``by <attribute>`` matrix per group comparison)."""
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -69,6 +73,7 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
             for r in data.top_recommendations
         ],
     )
+    write_comparison_sheets(workbook, comparisons)
     path = Path(path)
     workbook.save(path)
     return path
