@@ -14,6 +14,7 @@ from nlp.participants import (
     ParticipantsError,
     attribute_column_names,
     join_attributes,
+    quote_attribute_columns,
     read_participants,
 )
 
@@ -147,3 +148,12 @@ def test_a_missing_or_unreadable_file_is_named(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(ParticipantsError, match=r"broken.xlsx: not a readable .xlsx workbook"):
         read_participants(bad)
+
+
+def test_quote_columns_follow_each_quotes_response(tmp_path):
+    docs = _docs()
+    path = _write(tmp_path, "file,speaker,group\nInterview 2.txt,Maria,implementer\n")
+    attrs = join_attributes(docs, read_participants(path))
+    ids = [docs[1].responses[0].response_id, docs[0].responses[0].response_id]
+    columns = quote_attribute_columns(ids, attrs, taken={"speaker", "group"})
+    assert columns == {"attr_group": ["implementer", UNKNOWN]}
