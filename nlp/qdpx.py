@@ -186,18 +186,18 @@ def _cases(root, quotes: pd.DataFrame, attributes: Sequence[str]) -> None:
     if attributes:
         variables = etree.SubElement(root, _q("Variables"))
         for name in attributes:
-            etree.SubElement(variables, _q("Variable"), guid=guid("variable", name), name=str(name), typeOfVariable="Text")
+            etree.SubElement(variables, _q("Variable"), guid=guid("variable", name), name=xml_safe(str(name)), typeOfVariable="Text")
     if quotes.empty:
         return
     cases = etree.SubElement(root, _q("Cases"))
     respondents = respondent_ids(quotes)
     for respondent, mine in quotes.groupby(respondents, sort=True):
-        case = etree.SubElement(cases, _q("Case"), guid=guid("case", respondent), name=str(respondent))
+        case = etree.SubElement(cases, _q("Case"), guid=guid("case", respondent), name=xml_safe(str(respondent)))
         first = mine.iloc[0]
         for name in attributes:
             value = etree.SubElement(case, _q("VariableValue"))
             etree.SubElement(value, _q("VariableRef"), targetGUID=guid("variable", name))
-            etree.SubElement(value, _q("TextValue")).text = "" if pd.isna(first[name]) else str(first[name])
+            etree.SubElement(value, _q("TextValue")).text = "" if pd.isna(first[name]) else xml_safe(str(first[name]))
         for quote_id in mine["quote_id"]:
             etree.SubElement(case, _q("SelectionRef"), targetGUID=guid("quote", quote_id))
 

@@ -20,6 +20,7 @@ from nlp.report.groups import (
     saturation_chart,
     saturation_sentence,
 )
+from nlp.xmlsafe import xml_safe
 
 __all__ = [
     "ComparisonSections",
@@ -134,15 +135,16 @@ def write_comparison_sheets(workbook, comparisons: Sequence[GroupComparison]) ->
     fills = {"over": PatternFill("solid", fgColor="C6EFCE"), "under": PatternFill("solid", fgColor="FFC7CE")}
     taken = {s.title.lower() for s in workbook.worksheets}
     for c in comparisons:
-        sheet = workbook.create_sheet(_sheet_name(c.attribute, taken))
+        sheet = workbook.create_sheet(_sheet_name(xml_safe(c.attribute), taken))
         header = ["level", "theme_id", "theme"]
         for v, n in zip(c.values, c.sizes):
             header += [f"{v} (n={n}): respondents", f"{v}: share"]
-        sheet.append(header + ["test", "p_value", "q_value"])
+        sheet.append([xml_safe(h) for h in header] + ["test", "p_value", "q_value"])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in c.rows:
-            values: list = [row.level, row.theme_id, row.label]
+            # A workbook is XML: a control character in a label would be refused.
+            values: list = [row.level, row.theme_id, xml_safe(row.label)]
             for cell in row.cells:
                 values += [cell.n_respondents, round(cell.share, 4)]
             sheet.append(values + [row.test, row.p_value, row.q_value])
