@@ -121,7 +121,8 @@ def join_attributes(
     Args:
         documents: the run's ingested documents.
         participants: a checked participants file, or ``None`` for survey columns alone.
-        respondent_of: response_id -> respondent id; default ``respondent_key`` of each response.
+        respondent_of: response_id -> respondent id (the quotes' ``respondent_id``); a response
+            it does not name is its ``respondent_key``.
 
     Returns:
         The attributes, with respondents the participants file does not list as ``missing``.
@@ -129,11 +130,11 @@ def join_attributes(
     Raises:
         ParticipantsError: a key names a file, speaker, respondent or survey row the run lacks.
     """
-    if respondent_of is None:
-        respondent_of = {
-            r.response_id: respondent_key(d.source_file, r.speaker, r.response_id)
-            for d in documents for r in d.responses
-        }
+    given = respondent_of or {}
+    respondent_of = {
+        r.response_id: given.get(r.response_id) or respondent_key(d.source_file, r.speaker, r.response_id)
+        for d in documents for r in d.responses
+    }
     file_names = list(participants.attributes) if participants else []
     survey_names = list(dict.fromkeys(n for d in documents for n in survey_attribute_names(d) if n not in file_names))
     names = file_names + survey_names
