@@ -1,9 +1,10 @@
 """Themes by group, themes raised together, and saturation, counted over respondents.
 
 Pure functions over a ``quotes.parquet`` frame (and ``topics.parquet`` for ``parent_id``).
-Counting follows the themes rules: a respondent counts once per theme however many of their
-turns raise it; only substantive quotes count (``is_substantive``, where the column exists);
-a duplicated response counts once (``duplicate_of`` set means a second copy). A respondent is
+Counting follows the themes rules (``nlp.analysable``): a respondent counts once per theme
+however many of their turns raise it; only analysable quotes count (``is_substantive``, and a
+``language`` the model places, where those columns exist); a duplicated response counts once
+(``duplicate_of`` set means a second copy). A respondent is
 ``respondent_id`` where the column exists, else ``nlp.participants.respondent_key``.
 
 Themes come at two levels: ``topic`` is a ``topic_id`` (outliers, -1, are no theme) and
@@ -107,12 +108,21 @@ class ComparisonTables:
 
 
 def countable_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
-    """Quotes that count, with a ``respondent_id`` column: substantive, first copies only."""
+    """Quotes that count, with a ``respondent_id`` column: analysable, first copies only.
+
+    Analysable as ``nlp.analysable`` says: substantive, and in a language the embedding model
+    places (or of unknown language), where the columns exist.
+    """
+    from nlp.analysable import MODEL_LANGUAGES
+
     keep = pd.Series(True, index=quotes.index)
     if "duplicate_of" in quotes:
         keep &= quotes["duplicate_of"].isna()
     if "is_substantive" in quotes:
         keep &= quotes["is_substantive"].fillna(False).astype(bool)
+    if "language" in quotes:
+        language = quotes["language"].fillna("").astype(str)
+        keep &= (language == "") | language.isin(MODEL_LANGUAGES)
     out = quotes[keep].copy()
     out[RESPONDENT] = respondent_ids(out)
     return out

@@ -111,6 +111,12 @@ def _rows_by_respondent(
     return out
 
 
+def _recorded(response) -> str:
+    """The respondent ingestion recorded, unless it only repeats the response's own id."""
+    recorded = getattr(response, "respondent_id", "") or ""
+    return "" if recorded == response.response_id and response.speaker else recorded
+
+
 def join_attributes(
     documents: Sequence[Document],
     participants: ParticipantTable | None = None,
@@ -122,7 +128,7 @@ def join_attributes(
         documents: the run's ingested documents.
         participants: a checked participants file, or ``None`` for survey columns alone.
         respondent_of: response_id -> respondent id (the quotes' ``respondent_id``); a response
-            it does not name is its ``respondent_key``.
+            it does not name has the one ingestion recorded, else its ``respondent_key``.
 
     Returns:
         The attributes, with respondents the participants file does not list as ``missing``.
@@ -132,7 +138,7 @@ def join_attributes(
     """
     given = respondent_of or {}
     respondent_of = {
-        r.response_id: given.get(r.response_id) or respondent_key(d.source_file, r.speaker, r.response_id)
+        r.response_id: given.get(r.response_id) or _recorded(r) or respondent_key(d.source_file, r.speaker, r.response_id)
         for d in documents for r in d.responses
     }
     file_names = list(participants.attributes) if participants else []
