@@ -105,16 +105,20 @@ def run(
             load_curation(config.curation)
         except CurationError as exc:
             raise _fail(str(exc)) from None
-    if no_prefect:
-        from nlp.run import run_pipeline
+    from nlp.participants import ParticipantsError, read_participants
+    from nlp.run import run_pipeline
 
-        with _spinner("Analysing interviews…"):
-            summary = run_pipeline(config, force=force)
-    else:
-        from flows.interview_pipeline import with_dask
-
-        with _spinner("Analysing interviews (Prefect flow)…"):
-            summary = with_dask(dask_address, dask_workers)(config, force=force)
+    try:
+        if config.participants is not None:
+            read_participants(config.participants)  # a bad file fails here, before any model loads
+        with _spinner("Analysing interviews…" if no_prefect else "Analysing interviews (Prefect flow)…"):
+            if no_prefect:
+                summary = run_pipeline(config, force=force)
+            else:  # Prefect loads only for a flow run
+                from flows.interview_pipeline import with_dask
+                summary = with_dask(dask_address, dask_workers)(config, force=force)
+    except ParticipantsError as exc:
+        raise _fail(_escape(exc)) from None
     console = _console()
     console.print(f"{summary.status}: {summary.run_id} -> {summary.out_dir}", highlight=False)
     console.print(", ".join(f"{k} {v}" for k, v in summary.counts.items()), highlight=False)
@@ -370,53 +374,10 @@ def export_qdpx_command(
     )
 
 
-@app.command()
-def compare(
-    by: Annotated[str, typer.Option("--by", help="Participant attribute to compare groups by, e.g. group or role.")],
-    processed_dir: ProcessedDir = Path("data/processed"),
-    top: Top = 15,
-    level: Annotated[
-        str | None, typer.Option(help="'parent' (top-level themes) or 'topic'; default the top level.")
-    ] = None,
-) -> None:
-    """Themes by group: the share of each group's respondents raising each theme, and the test."""
-    from rich.table import Table
 
-    from nlp.report.groups import gather_comparisons, mark, read_comparison_tables
+from flows.compare_command import compare  # noqa: E402  (beside this module, long enough already)
 
-    outputs = _outputs(processed_dir)
-    try:
-        tables = read_comparison_tables(processed_dir)
-    except FileNotFoundError as exc:
-        raise _fail(str(exc)) from None
-    by_attribute = tables["theme_by_attribute"]
-    compared = list(dict.fromkeys(by_attribute["attribute"]))
-    if by not in compared:
-        known = ", ".join(compared) if compared else "none (no participants file, no survey columns)"
-        hint = " (it has too many values to form groups)" if by in outputs.quotes.columns else ""
-        raise _fail(f"no comparison by {by!r}{hint}; attributes compared: {known}")
-    found = gather_comparisons(by_attribute, outputs.topics, top=top, level=level, attributes=[by])
-    if not found:
-        raise _fail(f"no {level} themes to compare by {by!r}")
-    comparison = found[0]
-    table = Table(title=f"Themes by {_escape(by)}: share of each group's respondents raising the theme")
-    table.add_column("theme", ratio=3)
-    for value, size in zip(comparison.values, comparison.sizes):
-        table.add_column(f"{_escape(value)}\n(n={size})", justify="right")
-    table.add_column("test", justify="left")
-    table.add_column("q", justify="right")
-    for row in comparison.rows:
-        cells = [f"{c.share:.0%} ({c.n_respondents}){mark(c.representation)}" for c in row.cells]
-        q = "n/a" if row.q_value is None else f"{row.q_value:.3f}"
-        table.add_row(f"{row.theme_id}: {_escape(row.label)}", *cells, row.test, q)
-    console = _console()
-    console.print(table)
-    console.print(
-        "▲/▼: over-/under-represented (|adjusted residual| > 1.96 and q < 0.05); q: p-value "
-        "corrected for the number of themes (Benjamini-Hochberg); 'unknown' is never tested.",
-        style="dim",
-    )
-
+app.command()(compare)
 
 if __name__ == "__main__":
     app()

@@ -99,7 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     dask.add_argument("--dask-address", default=None, help="run the batches on this Dask scheduler")
     dask.add_argument("--dask-workers", type=int, default=None, help="run the batches on a local Dask cluster")
     args = parser.parse_args(argv)
-    summary = with_dask(args.dask_address, args.dask_workers)(config_from_args(args), force=args.force)
+    from nlp.participants import ParticipantsError
+
+    try:
+        summary = with_dask(args.dask_address, args.dask_workers)(config_from_args(args), force=args.force)
+    except ParticipantsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"{summary.status}: {summary.run_id} -> {summary.out_dir} {summary.counts}")
     for err in summary.errors:
         print(f"input error: {err['error']}", file=sys.stderr)

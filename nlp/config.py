@@ -97,6 +97,9 @@ class PipelineConfig:
     id_column: str | None = _setting(
         None, "Survey CSV column identifying the respondent; detected when omitted, else each row."
     )
+    participants: Path | None = _setting(
+        None, "CSV/xlsx of participant attributes (group, role, ...) keyed by file, speaker or respondent_id."
+    )
     max_file_mb: float = _setting(20.0, "Larger input files are refused.")
     topic_match_threshold: float = _setting(0.7, "Centroid similarity at which a topic keeps its id across runs.")
     ask_threshold: float = _setting(0.73, "Similarity at which recommendations are grouped into one ask.")

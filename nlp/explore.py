@@ -83,9 +83,10 @@ def load_outputs(processed_dir: Path) -> Outputs:
             "run `interviews run` first (or `make run`)"
         )
     frames = {t.name: t.read(processed_dir) for t in tables.RUN_TABLES}
+    # A run from before the group comparisons lacks their tables; it still loads.
     optional = {
-        n: pd.read_parquet(processed_dir / f"{n}.parquet") if (processed_dir / f"{n}.parquet").is_file() else None
-        for n in ("theme_by_attribute", "theme_cooccurrence", "saturation")
+        t.name: t.read(processed_dir) if (processed_dir / t.filename).is_file() else None
+        for t in tables.COMPARISON_TABLES
     }
     return Outputs(
         quotes=frames["quotes"],

@@ -53,6 +53,8 @@ class Manifest:
         config: the whole ``PipelineConfig``.
         curation: with a curation file: its ``file``, ``sha256``, the decisions it could not
             apply (``problems``) and how many labels the researcher pinned.
+        attributes: participant attributes: the file read, attribute -> quotes column, where
+            each came from, and the respondents the file does not list (grouped as unknown).
     """
 
     run_id: str
@@ -70,6 +72,7 @@ class Manifest:
     timings: dict[str, float] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     curation: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

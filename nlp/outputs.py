@@ -12,7 +12,7 @@ import importlib.metadata
 import json
 import platform
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pandas as pd
 
 from nlp import tables
 from nlp.analysable import exclusion_summary
+from nlp.attributes import AttributeResult
 from nlp.config import PipelineConfig, jsonable_config
 from nlp.curated_topics import CurationRecord
 from nlp.ingest import IngestResult
@@ -54,6 +55,7 @@ class RunResults:
     recommendations: RecommendationResult
     timings: dict[str, float]
     curation: CurationRecord | None = None
+    attributes: AttributeResult = field(default_factory=AttributeResult)
 
     def stage_results(self) -> Iterator[Any]:
         """The stage results among the fields, in field order."""
@@ -66,10 +68,13 @@ class RunResults:
 def quotes_frame(run: RunResults) -> pd.DataFrame:
     """``quotes.parquet``: each quote's fields and the per-quote columns of every stage."""
     columns: dict[str, Sequence[Any]] = {}
+    open_columns: dict[str, Sequence[Any]] = {}  # named by the data: participant attributes
     for result in run.stage_results():
         if hasattr(result, "quote_columns"):
             columns.update(result.quote_columns())
-    return tables.records_frame(run.quotes, tables.QUOTES, **columns)
+        if hasattr(result, "open_quote_columns"):
+            open_columns.update(result.open_quote_columns())
+    return tables.records_frame(run.quotes, tables.QUOTES, open_columns=open_columns, **columns)
 
 
 def versions() -> dict[str, str]:
@@ -126,6 +131,7 @@ def build_manifest(run: RunResults) -> Manifest:
         timings=dict(run.timings),
         config=jsonable_config(run.config),
         curation=run.curation.manifest_entry() if run.curation is not None else {},
+        attributes=run.attributes.manifest_record(),
     )
 
 

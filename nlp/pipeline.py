@@ -67,6 +67,9 @@ def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str)
         digest.update(str(rel).encode())
         with path.open("rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())
+    if config.participants is not None and Path(config.participants).is_file():
+        # Editing the participants file changes the outputs as much as editing an interview.
+        digest.update(hashlib.sha256(Path(config.participants).read_bytes()).digest())
     digest.update(json.dumps(fingerprint_settings(config), sort_keys=True).encode())
     if config.curation is not None:
         # The decisions, not the file's name, decide the themes: an edited file re-analyses.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from nlp import pipeline
+from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics
 from nlp.loaded import LoadedModels, load_models
@@ -117,6 +118,8 @@ def run_stages(
         _log_inputs(log, ingested)
     with timer("quotes"):
         quotes = runner.run("split_into_quotes", pipeline.make_quotes, ingested, config)
+    with timer("attributes"):
+        attributes = runner.run("attach_attributes", attach_attributes, ingested, quotes, config)
     with timer("embed"):
         texts = pipeline.distinct_texts(quotes)
         embedded = runner.map("embed_batch", pipeline.embed_batch, batches(texts, config.batch_size), models=models)
@@ -152,6 +155,7 @@ def run_stages(
         model=models.record, ingested=ingested, quotes=quotes, new_quotes_embedded=embedding.new,
         topics=topics, sentiment=sentiment, recommendations=recommendations, timings=dict(timer.timings),
         curation=curation,
+        attributes=attributes,
     )
     with timer("write"):
         runner.run("write_outputs", write_run, run)

@@ -14,7 +14,7 @@ stage result's ``quote_columns()``), and describe it in the README.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,17 @@ import pyarrow.parquet as pq
 __all__ = [
     "CODES",
     "CODE_COVERAGE",
+    "COMPARISON_TABLES",
     "LAYOUT",
     "TOPIC_LINEAGE",
     "QUOTES",
     "RECOMMENDATIONS",
     "RUN_TABLES",
+    "SATURATION",
     "SECTION_SENTIMENT",
     "TABLES",
+    "THEME_BY_ATTRIBUTE",
+    "THEME_COOCCURRENCE",
     "TOPICS",
     "TOPIC_SECTION_SENTIMENT",
     "Column",
@@ -85,6 +89,10 @@ class Table:
     grain: str
     columns: tuple[Column, ...]
     file: str = ""
+    # Columns named by the data rather than declared (participant attributes), all of this
+    # type. A frame admits them only by listing them in ``frame.attrs["open_columns"]``
+    # (``records_frame(..., open_columns=...)``), so a stray column is still refused.
+    extra: Column | None = None
 
     @property
     def filename(self) -> str:
@@ -111,8 +119,11 @@ class Table:
             TableContractError: a column is undeclared or missing, cannot take its declared
                 type, or holds nulls where none are allowed.
         """
-        extra = [c for c in frame.columns if c not in self.names]
+        opened = list(frame.attrs.get("open_columns", ())) if self.extra is not None else []
+        extra = [c for c in frame.columns if c not in self.names and c not in opened]
         missing = [c for c in self.names if c not in frame.columns]
+        if opened and not extra:
+            return self._with_open_columns(frame, [c for c in opened if c in frame.columns])
         if extra:
             raise TableContractError(
                 f"{self.name}: columns {extra} are not declared; declare them in nlp/tables.py "
@@ -129,6 +140,21 @@ class Table:
                 raise TableContractError(
                     f"{self.name}.{c.name}: {table.column(c.name).null_count} nulls in a column declared non-null"
                 )
+        return table
+
+    def extra_names(self, frame: pd.DataFrame) -> list[str]:
+        """The undeclared columns of a frame read from this table (participant attributes)."""
+        return [c for c in frame.columns if c not in self.names] if self.extra is not None else []
+
+    def _with_open_columns(self, frame: pd.DataFrame, opened: list[str]) -> pa.Table:
+        """The declared columns, checked, then the open ones as the ``extra`` type."""
+        table = replace(self, extra=None).to_arrow(frame[[c for c in frame.columns if c in self.names]])
+        for name in opened:
+            values = [None if pd.isna(v) else v for v in frame[name]]
+            try:
+                table = table.append_column(pa.field(name, self.extra.type, nullable=True), pa.array(values, self.extra.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise TableContractError(f"{self.name}.{name}: does not fit {self.extra.type}: {exc}") from exc
         return table
 
     def write(self, frame: pd.DataFrame, folder: Path) -> Path:
@@ -160,12 +186,19 @@ class Table:
         return frame
 
 
-def records_frame(records: Sequence[Any], table: Table, **columns: Sequence[Any]) -> pd.DataFrame:
+def records_frame(
+    records: Sequence[Any], table: Table, open_columns: Mapping[str, Sequence[Any]] | None = None,
+    **columns: Sequence[Any],
+) -> pd.DataFrame:
     """A frame of ``table``'s columns from dataclass ``records`` plus per-row ``columns``.
 
     Record fields that the table does not declare are left out; tuples become lists for
     parquet. Types are settled by ``Table.to_arrow`` when the frame is written.
+    ``open_columns`` (only for a table with ``extra``) come after the declared ones, and the
+    frame lists them in ``attrs["open_columns"]`` so the writer admits them.
     """
+    if open_columns and table.extra is None:
+        raise TableContractError(f"{table.name}: takes no columns beyond those declared")
     wanted = set(table.names) - set(columns)
     rows = [
         {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items() if k in wanted}
@@ -177,7 +210,14 @@ def records_frame(records: Sequence[Any], table: Table, **columns: Sequence[Any]
         if len(values) != len(frame):
             raise TableContractError(f"{table.name}.{name}: {len(values)} values for {len(frame)} rows")
         frame[name] = values
-    return frame[[c for c in table.names if c in frame.columns]]
+    frame = frame[[c for c in table.names if c in frame.columns]].copy()
+    for name, values in (open_columns or {}).items():
+        values = list(values)
+        if name in table.names or len(values) != len(frame):
+            raise TableContractError(f"{table.name}.{name}: an open column must be new and have one value per row")
+        frame[name] = values
+    frame.attrs["open_columns"] = list(open_columns or ())
+    return frame
 
 
 QUOTES = Table(
@@ -202,6 +242,11 @@ QUOTES = Table(
         Column("sentiment", FLOAT, "score in [-1, 1]; above 0 is positive"),
         Column("is_recommendation", BOOL, "the quote recommends, suggests, requests or says something should be done"),
         Column("recommendation_confidence", FLOAT, "the classifier's probability behind is_recommendation"),
+    ),
+    extra=Column(
+        "<attribute>", STRING,
+        "one column per participant attribute, named as in the participants file (attr_ prefix on collision)",
+        nullable=True,
     ),
 )
 
@@ -316,9 +361,66 @@ CODE_COVERAGE = Table(
     ),
 )
 
+THEME_BY_ATTRIBUTE = Table(
+    "theme_by_attribute",
+    "one row per theme, attribute and value (group)",
+    (
+        Column("attribute", STRING, "the participant attribute"),
+        Column("value", STRING, "one of its values, a group; unknown for respondents without one"),
+        Column("level", STRING, "topic (a topic_id) or parent (a top-level theme, parent_id)"),
+        Column("theme_id", INT, "the theme"),
+        Column("n_respondents", INT, "distinct respondents of the group raising the theme"),
+        Column("group_size", INT, "respondents of the group with an analysable quote"),
+        Column("share", FLOAT, "n_respondents / group_size"),
+        Column("ci_low", FLOAT, "lower end of its Wilson 95% interval"),
+        Column("ci_high", FLOAT, "upper end of that interval"),
+        Column("test", STRING, "chi2, fisher, fisher-freeman-halton (Monte Carlo) or none"),
+        Column("statistic", FLOAT, "the test's statistic", nullable=True),
+        Column("p_value", FLOAT, "the test's p-value, the same on every row of the theme", nullable=True),
+        Column("q_value", FLOAT, "p-value corrected across themes (Benjamini-Hochberg)", nullable=True),
+        Column("residual", FLOAT, "adjusted standardised residual of the group's count", nullable=True),
+        Column("representation", STRING, "over or under when the residual is beyond 1.96 and q < 0.05", nullable=True),
+    ),
+)
+
+THEME_COOCCURRENCE = Table(
+    "theme_cooccurrence",
+    "one row per pair of themes of one level",
+    (
+        Column("level", STRING, "topic or parent"),
+        Column("theme_a", INT, "one theme"),
+        Column("theme_b", INT, "the other"),
+        Column("n_a", INT, "respondents raising theme_a"),
+        Column("n_b", INT, "respondents raising theme_b"),
+        Column("n_both", INT, "respondents raising both"),
+        Column("jaccard", FLOAT, "n_both over respondents raising either"),
+        Column("lift", FLOAT, "n_both x N / (n_a x n_b); above 1, raised together more than chance"),
+    ),
+)
+
+SATURATION = Table(
+    "saturation",
+    "per level, one row per respondent in input order (or by a date attribute)",
+    (
+        Column("level", STRING, "topic or parent"),
+        Column("position", INT, "1 for the first interview"),
+        Column("respondent_id", STRING, "the respondent"),
+        Column("source_file", STRING, "their file"),
+        Column("date", STRING, "their date attribute, if any", nullable=True),
+        Column("new_themes", INT, "themes nobody before raised"),
+        Column("new_theme_ids", pa.list_(INT), "those themes"),
+        Column("cumulative_themes", INT, "themes raised so far"),
+    ),
+)
+
+# The group comparisons: written by every run since they exist; older runs lack them.
+COMPARISON_TABLES: tuple[Table, ...] = (THEME_BY_ATTRIBUTE, THEME_COOCCURRENCE, SATURATION)
+
 # Written by every pipeline run; a folder holding all of them (and the manifest) is a finished run.
 RUN_TABLES: tuple[Table, ...] = (QUOTES, TOPICS, SECTION_SENTIMENT, TOPIC_SECTION_SENTIMENT, RECOMMENDATIONS)
-TABLES: Mapping[str, Table] = {t.name: t for t in (*RUN_TABLES, LAYOUT, TOPIC_LINEAGE, CODES, CODE_COVERAGE)}
+TABLES: Mapping[str, Table] = {
+    t.name: t for t in (*RUN_TABLES, *COMPARISON_TABLES, LAYOUT, TOPIC_LINEAGE, CODES, CODE_COVERAGE)
+}
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame:

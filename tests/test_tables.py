@@ -19,7 +19,7 @@ def _readme_sections() -> dict[str, str]:
     return {parts[i]: parts[i + 1].split("\n#")[0] for i in range(1, len(parts), 2)}
 
 
-@pytest.mark.parametrize("table", tables.RUN_TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("table", (*tables.RUN_TABLES, *tables.COMPARISON_TABLES), ids=lambda t: t.name)
 def test_readme_documents_exactly_the_declared_columns(table):
     section = _readme_sections()[table.name]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
@@ -77,3 +77,23 @@ def test_empty_tables_keep_their_types(tmp_path):
     tables.RECOMMENDATIONS.write(tables.records_frame([], tables.RECOMMENDATIONS), tmp_path)
     schema = tables.RECOMMENDATIONS.to_arrow(pd.read_parquet(tmp_path / "recommendations.parquet")).schema
     assert schema.equals(tables.RECOMMENDATIONS.schema)
+
+
+def test_attribute_columns_are_written_only_when_the_frame_opens_them(tmp_path):
+    from dataclasses import dataclass
+
+    @dataclass
+    class Row:
+        quote_id: str
+
+    base = _quotes()
+    opened = tables.records_frame([Row("q1")], tables.QUOTES, open_columns={"role": ["funder"]},
+                                  **{c: list(base[c]) for c in tables.QUOTES.names if c != "quote_id"})
+    tables.QUOTES.write(opened, tmp_path)
+    back = tables.QUOTES.read(tmp_path)
+    assert list(back.columns) == [*tables.QUOTES.names, "role"] and back["role"].tolist() == ["funder"]
+    assert tables.QUOTES.extra_names(back) == ["role"]
+    with pytest.raises(tables.TableContractError, match=r"\['colour'\] are not declared"):
+        tables.QUOTES.to_arrow(opened.assign(colour="red"))  # opening one column opens no other
+    with pytest.raises(tables.TableContractError, match="takes no columns beyond"):
+        tables.records_frame([], tables.TOPICS, open_columns={"role": []})

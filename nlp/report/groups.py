@@ -15,7 +15,6 @@ import pandas as pd
 from nlp.compare import SaturationPoint, saturation_point
 
 __all__ = [
-    "COMPARISON_TABLES",
     "GroupCell",
     "GroupComparison",
     "ThemeRow",
@@ -29,7 +28,6 @@ __all__ = [
 ]
 
 _MARKS = {"over": "▲", "under": "▼"}
-COMPARISON_TABLES = ("theme_by_attribute", "theme_cooccurrence", "saturation")
 
 
 @dataclass(frozen=True)
@@ -75,12 +73,14 @@ def read_comparison_tables(processed_dir: Path) -> dict[str, pd.DataFrame]:
     Raises:
         FileNotFoundError: naming the missing table and how to make it.
     """
+    from nlp import tables
+
     out = {}
-    for name in COMPARISON_TABLES:
-        path = Path(processed_dir) / f"{name}.parquet"
+    for table in tables.COMPARISON_TABLES:
+        path = Path(processed_dir) / table.filename
         if not path.is_file():
             raise FileNotFoundError(f"{path}: missing; run `interviews run` again to compare groups")
-        out[name] = pd.read_parquet(path)
+        out[table.name] = table.read(processed_dir)
     return out
 
 
