@@ -157,3 +157,19 @@ def test_quote_columns_follow_each_quotes_response(tmp_path):
     ids = [docs[1].responses[0].response_id, docs[0].responses[0].response_id]
     columns = quote_attribute_columns(ids, attrs, taken={"speaker", "group"})
     assert columns == {"attr_group": ["implementer", UNKNOWN]}
+
+
+def test_interviews_run_stops_on_a_bad_participants_file_before_any_model_loads(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "Interview 1.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    bad = _write(tmp_path, "file,group\nInterview 1.txt,funder\nInterview 2.txt,\n")
+    result = CliRunner().invoke(app, ["run", "--no-prefect", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"),
+                                      "--participants", str(bad)], terminal_width=200)
+    assert result.exit_code == 1
+    assert "row 3, column 'group': empty attribute value" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
