@@ -31,9 +31,11 @@ def compare(
     from nlp.report.groups import gather_comparisons, mark, read_comparison_tables
 
     outputs = _outputs(processed_dir)
+    from nlp.tables import TableContractError
+
     try:
         tables = read_comparison_tables(processed_dir)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, TableContractError) as exc:
         raise _fail(str(exc)) from None
     by_attribute = tables["theme_by_attribute"]
     compared = list(dict.fromkeys(by_attribute["attribute"]))

@@ -9,7 +9,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from nlp.compare import saturation, theme_by_attribute
+from nlp.compare import saturation, theme_by_attribute, theme_cooccurrence
 from tests.outputs.test_report import EVIL, _tiny_outputs
 
 DOLLARS = "costs $5 to $10 a month"  # a lone "$" pair would start matplotlib mathtext
@@ -76,7 +76,7 @@ def test_compare_command_prints_theme_by_group(tmp_path, monkeypatch):
     outputs = _grouped_outputs()
     for name in ("theme_by_attribute", "saturation"):
         getattr(outputs, name).to_parquet(tmp_path / f"{name}.parquet")
-    outputs.theme_by_attribute.iloc[0:0].to_parquet(tmp_path / "theme_cooccurrence.parquet")
+    theme_cooccurrence(outputs.quotes, outputs.topics).to_parquet(tmp_path / "theme_cooccurrence.parquet")
     monkeypatch.setattr("nlp.explore.load_outputs", lambda _: outputs)
     result = CliRunner().invoke(app, ["compare", "--by", "group", "-p", str(tmp_path)], terminal_width=200)
     assert result.exit_code == 0, result.output
