@@ -18,8 +18,11 @@ DOLLARS = "costs $5 to $10 a month"  # a lone "$" pair would start matplotlib ma
 def _grouped_outputs():
     """The tiny report outputs with a group per response, and their comparison tables."""
     outputs = _tiny_outputs()
-    quotes = outputs.quotes.assign(group=lambda q: q["response_id"].map({"r1": "funder <i>", "r2": "funder <i>",
-                                                                         "r3": "implementer", "r4": "implementer"}))
+    more = outputs.quotes.iloc[[0, 3]].assign(  # two more people, so each group has two
+        quote_id=["q9", "q10"], response_id=["r8", "r9"], respondent_id=["ed", "fa"], text=["More money.", "Help!"]
+    )
+    quotes = pd.concat([outputs.quotes, more], ignore_index=True).assign(group=lambda q: q["respondent_id"].map(
+        {"ana": "funder <i>", "fa": "funder <i>", "bo": "implementer", "ed": "implementer"}))
     topics = outputs.topics.assign(label=[DOLLARS, EVIL])
     return replace(
         outputs, quotes=quotes, topics=topics,
@@ -38,8 +41,8 @@ def test_report_shows_an_escaped_heatmap_and_the_saturation_curve(tmp_path):
                      r'src="data:image/svg\+xml;base64,', section)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in section
     assert "funder &lt;i&gt; (n=2)" in section and "<i>" not in html
-    # r3, the last of three respondents, is the first to raise theme 3.
-    assert "<h2>Saturation</h2>" in html and "Interview 3 of 3, the last, still added a theme" in html
+    # ana raises both themes first; bo, ed and fa add none.
+    assert "<h2>Saturation</h2>" in html and "No new theme appeared after interview 1 of 4 (ana)" in html
     markdown = files.markdown.read_text(encoding="utf-8")
     assert "![Heatmap of themes by group](top_themes_by_1.png)" in markdown
     assert "funder \\<i> (n=2)" in markdown  # escaped in the Markdown table header too
