@@ -105,6 +105,7 @@ def run(
             load_curation(config.curation)
         except CurationError as exc:
             raise _fail(str(exc)) from None
+    from flows.interview_pipeline import STOPS
     from nlp.participants import ParticipantsError, read_participants
     from nlp.run import run_pipeline
 
@@ -116,9 +117,12 @@ def run(
                 summary = run_pipeline(config, force=force)
             else:  # Prefect loads only for a flow run
                 from flows.interview_pipeline import with_dask
-                summary = with_dask(dask_address, dask_workers)(config, force=force)
-    except ParticipantsError as exc:
-        raise _fail(_escape(exc)) from None
+                state = with_dask(dask_address, dask_workers)(config, force=force, return_state=True)
+                if state.is_failed():
+                    raise _fail(_escape(state.message or "the flow run failed"))
+                summary = state.result()
+    except (ParticipantsError, *STOPS) as exc:
+        raise _fail(_escape(str(exc))) from None
     console = _console()
     console.print(f"{summary.status}: {summary.run_id} -> {summary.out_dir}", highlight=False)
     console.print(", ".join(f"{k} {v}" for k, v in summary.counts.items()), highlight=False)

@@ -18,8 +18,11 @@ from collections.abc import Callable, Sequence
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from nlp.config import PipelineConfig, add_config_arguments, config_from_args
+from nlp.guards import NothingUsableError
+from nlp.runlock import RunInProgressError
 from nlp.run_summary import RunSummary
 from nlp.sequence import run_stages
 
@@ -30,6 +33,9 @@ STAGE = dict(cache_policy=NO_CACHE, persist_result=False)
 # Batches run wherever the task runner puts them (a Dask worker may be lost mid-batch), so they
 # are retried; they are idempotent because finished batches are already in the cache.
 RETRIES = {"embed_batch": 2, "score_batch": 2, "write_outputs": 1}
+# Stops a user can act on (the batch held nothing usable, another run holds the folder): the
+# flow run fails with the message, and the command exits non-zero, without a traceback.
+STOPS = (NothingUsableError, RunInProgressError)
 
 
 @functools.cache
@@ -59,7 +65,12 @@ def interview_pipeline(config: PipelineConfig = PipelineConfig(), force: bool = 
         config: every setting of the run (``nlp.config.PipelineConfig``).
         force: re-analyse even when nothing changed.
     """
-    return run_stages(config, PrefectRunner(), force=force)
+    try:
+        return run_stages(config, PrefectRunner(), force=force)
+    except STOPS as exc:
+        # An expected stop, not a crash: the message says everything, so no traceback.
+        get_run_logger().error("%s", exc)
+        return Failed(message=str(exc))
 
 
 def _dask_task_runner(address: str | None, workers: int | None):
@@ -102,10 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nlp.participants import ParticipantsError
 
     try:
-        summary = with_dask(args.dask_address, args.dask_workers)(config_from_args(args), force=args.force)
+        state = with_dask(args.dask_address, args.dask_workers)(
+            config_from_args(args), force=args.force, return_state=True
+        )
     except ParticipantsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if state.is_failed():
+        print(f"error: {state.message}", file=sys.stderr)
+        return 1
+    summary = state.result()
     print(f"{summary.status}: {summary.run_id} -> {summary.out_dir} {summary.counts}")
     for err in summary.errors:
         print(f"input error: {err['error']}", file=sys.stderr)

@@ -79,6 +79,9 @@ class PipelineConfig:
         progress: show progress bars on long steps.
         curation: a researcher's YAML file of decisions on the themes (``nlp.curation``),
             applied after the topic stage on every run; its content is in the fingerprint.
+        lock_timeout_s: seconds a run waits for another run on the same output folder to
+            finish (``nlp.runlock``) before it gives up with "another run is in progress";
+            0 refuses at once.
         quotes: how units become quotes (``nlp.quotes.QuoteConfig``).
         topics: settings of the topic stage (``nlp.topics.TopicConfig``); its ``seed`` is
             replaced by ``seed``.
@@ -108,6 +111,9 @@ class PipelineConfig:
     curation: Path | None = _setting(
         None, "YAML file of a researcher's decisions on the themes (labels, merges, noise, splits, moves)."
     )
+    lock_timeout_s: float = _setting(
+        1800.0, "Seconds to wait for another run on the same output folder; 0 refuses at once."
+    )
     quotes: QuoteConfig = _setting(QuoteConfig, "How units become quotes.")
     topics: TopicConfig = _setting(TopicConfig, "Settings of the topic stage.")
 
@@ -124,7 +130,7 @@ class PipelineConfig:
 # the raw folder's files are hashed instead of its name, and the output and cache folders only
 # say where things go. The model's weights hash stands in for its path. Anything not listed
 # here is fingerprinted: a forgotten setting costs a re-analysis, never stale outputs.
-RESULT_NEUTRAL = frozenset({"raw_dir", "out_dir", "cache_dir", "model_path", "progress"})
+RESULT_NEUTRAL = frozenset({"raw_dir", "out_dir", "cache_dir", "model_path", "progress", "lock_timeout_s"})
 
 
 def _jsonable(value: Any) -> Any:

@@ -192,7 +192,8 @@ def records_frame(
         values = list(values)
         if len(values) != len(frame):
             raise TableContractError(f"{table.name}.{name}: {len(values)} values for {len(frame)} rows")
-        frame[name] = values
+        # An empty column from [] would be float64, which Arrow cannot turn into a list type.
+        frame[name] = values if values else pd.Series(values, index=frame.index, dtype=object)
     frame = frame[[c for c in table.names if c in frame.columns]].copy()
     for name, values in (open_columns or {}).items():
         values = list(values)

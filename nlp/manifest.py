@@ -49,6 +49,8 @@ class Manifest:
         seed: the run's seed.
         next_topic_id: first id a new topic of the next run gets.
         quality: intrinsic topic-quality figures.
+        notes: what a reader must know about this run's outputs, e.g. that the corpus was too
+            small for topics (``nlp.guards``).
         timings: seconds per stage.
         config: the whole ``PipelineConfig``.
         curation: with a curation file: its ``file``, ``sha256``, the decisions it could not
@@ -69,6 +71,7 @@ class Manifest:
     seed: int = 0
     next_topic_id: int = 0
     quality: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     curation: dict[str, Any] = field(default_factory=dict)
@@ -92,6 +95,7 @@ class Manifest:
                 **values,
                 "inputs": inputs,
                 "documents": tuple(values.get("documents", ())),
+                "notes": tuple(values.get("notes", ())),
                 "model": ModelRecord(**model) if model else None,
             }
         )

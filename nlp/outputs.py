@@ -128,6 +128,7 @@ def build_manifest(run: RunResults) -> Manifest:
         seed=run.config.seed,
         next_topic_id=run.topics.next_topic_id,
         quality=run.topics.quality,
+        notes=tuple(n for n in (run.topics.note,) if n),
         timings=dict(run.timings),
         config=jsonable_config(run.config),
         curation=run.curation.manifest_entry() if run.curation is not None else {},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,14 +22,17 @@ from nlp import tables
 from nlp.analysable import analysable, annotate_quotes, respondents_per_topic
 from nlp.config import PipelineConfig, fingerprint_settings
 from nlp.embeddings import embed_with_cache
-from nlp.ingest import IngestResult, ingest_dir
+from nlp.guards import topics_note
+from nlp.ingest import IngestResult, ingest_dir, walk_raw
 from nlp.loaded import LoadedModels
 from nlp.previous import Previous
-from nlp.quotes import split_quotes
+from nlp.quotes import split_quotes_by_file
 from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
 from nlp.topics import TopicFit, fit_topics, reassign_topics
 from nlp.topics.lineage import assign_stable_ids, statuses_from_quotes
 from nlp.topics.stability import fit_order, keep_previous_topics, warm_layout
+
+logger = logging.getLogger("nlp.pipeline")
 
 __all__ = [
     "PIPELINE_VERSION",
@@ -60,9 +64,15 @@ def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str)
     file in binary; nothing is written.
     """
     digest = hashlib.sha256()
-    for path in sorted(p for p in Path(raw_dir).rglob("*") if p.is_file()):
+    root = Path(raw_dir).resolve()
+    # The files ingest reads (nlp.ingest.walk_raw): never a link's target outside the folder,
+    # a FIFO (which would block) or a hidden file.
+    for path in sorted(walk_raw(Path(raw_dir))):
         rel = path.relative_to(raw_dir)
-        if any(part.startswith(".") for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts) or path.is_symlink():
+            digest.update(f"{rel}->{path.resolve()}".encode() if path.is_symlink() else b"")
+            continue
+        if not path.is_file() or not path.resolve().is_relative_to(root):
             continue
         digest.update(str(rel).encode())
         with path.open("rb") as fh:
@@ -91,10 +101,23 @@ def ingest(config: PipelineConfig) -> IngestResult:
     )
 
 
-def make_quotes(result: IngestResult, config: PipelineConfig) -> list[Quote]:
-    """Split the documents' responses into quotes, each judged substantive or not and given
-    its language (``nlp.analysable``)."""
-    return annotate_quotes(split_quotes(result.documents, config=config.quotes), result.documents)
+def make_quotes(result: IngestResult, config: PipelineConfig) -> tuple[IngestResult, list[Quote]]:
+    """Split the documents' responses into quotes, one failing file at a time, each quote
+    judged substantive or not and given its language (``nlp.analysable``).
+
+    Returns:
+        The ingest result with each file whose quotes could not be made turned into an
+        ``error`` input (and its document dropped), and the quotes of the others.
+    """
+    split = split_quotes_by_file(result.documents, config=config.quotes)
+    if split.errors:
+        inputs = tuple(
+            replace(r, status="error", error=split.errors[r.file]) if r.file in split.errors else r
+            for r in result.inputs
+        )
+        documents = tuple(d for d in result.documents if d.source_file not in split.errors)
+        result = IngestResult(documents, inputs)
+    return result, annotate_quotes(list(split.quotes), result.documents)
 
 
 def distinct_texts(quotes: Sequence[Quote]) -> list[str]:
@@ -168,6 +191,8 @@ class TopicResult:
     fitted_quote_ids: list[str] = field(default_factory=list)
     # Topics a curation merged away or made noise (nlp.curated_topics), for the next run's lineage.
     retired: tuple = field(default=(), repr=False)
+    # Why there are no topics, when the corpus was too small for them (nlp.guards).
+    note: str | None = None
 
     def quote_columns(self) -> Mapping[str, Sequence]:
         return {"topic_id": self.topic_ids}
@@ -211,6 +236,10 @@ def model_topics(
     everyone = quotes
     kept = [i for i, ok in enumerate(analysable(quotes)) if ok]
     quotes, vectors = [quotes[i] for i in kept], vectors[kept]
+    if note := topics_note(quotes):
+        # Too little text to cluster: every quote is an outlier, and the run says why.
+        logger.warning("%s", note)
+        return TopicResult([], [-1] * len(everyone), {}, {}, previous.next_topic_id, note=note)
     topic_config = replace(config.topics, seed=config.seed)
     memory = previous.memory
     order = fit_order([q.quote_id for q in quotes], memory)

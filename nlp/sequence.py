@@ -20,9 +20,11 @@ from nlp import pipeline
 from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics
+from nlp.guards import check_usable
 from nlp.loaded import LoadedModels, load_models
 from nlp.outputs import RunResults, write_run
 from nlp.previous import Previous, load_previous
+from nlp.runlock import output_lock
 from nlp.run_summary import RunSummary, finished, run_identity, unchanged_since_last_run
 
 __all__ = ["InProcess", "Runner", "Timer", "batches", "run_stages", "utc_now"]
@@ -93,6 +95,12 @@ def _log_inputs(logger, ingested) -> None:
             logger.warning("%s: %s", record.file, record.error)
 
 
+def _log_quote_errors(logger, ingested) -> None:
+    for record in ingested.inputs:
+        if record.status == "error" and record.error and "quotes could not be made" in record.error:
+            logger.error("%s", record.error)
+
+
 def run_stages(
     config: PipelineConfig, runner: Runner, *, force: bool = False, models: LoadedModels | None = None
 ) -> RunSummary:
@@ -103,10 +111,25 @@ def run_stages(
         runner: executes the stages (``InProcess``, or the Prefect flow's runner).
         force: re-analyse even if inputs and settings are unchanged since the last run.
         models: the loaded models; by default loaded from ``config`` (tests pass fakes).
+
+    Raises:
+        nlp.guards.NothingUsableError: no input file gave a quote; nothing was written.
+        nlp.runlock.RunInProgressError: another run held the output folder past
+            ``config.lock_timeout_s``; nothing was read or written.
     """
     log, timer, started_at = runner.logger, Timer(), utc_now()
     with timer("check"):
         models = models or load_models(config)
+    # One run at a time per output folder, from reading the previous run to the swap: a second
+    # run waits (then usually finds the outputs up to date) or refuses (nlp.runlock).
+    with output_lock(Path(config.out_dir), config.lock_timeout_s):
+        return _run_locked(config, runner, force, models, log, timer, started_at)
+
+
+def _run_locked(
+    config: PipelineConfig, runner: Runner, force: bool, models: LoadedModels, log, timer: Timer, started_at: str
+) -> RunSummary:
+    with timer("check"):
         previous, fingerprint = runner.run("check_inputs", _check, config, models)
         run_number, run_id = run_identity(previous, fingerprint)
     if not force and (skipped := unchanged_since_last_run(previous, fingerprint, config, timer.timings)):
@@ -117,7 +140,10 @@ def run_stages(
         ingested = runner.run("ingest", pipeline.ingest, config)
         _log_inputs(log, ingested)
     with timer("quotes"):
-        quotes = runner.run("split_into_quotes", pipeline.make_quotes, ingested, config)
+        ingested, quotes = runner.run("split_into_quotes", pipeline.make_quotes, ingested, config)
+        _log_quote_errors(log, ingested)
+        # Nothing to analyse: stop before anything is written, naming every file and why.
+        check_usable(Path(config.raw_dir), ingested.inputs, ingested.documents, quotes)
     with timer("attributes"):
         attributes = runner.run("attach_attributes", attach_attributes, ingested, quotes, config)
     with timer("embed"):
@@ -130,7 +156,7 @@ def run_stages(
             "model_topics", pipeline.model_topics, quotes, embedding.vectors, models, previous, run_id, config
         )
     curation = None
-    if config.curation is not None:
+    if config.curation is not None and topics.note is None:
         with timer("curation"):
             topics, curation = runner.run(
                 "apply_curation", curate_topics, topics, quotes, embedding.vectors, previous, run_id,

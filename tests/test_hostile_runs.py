@@ -1,0 +1,128 @@
+"""Whole runs on hostile batches: one bad file never costs the others, an empty batch stops
+clearly with the previous outputs intact, a tiny one still writes everything but topics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp.config import PipelineConfig
+from nlp.guards import NothingUsableError
+from nlp.run import run_pipeline
+
+GOOD = "".join(
+    f"Interviewer: Question {i}?\nP{i % 4}: {text}\n"
+    for i, text in enumerate(
+        [
+            "The weekly check-ins with the city team helped us plan the rollout.",
+            "We needed faster replies from the helpdesk when the portal was down.",
+            "Training on the data standard was the most useful part for our staff.",
+            "Peer exchanges with other cities gave us ideas for procurement reform.",
+            "More guidance on publishing contract amendments would help us a lot.",
+            "The dashboard made it easy to show results to the mayor's office.",
+            "Funding for a data officer should continue after the programme ends.",
+            "Civil society groups used the open data to monitor road contracts.",
+            "Translating the guides into Spanish would reach many more officials.",
+            "Our legal team still doubts that publishing contracts is allowed.",
+            "The helpdesk should answer within two days, not two weeks.",
+            "We would like a shared template for tender notices across agencies.",
+        ]
+    )
+)
+
+
+def _config(root: Path, **kw) -> PipelineConfig:
+    return PipelineConfig(raw_dir=root / "raw", out_dir=root / "processed", cache_dir=root / "interim", **kw)
+
+
+def _raw(root: Path, files: dict[str, bytes]) -> Path:
+    raw = root / "raw"
+    raw.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (raw / name).write_bytes(data)
+    return raw
+
+
+def _manifest(root: Path) -> dict:
+    return json.loads((root / "processed" / "run_manifest.json").read_text(encoding="utf-8"))
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_long_answer_and_a_failing_file_do_not_stop_the_run(
+    tmp_path: Path, fake_models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nlp.quotes
+
+    # 1.2 million characters on one line, a sentence every 60,000: past spaCy's max_length.
+    sentence = "word " * 12_000 + "end. "
+    long_answer = sentence * 20
+    _raw(tmp_path, {
+        "good.txt": GOOD.encode(),
+        "long.txt": f"Interviewer: Tell me everything?\nP9: {long_answer}\n".encode(),
+        "broken.txt": b"Interviewer: Why?\nP1: This file trips a bug in quote splitting.\n",
+    })
+    real = nlp.quotes._response_quotes
+
+    def trips_on_broken(doc, response, nlp_, cfg):
+        if doc.source_file == "broken.txt":
+            raise RuntimeError("simulated bug on one odd file")
+        return real(doc, response, nlp_, cfg)
+
+    monkeypatch.setattr(nlp.quotes, "_response_quotes", trips_on_broken)
+    config = _config(tmp_path)
+    summary = run_pipeline(config, models=fake_models(config))
+
+    assert summary.status == "ok"
+    inputs = {i["file"]: i for i in _manifest(tmp_path)["inputs"]}
+    assert inputs["broken.txt"]["status"] == "error"
+    assert inputs["broken.txt"]["error"] == (
+        "broken.txt: quotes could not be made (RuntimeError: simulated bug on one odd file)"
+    )
+    assert {inputs["good.txt"]["status"], inputs["long.txt"]["status"]} == {"ok"}
+    quotes = pd.read_parquet(tmp_path / "processed" / "quotes.parquet")
+    assert set(quotes["source_file"]) == {"good.txt", "long.txt"}
+    assert (quotes["source_file"] == "long.txt").sum() == 20
+    assert {"file": "broken.txt", "error": inputs["broken.txt"]["error"]} in summary.errors
+
+
+def test_nothing_usable_stops_clearly_and_keeps_the_previous_outputs(tmp_path: Path, fake_models) -> None:
+    raw = _raw(tmp_path, {"good.txt": GOOD.encode()})
+    config = _config(tmp_path)
+    assert run_pipeline(config, models=fake_models(config)).status == "ok"
+    before = _snapshot(tmp_path / "processed")
+
+    (raw / "good.txt").unlink()
+    _raw(tmp_path, {"empty.txt": b"", "scan.pdf": b"%PDF-1.7\n", "prose.txt": b"Some notes.\nNo speakers.\n"})
+    with pytest.raises(NothingUsableError) as info:
+        run_pipeline(config, models=fake_models(config))
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith(f"no usable input in {raw}: no file gave a quote")
+    assert [line.split(":")[0] for line in lines[1:]] == ["  - empty.txt", "  - prose.txt", "  - scan.pdf"]
+    assert "not a recognised interview format" in lines[2]
+    assert _snapshot(tmp_path / "processed") == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".processed")) == [".processed.lock"]
+
+
+def test_a_tiny_corpus_writes_quotes_sentiment_and_recommendations_with_a_note(
+    tmp_path: Path, fake_models
+) -> None:
+    _raw(tmp_path, {"tiny.txt": b"Interviewer: Any advice?\nP1: The helpdesk should answer faster.\n"
+                                b"Interviewer: Anything else?\nP2: Training helped our staff a lot.\n"})
+    config = _config(tmp_path)
+    summary = run_pipeline(config, models=fake_models(config))
+    assert summary.status == "ok"
+    out = tmp_path / "processed"
+    quotes = pd.read_parquet(out / "quotes.parquet")
+    assert len(quotes) == 2 and set(quotes["topic_id"]) == {-1}
+    assert quotes["sentiment"].notna().all()
+    assert len(pd.read_parquet(out / "topics.parquet")) == 0
+    assert len(pd.read_parquet(out / "section_sentiment.parquet")) == 1
+    assert (out / "recommendations.parquet").is_file()
+    notes = _manifest(tmp_path)["notes"]
+    assert any(n.startswith("topics need more text: 2 distinct quotes, at least 10") for n in notes)
