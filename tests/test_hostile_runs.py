@@ -126,3 +126,32 @@ def test_a_tiny_corpus_writes_quotes_sentiment_and_recommendations_with_a_note(
     assert (out / "recommendations.parquet").is_file()
     notes = _manifest(tmp_path)["notes"]
     assert any(n.startswith("topics need more text: 2 distinct quotes, at least 10") for n in notes)
+
+
+@pytest.mark.slow
+def test_the_flow_and_the_cli_exit_non_zero_with_the_message(
+    tmp_path: Path, fake_models, monkeypatch: pytest.MonkeyPatch, prefect_harness
+) -> None:
+    import nlp.sequence
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.interview_pipeline import interview_pipeline, main
+
+    monkeypatch.setattr(nlp.sequence, "load_models", fake_models)
+    raw = _raw(tmp_path, {"empty.txt": b"", "scan.pdf": b"%PDF-1.7\n"})
+    config = _config(tmp_path)
+
+    state = interview_pipeline(config, return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith(f"no usable input in {raw}: no file gave a quote")
+    assert "  - empty.txt: empty file (0 bytes)" in state.message
+    assert "  - scan.pdf: binary content" in state.message
+    args = ["--raw-dir", str(raw), "--out-dir", str(tmp_path / "processed"), "--cache-dir", str(tmp_path / "interim")]
+    assert main(args) == 1  # prints "error: " and the same message to stderr
+    assert not (tmp_path / "processed").exists()
+
+    result = CliRunner().invoke(app, ["run", "--no-prefect", *args])
+    assert result.exit_code == 1
+    assert "no usable input in" in result.output and "scan.pdf: binary content" in result.output
+    assert "Traceback" not in result.output
