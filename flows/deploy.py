@@ -4,7 +4,8 @@ This process registers the deployment ``interview-pipeline/<name>`` with the Pre
 ``PREFECT_API_URL``, then runs every scheduled or manually triggered run of it in a subprocess
 until stopped (Ctrl-C pauses the schedule)::
 
-    prefect server start                       # in another terminal, or a shared server
+    python -m flows.server                     # in another terminal (prefect server start,
+                                               # telemetry off), or a shared server
     python -m flows.deploy --raw-dir data/raw --out-dir data/processed --cron "0 6 * * *"
     prefect deployment run interview-pipeline/daily   # a run now, besides the schedule
 """
