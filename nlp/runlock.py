@@ -2,13 +2,13 @@
 
 A scheduled run and a manual run on the same folders could otherwise overlap: the second would
 clear the first's staging folder as "left over" and the two swaps would interleave. The lock is
-``.<out_dir name>.lock`` beside the output folder (not inside it: the folder itself is swapped
+``.<out_dir name>-run.lock`` beside the output folder (not inside it: the folder itself is swapped
 out at the end of a run), an OS-level ``flock`` through the ``filelock`` library, so a run that
 is killed releases it with its process: there is never a stale lock to delete by hand.
 
 A second run waits up to ``timeout`` seconds, logging who holds the lock, then refuses with
 ``RunInProgressError`` ("another run is in progress on …"); ``timeout=0`` refuses at once.
-Who holds the lock (process id, host, start time) is written to ``.<name>.lock.json`` so the
+Who holds the lock (process id, host, start time) is written to ``.<name>-run.lock.json`` so the
 message can say so.
 """
 
@@ -41,7 +41,7 @@ class RunInProgressError(RuntimeError):
 def lock_path(out_dir: Path) -> Path:
     """The lock file of ``out_dir``: a hidden sibling, since ``out_dir`` itself is swapped."""
     out_dir = Path(out_dir).absolute()
-    return out_dir.parent / f".{out_dir.name}.lock"
+    return out_dir.parent / f".{out_dir.name}-run.lock"
 
 
 def _holder(info: Path) -> str:
