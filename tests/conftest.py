@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+import flows  # noqa: F401 - switches Prefect's telemetry off (flows.offline) before any test imports Prefect
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEED = REPO / "data" / "raw" / "interview_summary.txt"
