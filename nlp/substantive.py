@@ -89,6 +89,9 @@ _META = [
     r"(?:i )?(?:hope|think) (?:that|this) (?:helps|answers your question|answers it)",
     r"does (?:that|this) (?:make sense|answer your question|help)",
     r"(?:you )?know what i mean",
+    r"(?:please )?let me know",
+    r"(?:if|whether) i (?:understood|understand|got|answered) (?:your|the) question(?: (?:correctly|right))?",
+    r"the answer is (?:yes|no)",
     # Stalling and asking about the question.
     r"let me (?:think|see|rephrase|check)(?: about (?:it|that|this))?",
     r"(?:i'm |i am )?(?:just )?trying to (?:think|remember)",
