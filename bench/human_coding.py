@@ -1,0 +1,194 @@
+"""Themes against human coding, and the seed's reader-visible themes: before, after and peer in one run.
+
+    nice -n 10 python -m bench.human_coding [--skip-banking] [--csv FILE --text COL --codes COL ...]
+
+Rows, each fitted on the same cached vectors of the bundled model (``data/interim``):
+
+* ``bertopic-default``: BERTopic with its defaults (the peer), UMAP seeded;
+* ``pipeline (before)``: the topic stage as it was before the two-level themes;
+* ``sub-themes (after)`` and ``top-level (after)``: the themes stage's two levels.
+
+Data: the human-coded why-art answers (``../shared/data/why-art-coded``, one coder, fine-grained
+open codes), Banking77's 3,080 short messages in 77 intents (a short-text clustering check
+beside ``bench.topics_quality``'s 20 Newsgroups), any ``--csv`` given, and the seed, scored on
+its six reader-visible themes (``bench.coded_data.SEED_THEMES``). Metrics: ``bench.coded_data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.coded_data import (
+    SEED_THEMES,
+    CodedSet,
+    answer_themes,
+    code_recovery,
+    first_code_nmi,
+    load_coded_csv,
+    seed_theme_homes,
+)
+from nlp.schemas import Quote
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = Path(__file__).resolve().parents[1] / "data" / "raw" / "interview_summary.txt"
+WHY_ART = SHARED / "data" / "why-art-coded" / "coded_answers.csv"
+BANKING = SHARED / "data" / "banking77" / "test.csv"
+SEED_LANDED = 0.6  # a seed theme "lands" when this share of its quotes sits in one theme
+
+# A system maps (quotes, vectors, embedder, seed) to {level name: theme per quote}.
+System = Callable[..., dict[str, list[int]]]
+
+
+def _bertopic_default(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    from nlp.topics import import_bertopic
+
+    import_bertopic()
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
+    model = BERTopic(umap_model=umap, embedding_model=None, verbose=False)
+    topics, _ = model.fit_transform([q.text for q in quotes], embeddings=vectors)
+    return {"bertopic-default": [int(t) for t in topics]}
+
+
+def _before(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
+    from nlp.topics import TopicConfig, fit_topics
+
+    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed))
+    return {"pipeline (before)": list(fit.assignments)}
+
+
+SYSTEMS: tuple[System, ...] = (_bertopic_default, _before)
+
+
+def _vectors(quotes: tuple[Quote, ...], embedder) -> np.ndarray:
+    return embedder.embed([q.text for q in quotes])
+
+
+def _fit_all(quotes, vectors, embedder, seed) -> tuple[dict[str, list[int]], dict[str, float]]:
+    levels: dict[str, list[int]] = {}
+    seconds: dict[str, float] = {}
+    for system in SYSTEMS:
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # UMAP's n_jobs notice, sklearn deprecations
+            got = system(quotes, vectors, embedder, seed)
+        for name, assigned in got.items():
+            levels[name] = assigned
+            seconds[name] = time.perf_counter() - started
+    return levels, seconds
+
+
+def _largest_share(assigned: list[int]) -> float:
+    counts = Counter(t for t in assigned if t != -1)
+    return max(counts.values()) / len(assigned) if counts else 0.0
+
+
+def _n_themes(assigned: list[int]) -> int:
+    return len(set(assigned) - {-1})
+
+
+def coded_rows(data: CodedSet, embedder, seed: int) -> list[dict]:
+    """One row per system level: themes, code recovery, NMI (and the second coder's row)."""
+    vectors = _vectors(data.quotes, embedder)
+    levels, seconds = _fit_all(data.quotes, vectors, embedder, seed)
+    rows = []
+    if data.second is not None:
+        f1, n_codes = code_recovery(data.codes, data.second)
+        rows.append({"data": data.name, "system": "second coder", "themes": len(set(c for v in data.second.values() for c in v)),
+                     "f1": f1, "n_codes": n_codes, "nmi": first_code_nmi(data.codes, data.second),
+                     "largest": float("nan"), "seconds": 0.0})
+    for name, assigned in levels.items():
+        themes = answer_themes(data.quotes, assigned)
+        f1, n_codes = code_recovery(data.codes, themes)
+        rows.append({"data": data.name, "system": name, "themes": _n_themes(assigned), "f1": f1,
+                     "n_codes": n_codes, "nmi": first_code_nmi(data.codes, themes),
+                     "largest": _largest_share(assigned), "seconds": seconds[name]})
+    return rows
+
+
+def seed_rows(embedder, seed: int) -> list[dict]:
+    """One row per system level on the seed: how many of its six reader themes land in one theme."""
+    from nlp.ingest import ingest_paths
+    from nlp.quotes import split_quotes
+
+    quotes = tuple(split_quotes(ingest_paths([SEED]).documents))
+    vectors = _vectors(quotes, embedder)
+    levels, _ = _fit_all(quotes, vectors, embedder, seed)
+    rows = []
+    for name, assigned in levels.items():
+        homes = seed_theme_homes(quotes, assigned)
+        rows.append({"system": name, "themes": _n_themes(assigned), "homes": homes,
+                     "landed": sum(v >= SEED_LANDED for v in homes.values()), "largest": _largest_share(assigned)})
+    # "Lands in one sub-theme or one top-level theme": the two levels of the themes stage together.
+    after = [r for r in rows if r["system"].endswith("(after)")]
+    if len(after) == 2:
+        best = {k: max(r["homes"][k] for r in after) for k in SEED_THEMES}
+        rows.append({"system": "either level (after)", "themes": None, "homes": best,
+                     "landed": sum(v >= SEED_LANDED for v in best.values()),
+                     "largest": max(r["largest"] for r in after)})
+    return rows
+
+
+def print_coded(rows: list[dict]) -> None:
+    print(f"{'data':<14} {'system':<22} {'themes':>6} {'code F1':>8} {'codes':>5} {'NMI':>6} {'largest':>8} {'fit s':>6}")
+    for r in rows:
+        largest = "-" if np.isnan(r["largest"]) else f"{r['largest']:.1%}"
+        print(f"{r['data']:<14} {r['system']:<22} {r['themes']:>6} {r['f1']:>8.3f} {r['n_codes']:>5} "
+              f"{r['nmi']:>6.3f} {largest:>8} {r['seconds']:>6.1f}")
+
+
+def print_seed(rows: list[dict]) -> None:
+    names = list(SEED_THEMES)
+    head = " ".join(f"{n[:10]:>10}" for n in names)
+    print(f"{'seed: system':<22} {'themes':>6} {head} {'landed':>7} {'largest':>8}")
+    for r in rows:
+        shares = " ".join(f"{r['homes'][n]:>10.0%}" for n in names)
+        themes = "-" if r["themes"] is None else r["themes"]
+        print(f"{r['system']:<22} {themes:>6} {shares} {r['landed']:>5}/6 {r['largest']:>8.1%}")
+    print(f"(a seed theme lands when >= {SEED_LANDED:.0%} of its quotes share one theme; target: 5 of 6, "
+          "largest theme <= 30% of quotes)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Themes against human coding, before/after/peer in one run")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-banking", action="store_true", help="leave out Banking77 (3,080 texts)")
+    parser.add_argument("--csv", type=Path, help="another human-coded CSV")
+    parser.add_argument("--text", help="its text column")
+    parser.add_argument("--codes", help="its first coder's codes column")
+    parser.add_argument("--second", help="its second coder's codes column, if any")
+    parser.add_argument("--sep", default=";", help="code separator in a cell")
+    parser.add_argument("--encoding", default="utf-8")
+    args = parser.parse_args()
+
+    from nlp.backends import build_embedder
+    from nlp.config import PipelineConfig
+
+    embedder = build_embedder(PipelineConfig())
+    sets = [load_coded_csv(WHY_ART, "why_art", "human_codes", encoding="cp1252", name="why-art")]
+    if not args.skip_banking:
+        sets.append(load_coded_csv(BANKING, "text", "category", sep=None, name="banking77"))
+    if args.csv:
+        sets.append(load_coded_csv(args.csv, args.text, args.codes, sep=args.sep,
+                                   second_column=args.second, encoding=args.encoding))
+    rows = []
+    for data in sets:
+        print(f"{data.name}: {len(data.codes)} coded answers, {len(data.quotes)} quotes", flush=True)
+        rows.extend(coded_rows(data, embedder, args.seed))
+    print()
+    print_coded(rows)
+    print()
+    print_seed(seed_rows(embedder, args.seed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Theme cards: what a report says about one theme, drawn verbatim from its quotes.
+
+A card holds a one-sentence description (the most central quote's first full sentence, trimmed),
+three evidence quotes from three different respondents (most central first), one boundary quote
+(the member least like the centre, to show how far the theme reaches) and the theme's
+prevalence in each section. ``pick_card_quotes`` chooses the quotes when the vectors are at hand
+(the pipeline stores the ids); ``ThemeCard`` is what readers (report, notebook, xlsx) build from
+the stored tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp.schemas import Quote
+
+__all__ = [
+    "CardPicks",
+    "EvidenceQuote",
+    "SectionPrevalence",
+    "ThemeCard",
+    "describe",
+    "pick_card_quotes",
+    "respondent_of",
+]
+
+MIN_WORDS = 6  # a shorter quote rarely stands on its own in a report
+MAX_DESCRIPTION_WORDS = 30
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
+_WRAPPERS = "\"“”‘’'·-–—• \t"
+
+
+@dataclass(frozen=True)
+class CardPicks:
+    """The quotes a card shows, by id, chosen with the theme's vectors."""
+
+    description: str
+    description_quote_id: str
+    evidence_quote_ids: tuple[str, ...]
+    boundary_quote_id: str | None
+
+
+@dataclass(frozen=True)
+class EvidenceQuote:
+    """A verbatim quote with its provenance."""
+
+    quote_id: str
+    text: str
+    source_file: str
+    section: str
+    response_id: str
+    respondent_id: str
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True)
+class SectionPrevalence:
+    """How many of a section's respondents raise the theme there."""
+
+    section: str
+    n_respondents: int
+    share: float  # of the respondents with a quote in the section
+
+
+@dataclass(frozen=True)
+class ThemeCard:
+    """One theme (top level or sub-theme) as a report shows it.
+
+    Attributes:
+        theme_id: the topic id of a sub-theme, or the parent id of a top-level theme.
+        level: ``"theme"`` (top level) or ``"sub-theme"``.
+        parent_id: a sub-theme's top-level theme; ``None`` for a top-level theme.
+        children: a top-level theme's sub-theme ids.
+    """
+
+    theme_id: int
+    level: str
+    parent_id: int | None
+    label: str
+    keywords: tuple[str, ...]
+    description: str
+    n_quotes: int
+    n_respondents: int
+    evidence: tuple[EvidenceQuote, ...]
+    boundary: EvidenceQuote | None
+    prevalence: tuple[SectionPrevalence, ...]
+    children: tuple[int, ...] = ()
+
+
+def respondent_of(quote) -> str:
+    """The person or case behind a quote: ``respondent_id`` when the run has it, else the response."""
+    return str(getattr(quote, "respondent_id", None) or quote.response_id)
+
+
+def _usable(quote) -> bool:
+    return quote.duplicate_of is None and bool(getattr(quote, "is_substantive", True))
+
+
+def _n_words(text: str) -> int:
+    return len(text.split())
+
+
+def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
+    """One sentence from a quote: its first sentence of ``MIN_WORDS`` words or more, trimmed.
+
+    Quotation marks and bullets around it go; a cut sentence ends in an ellipsis, a whole one
+    in its own full stop.
+    """
+    sentences = [s.strip(_WRAPPERS) for s in _SENTENCE_END.split(" ".join(text.split()))]
+    sentences = [s for s in sentences if s] or [text.strip(_WRAPPERS)]
+    sentence = next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words))
+    words = sentence.split()
+    if len(words) > max_words:
+        sentence = " ".join(words[:max_words]).rstrip(",;:–-") + "…"
+    elif sentence[-1:] not in ".!?…":
+        sentence += "."
+    return sentence[:1].upper() + sentence[1:]
+
+
+def pick_card_quotes(
+    members: Sequence[int], quotes: Sequence[Quote], embeddings: np.ndarray, centroid: np.ndarray, n_evidence: int = 3
+) -> CardPicks:
+    """Choose a theme's description, evidence and boundary quotes.
+
+    Copies (``duplicate_of``) and non-substantive quotes are never shown. Evidence comes from
+    distinct respondents, most central first, quotes of ``MIN_WORDS`` words or more before
+    shorter ones; the description's quote is left out of the evidence when other respondents
+    can fill it. The boundary quote is the least central usable member not shown already.
+
+    Args:
+        members: indices of the theme's quotes in ``quotes``.
+        quotes: the corpus.
+        embeddings: unit vectors aligned with ``quotes``.
+        centroid: the theme's unit centroid.
+        n_evidence: evidence quotes wanted.
+    """
+    members = np.asarray([i for i in members if _usable(quotes[i])] or list(members), dtype=int)
+    order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
+    long_first = [i for i in order if _n_words(quotes[i].text) >= MIN_WORDS] + [
+        i for i in order if _n_words(quotes[i].text) < MIN_WORDS
+    ]
+    top = long_first[0]
+    evidence: list[int] = []
+    seen: set[str] = set()
+    for skip_top in (True, False):
+        for i in long_first:
+            who = respondent_of(quotes[i])
+            if len(evidence) == n_evidence or who in seen or (skip_top and i == top):
+                continue
+            evidence.append(i)
+            seen.add(who)
+        if len(evidence) == n_evidence:
+            break
+        evidence, seen = ([], set()) if skip_top else (evidence, seen)
+    shown = {top, *evidence}
+    rest = [i for i in order[::-1] if i not in shown]
+    boundary = next((i for i in rest if _n_words(quotes[i].text) >= 4), rest[0] if rest else None)
+    return CardPicks(
+        description=describe(quotes[top].text),
+        description_quote_id=quotes[top].quote_id,
+        evidence_quote_ids=tuple(quotes[i].quote_id for i in evidence),
+        boundary_quote_id=None if boundary is None else quotes[boundary].quote_id,
+    )

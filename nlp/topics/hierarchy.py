@@ -1,0 +1,135 @@
+"""Top-level themes: sub-themes grouped by their centroids, with ids that survive reruns.
+
+A report writer presents a handful of themes, each with sub-themes. The sub-themes are the
+topic stage's topics (they keep their stable ``topic_id`` and lineage); the top level groups
+them by size-weighted Ward agglomeration on their centroids. That is Ward's criterion applied
+to whole sub-themes: merging two groups costs ``n_a * n_b / (n_a + n_b) * |c_a - c_b|^2``, so a
+big group pays more to grow and the top level stays balanced. It is deterministic (no seed, ties
+go to the lower index), and it works on the raw embedding space rather than UMAP's layout, so a
+reseed of UMAP cannot move it.
+
+Ids. A top-level theme's ``parent_id`` is drawn from the same ever-growing counter as topic ids
+(``next_topic_id`` in the manifest), after this run's topics took theirs. A parent id can
+therefore never equal any topic id, past or present, and a retired id is never reused. Parents
+are matched to the previous run's parents by centroid (``nlp.topics.lineage``), exactly as
+topics are, so a parent that continues keeps its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp.topics.lineage import PreviousTopic, TopicLineage, assign_stable_ids
+
+__all__ = ["Hierarchy", "build_hierarchy", "group_subthemes", "n_parents_for"]
+
+
+def n_parents_for(n_subthemes: int) -> int:
+    """How many top-level themes: about one per three sub-themes, within [4, 12].
+
+    Human analysts of an interview study report 5 to 10 themes, each with a few sub-themes.
+    With fewer than 8 sub-themes, a top level of 4 would hold one or two each and say nothing
+    new, so the top level never has more than half as many themes as there are sub-themes.
+    """
+    if n_subthemes <= 1:
+        return n_subthemes
+    return int(min(max(4, round(n_subthemes / 3)), 12, max(1, n_subthemes // 2)))
+
+
+def group_subthemes(
+    centroids: Mapping[int, np.ndarray], sizes: Mapping[int, int], n_groups: int
+) -> dict[int, int]:
+    """Size-weighted Ward grouping of sub-themes.
+
+    Args:
+        centroids: sub-theme id -> unit centroid.
+        sizes: sub-theme id -> number of quotes.
+        n_groups: number of groups wanted (at most the number of sub-themes).
+
+    Returns:
+        Sub-theme id -> group number; groups are numbered 0.. in order of their smallest
+        sub-theme id, so the result does not depend on the order of the mapping.
+    """
+    ids = sorted(centroids)
+    if not ids:
+        return {}
+    means = [np.asarray(centroids[i], dtype=np.float64) for i in ids]
+    weights = [float(max(sizes.get(i, 1), 1)) for i in ids]
+    members: list[list[int]] = [[i] for i in ids]
+    alive = list(range(len(ids)))
+    while len(alive) > max(1, n_groups):
+        best, pair = np.inf, (0, 0)
+        for x, a in enumerate(alive):
+            for b in alive[x + 1:]:
+                cost = weights[a] * weights[b] / (weights[a] + weights[b]) * float(np.sum((means[a] - means[b]) ** 2))
+                if cost < best - 1e-12:
+                    best, pair = cost, (a, b)
+        a, b = pair
+        means[a] = (weights[a] * means[a] + weights[b] * means[b]) / (weights[a] + weights[b])
+        weights[a] += weights[b]
+        members[a] += members[b]
+        alive.remove(b)
+    groups = sorted((sorted(members[a]) for a in alive), key=lambda m: m[0])
+    return {sub: g for g, subs in enumerate(groups) for sub in subs}
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """The top level of one run.
+
+    Attributes:
+        parent_of: sub-theme (topic) id -> its parent id.
+        centroids: parent id -> unit centroid of its quotes.
+        lineage: how the parents continue the previous run's (ids, status, first run, counter).
+    """
+
+    parent_of: dict[int, int]
+    centroids: dict[int, np.ndarray]
+    lineage: TopicLineage
+
+    def children(self, parent_id: int) -> list[int]:
+        """Sub-theme ids of a parent, ascending."""
+        return sorted(t for t, p in self.parent_of.items() if p == parent_id)
+
+
+def _unit_mean(vectors: np.ndarray) -> np.ndarray:
+    c = vectors.mean(axis=0)
+    return (c / (np.linalg.norm(c) or 1.0)).astype(np.float32)
+
+
+def build_hierarchy(
+    topic_of: Sequence[int],
+    embeddings: np.ndarray,
+    previous: Sequence[PreviousTopic],
+    next_id: int,
+    run_id: str,
+    n_parents: int | None = None,
+    threshold: float = 0.7,
+) -> Hierarchy:
+    """Group this run's sub-themes into top-level themes with stable ids.
+
+    Args:
+        topic_of: stable topic id of each quote that takes part (``-1`` for outliers).
+        embeddings: unit vectors aligned with ``topic_of``.
+        previous: the previous run's parents (id, centroid, first run); empty on a first run.
+        next_id: the id counter after this run's topics took theirs.
+        run_id: this run's id, the ``first_seen_run`` of new parents.
+        n_parents: number of top-level themes; ``None`` picks ``n_parents_for``.
+        threshold: cosine similarity for a parent to continue a previous one.
+    """
+    assigned = np.asarray(topic_of, dtype=int)
+    subs = sorted(set(assigned.tolist()) - {-1})
+    centroids = {t: _unit_mean(embeddings[assigned == t]) for t in subs}
+    sizes = {t: int((assigned == t).sum()) for t in subs}
+    k = n_parents_for(len(subs)) if n_parents is None else min(n_parents, len(subs))
+    group_of = group_subthemes(centroids, sizes, k)
+    local = {g: _unit_mean(embeddings[np.isin(assigned, [t for t in subs if group_of[t] == g])]) for g in set(group_of.values())}
+    lineage = assign_stable_ids(local, previous, next_id, run_id, threshold=threshold)
+    return Hierarchy(
+        parent_of={t: lineage.ids[group_of[t]] for t in subs},
+        centroids={lineage.ids[g]: c for g, c in local.items()},
+        lineage=lineage,
+    )

@@ -1,0 +1,221 @@
+"""Theme names a report writer can put in a heading, taken from the theme's own words.
+
+No generative model runs here, so a name is a phrase that occurs in the theme's quotes: a run of
+2 to 6 words that starts and ends on a content word and may hold a few function words inside
+("engagement with civil society", "support for action plans"). Each candidate is scored by
+
+* distinctiveness: for each of its content lemmas, the share of the theme's quotes that hold the
+  lemma times the log of how much more common it is in the theme than in the corpus (a word the
+  whole corpus shares, like the organisation's name, scores nothing);
+* a cost for every content word that is not distinctive, so padding does not pay;
+* centrality: the candidate's best quote's cosine similarity to the theme's centre;
+* support: a phrase written in several quotes beats one written once.
+
+Names are unique: themes are named in the order given (top level first, larger first), and a
+theme whose best phrase is taken, or says the same content words as a taken one, uses its next
+best. Only the theme's most central quotes are read, which keeps the cost flat on big corpora.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["NameCandidate", "PhraseTokenizer", "name_themes"]
+
+MIN_WORDS, MAX_WORDS = 2, 6
+CENTRAL_QUOTES = 40  # quotes read per theme, most central first
+# Token classes: C content word, G content word ending in -ing, P connector, D determiner,
+# X anything else (it breaks a phrase). A name is a noun run ("private sector engagement"), two
+# runs joined by a connector ("evidence of impact", "civil society and private sector"), or an
+# -ing word with its object ("engaging the private sector", "bringing in civil society").
+_CONNECTORS = frozenset("of for with on to in between from about and by across among".split())
+_DETERMINERS = frozenset("the their our a an its".split())
+_SHAPE = re.compile(r"[CG]{2,4}|[CG]{1,3}PD?[CG]{1,3}|GP?D?[CG]{1,4}")
+# Words that never open or close a name: without a part-of-speech tagger (no trained pipeline
+# can be installed), these are the verbs, hedges and quantities that read as a sentence
+# fragment at a phrase's edge ("like the OCP need", "bit more contact").
+_BAD_EDGE = frozenset(
+    """like need needs want know think happen make get go say said feel see come take give seem
+    lot lots bit kind sort way thing things really just also able try let yeah okay ok thank
+    thanks please sure maybe actually basically etc use""".split()
+)
+# A content word must carry this much distinctiveness, or it costs the phrase _PADDING_COST.
+_MIN_WEIGHT = 0.02
+_PADDING_COST = 0.06
+
+
+@dataclass(frozen=True)
+class NameCandidate:
+    """A phrase as written in a quote, with the lemmas it stands for."""
+
+    text: str
+    content: frozenset[str]
+    score: float
+
+
+class PhraseTokenizer:
+    """Tokens of a text as (lowercase form, lemma, is content word, written form) tuples."""
+
+    def __init__(self) -> None:
+        import spacy
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        self._nlp = spacy.blank("en")
+        self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self._nlp.initialize()
+        self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
+        self._memo: dict[str, list[tuple[str, str, bool, str, bool]]] = {}
+
+    def tokens(self, text: str) -> list[tuple[str, str, bool, str, bool]]:
+        """(lower, lemma, content, written, is_word) per token; memoised per text."""
+        found = self._memo.get(text)
+        if found is None:
+            found = []
+            for t in self._nlp(text):
+                # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
+                lemma = t.lower_ if t.is_upper else t.lemma_.lower()
+                word = t.is_alpha
+                content = word and len(lemma) > 1 and lemma not in self._stop and t.lower_ not in self._stop
+                found.append((t.lower_, lemma, content, t.text, word))
+            self._memo[text] = found
+        return found
+
+    def lemmas(self, text: str) -> set[str]:
+        return {lemma for _, lemma, content, _, _ in self.tokens(text) if content}
+
+
+def _written(tokens: Sequence[tuple[str, str, bool, str, bool]], first: bool) -> str:
+    """Sentence case, keeping acronyms and mid-sentence capitals as written."""
+    words = []
+    for k, (lower, _, _, written, _) in enumerate(tokens):
+        keep = written.isupper() and len(written) > 1 or (written[:1].isupper() and not first)
+        words.append(written if keep else lower)
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _kind(token: tuple[str, str, bool, str, bool]) -> str:
+    lower, _, content, _, word = token
+    if content:
+        return "G" if lower.endswith("ing") and len(lower) > 5 else "C"
+    if not word:
+        return "X"
+    return "P" if lower in _CONNECTORS else "D" if lower in _DETERMINERS else "X"
+
+
+def _edge_ok(token: tuple[str, str, bool, str, bool]) -> bool:
+    return token[1] not in _BAD_EDGE and token[0] not in _BAD_EDGE and not token[0].endswith("ly")
+
+
+def _spans(tokens):
+    """Spans of MIN_WORDS..MAX_WORDS tokens shaped like a name and not cut out of a longer run."""
+    kinds = "".join(_kind(t) for t in tokens)
+    n = len(kinds)
+    for i in range(n):
+        if kinds[i] not in "CG" or (i > 0 and kinds[i - 1] in "CG") or not _edge_ok(tokens[i]):
+            continue
+        for j in range(i + MIN_WORDS, min(n, i + MAX_WORDS) + 1):
+            if j < n and kinds[j] in "CG":
+                continue
+            if _SHAPE.fullmatch(kinds[i:j]) and _edge_ok(tokens[j - 1]):
+                yield i, j
+
+
+def _candidates(
+    member_texts: Sequence[str], similarity: Sequence[float], weight: Mapping[str, float], tok: PhraseTokenizer
+) -> list[NameCandidate]:
+    found: dict[tuple[str, ...], list] = {}
+    for text, sim in zip(member_texts, similarity):
+        tokens = tok.tokens(text)
+        for i, j in _spans(tokens):
+            span = tokens[i:j]
+            key = tuple(t[1] for t in span)
+            entry = found.setdefault(key, [0, -1.0, span, i == 0])
+            entry[0] += 1
+            if sim > entry[1]:
+                entry[1], entry[2], entry[3] = sim, span, i == 0
+    out = []
+    for key, (count, sim, span, first) in found.items():
+        content = [t[1] for t in span if t[2]]
+        if len(set(content)) < len(content):  # "data data" and the like
+            continue
+        gain = sum(weight.get(c, 0.0) for c in content)
+        padding = sum(weight.get(c, 0.0) < _MIN_WEIGHT for c in content)
+        score = (gain - _PADDING_COST * padding) * (0.5 + 0.5 * max(sim, 0.0)) * (1 + 0.1 * math.log(count))
+        # A bare run of function words between two content words reads badly past a couple.
+        score -= 0.01 * sum(not t[2] for t in span)
+        out.append(NameCandidate(_written(span, first), frozenset(content), score))
+    out.sort(key=lambda c: (-c.score, len(c.text), c.text))
+    return out
+
+
+def _weights(members: Sequence[int], doc_lemmas: Sequence[set[str]], doc_freq: Counter, n_docs: int) -> dict[str, float]:
+    in_theme = Counter(lemma for i in members for lemma in doc_lemmas[i])
+    size = max(len(members), 1)
+    out = {}
+    for lemma, k in in_theme.items():
+        p_theme, p_all = k / size, doc_freq[lemma] / n_docs
+        out[lemma] = p_theme * math.log(p_theme / p_all) if p_all else 0.0
+    return out
+
+
+def name_themes(
+    groups: Mapping[int, Sequence[int]],
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    centroids: Mapping[int, np.ndarray],
+    keywords: Mapping[int, Sequence[str]] | None = None,
+    tokenizer: PhraseTokenizer | None = None,
+) -> dict[int, str]:
+    """A unique 2-6 word name for each theme, extracted from its central quotes.
+
+    Args:
+        groups: theme id -> indices of its quotes in ``texts``; themes are named in this
+            order, so put the ones that matter most (top level, larger) first.
+        texts: every quote of the corpus (the distinctiveness baseline).
+        embeddings: unit vectors aligned with ``texts``.
+        centroids: theme id -> unit centroid.
+        keywords: theme id -> its keyword list, used only when no phrase qualifies.
+        tokenizer: a shared ``PhraseTokenizer`` (built when omitted).
+    """
+    tok = tokenizer or PhraseTokenizer()
+    doc_lemmas = [tok.lemmas(t) for t in texts]
+    doc_freq = Counter(lemma for lemmas in doc_lemmas for lemma in lemmas)
+    names: dict[int, str] = {}
+    taken_text: set[str] = set()
+    taken_content: set[frozenset[str]] = set()
+    for theme, members in groups.items():
+        members = np.asarray(members, dtype=int)
+        sims = embeddings[members] @ centroids[theme]
+        central = members[np.argsort(-sims, kind="stable")[:CENTRAL_QUOTES]]
+        weight = _weights(members.tolist(), doc_lemmas, doc_freq, len(texts))
+        pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok)
+        chosen = next(
+            (c.text for c in pool if c.text.lower() not in taken_text and c.content not in taken_content), None
+        )
+        if chosen is None:
+            chosen = _fallback(theme, keywords, weight, taken_text)
+        names[theme] = chosen
+        taken_text.add(chosen.lower())
+        taken_content.add(frozenset(tok.lemmas(chosen)))
+    return names
+
+
+def _fallback(theme: int, keywords, weight: Mapping[str, float], taken: set[str]) -> str:
+    """"A and B" from the theme's keywords (or its most distinctive lemmas), made unique."""
+    words = list((keywords or {}).get(theme, ())) or [w for w, _ in sorted(weight.items(), key=lambda x: (-x[1], x[0]))]
+    words = [w for w in words if w] or [f"theme {theme}"]
+    for a in range(len(words)):
+        for b in range(a + 1, len(words)):
+            text = f"{words[a]} and {words[b]}"
+            text = text[:1].upper() + text[1:]
+            if text.lower() not in taken and len(text.split()) <= MAX_WORDS:
+                return text
+    text = f"{words[0]} (theme {theme})"
+    return text[:1].upper() + text[1:]

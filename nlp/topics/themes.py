@@ -1,0 +1,155 @@
+"""Two-level themes from fitted topics: top-level themes, names and card quotes for both levels.
+
+``build_themes`` runs after the topic stage has given every quote its stable topic id. It
+groups the topics (the sub-themes) into top-level themes (``nlp.topics.hierarchy``), names every
+theme of both levels with a unique phrase from its own quotes (``nlp.topics.naming``), and picks
+each theme's card quotes (``nlp.topics.cards``). Nothing here refits or moves a quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp.schemas import Quote, Topic
+from nlp.topics.cards import CardPicks, pick_card_quotes, respondent_of
+from nlp.topics.hierarchy import Hierarchy, build_hierarchy
+from nlp.topics.lineage import PreviousTopic
+from nlp.topics.naming import PhraseTokenizer, name_themes
+
+__all__ = ["ParentTheme", "Themes", "build_themes"]
+
+
+@dataclass(frozen=True)
+class ParentTheme:
+    """A top-level theme: a group of sub-themes (topics)."""
+
+    parent_id: int
+    label: str
+    keywords: tuple[str, ...]
+    topic_ids: tuple[int, ...]
+    size: int
+    n_responses: int
+    n_respondents: int
+    first_seen_run: str
+    status: str
+    picks: CardPicks
+
+
+@dataclass(frozen=True)
+class Themes:
+    """Both levels of one run.
+
+    Attributes:
+        parents: top-level themes, largest (by respondents, then quotes) first.
+        topics: the sub-themes with their new labels, in the order given.
+        parent_of: topic id -> parent id.
+        picks: topic id -> its card quotes.
+        hierarchy: parent centroids and lineage (to persist for the next run).
+        next_id: the id counter after topics and parents took theirs.
+    """
+
+    parents: tuple[ParentTheme, ...]
+    topics: tuple[Topic, ...]
+    parent_of: dict[int, int]
+    picks: dict[int, CardPicks]
+    hierarchy: Hierarchy
+    next_id: int
+
+
+def _merged_keywords(children: Sequence[Topic], n: int = 10) -> tuple[str, ...]:
+    """The children's keywords, the larger child's first, each once."""
+    out: list[str] = []
+    for child in sorted(children, key=lambda t: (-t.size, t.topic_id)):
+        for kw in child.keywords:
+            if kw not in out:
+                out.append(kw)
+    return tuple(out[:n])
+
+
+def build_themes(
+    quotes: Sequence[Quote],
+    embeddings: np.ndarray,
+    topic_of: Sequence[int],
+    topics: Sequence[Topic],
+    previous_parents: Sequence[PreviousTopic] = (),
+    next_id: int | None = None,
+    run_id: str = "",
+    n_parents: int | None = None,
+    match_threshold: float = 0.7,
+) -> Themes:
+    """Top level, names and card quotes for a run's topics.
+
+    Args:
+        quotes: the quotes the topic stage saw, aligned with ``embeddings`` and ``topic_of``.
+        embeddings: unit vectors.
+        topic_of: each quote's stable topic id (``-1`` for outliers).
+        topics: the topic records (their ``label`` is replaced by a name).
+        previous_parents: the previous run's top-level themes; empty on a first run.
+        next_id: the id counter after this run's topics took theirs; by default one past the
+            largest topic id.
+        run_id: this run's id.
+        n_parents: number of top-level themes; ``None`` scales with the number of topics.
+        match_threshold: centroid similarity for a parent to keep its previous id.
+    """
+    assigned = np.asarray(topic_of, dtype=int)
+    if next_id is None:
+        next_id = max([t.topic_id for t in topics] + [-1]) + 1
+    hierarchy = build_hierarchy(assigned, embeddings, previous_parents, next_id, run_id, n_parents, match_threshold)
+    by_id = {t.topic_id: t for t in topics}
+    members = {t: np.flatnonzero(assigned == t) for t in by_id}
+    topic_centroids = {t: _unit(embeddings[m]) for t, m in members.items() if len(m)}
+
+    parent_members = {p: np.flatnonzero(np.isin(assigned, hierarchy.children(p))) for p in hierarchy.centroids}
+
+    def reach(idx: np.ndarray) -> tuple[int, int]:
+        usable = [quotes[i] for i in idx if quotes[i].duplicate_of is None]
+        return len({q.response_id for q in usable}), len({respondent_of(q) for q in usable})
+
+    parent_order = sorted(parent_members, key=lambda p: (-reach(parent_members[p])[1], -len(parent_members[p]), p))
+    topic_order = sorted(topic_centroids, key=lambda t: (-by_id[t].size, t))
+    # Parents are named first: they lead the report and get the most general phrases.
+    groups = {("p", p): parent_members[p] for p in parent_order} | {("t", t): members[t] for t in topic_order}
+    centres = {("p", p): hierarchy.centroids[p] for p in parent_order} | {("t", t): topic_centroids[t] for t in topic_order}
+    keywords = {("t", t): by_id[t].keywords for t in topic_order} | {
+        ("p", p): _merged_keywords([by_id[t] for t in hierarchy.children(p)]) for p in parent_order
+    }
+    keyed = list(groups)
+    names = name_themes(
+        {k: groups[key] for k, key in enumerate(keyed)},
+        [q.text for q in quotes],
+        embeddings,
+        {k: centres[key] for k, key in enumerate(keyed)},
+        {k: keywords[key] for k, key in enumerate(keyed)},
+        PhraseTokenizer(),
+    )
+    name_of = {key: names[k] for k, key in enumerate(keyed)}
+    picks = {t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t]) for t in topic_order}
+    parents = []
+    for p in parent_order:
+        n_responses, n_respondents = reach(parent_members[p])
+        parents.append(
+            ParentTheme(
+                parent_id=p,
+                label=name_of[("p", p)],
+                keywords=keywords[("p", p)],
+                topic_ids=tuple(hierarchy.children(p)),
+                size=int(len(parent_members[p])),
+                n_responses=n_responses,
+                n_respondents=n_respondents,
+                first_seen_run=hierarchy.lineage.first_seen_run[p],
+                status=hierarchy.lineage.status[p],
+                picks=pick_card_quotes(parent_members[p], quotes, embeddings, hierarchy.centroids[p]),
+            )
+        )
+    from dataclasses import replace
+
+    renamed = tuple(replace(t, label=name_of.get(("t", t.topic_id), t.label)) for t in topics)
+    return Themes(tuple(parents), renamed, dict(hierarchy.parent_of), picks, hierarchy, hierarchy.lineage.next_id)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    c = vectors.mean(axis=0)
+    return (c / (np.linalg.norm(c) or 1.0)).astype(np.float32)
