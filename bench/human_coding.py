@@ -62,11 +62,22 @@ def _bertopic_default(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
 def _before(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
     from nlp.topics import TopicConfig, fit_topics
 
-    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed))
+    # The topic stage as it was: layout on the embedding alone, one level, keyword labels.
+    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed, lexical_weight=0.0))
     return {"pipeline (before)": list(fit.assignments)}
 
 
-SYSTEMS: tuple[System, ...] = (_bertopic_default, _before)
+def _after(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
+    from nlp.topics import TopicConfig, fit_topics
+    from nlp.topics.themes import build_themes
+
+    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed))
+    themes = build_themes(list(quotes), vectors, fit.assignments, fit.topics)
+    top = [themes.parent_of.get(t, -1) for t in fit.assignments]
+    return {"sub-themes (after)": list(fit.assignments), "top-level (after)": top}
+
+
+SYSTEMS: tuple[System, ...] = (_bertopic_default, _before, _after)
 
 
 def _vectors(quotes: tuple[Quote, ...], embedder) -> np.ndarray:

@@ -42,6 +42,8 @@ class TopicConfig:
             and the rest are assigned to the nearest centroid (Ward's memory is quadratic).
         top_n_words: keywords kept per topic.
         n_representatives: representative quotes kept per topic.
+        lexical_weight: weight of the quotes' shared words beside their embedding in the
+            layout (``nlp.topics.lexical``); 0 lays them out by the embedding alone.
     """
 
     seed: int = 42
@@ -53,3 +55,4 @@ class TopicConfig:
     top_n_words: int = 10
     n_representatives: int = 3
     keybert: bool = True
+    lexical_weight: float = 0.5

@@ -14,6 +14,7 @@ from nlp.schemas import Quote, Topic
 from nlp.topics.clustering import WardClusterer
 from nlp.topics.config import TopicConfig, n_neighbors_for
 from nlp.topics.labels import TermStats, label_from, vectorizer
+from nlp.topics.lexical import LexicalUMAP, lexical_features
 
 __all__ = ["TopicFit", "fit_topics", "import_bertopic", "reassign_topics", "save_topic_model", "topic_centroids"]
 
@@ -65,7 +66,10 @@ def import_bertopic():
     return _import()
 
 
-def _build_model(n_docs: int, embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None):
+def _build_model(
+    texts: Sequence[str], embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None
+):
+    n_docs = len(texts)
     import_bertopic()
     from bertopic import BERTopic
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
@@ -82,11 +86,14 @@ def _build_model(n_docs: int, embedder, cfg: TopicConfig, init_layout: np.ndarra
         init=init_layout if init_layout is not None else "spectral",
     )
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
+    words = vectorizer(n_docs)
+    if cfg.lexical_weight > 0:
+        umap = LexicalUMAP(umap, lexical_features(texts, words.analyzer, cfg.seed), cfg.lexical_weight)
     return BERTopic(
         embedding_model=_Embedder(embedder).backend if embedder is not None else None,
         umap_model=umap,
         hdbscan_model=clusterer,
-        vectorizer_model=vectorizer(n_docs),
+        vectorizer_model=words,
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=[
             KeyBERTInspired(top_n_words=cfg.top_n_words, random_state=cfg.seed),
@@ -155,7 +162,7 @@ def fit_topics(
     if len(texts) < max(cfg.min_topic_size, 3):
         raise ValueError(f"need at least {max(cfg.min_topic_size, 3)} quotes to fit topics, got {len(texts)}")
     _seed_everything(cfg.seed)
-    model = _build_model(len(texts), embedder, cfg, init_layout)
+    model = _build_model(texts, embedder, cfg, init_layout)
     with warnings.catch_warnings():
         # UMAP warns that a fixed random_state disables its parallelism: that is the point.
         warnings.filterwarnings("ignore", message=".*n_jobs value.*overridden.*", category=UserWarning)

@@ -1,0 +1,159 @@
+"""Two-level themes, their names and their cards, on hand-made vectors (no model needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp.schemas import Quote, Topic
+from nlp.topics.cards import describe, pick_card_quotes
+from nlp.topics.hierarchy import build_hierarchy, group_subthemes, n_parents_for
+from nlp.topics.lineage import PreviousTopic
+from nlp.topics.naming import name_themes
+from nlp.topics.themes import build_themes
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _quote(i: int, text: str, respondent: str, duplicate_of: str | None = None) -> Quote:
+    return Quote(f"q{i}", "a.txt", "1.1 Intro", "Why?", respondent, None, False, text, 0, len(text), duplicate_of)
+
+
+# Three sub-themes about funding and two about the helpdesk, in 4 dimensions.
+CENTROIDS = {
+    0: _unit([1, 0.1, 0, 0]),
+    1: _unit([1, 0, 0.1, 0]),
+    2: _unit([1, 0.05, 0.05, 0.1]),
+    3: _unit([0, 0, 1, 1]),
+    4: _unit([0, 0.1, 1, 1]),
+}
+
+
+def test_grouping_puts_near_subthemes_together_whatever_the_order():
+    sizes = {t: 10 for t in CENTROIDS}
+    groups = group_subthemes(CENTROIDS, sizes, 2)
+    assert groups[0] == groups[1] == groups[2] != groups[3] == groups[4]
+    shuffled = {t: CENTROIDS[t] for t in (4, 2, 0, 3, 1)}
+    assert group_subthemes(shuffled, sizes, 2) == groups
+
+
+def test_top_level_has_a_handful_of_themes():
+    assert n_parents_for(18) == 6
+    assert n_parents_for(60) == 12
+    assert 4 <= n_parents_for(13) <= 6
+    assert n_parents_for(5) == 2  # never a parent per sub-theme
+    assert n_parents_for(1) == 1
+
+
+def _corpus(rng: np.random.Generator, jitter: float = 0.02):
+    topic_of = np.repeat(list(CENTROIDS), 6)
+    vectors = np.stack([_unit(CENTROIDS[t] + rng.normal(0, jitter, 4)) for t in topic_of])
+    return topic_of, vectors
+
+
+def test_parent_ids_survive_a_rerun_and_never_collide_with_topic_ids():
+    topic_of, vectors = _corpus(np.random.default_rng(0))
+    first = build_hierarchy(topic_of, vectors, [], next_id=5, run_id="r1", n_parents=2)
+    assert set(first.centroids) == {5, 6}
+    assert not set(first.centroids) & set(CENTROIDS)
+    previous = [PreviousTopic(p, c, first.lineage.first_seen_run[p]) for p, c in first.centroids.items()]
+    # The rerun sees slightly different vectors, as after adding a file.
+    topic_of2, vectors2 = _corpus(np.random.default_rng(1))
+    again = build_hierarchy(topic_of2, vectors2, previous, next_id=first.lineage.next_id, run_id="r2", n_parents=2)
+    assert again.parent_of == first.parent_of
+    assert set(again.lineage.status.values()) == {"kept"}
+    assert again.lineage.first_seen_run == {5: "r1", 6: "r1"}
+
+
+TEXTS = [
+    "The helpdesk answered our questions about the data standard within a day.",
+    "We asked the helpdesk about the data standard and got help fast.",
+    "Without the helpdesk we could not have published the data standard.",
+    "Funding for training costs would let us train more staff.",
+    "We need funding for training costs of new staff.",
+    "Training costs are high, so funding matters to us.",
+    "The private sector should be engaged with business associations.",
+    "Engaging the private sector is still missing in the country.",
+    "There is no private sector engagement at the moment.",
+]
+
+
+def _text_vectors(texts: list[str]) -> np.ndarray:
+    """Bag-of-words vectors: enough for naming, which only needs a centre to rank quotes by."""
+    vocab = sorted({w.strip(".,").lower() for t in texts for w in t.split()})
+    rows = [[t.lower().count(w) for w in vocab] for t in texts]
+    return np.stack([_unit(r) for r in rows])
+
+
+def test_names_are_short_unique_phrases_from_their_own_quotes():
+    vectors = _text_vectors(TEXTS)
+    groups = {0: [0, 1, 2], 1: [3, 4, 5], 2: [6, 7, 8]}
+    centroids = {g: _unit(vectors[m].mean(axis=0)) for g, m in groups.items()}
+    names = name_themes(groups, TEXTS, vectors, centroids)
+    assert len(set(n.lower() for n in names.values())) == 3
+    for g, name in names.items():
+        assert 2 <= len(name.split()) <= 6, name
+        assert name[0].isupper()
+        assert "," not in name
+        assert any(name.lower() in TEXTS[i].lower() for i in groups[g]), name
+    assert "helpdesk" in names[0].lower() or "data standard" in names[0].lower()
+    assert "private sector" in names[2].lower()
+
+
+def test_two_themes_never_share_a_name():
+    texts = TEXTS[6:9] * 2
+    vectors = _text_vectors(texts)
+    groups = {0: [0, 1, 2], 1: [3, 4, 5]}
+    centroids = {g: _unit(vectors[m].mean(axis=0)) for g, m in groups.items()}
+    names = name_themes(groups, texts, vectors, centroids)
+    assert names[0].lower() != names[1].lower()
+
+
+def test_card_evidence_comes_from_distinct_respondents_and_never_shows_a_copy():
+    quotes = [
+        _quote(0, "The helpdesk answered our questions about the standard within a day.", "r1"),
+        _quote(1, "The helpdesk also helped us with the terms of reference of our tender.", "r1"),
+        _quote(2, "The helpdesk answered our questions about the standard within a day.", "r2", duplicate_of="q0"),
+        _quote(3, "We asked the helpdesk about the standard and it helped us quickly.", "r3"),
+        _quote(4, "Helpdesk staff were quick to reply to every question we sent them.", "r4"),
+        _quote(5, "Travel budgets for the regional meeting were too small this year.", "r5"),
+    ]
+    centre = _unit([1, 0])
+    vectors = np.stack([_unit(v) for v in ([1, 0.05], [1, 0.1], [1, 0.05], [1, 0.2], [1, 0.3], [0.2, 1])])
+    picks = pick_card_quotes(range(6), quotes, vectors, centre)
+    shown = {q.quote_id: q for q in quotes}
+    respondents = [shown[i].response_id for i in picks.evidence_quote_ids]
+    assert len(picks.evidence_quote_ids) == 3 and len(set(respondents)) == 3
+    assert "q2" not in picks.evidence_quote_ids and picks.description_quote_id != "q2"
+    assert picks.boundary_quote_id == "q5"
+    assert picks.description.startswith("The helpdesk answered")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("· “They need a plan on how to bring in civil society. Someone should lead.”", "They need a plan on how to bring in civil society."),
+        ("Yes. The events were useful for meeting other reformers in the region", "The events were useful for meeting other reformers in the region."),
+        (" ".join(["word"] * 40), " ".join(["Word"] + ["word"] * 29) + "…"),
+    ],
+)
+def test_a_description_is_one_trimmed_sentence(text, expected):
+    assert describe(text) == expected
+
+
+def test_build_themes_names_both_levels_and_keeps_topic_ids():
+    quotes = [_quote(i, t, f"r{i % 4}") for i, t in enumerate(TEXTS)]
+    vectors = _text_vectors(TEXTS)
+    topic_of = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    topics = [Topic(t, f"kw{t}", (f"kw{t}", "x", "y"), 3, 3, ()) for t in (0, 1, 2)]
+    themes = build_themes(quotes, vectors, topic_of, topics, n_parents=2, run_id="r1")
+    assert [t.topic_id for t in themes.topics] == [0, 1, 2]
+    assert set(themes.parent_of) == {0, 1, 2}
+    assert {p.parent_id for p in themes.parents} == {3, 4}
+    labels = [t.label for t in themes.topics] + [p.label for p in themes.parents]
+    assert len({label.lower() for label in labels}) == 5
+    assert themes.next_id == 5
+    assert sum(p.size for p in themes.parents) == 9
