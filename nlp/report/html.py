@@ -36,10 +36,29 @@ img.chart { max-width: 100%; height: auto; }
 <h1>{{ title }}</h1>
 <p class="meta">Run {{ data.run_id or "unknown" }}: {{ data.n_quotes }} distinct quotes from {{ data.n_respondents }} respondents ({{ data.n_responses }} responses), {{ data.n_topics }} themes. Sentiment runs from −1 (negative) to +1 (positive).</p>
 
+{% set top = data.cards|selectattr("level", "equalto", "theme")|list %}
+{% if top %}<h2>Themes</h2>
+<table>
+<tr><th>#</th><th>Theme</th><th class="num">Respondents</th><th class="num">Quotes</th><th class="num">Sub-themes</th></tr>
+{% for c in top %}<tr><td>{{ loop.index }}</td><td>{{ c.label }}</td><td class="num">{{ c.n_respondents }}</td><td class="num">{{ c.n_quotes }}</td><td class="num">{{ c.children|length }}</td></tr>
+{% endfor %}</table>
+{% for c in top %}
+<h3>{{ loop.index }}. {{ c.label }}</h3>
+<p><em>{{ c.description }}</em></p>
+<p>Raised by <strong>{{ c.n_respondents }}</strong> respondents ({{ c.n_quotes }} quotes). Keywords: {{ c.keywords[:8]|join(", ") }}.</p>
+<p>Prevalence: {% for p in c.prevalence %}{{ p.section }} {{ p.n_respondents }} ({{ "%.0f"|format(100 * p.share) }}% of its respondents){% if not loop.last %}; {% endif %}{% endfor %}.</p>
+{% for q in c.evidence %}<blockquote>“{{ q.text }}”<span class="prov">{{ q.source_file }} · {{ q.section }} · respondent {{ q.respondent_id }} · quote {{ q.quote_id }}</span></blockquote>
+{% endfor %}
+{% if c.boundary %}<p class="meta">At the edge of this theme:</p><blockquote>“{{ c.boundary.text }}”<span class="prov">{{ c.boundary.source_file }} · {{ c.boundary.section }} · respondent {{ c.boundary.respondent_id }} · quote {{ c.boundary.quote_id }}</span></blockquote>{% endif %}
+<p>Sub-themes:</p>
+<ul>{% for s in data.cards if s.level == "sub-theme" and s.parent_id == c.theme_id %}<li><strong>{{ s.label }}</strong> ({{ s.n_respondents }} respondents, {{ s.n_quotes }} quotes): {{ s.description }}</li>{% endfor %}</ul>
+{% endfor %}
+{% endif %}
+
 <h2>Themes by size and sentiment</h2>
 <img class="chart" alt="Bar chart of themes by the number of respondents raising them, coloured by mean sentiment" src="{{ overview_chart }}">
 
-<h2>Top {{ data.themes|length }} themes</h2>
+<h2>Top {{ data.themes|length }} {{ "sub-themes" if data.cards else "themes" }}</h2>
 <table>
 <tr><th>#</th><th>Theme</th><th class="num">Respondents</th><th class="num">Responses</th><th class="num">Quotes</th><th class="num">Mean sentiment</th></tr>
 {% for t in data.themes %}<tr><td>{{ t.rank }}</td><td>{{ t.label }}</td><td class="num">{{ t.n_respondents }}</td><td class="num">{{ t.n_responses }}</td><td class="num">{{ t.n_quotes }}</td><td class="num">{{ fmt(t.mean_sentiment) }}</td></tr>

@@ -49,6 +49,44 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
+def _quote_lines(q, prefix: str = "") -> list[str]:
+    e = escape_markdown
+    return [
+        f"> {prefix}“{e(q.text)}”",
+        ">",
+        f"> *{e(q.source_file)} · {e(q.section)} · respondent {e(q.respondent_id)} · quote {e(q.quote_id)}*",
+        "",
+    ]
+
+
+def _cards(cards) -> list[str]:
+    """Top-level themes as cards, each with its sub-themes: what a report writer reads first."""
+    e = escape_markdown
+    top = [c for c in cards if c.level == "theme"]
+    if not top:
+        return []
+    subs = {c.theme_id: c for c in cards if c.level == "sub-theme"}
+    out = ["## Themes", ""]
+    out += _table(
+        ["#", "Theme", "Respondents", "Quotes", "Sub-themes"],
+        [[str(k), e(c.label, True), str(c.n_respondents), str(c.n_quotes), str(len(c.children))] for k, c in enumerate(top, 1)],
+    )
+    out.append("")
+    for k, c in enumerate(top, 1):
+        out += [f"### {k}. {e(c.label)}", "", f"*{e(c.description)}*", ""]
+        out += [f"Raised by **{c.n_respondents}** respondents ({c.n_quotes} quotes). Keywords: {e(', '.join(c.keywords[:8]))}.", ""]
+        out += ["Prevalence: " + "; ".join(f"{e(p.section)} {p.n_respondents} ({p.share:.0%} of its respondents)" for p in c.prevalence) + ".", ""]
+        for q in c.evidence:
+            out += _quote_lines(q)
+        if c.boundary is not None:
+            out += ["At the edge of this theme:", ""] + _quote_lines(c.boundary)
+        out += ["Sub-themes:", ""]
+        for child in (subs[t] for t in c.children if t in subs):
+            out.append(f"- **{e(child.label)}** ({child.n_respondents} respondents, {child.n_quotes} quotes): {e(child.description)}")
+        out.append("")
+    return out
+
+
 def render_markdown(
     data: ReportData,
     title: str = "Top themes",
@@ -72,9 +110,10 @@ def render_markdown(
         f"respondents ({data.n_responses} responses), {data.n_topics} themes. Sentiment runs from -1 (negative) to +1 (positive).",
         "",
     ]
+    out += _cards(data.cards)
     if overview_image:
         out += [f"![Themes by size and sentiment]({overview_image})", ""]
-    out += [f"## Top {len(data.themes)} themes", ""]
+    out += [f"## Top {len(data.themes)} {'sub-themes' if data.cards else 'themes'}", ""]
     out += _table(
         ["#", "Theme", "Respondents", "Responses", "Quotes", "Mean sentiment"],
         [[str(t.rank), e(t.label, True), str(t.n_respondents), str(t.n_responses), str(t.n_quotes),

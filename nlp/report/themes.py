@@ -8,6 +8,8 @@ import pandas as pd
 
 from nlp.analysable import MODEL_LANGUAGES
 from nlp.explore import Outputs
+from nlp.report.cards import gather_cards
+from nlp.topics.cards import ThemeCard
 
 __all__ = ["QuoteRef", "RecommendationRef", "ReportData", "SectionRow", "Theme", "gather_report"]
 
@@ -82,6 +84,9 @@ class ReportData:
     themes: tuple[Theme, ...]
     sections: tuple[SectionRow, ...]
     top_recommendations: tuple[RecommendationRef, ...]
+    # Theme cards, top-level themes first, each followed by its sub-themes (nlp.report.cards);
+    # empty for a run made before the themes stage.
+    cards: tuple[ThemeCard, ...] = ()
 
 
 def _quote_ref(row) -> QuoteRef:
@@ -209,4 +214,5 @@ def gather_report(
         themes=tuple(themes),
         sections=sections,
         top_recommendations=tuple(_recommendation_refs(recs.head(top_recommendations), labels, quote_text)),
+        cards=gather_cards(outputs.quotes, outputs.topics, getattr(outputs, "parents", None)),
     )

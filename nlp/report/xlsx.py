@@ -12,7 +12,8 @@ from nlp.xmlsafe import xml_safe
 
 __all__ = ["write_xlsx"]
 
-_WIDTHS = {"label": 36, "text": 90, "sections": 60, "keywords": 50, "section": 40, "theme": 36}
+_WIDTHS = {"label": 36, "text": 90, "sections": 60, "keywords": 50, "section": 40, "theme": 36, "description": 60,
+           "evidence_1": 60, "evidence_2": 60, "evidence_3": 60, "boundary": 60, "prevalence": 50}
 
 
 def _sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
@@ -36,6 +37,25 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
     for i, name in enumerate(header, 1):
         sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 14)
     sheet.freeze_panes = "A2"
+
+
+_CARD_HEADER = [
+    "level", "theme_id", "parent_id", "label", "description", "n_respondents", "n_quotes",
+    "evidence_1", "evidence_2", "evidence_3", "boundary", "prevalence", "keywords",
+]
+
+
+def _provenance(q) -> str:
+    return f"“{q.text}” ({q.source_file} · {q.section} · respondent {q.respondent_id} · quote {q.quote_id})"
+
+
+def _card_row(c) -> list:
+    evidence = [_provenance(q) for q in c.evidence] + [None] * (3 - len(c.evidence))
+    return [
+        c.level, c.theme_id, c.parent_id, c.label, c.description, c.n_respondents, c.n_quotes,
+        *evidence[:3], _provenance(c.boundary) if c.boundary else None,
+        "; ".join(f"{p.section}: {p.n_respondents} ({p.share:.0%})" for p in c.prevalence), ", ".join(c.keywords),
+    ]
 
 
 def write_xlsx(data: ReportData, path: Path, comparisons: Sequence[GroupComparison] = ()) -> Path:
@@ -74,6 +94,8 @@ def write_xlsx(data: ReportData, path: Path, comparisons: Sequence[GroupComparis
         ],
     )
     write_comparison_sheets(workbook, comparisons)
+    if data.cards:
+        _sheet(workbook, "theme cards", _CARD_HEADER, [_card_row(c) for c in data.cards])
     path = Path(path)
     workbook.save(path)
     return path
