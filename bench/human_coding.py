@@ -8,6 +8,9 @@ Rows, each fitted on the same cached vectors of the bundled model (``data/interi
 * ``pipeline (before)``: the topic stage as it was before the two-level themes;
 * ``sub-themes (after)`` and ``top-level (after)``: the themes stage's two levels.
 
+Both pipeline rows fit with ``keybert=False``: KeyBERTInspired only re-ranks keywords (it moves
+no quote) and embedding every candidate word of 3,000 messages would dominate the run time.
+
 Data: the human-coded why-art answers (``../shared/data/why-art-coded``, one coder, fine-grained
 open codes), Banking77's 3,080 short messages in 77 intents (a short-text clustering check
 beside ``bench.topics_quality``'s 20 Newsgroups), any ``--csv`` given, and the seed, scored on
@@ -63,7 +66,7 @@ def _before(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
     from nlp.topics import TopicConfig, fit_topics
 
     # The topic stage as it was: layout on the embedding alone, one level, keyword labels.
-    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed, lexical_weight=0.0))
+    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed, lexical_weight=0.0, keybert=False))
     return {"pipeline (before)": list(fit.assignments)}
 
 
@@ -71,7 +74,7 @@ def _after(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
     from nlp.topics import TopicConfig, fit_topics
     from nlp.topics.themes import build_themes
 
-    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed))
+    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed, keybert=False))
     themes = build_themes(list(quotes), vectors, fit.assignments, fit.topics)
     top = [themes.parent_of.get(t, -1) for t in fit.assignments]
     return {"sub-themes (after)": list(fit.assignments), "top-level (after)": top}
