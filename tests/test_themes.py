@@ -157,3 +157,14 @@ def test_build_themes_names_both_levels_and_keeps_topic_ids():
     assert len({label.lower() for label in labels}) == 5
     assert themes.next_id == 5
     assert sum(p.size for p in themes.parents) == 9
+
+
+def test_no_top_level_theme_becomes_a_catch_all():
+    # Four near-identical big sub-themes and two small distinct ones: plain Ward would put the
+    # four together (80% of the quotes) before touching the small pair.
+    centroids = {i: _unit([1, 0.01 * i, 0, 0]) for i in range(4)} | {4: _unit([0, 0, 1, 0]), 5: _unit([0, 0, 0, 1])}
+    sizes = {0: 20, 1: 20, 2: 20, 3: 20, 4: 10, 5: 10}
+    groups = group_subthemes(centroids, sizes, 3)
+    share = {g: sum(sizes[t] for t in sizes if groups[t] == g) / 100 for g in set(groups.values())}
+    assert max(share.values()) <= 0.4
+    assert len(set(groups.values())) == 3

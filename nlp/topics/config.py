@@ -55,4 +55,4 @@ class TopicConfig:
     top_n_words: int = 10
     n_representatives: int = 3
     keybert: bool = True
-    lexical_weight: float = 0.5
+    lexical_weight: float = 0.3

@@ -24,7 +24,7 @@ import numpy as np
 
 from nlp.topics.lineage import PreviousTopic, TopicLineage, assign_stable_ids
 
-__all__ = ["Hierarchy", "build_hierarchy", "group_subthemes", "n_parents_for"]
+__all__ = ["MAX_GROUP_SHARE", "Hierarchy", "build_hierarchy", "group_subthemes", "n_parents_for"]
 
 
 def n_parents_for(n_subthemes: int) -> int:
@@ -39,8 +39,16 @@ def n_parents_for(n_subthemes: int) -> int:
     return int(min(max(4, round(n_subthemes / 3)), 12, max(1, n_subthemes // 2)))
 
 
+# A top-level theme holding more than this share of the quotes is a catch-all that tells a
+# reader nothing; merges past it are taken only when no other merge is left.
+MAX_GROUP_SHARE = 0.3
+
+
 def group_subthemes(
-    centroids: Mapping[int, np.ndarray], sizes: Mapping[int, int], n_groups: int
+    centroids: Mapping[int, np.ndarray],
+    sizes: Mapping[int, int],
+    n_groups: int,
+    max_share: float = MAX_GROUP_SHARE,
 ) -> dict[int, int]:
     """Size-weighted Ward grouping of sub-themes.
 
@@ -48,6 +56,8 @@ def group_subthemes(
         centroids: sub-theme id -> unit centroid.
         sizes: sub-theme id -> number of quotes.
         n_groups: number of groups wanted (at most the number of sub-themes).
+        max_share: a merge that would give one group more than this share of all quotes is
+            taken only when every possible merge would.
 
     Returns:
         Sub-theme id -> group number; groups are numbered 0.. in order of their smallest
@@ -60,13 +70,15 @@ def group_subthemes(
     weights = [float(max(sizes.get(i, 1), 1)) for i in ids]
     members: list[list[int]] = [[i] for i in ids]
     alive = list(range(len(ids)))
+    cap = max_share * sum(weights)
     while len(alive) > max(1, n_groups):
-        best, pair = np.inf, (0, 0)
+        best, pair = (True, np.inf), (0, 0)
         for x, a in enumerate(alive):
             for b in alive[x + 1:]:
                 cost = weights[a] * weights[b] / (weights[a] + weights[b]) * float(np.sum((means[a] - means[b]) ** 2))
-                if cost < best - 1e-12:
-                    best, pair = cost, (a, b)
+                key = (weights[a] + weights[b] > cap, cost)
+                if key[0] < best[0] or (key[0] == best[0] and cost < best[1] - 1e-12):
+                    best, pair = key, (a, b)
         a, b = pair
         means[a] = (weights[a] * means[a] + weights[b] * means[b]) / (weights[a] + weights[b])
         weights[a] += weights[b]
