@@ -37,13 +37,19 @@ CENTRAL_QUOTES = 40  # quotes read per theme, most central first
 _CONNECTORS = frozenset("of for with on to in between from about and by across among".split())
 _DETERMINERS = frozenset("the their our a an its".split())
 _SHAPE = re.compile(r"[CG]{2,4}|[CG]{1,3}PD?[CG]{1,3}|GP?D?[CG]{1,4}")
-# Words that never open or close a name: without a part-of-speech tagger (no trained pipeline
-# can be installed), these are the verbs, hedges and quantities that read as a sentence
-# fragment at a phrase's edge ("like the OCP need", "bit more contact").
+# Words a name never holds: without a part-of-speech tagger (no trained pipeline can be
+# installed), these are the common verbs, hedges and quantities that turn a phrase into a
+# sentence fragment ("like the OCP need", "OCP needs to pay", "bit more contact").
 _BAD_EDGE = frozenset(
     """like need needs want know think happen make get go say said feel see come take give seem
     lot lots bit kind sort way thing things really just also able try let yeah okay ok thank
-    thanks please sure maybe actually basically etc use""".split()
+    thanks please sure maybe actually basically etc use pay sit met""".split()
+)
+# Adjectives that end no noun phrase ("relevant and important"); words in -ed or -ly end none either.
+_NOT_LAST = frozenset(
+    """important relevant useful helpful good great clear different new strong difficult possible
+    available necessary key main hard easy big small high low better best many much few various
+    specific general several certain own same other whole real open""".split()
 )
 # A content word must carry this much distinctiveness, or it costs the phrase _PADDING_COST.
 _MIN_WEIGHT = 0.02
@@ -109,8 +115,15 @@ def _kind(token: tuple[str, str, bool, str, bool]) -> str:
     return "P" if lower in _CONNECTORS else "D" if lower in _DETERMINERS else "X"
 
 
-def _edge_ok(token: tuple[str, str, bool, str, bool]) -> bool:
-    return token[1] not in _BAD_EDGE and token[0] not in _BAD_EDGE and not token[0].endswith("ly")
+def _allowed(token: tuple[str, str, bool, str, bool]) -> bool:
+    return token[1] not in _BAD_EDGE and token[0] not in _BAD_EDGE
+
+
+def _edge_ok(token: tuple[str, str, bool, str, bool], last: bool = False) -> bool:
+    lower = token[0]
+    if lower.endswith("ly") or (last and (lower in _NOT_LAST or lower.endswith("ed"))):
+        return False
+    return _allowed(token)
 
 
 def _spans(tokens):
@@ -121,9 +134,11 @@ def _spans(tokens):
         if kinds[i] not in "CG" or (i > 0 and kinds[i - 1] in "CG") or not _edge_ok(tokens[i]):
             continue
         for j in range(i + MIN_WORDS, min(n, i + MAX_WORDS) + 1):
+            if not _allowed(tokens[j - 1]):
+                break
             if j < n and kinds[j] in "CG":
                 continue
-            if _SHAPE.fullmatch(kinds[i:j]) and _edge_ok(tokens[j - 1]):
+            if _SHAPE.fullmatch(kinds[i:j]) and _edge_ok(tokens[j - 1], last=True):
                 yield i, j
 
 
