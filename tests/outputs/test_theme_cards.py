@@ -13,7 +13,7 @@ from tests.outputs.test_report import _tiny_outputs
 
 def _with_cards():
     outputs = _tiny_outputs()
-    quotes = outputs.quotes.assign(respondent_id=["p1", "p2", "p3", "p3", "p4"], char_start=0, char_end=10)
+    quotes = outputs.quotes.iloc[:5].assign(respondent_id=["p1", "p2", "p3", "p3", "p4"], char_start=0, char_end=10)
     topics = outputs.topics.assign(
         label=["Helpdesk answers fast", "Funding as the main gap"],
         parent_id=[9, 8],
