@@ -212,7 +212,7 @@ def _startup(full: bool) -> list[Row]:
     out = []
     for r in startup.run(repeats=3 if full else 2):
         value = f"{r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU"
-        if r["of"] is None:
+        if r["ratio_cpu"] is None:
             out.append(Row("startup", f"{r['row']}: whole run, fresh process", value))
             continue
         target_ratio = startup.TARGET_WARM if r["of"] == "peer" else startup.TARGET_FRESH

@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["TARGET_FRESH", "TARGET_WARM", "print_table", "run"]
+__all__ = ["ROWS", "TARGET_FRESH", "TARGET_WARM", "print_table", "run"]
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_DIR = REPO / "data" / "raw"
@@ -88,8 +88,14 @@ def _ours(work: Path, home: Path, cache: Path) -> tuple[list[str], dict[str, str
     return cmd, _env(INTERVIEWS_CACHE_HOME=str(home))
 
 
-def run(repeats: int = 3) -> list[dict]:
-    """Rows of {row, wall_s, cpu_s, ratio_wall, ratio_cpu, of}; medians over ``repeats``."""
+ROWS = ("peer", "ours, warm", "ours, fresh kernels", "ours, fresh")
+
+
+def run(repeats: int = 3, only: tuple[str, ...] = ROWS) -> list[dict]:
+    """Rows of {row, wall_s, cpu_s, ratio_wall, ratio_cpu, of}; medians over ``repeats``.
+
+    ``only`` picks rows; a ratio needs its base row (peer for warm, warm for the fresh ones).
+    """
     samples: dict[str, list[dict[str, float]]] = {}
     work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     try:
@@ -98,7 +104,8 @@ def run(repeats: int = 3) -> list[dict]:
         peer = ([sys.executable, "-c", _PEER, str(texts)], _env())
         warm_home, warm_cache = work / "home-warm", work / "interim-warm"
         _timed(*_ours(work, warm_home, warm_cache))  # fills both caches, untimed
-        _timed(*peer)  # lets numba write pynndescent's own cache, as any second peer run has
+        if "peer" in only:
+            _timed(*peer)  # lets numba write pynndescent's own cache, as any second peer run has
         for rep in range(repeats):
             fresh = work / f"fresh-{rep}"
             rows = {
@@ -107,9 +114,12 @@ def run(repeats: int = 3) -> list[dict]:
                 "ours, fresh kernels": _ours(work, fresh / "home-k", warm_cache),
                 "ours, fresh": _ours(work, fresh / "home", fresh / "interim"),
             }
-            names = list(rows)
+            names = [n for n in rows if n in only]
             for name in names[rep % len(names):] + names[: rep % len(names)]:
                 samples.setdefault(name, []).append(_timed(*rows[name]))
+                last = samples[name][-1]
+                print(f"[startup] repeat {rep}: {name}: {last['wall_s']:.1f} s wall, {last['cpu_s']:.1f} s CPU",
+                      file=sys.stderr, flush=True)
             shutil.rmtree(fresh, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -117,7 +127,7 @@ def run(repeats: int = 3) -> list[dict]:
     of = {"peer": None, "ours, warm": "peer", "ours, fresh kernels": "ours, warm", "ours, fresh": "ours, warm"}
     out = []
     for name, m in med.items():
-        base = med.get(of[name]) if of[name] else None
+        base = med.get(of[name]) if of[name] in med else None
         out.append({
             "row": name, **m, "of": of[name], "repeats": len(samples[name]),
             "ratio_wall": m["wall_s"] / base["wall_s"] if base else None,
@@ -130,14 +140,16 @@ def print_table(rows: list[dict]) -> None:
     print(f"1-min load average {os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores; medians")
     print(f"{'row':<22} {'wall s':>7} {'CPU s':>7} {'ratio (wall; CPU)':>20}  of")
     for r in rows:
-        ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x" if r["of"] else ""
+        ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x" if r["ratio_cpu"] is not None else ""
         print(f"{r['row']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20}  {r['of'] or ''}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Whole-run cost in fresh processes: ours vs the naive peer")
     parser.add_argument("--repeats", type=int, default=3)
-    print_table(run(parser.parse_args().repeats))
+    parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS))
+    args = parser.parse_args()
+    print_table(run(args.repeats, tuple(args.rows)))
 
 
 if __name__ == "__main__":
