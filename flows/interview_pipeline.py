@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
+from flows.dask_runner import dask_task_runner
 from nlp.config import PipelineConfig, add_config_arguments, config_from_args
 from nlp.guards import NothingUsableError
 from nlp.runlock import RunInProgressError
@@ -73,33 +74,11 @@ def interview_pipeline(config: PipelineConfig = PipelineConfig(), force: bool = 
         return Failed(message=str(exc))
 
 
-def _dask_task_runner(address: str | None, workers: int | None):
-    """A Dask task runner for the mapped batches: an existing cluster, or a local one.
-
-    Args:
-        address: scheduler of a running cluster, e.g. ``tcp://10.0.0.5:8786``.
-        workers: otherwise, a local cluster of this many single-threaded worker processes.
-    """
-    # Imported here so runs without Dask never pay for importing distributed.
-    from prefect_dask import DaskTaskRunner
-
-    if address:
-        return DaskTaskRunner(address=address)
-    # One thread per worker: the model already uses every core of a process, and a worker loads
-    # the models once (``nlp.loaded``), so it holds one model and runs one batch at a time.
-    return DaskTaskRunner(
-        cluster_kwargs={
-            "n_workers": workers, "threads_per_worker": 1, "processes": True,
-            "host": "127.0.0.1", "dashboard_address": None,
-        }
-    )
-
-
 def with_dask(address: str | None = None, workers: int | None = None):
     """The flow, on Dask when an address or a worker count is given."""
     if not (address or workers):
         return interview_pipeline
-    return interview_pipeline.with_options(task_runner=_dask_task_runner(address, workers))
+    return interview_pipeline.with_options(task_runner=dask_task_runner(address, workers))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
