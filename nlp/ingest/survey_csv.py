@@ -167,20 +167,21 @@ def _is_numeric(value: str) -> bool:
     return _LETTERS_RE.search(value) is None
 
 
+def _requested_column(names: list[str], requested: str, role: str, source_file: str) -> int:
+    """Index of the column a user named: exact name first, then ignoring case and punctuation."""
+    for same in (lambda name: name == requested, lambda name: _norm(name) == _norm(requested)):
+        for k, name in enumerate(names):
+            if same(name):
+                return k
+    raise IngestError(source_file, f"{role} column {requested!r} not found; columns are: {', '.join(names)}")
+
+
 def _pick_text_column(
     names: list[str], rows: list[list[str]], requested: str | None, source_file: str
 ) -> tuple[int, str]:
     """Index of the free-text column and how it was chosen ("requested", "name", "longest")."""
     if requested is not None:
-        for k, name in enumerate(names):
-            if name == requested:
-                return k, "requested"
-        for k, name in enumerate(names):
-            if _norm(name) == _norm(requested):
-                return k, "requested"
-        raise IngestError(
-            source_file, f"text column {requested!r} not found; columns are: {', '.join(names)}"
-        )
+        return _requested_column(names, requested, "text", source_file), "requested"
     normed = [_norm(name) for name in names]
     for known in KNOWN_TEXT_COLUMNS:
         if known in normed:
@@ -207,15 +208,7 @@ def _pick_id_column(
 ) -> tuple[int | None, str | None]:
     """Index of the respondent id column and how it was chosen, or (None, None): rows then."""
     if requested is not None:
-        for k, name in enumerate(names):
-            if name == requested:
-                return k, "requested"
-        for k, name in enumerate(names):
-            if _norm(name) == _norm(requested):
-                return k, "requested"
-        raise IngestError(
-            source_file, f"id column {requested!r} not found; columns are: {', '.join(names)}"
-        )
+        return _requested_column(names, requested, "id", source_file), "requested"
     normed = [_norm(name) for name in names]
     for known in KNOWN_ID_COLUMNS:
         if known in normed and normed.index(known) != text_col:
