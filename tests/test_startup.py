@@ -30,7 +30,7 @@ def test_a_remembered_hash_is_reused_until_the_file_changes(tmp_path, monkeypatc
     # A second call must not read the file again: make reading it fail.
     import nlp.startup as startup
 
-    monkeypatch.setattr(startup, "_hash_file", lambda path: pytest.fail("hashed a file whose stamp is unchanged"))
+    monkeypatch.setattr(startup, "file_sha256", lambda path: pytest.fail("hashed a file whose stamp is unchanged"))
     assert cached_sha256(target, stamps) == _sha(b"first version")
     monkeypatch.undo()
 
