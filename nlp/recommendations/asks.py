@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nlp.recommendations.ask_core import ask_spans
-from nlp.recommendations.candidates import recommendation_id, score_candidate
+from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.schemas import Quote, Recommendation
 
 __all__ = ["ASK_THRESHOLD", "ask_name", "build_asks", "group_asks", "respondent_of"]
@@ -162,7 +162,7 @@ def build_asks(
     full = embeddings[members]
     empty = np.asarray([not _has_content(span) for span in spans], dtype=bool)
     span_vectors[empty] = full[empty]
-    shares, n_respondents = _topic_shares(quotes, topic_ids)
+    shares, n_respondents = topic_shares(quotes, topic_ids, respondent_of)
     asks = []
     for group in group_asks(full, span_vectors, threshold):
         rows = [members[g] for g in group]
@@ -202,17 +202,3 @@ def _most_central(group: list[int], full: np.ndarray, span: np.ndarray) -> int:
         return group[0]
     sims = np.maximum(full[group] @ full[group].T, span[group] @ span[group].T)
     return group[int(np.argmax(sims.sum(axis=1)))]
-
-
-def _topic_shares(quotes: Sequence[Quote], topic_ids: Sequence[int]) -> tuple[dict[int, float], int]:
-    """Share of respondents with a quote in each topic (0 for the outliers), and their number."""
-    by_topic: dict[int, set[str]] = {}
-    everyone: set[str] = set()
-    for quote, topic in zip(quotes, topic_ids):
-        if quote.duplicate_of is not None:
-            continue
-        who = respondent_of(quote)
-        everyone.add(who)
-        by_topic.setdefault(int(topic), set()).add(who)
-    n = len(everyone)
-    return {t: (len(r) / n if n and t != -1 else 0.0) for t, r in by_topic.items()}, n

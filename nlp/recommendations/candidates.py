@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,17 +113,20 @@ def _earlier_neighbours(
     return out
 
 
-def _topic_shares(quotes: Sequence[Quote], topic_ids: Sequence[int]) -> tuple[dict[int, float], int]:
-    responses_by_topic: dict[int, set[str]] = {}
-    all_responses: set[str] = set()
+def topic_shares(
+    quotes: Sequence[Quote], topic_ids: Sequence[int], who: Callable[[Quote], str] = lambda q: q.response_id
+) -> tuple[dict[int, float], int]:
+    """Share of people (``who``: responses by default) with a quote in each topic (0 for outliers), and their number."""
+    by_topic: dict[int, set[str]] = {}
+    everyone: set[str] = set()
     for quote, topic in zip(quotes, topic_ids):
         if quote.duplicate_of is not None:
             continue
-        all_responses.add(quote.response_id)
-        responses_by_topic.setdefault(int(topic), set()).add(quote.response_id)
-    n = len(all_responses)
-    shares = {t: (len(r) / n if n and t != -1 else 0.0) for t, r in responses_by_topic.items()}
-    return shares, n
+        person = who(quote)
+        everyone.add(person)
+        by_topic.setdefault(int(topic), set()).add(person)
+    n = len(everyone)
+    return {t: (len(r) / n if n and t != -1 else 0.0) for t, r in by_topic.items()}, n
 
 
 def build_candidates(
@@ -171,7 +174,7 @@ def build_candidates(
         for i, quote in enumerate(quotes)
         if is_rec[i] and quote.duplicate_of is None
     ]
-    topic_share, n_responses = _topic_shares(quotes, topic_ids)
+    topic_share, n_responses = topic_shares(quotes, topic_ids)
     candidates = []
     for group in _cluster(members, embeddings, merge_threshold):
         # Most confident first; input order breaks ties so the choice is reproducible.
