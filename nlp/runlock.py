@@ -18,12 +18,15 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
+from nlp.atomic import atomic_write_text
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT_S", "RunInProgressError", "lock_path", "output_lock"]
 
@@ -44,12 +47,21 @@ def lock_path(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}-run.lock"
 
 
+# The holder writes its record just after taking the lock; a run that finds the lock taken in
+# that instant waits this long for the record before calling the holder unknown.
+_HOLDER_PATIENCE_S = 2.0
+
+
 def _holder(info: Path) -> str:
-    try:
-        data = json.loads(info.read_text(encoding="utf-8"))
-        return f"process {data['pid']} on {data['host']}, started {data['started_at']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        return "holder unknown"
+    deadline = time.monotonic() + _HOLDER_PATIENCE_S
+    while True:
+        try:
+            data = json.loads(info.read_text(encoding="utf-8"))
+            return f"process {data['pid']} on {data['host']}, started {data['started_at']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            if time.monotonic() >= deadline:
+                return "holder unknown"
+            time.sleep(0.05)
 
 
 @contextmanager
@@ -93,10 +105,9 @@ def output_lock(out_dir: Path, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Itera
             ) from None
     try:
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        info.write_text(
-            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started_at": started}),
-            encoding="utf-8",
-        )
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "started_at": started}
+        # Written whole and renamed into place, so a waiting run never reads half a record.
+        atomic_write_text(info, json.dumps(record))
         yield path
     finally:
         info.unlink(missing_ok=True)
