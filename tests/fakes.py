@@ -10,7 +10,7 @@ import numpy as np
 
 from nlp.embeddings import DEFAULT_MODEL_SHA256, EMBEDDING_DIM
 
-__all__ = ["FakeEmbedder", "fake_models"]
+__all__ = ["ANSWERS", "FakeEmbedder", "fake_models"]
 
 
 class FakeEmbedder:
@@ -60,3 +60,20 @@ def fake_models(config, embedder: FakeEmbedder | None = None):
         sentiment=default_scorer(),
         recommendation_head=default_head(),
     )
+
+
+# Twelve short, distinct interview answers on one programme, for runs that need real-looking text.
+ANSWERS = [
+    "The weekly check-ins with the city team helped us plan the rollout.",
+    "We needed faster replies from the helpdesk when the portal was down.",
+    "Training on the data standard was the most useful part for our staff.",
+    "Peer exchanges with other cities gave us ideas for procurement reform.",
+    "More guidance on publishing contract amendments would help us a lot.",
+    "The dashboard made it easy to show results to the mayor's office.",
+    "Funding for a data officer should continue after the programme ends.",
+    "Civil society groups used the open data to monitor road contracts.",
+    "Translating the guides into Spanish would reach many more officials.",
+    "Our legal team still doubts that publishing contracts is allowed.",
+    "The helpdesk should answer within two days, not two weeks.",
+    "We would like a shared template for tender notices across agencies.",
+]

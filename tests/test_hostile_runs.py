@@ -12,26 +12,9 @@ import pytest
 from nlp.config import PipelineConfig
 from nlp.guards import NothingUsableError
 from nlp.run import run_pipeline
+from tests.fakes import ANSWERS
 
-GOOD = "".join(
-    f"Interviewer: Question {i}?\nP{i % 4}: {text}\n"
-    for i, text in enumerate(
-        [
-            "The weekly check-ins with the city team helped us plan the rollout.",
-            "We needed faster replies from the helpdesk when the portal was down.",
-            "Training on the data standard was the most useful part for our staff.",
-            "Peer exchanges with other cities gave us ideas for procurement reform.",
-            "More guidance on publishing contract amendments would help us a lot.",
-            "The dashboard made it easy to show results to the mayor's office.",
-            "Funding for a data officer should continue after the programme ends.",
-            "Civil society groups used the open data to monitor road contracts.",
-            "Translating the guides into Spanish would reach many more officials.",
-            "Our legal team still doubts that publishing contracts is allowed.",
-            "The helpdesk should answer within two days, not two weeks.",
-            "We would like a shared template for tender notices across agencies.",
-        ]
-    )
-)
+GOOD = "".join(f"Interviewer: Question {i}?\nP{i % 4}: {text}\n" for i, text in enumerate(ANSWERS))
 
 
 def _config(root: Path, **kw) -> PipelineConfig:

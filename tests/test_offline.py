@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flows.offline import OFFLINE_ENV
+from tests.fakes import ANSWERS
 
 pytestmark = pytest.mark.slow
 
@@ -79,17 +80,6 @@ with open(_LOG, "a", encoding="utf-8") as _f:
 sys.addaudithook(_hook)
 '''
 
-ANSWERS = [
-    "The weekly check-ins with the city team helped us plan the rollout.",
-    "We needed faster replies from the helpdesk when the portal was down.",
-    "Training on the data standard was the most useful part for our staff.",
-    "Peer exchanges with other cities gave us ideas for procurement reform.",
-    "More guidance on publishing contract amendments would help us a lot.",
-    "The dashboard made it easy to show results to the mayor's office.",
-    "Funding for a data officer should continue after the programme ends.",
-    "Civil society groups used the open data to monitor road contracts.",
-]
-
 
 def _audited_env(tmp_path: Path) -> dict[str, str]:
     hook_dir = tmp_path / "hook"
@@ -127,7 +117,7 @@ def test_a_whole_flow_run_stays_on_loopback(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "interview.txt").write_text(
-        "".join(f"Interviewer: Question {i}?\nP{i % 3}: {a}\n" for i, a in enumerate(ANSWERS)),
+        "".join(f"Interviewer: Question {i}?\nP{i % 3}: {a}\n" for i, a in enumerate(ANSWERS[:8])),
         encoding="utf-8",
     )
     env = _audited_env(tmp_path)
