@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,12 +45,27 @@ class CodedSet:
         quotes: the pipeline's quotes of every answer.
         codes: answer id (the quote's ``response_id``) -> the first coder's codes.
         second: the same for a second coder, when the data has one.
+        second_name: what the second coding is, for the table ("second coder" by default).
+        groupings: further codings of the same answers, scored as row sets of their own, e.g.
+            why-art's ``human_themes`` (the researcher's grouping of codes into themes).
     """
 
     name: str
     quotes: tuple[Quote, ...]
     codes: Mapping[str, tuple[str, ...]]
     second: Mapping[str, tuple[str, ...]] | None = None
+    second_name: str = "second coder"
+    groupings: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def coverage(self, min_answers: int = 3) -> tuple[int, int, int]:
+        """(distinct codes, codes held by >= ``min_answers`` answers, answers holding one of those).
+
+        Code recovery scores only the codes with enough answers: on finely open-coded data most
+        codes and answers take no part, which this shows beside the score.
+        """
+        held = Counter(c for cs in self.codes.values() for c in set(cs))
+        kept = {c for c, n in held.items() if n >= min_answers}
+        return len(held), len(kept), sum(1 for cs in self.codes.values() if kept & set(cs))
 
 
 def _split_codes(cell, sep: str | None) -> tuple[str, ...]:
@@ -67,6 +82,8 @@ def load_coded_csv(
     *,
     sep: str | None = ";",
     second_column: str | None = None,
+    second_name: str = "second coder",
+    grouping_columns: Sequence[str] = (),
     encoding: str = "utf-8",
     name: str | None = None,
 ) -> CodedSet:
@@ -78,6 +95,9 @@ def load_coded_csv(
         codes_column: column with the first coder's codes.
         sep: separator between codes in one cell; ``None`` for one code per cell (a label).
         second_column: a second coder's codes, if any.
+        second_name: what that second coding is, for the table.
+        grouping_columns: further codings of the same answers (e.g. themes grouping the codes),
+            each scored as a row set of its own.
         encoding: the CSV's encoding, for reading the codes (the reader detects it itself).
         name: name shown in the table; the file's stem by default.
     """
@@ -104,6 +124,8 @@ def load_coded_csv(
         quotes,
         by_answer(codes_column),
         by_answer(second_column) if second_column else None,
+        second_name,
+        {column: by_answer(column) for column in grouping_columns},
     )
 
 

@@ -1,6 +1,6 @@
 """Themes against human coding, and the seed's reader-visible themes: before, after and peer in one run.
 
-    nice -n 10 python -m bench.human_coding [--skip-banking] [--csv FILE --text COL --codes COL ...]
+    nice -n 10 python -m bench.human_coding [--skip-banking | --banking-sample N] [--csv FILE --text COL --codes COL ...]
 
 Rows, each fitted on the same cached vectors of the bundled model (``data/interim``):
 
@@ -11,8 +11,11 @@ Rows, each fitted on the same cached vectors of the bundled model (``data/interi
 Both pipeline rows fit with ``keybert=False``: KeyBERTInspired only re-ranks keywords (it moves
 no quote) and embedding every candidate word of 3,000 messages would dominate the run time.
 
-Data: the human-coded why-art answers (``../shared/data/why-art-coded``, one coder, fine-grained
-open codes), Banking77's 3,080 short messages in 77 intents (a short-text clustering check
+Data: the human-coded why-art answers (``../shared/data/why-art-coded``: fine-grained open codes,
+300 distinct codes for 174 answers, of which only 15 codes are held by 3 or more answers; its
+``codes`` column, a second coding in the same style, is scored as the reference coder, and its
+``human_themes`` column, the researcher's grouping of codes into themes, as a row set of its own:
+it is filled for only 4 example answers, so it prints n/a), Banking77's 3,080 short messages in 77 intents (a short-text clustering check
 beside ``bench.topics_quality``'s 20 Newsgroups), any ``--csv`` given, and the seed, scored on
 its six reader-visible themes (``bench.coded_data.SEED_THEMES``). Metrics: ``bench.coded_data``.
 """
@@ -24,6 +27,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -110,23 +114,40 @@ def _n_themes(assigned: list[int]) -> int:
     return len(set(assigned) - {-1})
 
 
+def _score(data_name: str, system: str, codes, themes, n_themes, largest, seconds) -> dict:
+    f1, n_codes = code_recovery(codes, themes)
+    nmi = first_code_nmi(codes, themes) if n_codes else float("nan")
+    return {"data": data_name, "system": system, "themes": n_themes, "f1": f1, "n_codes": n_codes,
+            "nmi": nmi, "largest": largest, "seconds": seconds}
+
+
 def coded_rows(data: CodedSet, embedder, seed: int) -> list[dict]:
-    """One row per system level: themes, code recovery, NMI (and the second coder's row)."""
+    """One row per system level and row set: themes, code recovery, NMI (and the second coding's row).
+
+    The row sets are the first coder's codes and each of ``data.groupings`` (scored against the
+    same fits, so a coarser human grouping is compared with both theme levels).
+    """
     vectors = _vectors(data.quotes, embedder)
     levels, seconds = _fit_all(data.quotes, vectors, embedder, seed)
     rows = []
     if data.second is not None:
-        f1, n_codes = code_recovery(data.codes, data.second)
-        rows.append({"data": data.name, "system": "second coder", "themes": len(set(c for v in data.second.values() for c in v)),
-                     "f1": f1, "n_codes": n_codes, "nmi": first_code_nmi(data.codes, data.second),
-                     "largest": float("nan"), "seconds": 0.0})
-    for name, assigned in levels.items():
-        themes = answer_themes(data.quotes, assigned)
-        f1, n_codes = code_recovery(data.codes, themes)
-        rows.append({"data": data.name, "system": name, "themes": _n_themes(assigned), "f1": f1,
-                     "n_codes": n_codes, "nmi": first_code_nmi(data.codes, themes),
-                     "largest": _largest_share(assigned), "seconds": seconds[name]})
+        n_second = len({c for v in data.second.values() for c in v})
+        rows.append(_score(data.name, data.second_name, data.codes, data.second, n_second, float("nan"), 0.0))
+    targets = {data.name: data.codes, **{f"{data.name}:{k}": v for k, v in data.groupings.items()}}
+    for target, codes in targets.items():
+        for name, assigned in levels.items():
+            rows.append(_score(target, name, codes, answer_themes(data.quotes, assigned), _n_themes(assigned),
+                               _largest_share(assigned), seconds[name]))
     return rows
+
+
+def _subset(data: CodedSet, n: int, seed: int) -> CodedSet:
+    """A seeded sample of ``n`` answers with all their quotes (for iterating; final tables use all)."""
+    rng = np.random.default_rng(seed)
+    answers = sorted(data.codes)
+    keep = set(rng.choice(answers, size=min(n, len(answers)), replace=False).tolist())
+    return replace(data, name=f"{data.name}[{len(keep)}]", quotes=tuple(q for q in data.quotes if q.response_id in keep),
+                   codes={a: c for a, c in data.codes.items() if a in keep})
 
 
 def seed_rows(embedder, seed: int) -> list[dict]:
@@ -153,11 +174,14 @@ def seed_rows(embedder, seed: int) -> list[dict]:
 
 
 def print_coded(rows: list[dict]) -> None:
-    print(f"{'data':<14} {'system':<22} {'themes':>6} {'code F1':>8} {'codes':>5} {'NMI':>6} {'largest':>8} {'fit s':>6}")
+    print(f"{'data':<22} {'system':<24} {'themes':>6} {'code F1':>8} {'codes':>5} {'NMI':>6} {'largest':>8} {'fit s':>6}")
     for r in rows:
         largest = "-" if np.isnan(r["largest"]) else f"{r['largest']:.1%}"
-        print(f"{r['data']:<14} {r['system']:<22} {r['themes']:>6} {r['f1']:>8.3f} {r['n_codes']:>5} "
-              f"{r['nmi']:>6.3f} {largest:>8} {r['seconds']:>6.1f}")
+        f1, nmi = ("n/a", "n/a") if not r["n_codes"] else (f"{r['f1']:.3f}", f"{r['nmi']:.3f}")
+        print(f"{r['data']:<22} {r['system']:<24} {r['themes']:>6} {f1:>8} {r['n_codes']:>5} "
+              f"{nmi:>6} {largest:>8} {r['seconds']:>6.1f}")
+    print("(code F1: for each code held by >= 3 answers, the best F1 of one theme's answer set, weighted mean; "
+          "n/a: no code is held by 3 answers)")
 
 
 def print_seed(rows: list[dict]) -> None:
@@ -176,6 +200,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Themes against human coding, before/after/peer in one run")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-banking", action="store_true", help="leave out Banking77 (3,080 texts)")
+    parser.add_argument("--banking-sample", type=int, default=0,
+                        help="score only this many Banking77 messages (a seeded sample, for iterating)")
     parser.add_argument("--csv", type=Path, help="another human-coded CSV")
     parser.add_argument("--text", help="its text column")
     parser.add_argument("--codes", help="its first coder's codes column")
@@ -188,15 +214,23 @@ def main() -> None:
     from nlp.config import PipelineConfig
 
     embedder = build_embedder(PipelineConfig())
-    sets = [load_coded_csv(WHY_ART, "why_art", "human_codes", encoding="cp1252", name="why-art")]
+    # why-art's `codes` column is a second coding of the same answers in the same style (it equals
+    # human_codes on the rows marked use_as_example); it shows what another coder reaches here.
+    sets = [load_coded_csv(WHY_ART, "why_art", "human_codes", second_column="codes", second_name="other coding (codes)",
+                           grouping_columns=("human_themes",), encoding="cp1252", name="why-art")]
     if not args.skip_banking:
-        sets.append(load_coded_csv(BANKING, "text", "category", sep=None, name="banking77"))
+        banking = load_coded_csv(BANKING, "text", "category", sep=None, name="banking77")
+        sets.append(_subset(banking, args.banking_sample, args.seed) if args.banking_sample else banking)
     if args.csv:
         sets.append(load_coded_csv(args.csv, args.text, args.codes, sep=args.sep,
                                    second_column=args.second, encoding=args.encoding))
     rows = []
     for data in sets:
-        print(f"{data.name}: {len(data.codes)} coded answers, {len(data.quotes)} quotes", flush=True)
+        n_codes, n_kept, n_covered = data.coverage()
+        print(f"{data.name}: {len(data.codes)} coded answers, {len(data.quotes)} quotes; {n_codes} distinct codes, "
+              f"{n_kept} held by >= 3 answers, which cover {n_covered} answers", flush=True)
+        for column, grouping in data.groupings.items():
+            print(f"  {column}: given for {len(grouping)} of the answers", flush=True)
         rows.extend(coded_rows(data, embedder, args.seed))
     print()
     print_coded(rows)
