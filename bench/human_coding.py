@@ -5,10 +5,11 @@
 Rows, each fitted on the same cached vectors of the bundled model (``data/interim``):
 
 * ``bertopic-default``: BERTopic with its defaults (the peer), UMAP seeded;
-* ``pipeline (before)``: the topic stage as it was before the two-level themes;
-* ``sub-themes (after)`` and ``top-level (after)``: the themes stage's two levels.
+* ``before sub-themes`` / ``before top level``: the two theme levels as on main before the
+  latest change (``_before`` says what differs);
+* ``after sub-themes`` / ``after top level``: the two levels as the code now stands.
 
-Both pipeline rows fit with ``keybert=False``: KeyBERTInspired only re-ranks keywords (it moves
+The pipeline rows fit with ``keybert=False``: KeyBERTInspired only re-ranks keywords (it moves
 no quote) and embedding every candidate word of 3,000 messages would dominate the run time.
 
 Data: the human-coded why-art answers (``../shared/data/why-art-coded``: fine-grained open codes,
@@ -66,22 +67,33 @@ def _bertopic_default(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
     return {"bertopic-default": [int(t) for t in topics]}
 
 
-def _before(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
-    from nlp.topics import TopicConfig, fit_topics
+def _main_n_topics(n_docs: int) -> int:
+    # main's sub-theme count before this change (1.2 * sqrt(n) within [2, 60]), for the before row.
+    return int(min(60, max(2, round(1.2 * np.sqrt(n_docs)))))
 
-    # The topic stage as it was: layout on the embedding alone, one level, keyword labels.
-    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed, lexical_weight=0.0, keybert=False))
-    return {"pipeline (before)": list(fit.assignments)}
+
+def _levels(name: str, quotes, vectors, embedder, config) -> dict[str, list[int]]:
+    from nlp.topics import fit_topics
+    from nlp.topics.themes import build_themes
+
+    fit = fit_topics(list(quotes), vectors, embedder, config)
+    themes = build_themes(list(quotes), vectors, fit.assignments, fit.topics)
+    top = [themes.parent_of.get(t, -1) for t in fit.assignments]
+    return {f"{name} sub-themes": list(fit.assignments), f"{name} top level": top}
+
+
+def _before(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
+    from nlp.topics import TopicConfig
+
+    # Both levels as on main before this change: the old sub-theme count.
+    return _levels("before", quotes, vectors, embedder,
+                   TopicConfig(seed=seed, keybert=False, n_topics=_main_n_topics(len(quotes))))
 
 
 def _after(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
-    from nlp.topics import TopicConfig, fit_topics
-    from nlp.topics.themes import build_themes
+    from nlp.topics import TopicConfig
 
-    fit = fit_topics(list(quotes), vectors, embedder, TopicConfig(seed=seed, keybert=False))
-    themes = build_themes(list(quotes), vectors, fit.assignments, fit.topics)
-    top = [themes.parent_of.get(t, -1) for t in fit.assignments]
-    return {"sub-themes (after)": list(fit.assignments), "top-level (after)": top}
+    return _levels("after", quotes, vectors, embedder, TopicConfig(seed=seed, keybert=False))
 
 
 SYSTEMS: tuple[System, ...] = (_bertopic_default, _before, _after)
@@ -133,7 +145,9 @@ def coded_rows(data: CodedSet, embedder, seed: int) -> list[dict]:
     if data.second is not None:
         n_second = len({c for v in data.second.values() for c in v})
         rows.append(_score(data.name, data.second_name, data.codes, data.second, n_second, float("nan"), 0.0))
-    targets = {data.name: data.codes, **{f"{data.name}:{k}": v for k, v in data.groupings.items()}}
+    # A grouping with no code held by 3 answers cannot be scored; main() says so once instead.
+    targets = {data.name: data.codes, **{f"{data.name}:{k}": v for k, v in data.groupings.items()
+                                         if code_recovery(v, {})[1]}}
     for target, codes in targets.items():
         for name, assigned in levels.items():
             rows.append(_score(target, name, codes, answer_themes(data.quotes, assigned), _n_themes(assigned),
@@ -164,12 +178,13 @@ def seed_rows(embedder, seed: int) -> list[dict]:
         rows.append({"system": name, "themes": _n_themes(assigned), "homes": homes,
                      "landed": sum(v >= SEED_LANDED for v in homes.values()), "largest": _largest_share(assigned)})
     # "Lands in one sub-theme or one top-level theme": the two levels of the themes stage together.
-    after = [r for r in rows if r["system"].endswith("(after)")]
-    if len(after) == 2:
-        best = {k: max(r["homes"][k] for r in after) for k in SEED_THEMES}
-        rows.append({"system": "either level (after)", "themes": None, "homes": best,
-                     "landed": sum(v >= SEED_LANDED for v in best.values()),
-                     "largest": max(r["largest"] for r in after)})
+    for system in ("before", "after"):
+        both = [r for r in rows if r["system"].startswith(f"{system} ")]
+        if len(both) == 2:
+            best = {k: max(r["homes"][k] for r in both) for k in SEED_THEMES}
+            rows.append({"system": f"{system} either level", "themes": None, "homes": best,
+                         "landed": sum(v >= SEED_LANDED for v in best.values()),
+                         "largest": max(r["largest"] for r in both)})
     return rows
 
 
@@ -200,6 +215,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Themes against human coding, before/after/peer in one run")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-banking", action="store_true", help="leave out Banking77 (3,080 texts)")
+    parser.add_argument("--seed-repeats", type=int, default=1,
+                        help="score the seed under this many UMAP seeds (from --seed on), to see how robust it is")
     parser.add_argument("--banking-sample", type=int, default=0,
                         help="score only this many Banking77 messages (a seeded sample, for iterating)")
     parser.add_argument("--csv", type=Path, help="another human-coded CSV")
@@ -230,12 +247,14 @@ def main() -> None:
         print(f"{data.name}: {len(data.codes)} coded answers, {len(data.quotes)} quotes; {n_codes} distinct codes, "
               f"{n_kept} held by >= 3 answers, which cover {n_covered} answers", flush=True)
         for column, grouping in data.groupings.items():
-            print(f"  {column}: given for {len(grouping)} of the answers", flush=True)
+            scored = "scored" if code_recovery(grouping, {})[1] else "no code held by >= 3 answers: not scored"
+            print(f"  {column}: given for {len(grouping)} of the answers ({scored})", flush=True)
         rows.extend(coded_rows(data, embedder, args.seed))
     print()
     print_coded(rows)
-    print()
-    print_seed(seed_rows(embedder, args.seed))
+    for umap_seed in range(args.seed, args.seed + args.seed_repeats):
+        print(f"\nseed (UMAP seed {umap_seed})")
+        print_seed(seed_rows(embedder, umap_seed))
 
 
 if __name__ == "__main__":
