@@ -11,9 +11,10 @@ of weights. Three measures, each safe to skip:
   ``import_spacy`` imports spaCy with torch hidden from thinc, which imports it only to offer
   PyTorch-wrapped layers; ``spacy.blank`` pipelines never use them. Torch itself stays
   importable: only modules imported inside these two calls see it missing.
-* The numba kernels UMAP compiles on every fit are switched to numba's on-disk cache
-  (``NUMBA_CACHE_DIR``, set in ``nlp/__init__``), so the second process loads machine code
-  instead of compiling it.
+* The numba kernels UMAP compiles on every fit are switched to numba's on-disk cache, so the
+  second process loads machine code instead of compiling it. numba keeps them beside umap's
+  source (its ``__pycache__``), as pynndescent's own ``cache=True`` kernels are kept beside
+  pynndescent's; ``NUMBA_CACHE_DIR``, if the user sets it, moves both.
 * ``cached_sha256`` remembers a file's hash under its size, mtime, ctime and inode, the
   stamp git and make trust, so the weights are hashed once per machine and whenever they change.
 """
@@ -62,11 +63,11 @@ _STAMP_LOCK = threading.Lock()
 
 
 def cache_home() -> Path:
-    """Per-user folder for machine-level caches: compiled kernels and file-hash stamps.
+    """Per-user folder for machine-level caches: file-hash stamps.
 
     ``$INTERVIEWS_CACHE_HOME``, else ``$XDG_CACHE_HOME/interview-insights``, else
-    ``~/.cache/interview-insights``. Machine code and hashes of installed files belong to the
-    machine, not to one project's ``data/interim``, which ``make clean`` empties.
+    ``~/.cache/interview-insights``. Hashes of installed files belong to the machine, not to
+    one project's ``data/interim``, which ``make clean`` empties.
     """
     explicit = os.environ.get("INTERVIEWS_CACHE_HOME")
     if explicit:
