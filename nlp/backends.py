@@ -31,17 +31,13 @@ def base_embedder(model_path: str | None, backend: str, cache_dir: str, progress
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend == "onnx-int8" or (backend == "onnx-fp32" and model_path is None):
+    # The ONNX backends export only the bundled model: the export reproduces its mean pooling and
+    # normalisation, which another model's own sentence-transformers config may not use. The
+    # export is cached once per machine (default_onnx_dir), not in the run's cache_dir.
+    if backend.startswith("onnx") and model_path is None:
         from nlp.embeddings_onnx import onnx_embedder
 
-        quantize = backend == "onnx-int8"
-        onnx_dir = Path(cache_dir) / "onnx"
-        if model_path is not None:
-            embedder = onnx_embedder(onnx_dir, quantize, model_dir=Path(model_path), expected_sha256=None)
-        else:
-            embedder = onnx_embedder(onnx_dir, quantize)
-    # The default backend exports only the bundled model: the export reproduces its mean pooling
-    # and normalisation, which another model's own sentence-transformers config may not use.
+        embedder = onnx_embedder(quantize=backend == "onnx-int8")
     elif model_path is None:
         embedder = SentenceTransformerEmbedder(default_model_path())
     else:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["DATA_DIR", "INTERIM_DIR", "ONNX_DIR", "PROCESSED_DIR", "RAW_DIR", "REPORTS_DIR"]
+__all__ = ["DATA_DIR", "INTERIM_DIR", "PROCESSED_DIR", "RAW_DIR", "REPORTS_DIR"]
 
 DATA_DIR = Path("data")
 # Input interview files; never written.
 RAW_DIR = DATA_DIR / "raw"
 # Outputs of the last successful run, replaced whole by the next one.
 PROCESSED_DIR = DATA_DIR / "processed"
-# State that survives runs: the embedding cache and the ONNX export.
+# State that survives runs: the embedding cache. The ONNX export of the bundled model belongs to
+# the machine, not the project: it lives in nlp.startup.cache_home() / "onnx".
 INTERIM_DIR = DATA_DIR / "interim"
-ONNX_DIR = INTERIM_DIR / "onnx"
 # Reports written by ``interviews report`` and ``interviews export-qdpx``.
 REPORTS_DIR = Path("reports")

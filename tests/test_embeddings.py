@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,20 +98,26 @@ def test_unknown_backend_is_refused_with_the_choices(tmp_path):
     from nlp.config import PipelineConfig
     from nlp.backends import build_embedder
 
-    with pytest.raises(ValueError, match="onnx-fp32, torch, onnx-int8"):
+    with pytest.raises(ValueError, match="onnx-int8, onnx-fp32, torch"):
         build_embedder(PipelineConfig(backend="tensorflow", cache_dir=tmp_path))
 
 
-def test_default_backend_exports_only_the_bundled_model(tmp_path):
+def test_default_backend_exports_only_the_bundled_model_once_per_machine(tmp_path):
     # Another model's pooling may differ from the export's mean pooling, so a configured model
-    # runs on sentence-transformers; the bundled one on its fp32 ONNX export.
+    # runs on sentence-transformers; the bundled one on its int8 ONNX export, which lives in the
+    # machine cache rather than in each project's cache folder.
     from nlp.config import PipelineConfig
     from nlp.embeddings import SentenceTransformerEmbedder, default_model_path
-    from nlp.embeddings_onnx import OnnxEmbedder
+    from nlp.embeddings_onnx import OnnxEmbedder, default_onnx_dir
     from nlp.backends import build_embedder
 
     bundled = build_embedder(PipelineConfig(cache_dir=tmp_path))
     configured = build_embedder(PipelineConfig(cache_dir=tmp_path, model_path=default_model_path()))
+    fp32 = build_embedder(PipelineConfig(cache_dir=tmp_path, backend="onnx-fp32"))
 
-    assert isinstance(bundled.embedder, OnnxEmbedder) and bundled.embedder.variant == "fp32"
+    assert isinstance(bundled.embedder, OnnxEmbedder) and bundled.embedder.variant.startswith("int8")
+    assert Path(bundled.embedder.onnx_path).resolve().is_relative_to(default_onnx_dir().resolve())
+    assert not (tmp_path / "onnx").exists()
     assert isinstance(configured.embedder, SentenceTransformerEmbedder)
+    # Each backend's vectors keep their own cache key, so a cache never mixes them.
+    assert fp32.embedder.variant == "fp32" and fp32.cache.model_sha256 != bundled.cache.model_sha256

@@ -147,7 +147,7 @@ def onnx_embedder(
     """An ``OnnxEmbedder`` for the bundled model, exporting it on first use.
 
     Args:
-        cache_dir: root of the ONNX cache; defaults to ``data/interim/onnx``.
+        cache_dir: root of the ONNX cache; defaults to ``default_onnx_dir()`` (once per machine).
         quantize: int8 dynamic quantisation (about 4x smaller; see the module docstring).
         model_dir: a sentence-transformers model directory; defaults to the bundled one.
         expected_sha256: pinned hash of its ``model.safetensors``, checked before any export.

@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from nlp.embeddings import ModelIntegrityError, file_sha256
-from nlp.startup import cached_sha256
+from nlp.startup import cache_home, cached_sha256
 
-__all__ = ["DEFAULT_ONNX_DIR", "build_onnx_model", "cpu_int8_flags"]
+__all__ = ["build_onnx_model", "cpu_int8_flags", "default_onnx_dir"]
 
-DEFAULT_ONNX_DIR = Path("data/interim/onnx")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _OPSET = 17
 _MODEL_FILE = "model.onnx"
@@ -44,6 +43,15 @@ def cpu_int8_flags() -> dict[str, bool]:
 def _has_vnni() -> bool:
     flags = cpu_int8_flags()
     return flags["avx512_vnni"] or flags["avx_vnni"] or flags["amx_int8"]
+
+
+def default_onnx_dir() -> Path:
+    """Where exports are cached by default: once per machine, in ``nlp.startup.cache_home()``.
+
+    An export depends only on the bundled weights and the installed libraries, so every project,
+    test session and CI run on the machine shares one, and ``make clean`` keeps it.
+    """
+    return cache_home() / "onnx"
 
 
 def _variant(quantize: bool, reduce_range: bool) -> str:
@@ -161,7 +169,7 @@ def build_onnx_model(
     Args:
         model_dir: the sentence-transformers model directory, already hash-verified.
         source_sha256: sha256 of ``model_dir``'s ``model.safetensors``; the cache key.
-        cache_dir: root of the ONNX cache; defaults to ``data/interim/onnx``.
+        cache_dir: root of the ONNX cache; defaults to ``default_onnx_dir()``.
         quantize: int8 dynamic quantisation of the weight matmuls.
         reduce_range: 7-bit weights; ``None`` picks them only on CPUs without VNNI.
 
@@ -171,7 +179,7 @@ def build_onnx_model(
     if reduce_range is None:
         reduce_range = quantize and not _has_vnni()
     variant = _variant(quantize, reduce_range)
-    root = Path(cache_dir if cache_dir is not None else DEFAULT_ONNX_DIR) / source_sha256
+    root = Path(cache_dir if cache_dir is not None else default_onnx_dir()) / source_sha256
     final = root / variant
     manifest = _read_manifest(final)
     if manifest is not None and (final / _MODEL_FILE).is_file():
