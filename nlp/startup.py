@@ -15,6 +15,12 @@ of weights. Three measures, each safe to skip:
   second process loads machine code instead of compiling it. numba keeps them beside umap's
   source (its ``__pycache__``), as pynndescent's own ``cache=True`` kernels are kept beside
   pynndescent's; ``NUMBA_CACHE_DIR``, if the user sets it, moves both.
+* UMAP computes every pairwise distance of a small corpus (under 4,096 points) exactly, by
+  handing its numba ``cosine`` to scikit-learn's ``pairwise_distances`` as a Python callable:
+  one interpreted call per pair, 2.6 million of them for 2,300 quotes, over half of a topic
+  stage's time. ``import_bertopic`` points umap at a ``pairwise_distances`` that computes that
+  one metric as scikit-learn's vectorised cosine distance instead (the same distances to
+  float32 rounding, about 6e-8), and passes every other metric through unchanged.
 * ``cached_sha256`` remembers a file's hash under its size, mtime, ctime and inode, the
   stamp git and make trust, so the weights are hashed once per machine and whenever they change.
 """
@@ -32,6 +38,8 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 __all__ = [
     "cache_home", "cached_sha256", "enable_umap_jit_cache", "file_sha256", "import_bertopic", "import_spacy",
@@ -132,9 +140,30 @@ def import_bertopic():
                 import bertopic  # noqa: F401
                 import umap  # noqa: F401
         enable_umap_jit_cache()
+        _vectorise_umap_small_data_distances()
     import bertopic
 
     return bertopic
+
+
+def _vectorise_umap_small_data_distances() -> None:
+    """Have umap's exact small-data path compute cosine distances with one matrix product."""
+    import umap.umap_ as umap_module
+    from umap.distances import cosine
+
+    current = umap_module.pairwise_distances
+    if getattr(current, "_vectorised_cosine", False):
+        return
+
+    def pairwise_distances(X, Y=None, metric="euclidean", **kwargs):
+        if metric is cosine and not kwargs and isinstance(X, np.ndarray) and (Y is None or isinstance(Y, np.ndarray)):
+            # float32 in, float32 out, as the callable path gives: the kernels that read the
+            # matrix keep the signatures already compiled and cached.
+            return current(X, Y, metric="cosine").astype(X.dtype, copy=False)
+        return current(X, Y, metric=metric, **kwargs)
+
+    pairwise_distances._vectorised_cosine = True
+    umap_module.pairwise_distances = pairwise_distances
 
 
 def enable_umap_jit_cache() -> int:

@@ -87,3 +87,23 @@ def test_topic_libraries_import_without_torch_and_cache_umap_kernels_beside_umap
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True", "ok"], done.stdout
+
+
+def test_umap_small_corpus_distances_are_one_matrix_product_with_the_same_values():
+    import numpy as np
+    from sklearn.metrics import pairwise_distances as sklearn_pairwise
+
+    from nlp.startup import import_bertopic
+
+    import_bertopic()
+    import umap.umap_ as umap_module
+    from umap.distances import cosine, euclidean
+
+    x = np.random.default_rng(0).normal(size=(40, 16)).astype(np.float32)
+    x[3] = 0.0  # umap's cosine: distance 1 to any other row, 0 to another zero row
+    fast = umap_module.pairwise_distances(x, metric=cosine)
+    exact = sklearn_pairwise(x, metric=cosine)  # umap's own numba kernel, one call per pair
+    assert fast.dtype == exact.dtype == np.float32
+    assert np.abs(fast - exact).max() < 1e-6
+    # Any other metric is passed through untouched.
+    assert np.array_equal(umap_module.pairwise_distances(x, metric=euclidean), sklearn_pairwise(x, metric=euclidean))
