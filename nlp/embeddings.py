@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +193,7 @@ class EmbeddingCache:
     model_sha256: str
     _where: dict[str, tuple[str, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    _loaded: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
@@ -231,9 +233,9 @@ class EmbeddingCache:
     def iter_hits(self, keys: Iterable[str]) -> Iterator[tuple[list[str], np.ndarray]]:
         """Cached vectors for ``keys``, one shard at a time: (keys found in it, their vectors).
 
-        Each key is yielded once. Only shards holding a wanted key are opened, and only one
-        shard's vectors are in memory at a time, so a caller can copy them where they belong
-        and drop them.
+        Each key is yielded once. Only shards holding a wanted key are opened, and only the
+        wanted rows are handed out, so a caller can copy them where they belong and drop them;
+        recently read shards stay in memory up to ``_LOADED_BYTES`` (``_shard_vectors``).
         """
         with self._lock:
             self._refresh()
@@ -243,9 +245,28 @@ class EmbeddingCache:
                     by_shard.setdefault(hit[0], []).append((key, hit[1]))
         for name in sorted(by_shard):
             hits = by_shard[name]
-            with np.load(self.directory / name, allow_pickle=False) as data:
-                vectors = data["vectors"][[row for _, row in hits]]
-            yield [key for key, _ in hits], vectors
+            yield [key for key, _ in hits], self._shard_vectors(name)[[row for _, row in hits]]
+
+    def _shard_vectors(self, name: str) -> np.ndarray:
+        """A shard's vectors, kept in memory while they fit in ``_LOADED_BYTES``.
+
+        A shard never changes once written (its name carries a digest of its keys, and it is
+        renamed into place whole), so what was read stays true. KeyBERTInspired asks the cache
+        once per topic, and each ask used to reopen every shard it touched: on a rerun that
+        found every vector cached, 230 asks over 300 shards cost 24 s of a 2,800-quote run.
+        """
+        with self._lock:
+            vectors = self._loaded.get(name)
+            if vectors is not None:
+                self._loaded.move_to_end(name)
+                return vectors
+        with np.load(self.directory / name, allow_pickle=False) as data:
+            vectors = data["vectors"]
+        with self._lock:
+            self._loaded[name] = vectors
+            while sum(v.nbytes for v in self._loaded.values()) > _LOADED_BYTES and len(self._loaded) > 1:
+                self._loaded.popitem(last=False)
+        return vectors
 
     def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Append one shard holding ``vectors`` under ``keys``."""
@@ -263,6 +284,10 @@ class EmbeddingCache:
                 np.savez(fh, keys=np.asarray(keys, dtype="U64"), vectors=vectors.astype(np.float32))
 
         atomic_write(final, write)
+
+
+# Vectors of recently read cache shards kept in memory: 64 MiB is 43,000 vectors of 384 floats.
+_LOADED_BYTES = 64 * 2**20
 
 
 def embed_with_cache(
