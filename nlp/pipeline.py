@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 
 from nlp import tables
-from nlp.analysable import analysable, annotate_quotes, respondents_per_topic
+from nlp.analysable import analysable, respondents_per_topic
 from nlp.config import PipelineConfig, fingerprint_settings
 from nlp.embeddings import embed_with_cache
 from nlp.guards import topics_note
 from nlp.ingest import IngestResult, ingest_dir, walk_raw
 from nlp.loaded import LoadedModels
 from nlp.previous import Previous
-from nlp.quotes import split_quotes_by_file
+from nlp.incremental import recommendation_confidence, split_and_annotate
 from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
 from nlp.topics import TopicFit, fit_topics, reassign_topics
 from nlp.topics.lineage import assign_stable_ids, statuses_from_quotes
@@ -109,7 +109,8 @@ def make_quotes(result: IngestResult, config: PipelineConfig) -> tuple[IngestRes
         The ingest result with each file whose quotes could not be made turned into an
         ``error`` input (and its document dropped), and the quotes of the others.
     """
-    split = split_quotes_by_file(result.documents, config=config.quotes)
+    # One file at a time through the stage cache: a rerun splits and judges only new files.
+    split = split_and_annotate(result.documents, config)
     if split.errors:
         inputs = tuple(
             replace(r, status="error", error=split.errors[r.file]) if r.file in split.errors else r
@@ -117,7 +118,7 @@ def make_quotes(result: IngestResult, config: PipelineConfig) -> tuple[IngestRes
         )
         documents = tuple(d for d in result.documents if d.source_file not in split.errors)
         result = IngestResult(documents, inputs)
-    return result, annotate_quotes(list(split.quotes), result.documents)
+    return result, list(split.quotes)
 
 
 def distinct_texts(quotes: Sequence[Quote]) -> list[str]:
@@ -365,11 +366,10 @@ def find_recommendations(
     flagged, and asks are built from analysable quotes only, so such a quote makes no ask and
     adds no support.
     """
-    from nlp.recommendations import build_asks, predict_proba
+    from nlp.recommendations import build_asks
 
-    texts = [q.text for q in quotes]
     head = models.recommendation_head
-    confidence = predict_proba(texts, embeddings=head_vectors, head=head) if texts else []
+    confidence = recommendation_confidence(quotes, head_vectors, head, config)  # per file, cached
     ok = analysable(quotes)
     flags = [p >= head.threshold and keep for p, keep in zip(confidence, ok)]
     kept = [i for i, keep in enumerate(ok) if keep]

@@ -1,0 +1,104 @@
+"""The per-file parts of the quote and recommendation stages, remembered between runs.
+
+A rerun after one new interview used to split, judge and score every file again: about 20 s
+of spaCy and language identification for nine transcripts, and as much again for the
+recommendation cues. Each function here does that work one file at a time, through a
+``nlp.stagecache.StageCache``, so only new or changed files cost anything. A file's result
+is exactly what the all-files call computes for it:
+
+- quotes are split per document; only ``duplicate_of``, which compares responses across
+  files, is worked out afterwards over all of them (``nlp.quotes.mark_duplicates``);
+- a quote's substance is judged on its own text, and its language from its own text with its
+  file as the fallback context (``nlp.language.detect_languages`` groups by file);
+- a quote's recommendation confidence comes from its own text and head vector.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from nlp.analysable import annotate_quotes
+from nlp.config import PipelineConfig
+from nlp.quotes import QuoteSplit, mark_duplicates, split_quotes_by_file
+from nlp.schemas import Document, Quote
+from nlp.stagecache import StageCache, content_key
+
+__all__ = ["recommendation_confidence", "split_and_annotate"]
+
+# The modules whose code decides each stage's per-file result.
+_QUOTE_MODULES = (
+    "nlp.quotes", "nlp.analysable", "nlp.substantive", "nlp.language", "nlp.schemas", "nlp.ingest.markup",
+)
+_RECOMMENDATION_MODULES = ("nlp.recommendations.classifier", "nlp.recommendations.rules", "nlp.recommendations.lexicon")
+
+
+def _stage_root(config: PipelineConfig) -> Path:
+    return Path(config.cache_dir) / "stages"
+
+
+def split_and_annotate(documents: Sequence[Document], config: PipelineConfig) -> QuoteSplit:
+    """Every document's quotes, annotated (``nlp.analysable.annotate_quotes``), duplicates marked.
+
+    Returns what ``split_quotes_by_file`` then ``annotate_quotes`` return for all documents,
+    computing only the documents not already in the cache.
+    """
+    cache = StageCache(_stage_root(config), "quotes", dataclasses.asdict(config.quotes), _QUOTE_MODULES)
+    nlp = None
+    quotes: list[Quote] = []
+    errors: dict[str, str] = {}
+    for doc in documents:
+        key = content_key(doc)
+        mine = cache.get(key)
+        if mine is None:
+            if nlp is None:  # loading spaCy costs seconds: only when a file needs it
+                from nlp.quotes import load_sentencizer
+
+                nlp = load_sentencizer()
+            split = split_quotes_by_file([doc], nlp, config.quotes)
+            if split.errors:  # not cached: a failing file is tried again, and named again
+                errors.update(split.errors)
+                continue
+            # Duplicates are a property of the whole corpus, so they are marked below.
+            mine = [replace(q, duplicate_of=None) for q in annotate_quotes(list(split.quotes), [doc])]
+            cache.put(key, mine)
+        quotes.extend(mine)
+    return QuoteSplit(tuple(mark_duplicates(quotes, config.quotes.min_duplicate_words)), errors)
+
+
+def recommendation_confidence(
+    quotes: Sequence[Quote], head_vectors: np.ndarray, head, config: PipelineConfig
+) -> list[float]:
+    """``nlp.recommendations.predict_proba`` of every quote, computed one source file at a time.
+
+    A file's entry is keyed by its quotes' texts and head vectors, and the head's weights are
+    part of the fingerprint, so a new head, model or backend scores everything again.
+    """
+    from nlp.recommendations import predict_proba
+
+    settings = {
+        "head": content_key(
+            np.asarray(head.coef).tobytes(), head.intercept, head.cues, head.strong_floor,
+            head.floor_max_words, head.embedding_sha256,
+        ),
+    }
+    cache = StageCache(_stage_root(config), "recommendation_confidence", settings, _RECOMMENDATION_MODULES)
+    vectors = np.asarray(head_vectors)
+    by_file: dict[str, list[int]] = {}
+    for i, q in enumerate(quotes):
+        by_file.setdefault(q.source_file, []).append(i)
+    confidence = [0.0] * len(quotes)
+    for rows in by_file.values():
+        texts = [quotes[i].text for i in rows]
+        key = content_key(texts, vectors.dtype.str, np.ascontiguousarray(vectors[rows]).tobytes())
+        scores = cache.get(key)
+        if scores is None:
+            scores = [float(p) for p in predict_proba(texts, embeddings=vectors[rows], head=head)]
+            cache.put(key, scores)
+        for i, p in zip(rows, scores):
+            confidence[i] = p
+    return confidence

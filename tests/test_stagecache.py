@@ -1,0 +1,144 @@
+"""Per-file work remembered between runs: a hit is what a cold run computes, and any change misses."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nlp.incremental as incremental
+from nlp.analysable import annotate_quotes
+from nlp.config import PipelineConfig
+from nlp.ingest import ingest_dir
+from nlp.quotes import QuoteConfig, split_quotes_by_file
+from nlp.run import run_pipeline
+from nlp.stagecache import StageCache
+from tests.fakes import ANSWERS
+
+
+def _transcript(answers: list[str]) -> str:
+    return "\n\n".join(f"Interviewer: Question {i}?\n\nRespondent: {a}" for i, a in enumerate(answers))
+
+
+def _raw(tmp_path: Path, files: dict[str, str]) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    return raw
+
+
+# The same long answer in two files: a duplicate across files, which only the whole corpus shows.
+SHARED = "We would like a shared template for tender notices across all agencies, please."
+FILES = {
+    "a.txt": _transcript([*ANSWERS[:6], SHARED]),
+    "b.txt": _transcript([*ANSWERS[6:], SHARED]),
+}
+
+
+def _count_splits(monkeypatch) -> list[str]:
+    """Files split by the real splitter from now on, in order."""
+    seen: list[str] = []
+    real = incremental.split_quotes_by_file
+
+    def counting(documents, nlp=None, config=None):
+        documents = list(documents)
+        seen.extend(d.source_file for d in documents)
+        return real(documents, nlp, config)
+
+    monkeypatch.setattr(incremental, "split_quotes_by_file", counting)
+    return seen
+
+
+def test_cached_quotes_equal_the_all_files_split_and_only_changed_files_are_redone(tmp_path, monkeypatch):
+    raw = _raw(tmp_path, FILES)
+    config = PipelineConfig(raw_dir=raw, cache_dir=tmp_path / "interim")
+    documents = ingest_dir(raw).documents
+    cold = annotate_quotes(list(split_quotes_by_file(documents, config=config.quotes).quotes), documents)
+    assert sum(q.duplicate_of is not None for q in cold) == 1
+
+    seen = _count_splits(monkeypatch)
+    first = incremental.split_and_annotate(documents, config)
+    assert list(first.quotes) == cold and seen == ["a.txt", "b.txt"]
+    again = incremental.split_and_annotate(documents, config)
+    assert list(again.quotes) == cold and seen == ["a.txt", "b.txt"]  # all hits
+
+    # One file edited: only it is split again, and the result still equals a cold split.
+    (raw / "b.txt").write_text(_transcript([*ANSWERS[6:], SHARED, "One more answer about the helpdesk hours."]))
+    documents = ingest_dir(raw).documents
+    edited = incremental.split_and_annotate(documents, config)
+    cold = annotate_quotes(list(split_quotes_by_file(documents, config=config.quotes).quotes), documents)
+    assert list(edited.quotes) == cold and seen == ["a.txt", "b.txt", "b.txt"]
+
+
+def test_a_quote_setting_change_splits_every_file_again(tmp_path, monkeypatch):
+    raw = _raw(tmp_path, FILES)
+    config = PipelineConfig(raw_dir=raw, cache_dir=tmp_path / "interim")
+    documents = ingest_dir(raw).documents
+    seen = _count_splits(monkeypatch)
+    incremental.split_and_annotate(documents, config)
+    finer = dataclasses.replace(config, quotes=QuoteConfig(max_words=8))
+    split = incremental.split_and_annotate(documents, finer)
+    assert seen == ["a.txt", "b.txt", "a.txt", "b.txt"]
+    assert list(split.quotes) == annotate_quotes(
+        list(split_quotes_by_file(documents, config=finer.quotes).quotes), documents
+    )
+
+
+def test_an_unreadable_entry_is_a_miss_not_an_error(tmp_path):
+    cache = StageCache(tmp_path, "quotes", {"x": 1}, ("nlp.quotes",))
+    cache.put("k", [1, 2])
+    assert StageCache(tmp_path, "quotes", {"x": 1}, ("nlp.quotes",)).get("k") == [1, 2]
+    (cache.folder / "k.pkl").write_bytes(b"not a pickle")
+    assert cache.get("k") is None
+    assert StageCache(tmp_path, "quotes", {"x": 2}, ("nlp.quotes",)).get("k") is None  # other settings
+
+
+def test_recommendation_confidence_is_cached_per_file_and_a_new_head_scores_again(tmp_path, monkeypatch):
+    from nlp.recommendations import default_head, predict_proba
+    from nlp.schemas import Quote
+
+    quotes = [
+        Quote(quote_id=f"q{i}", source_file=f"{'ab'[i % 2]}.txt", section="", question="", response_id=f"r{i}",
+              speaker="", is_direct_quote=False, text=t, char_start=0, char_end=len(t))
+        for i, t in enumerate(ANSWERS)
+    ]
+    vectors = np.random.default_rng(0).standard_normal((len(quotes), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    head = default_head()
+    config = PipelineConfig(cache_dir=tmp_path)
+    expected = predict_proba([q.text for q in quotes], embeddings=vectors, head=head)
+
+    first = incremental.recommendation_confidence(quotes, vectors, head, config)
+    # Scored per file: the same values, to the last bits a matrix product of another height moves.
+    assert first == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    import nlp.recommendations as recommendations
+
+    monkeypatch.setattr(recommendations, "predict_proba", lambda *a, **k: pytest.fail("scored a cached file"))
+    assert incremental.recommendation_confidence(quotes, vectors, head, config) == first
+    monkeypatch.undo()
+
+    lenient = dataclasses.replace(head, intercept=head.intercept + 1.0)
+    moved = incremental.recommendation_confidence(quotes, vectors, lenient, config)
+    assert moved != first
+    assert moved == pytest.approx(predict_proba([q.text for q in quotes], embeddings=vectors, head=lenient), rel=1e-12)
+
+
+def test_a_rerun_with_a_new_file_writes_what_a_cold_run_writes_per_quote(tmp_path, fake_models):
+    """Per-quote results that do not depend on the topic fit equal a cold run's exactly."""
+    raw = _raw(tmp_path, FILES)
+    warm = PipelineConfig(raw_dir=raw, out_dir=tmp_path / "warm", cache_dir=tmp_path / "warm-cache")
+    run_pipeline(warm, models=fake_models(warm))
+    (raw / "c.txt").write_text(_transcript([a.replace("the", "our") for a in ANSWERS[3:9]]))
+    run_pipeline(warm, models=fake_models(warm))
+    cold = PipelineConfig(raw_dir=raw, out_dir=tmp_path / "cold", cache_dir=tmp_path / "cold-cache")
+    run_pipeline(cold, models=fake_models(cold))
+
+    columns = ["quote_id", "text", "duplicate_of", "is_substantive", "language", "sentiment",
+               "is_recommendation", "recommendation_confidence"]
+    a, b = (pd.read_parquet(c.out_dir / "quotes.parquet")[columns] for c in (warm, cold))
+    pd.testing.assert_frame_equal(a, b)
+    assert any((warm.cache_dir / "stages" / "quotes").rglob("*.pkl"))
