@@ -65,16 +65,24 @@ def _topics_quality(full: bool) -> list[Row]:
 def _reruns(full: bool) -> list[Row]:
     from bench import reruns
 
+    try:
+        rows = reruns.run()
+    except FileNotFoundError as exc:
+        return [Row("reruns", "skipped", str(exc))]
     out = []
-    for r in reruns.run():
-        out.append(Row("reruns", f"{r['step']}: seconds (x cold)", f"{r['seconds']:.1f} ({r['ratio_to_cold']:.2f}x)"))
+    for r in rows:
+        value = f"{r['wall_s']:.1f}; {r['cpu_s']:.1f} ({r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x)"
+        # Issue 17's targets, judged on CPU seconds, which other jobs' load moves less than wall.
+        target, met = "", None
         if r["step"] == "rerun, no change":
-            target, met = _at_most(r["quotes_embedded"], 0)
-            out.append(Row("reruns", "rerun, no change: quotes embedded", str(r["quotes_embedded"]), target, met))
+            target, met = _at_most(r["ratio_cpu"], reruns.TARGET_NO_CHANGE, "x")
+        elif r["step"] == "rerun, one new file":
+            target, met = _at_most(r["ratio_cpu"], reruns.TARGET_ADD_ONE, "x")
+        out.append(Row("reruns", f"{r['entry']}, {r['step']}: wall s; CPU s (x cold)", value, target, met))
         if "kept_topic_id" in r:
             # The stability target of nlp/topics/stability.py.
             target, met = _at_least(r["kept_topic_id"], 0.8)
-            out.append(Row("reruns", "one new file: old quotes keeping their topic id",
+            out.append(Row("reruns", f"{r['entry']}, one new file: old quotes keeping their topic id",
                            f"{r['kept_topic_id']:.3f}", target, met))
     return out
 

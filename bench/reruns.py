@@ -1,103 +1,129 @@
-"""Incremental reruns, measured side by side in one process (no Prefect start-up).
+"""What a rerun costs beside a cold run, as a user starts them: fresh processes, both entry points.
 
-Corpus: the seed interview summary plus whole Polis consultation exports (survey CSVs). Then:
-a cold run (empty cache, no previous outputs), a rerun with nothing new, and a rerun after one
-new file arrives. Prints times, quotes embedded, and how many old quotes kept their topic id.
+Corpus: the seed interview summary plus the interview transcripts in
+``../shared/data/interviews-mlsys/`` (all but the last, which arrives later), copied into a
+temporary raw folder. For each entry point, ``interviews run --no-prefect`` and the Prefect
+flow (``python -m flows.interview_pipeline``, with its temporary API server), three runs in
+new processes:
 
-    python -m bench.reruns
+- cold: empty output and cache folders (the machine's compiled kernels and ONNX export are
+  warm, as on any machine that has run the pipeline once);
+- rerun, no change: the same command again;
+- rerun, one new file: the last transcript copied in, the same command again.
+
+Each row gives wall and CPU seconds (the child's user + system) and its ratio to that entry
+point's cold run; the new-file row also gives how many old quotes kept their topic id.
+
+    python -m bench.reruns [--only cli flow]
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from nlp.config import PipelineConfig
-from nlp.run import run_pipeline
+__all__ = ["TARGET_ADD_ONE", "TARGET_NO_CHANGE", "TRANSCRIPTS", "print_table", "run"]
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEED = Path(__file__).resolve().parents[1] / "data" / "raw" / "interview_summary.txt"
-CORPUS = [
-    "scoop-hivemind.freshwater.comments.csv",
-    "scoop-hivemind.ubi.comments.csv",
-    "15-per-hour-seattle.comments.csv",
-    "brexit-consensus.comments.csv",
-]
-NEW_FILE = "london.youth.policing.comments.csv"
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "data" / "raw" / "interview_summary.txt"
+TRANSCRIPTS = REPO.parent / "shared" / "data" / "interviews-mlsys"
+# Issue 17's targets, as fractions of a cold run.
+TARGET_NO_CHANGE = 0.2
+TARGET_ADD_ONE = 0.3
 
-
-def _warm_up_jit() -> None:
-    """Compile UMAP's numba kernels once, so the cold run measures pipeline work, not JIT."""
-    import warnings
-
-    from nlp.topics import import_bertopic
-
-    import_bertopic()
-    from umap import UMAP
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        UMAP(n_neighbors=5, n_components=2, random_state=0).fit_transform(
-            np.random.default_rng(0).normal(size=(60, 8))
-        )
+ENTRY_POINTS = {
+    "cli": [sys.executable, "-m", "flows.cli", "run", "--no-prefect"],
+    "flow": [sys.executable, "-m", "flows.interview_pipeline"],
+}
 
 
-def _timed(config: PipelineConfig) -> tuple[float, dict]:
-    t = time.perf_counter()
-    summary = run_pipeline(config)
-    return time.perf_counter() - t, summary.counts
+def _timed(cmd: list[str]) -> dict[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} failed ({done.returncode}): {done.stderr[-1500:]}")
+    return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
 
 
-def run() -> list[dict]:
-    """Rows of {step, seconds, quotes_embedded, ratio_to_cold, kept_topic_id}."""
-    _warm_up_jit()
-    work = Path(tempfile.mkdtemp(prefix="bench-reruns-"))
-    try:
-        raw = work / "raw"
-        raw.mkdir()
-        shutil.copy(SEED, raw / SEED.name)
-        for name in CORPUS:
-            shutil.copy(SHARED / "data" / "polis" / name, raw / name)
-        config = PipelineConfig(raw_dir=raw, out_dir=work / "processed", cache_dir=work / "interim")
+def _kept_topic_ids(before: pd.DataFrame, after: pd.DataFrame) -> float:
+    both = before.merge(after, on="quote_id", suffixes=("_before", "_after"))
+    both = both[both.topic_id_before != -1]
+    return float((both.topic_id_before == both.topic_id_after).mean()) if len(both) else float("nan")
 
-        rows = []
-        cold_s, counts = _timed(config)
-        rows.append({"step": "cold run", "seconds": cold_s, "quotes_embedded": counts["new_quotes_embedded"],
-                     "quotes": counts.get("quotes")})
-        before = pd.read_parquet(config.out_dir / "quotes.parquet")[["quote_id", "topic_id"]]
 
-        same_s, counts = _timed(config)
-        rows.append({"step": "rerun, no change", "seconds": same_s, "quotes_embedded": counts["new_quotes_embedded"]})
+def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
+    """Rows of {entry, step, wall_s, cpu_s, ratio_wall, ratio_cpu[, kept_topic_id]}.
 
-        shutil.copy(SHARED / "data" / "polis" / NEW_FILE, raw / NEW_FILE)
-        add_s, counts = _timed(config)
-        after = pd.read_parquet(config.out_dir / "quotes.parquet")[["quote_id", "topic_id", "source_file"]]
-        kept = before.merge(after, on="quote_id", suffixes=("_before", "_after"))
-        rows.append({
-            "step": "rerun, one new file", "seconds": add_s, "quotes_embedded": counts["new_quotes_embedded"],
-            "quotes": counts.get("quotes"), "new_file_quotes": int((after.source_file == NEW_FILE).sum()),
-            "kept_topic_id": float((kept.topic_id_before == kept.topic_id_after).mean()),
-        })
-        for r in rows:
-            r["ratio_to_cold"] = r["seconds"] / cold_s
-        return rows
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    Raises:
+        FileNotFoundError: the transcripts folder is missing (``../shared`` not beside the repo).
+    """
+    transcripts = sorted(TRANSCRIPTS.glob("*.txt")) if TRANSCRIPTS.is_dir() else []
+    if len(transcripts) < 2:
+        raise FileNotFoundError(f"bench.reruns needs the interview transcripts in {TRANSCRIPTS}; not found")
+    *first, new = transcripts
+    rows: list[dict] = []
+    for entry in only:
+        work = Path(tempfile.mkdtemp(prefix=f"bench-reruns-{entry}-"))
+        try:
+            raw, out = work / "raw", work / "processed"
+            raw.mkdir()
+            for path in (SEED, *first):
+                shutil.copy(path, raw / path.name)
+            cmd = [*ENTRY_POINTS[entry], "--raw-dir", str(raw), "--out-dir", str(out), "--cache-dir", str(work / "interim")]
+            steps = []
+            steps.append({"step": "cold", **_timed(cmd)})
+            before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
+            steps.append({"step": "rerun, no change", **_timed(cmd)})
+            shutil.copy(new, raw / new.name)
+            steps.append({"step": "rerun, one new file", **_timed(cmd)})
+            after = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
+            steps[-1]["kept_topic_id"] = _kept_topic_ids(before, after)
+            steps[-1]["quotes"] = len(after)
+            steps[0]["quotes"] = len(before)
+            for s in steps:
+                s["ratio_wall"] = s["wall_s"] / steps[0]["wall_s"]
+                s["ratio_cpu"] = s["cpu_s"] / steps[0]["cpu_s"]
+                rows.append({"entry": entry, "files": 1 + len(first), "new_file": new.name, **s})
+                print(f"[reruns] {entry}: {s['step']}: {s['wall_s']:.1f} s wall, {s['cpu_s']:.1f} s CPU",
+                      file=sys.stderr, flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return rows
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'step':<22} {'seconds':>8} {'x cold':>7} {'embedded':>9} {'kept id':>8}")
+    print(f"1-min load average {os.getloadavg()[0]:.1f}; {rows[0]['files']} files, then {rows[0]['new_file']} added")
+    print(f"{'entry':<6} {'step':<22} {'wall s':>7} {'CPU s':>7} {'x cold (wall; CPU)':>20} {'kept id':>8}")
     for r in rows:
         kept = f"{r['kept_topic_id']:.1%}" if "kept_topic_id" in r else ""
-        print(f"{r['step']:<22} {r['seconds']:>8.2f} {r['ratio_to_cold']:>7.3f} {r['quotes_embedded']:>9d} {kept:>8}")
-    add = rows[-1]
-    print(f"corpus: {rows[0]['quotes']} quotes in {1 + len(CORPUS)} files; new file: {add['new_file_quotes']} quotes")
+        ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x"
+        print(f"{r['entry']:<6} {r['step']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20} {kept:>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Rerun cost beside a cold run, through the CLI and the flow")
+    parser.add_argument("--only", nargs="+", choices=tuple(ENTRY_POINTS), default=list(ENTRY_POINTS))
+    args = parser.parse_args()
+    try:
+        rows = run(tuple(args.only))
+    except FileNotFoundError as exc:
+        print(f"skipped: {exc}")
+        return
+    print_table(rows)
 
 
 if __name__ == "__main__":
-    print_table(run())
+    main()
