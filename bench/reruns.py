@@ -20,6 +20,7 @@ point's cold run; the new-file row also gives how many old quotes kept their top
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -58,6 +59,11 @@ def _timed(cmd: list[str]) -> dict[str, float]:
     return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
 
 
+def _stage_seconds(out: Path) -> dict[str, float]:
+    """The run's own stage timings (``run_manifest.json``), to show where the time went."""
+    return json.loads((out / "run_manifest.json").read_text(encoding="utf-8")).get("timings", {})
+
+
 def _kept_topic_ids(before: pd.DataFrame, after: pd.DataFrame) -> float:
     both = before.merge(after, on="quote_id", suffixes=("_before", "_after"))
     both = both[both.topic_id_before != -1]
@@ -84,11 +90,11 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
                 shutil.copy(path, raw / path.name)
             cmd = [*ENTRY_POINTS[entry], "--raw-dir", str(raw), "--out-dir", str(out), "--cache-dir", str(work / "interim")]
             steps = []
-            steps.append({"step": "cold", **_timed(cmd)})
+            steps.append({"step": "cold", **_timed(cmd), "stages": _stage_seconds(out)})
             before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
             steps.append({"step": "rerun, no change", **_timed(cmd)})
             shutil.copy(new, raw / new.name)
-            steps.append({"step": "rerun, one new file", **_timed(cmd)})
+            steps.append({"step": "rerun, one new file", **_timed(cmd), "stages": _stage_seconds(out)})
             after = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
             steps[-1]["kept_topic_id"] = _kept_topic_ids(before, after)
             steps[-1]["quotes"] = len(after)
@@ -111,6 +117,8 @@ def print_table(rows: list[dict]) -> None:
         kept = f"{r['kept_topic_id']:.1%}" if "kept_topic_id" in r else ""
         ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x"
         print(f"{r['entry']:<6} {r['step']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20} {kept:>8}")
+        if r.get("stages"):
+            print("       stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
 
 
 def main() -> None:
