@@ -364,24 +364,30 @@ def find_recommendations(
 
     A quote that is not analysable (``nlp.analysable``) keeps its confidence but is never
     flagged, and asks are built from analysable quotes only, so such a quote makes no ask and
-    adds no support.
+    adds no support. Talk about the conversation itself ("go for it", "let me know") is scored
+    out of each quote first (``recommendations.turn_talk``).
     """
-    from nlp.recommendations import build_asks
+    from nlp.recommendations import build_asks, predict_proba
+    from nlp.recommendations.turn_talk import score_without_turn_talk
 
     head = models.recommendation_head
+    # Ask spans and talk-free texts are embedded in the heads' vector space, the model the
+    # threshold was chosen on.
+    embedder = models.head_embedder or models.embedder
+    embed = lambda xs: embed_with_cache(list(xs), embedder.embedder, embedder.cache)[0]  # noqa: E731
     confidence = recommendation_confidence(quotes, head_vectors, head, config)  # per file, cached
+    texts = [q.text for q in quotes]
+    confidence = score_without_turn_talk(texts, confidence, lambda xs: predict_proba(xs, embeddings=embed(xs), head=head))
     ok = analysable(quotes)
     flags = [p >= head.threshold and keep for p, keep in zip(confidence, ok)]
     kept = [i for i, keep in enumerate(ok) if keep]
-    # Ask spans are compared in the heads' vector space, the model the threshold was chosen on.
-    embedder = models.head_embedder or models.embedder
     asks = build_asks(
         [quotes[i] for i in kept],
         np.asarray(head_vectors)[kept],
         [flags[i] for i in kept],
         [confidence[i] for i in kept],
         [topic_ids[i] for i in kept],
-        embed=lambda spans: embed_with_cache(list(spans), embedder.embedder, embedder.cache)[0],
+        embed=embed,
         threshold=config.ask_threshold,
     )
     return RecommendationResult(flags, confidence, asks)
