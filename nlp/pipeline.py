@@ -379,7 +379,8 @@ def find_recommendations(
     texts = [q.text for q in quotes]
     confidence = score_without_turn_talk(texts, confidence, lambda xs: predict_proba(xs, embeddings=embed(xs), head=head))
     ok = analysable(quotes)
-    flags = [p >= head.threshold and keep for p, keep in zip(confidence, ok)]
+    threshold = head.threshold_for([p for p, keep in zip(confidence, ok) if keep])
+    flags = [p >= threshold and keep for p, keep in zip(confidence, ok)]
     kept = [i for i, keep in enumerate(ok) if keep]
     asks = build_asks(
         [quotes[i] for i in kept],

@@ -101,6 +101,17 @@ def test_a_chain_of_loosely_related_asks_does_not_collapse():
     assert sorted(map(len, groups)) == [1, 2]
 
 
+def test_a_shared_subject_does_not_join_two_different_asks():
+    # Whole texts close (same organisation, same praise), ask spans unrelated: two asks.
+    full = _unit([1, 0], [np.cos(0.3), np.sin(0.3)])
+    span = _unit([1, 0], [0, 1])
+    assert sorted(map(len, group_asks(full, span, threshold=0.73))) == [1, 1]
+    # The same whole texts with related spans are one ask.
+    assert [len(g) for g in group_asks(full, full, threshold=0.73)] == [2]
+    # Related spans join whole texts that are far apart.
+    assert [len(g) for g in group_asks(span, full, threshold=0.73)] == [2]
+
+
 def test_no_recommendation_means_no_ask_and_misaligned_inputs_are_refused():
     quotes = [_quote("q1", "r1", "Fine.")]
     assert build_asks(quotes, _unit([1, 0]), [False], [0.1], [0], _FakeEmbed({})) == []

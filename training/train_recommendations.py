@@ -55,6 +55,13 @@ RATES = (0.05, 0.10, 0.15)
 FLOOR_MAX_WORDS = 10
 # Thresholds are searched on a grid so that the choice does not hinge on one held-out sentence.
 THRESHOLD_GRID = np.round(np.arange(0.20, 0.901, 0.01), 2)
+# Where suggestions are common (a summary of recommendations, a list of proposals) the threshold
+# for 5-15 % misses many of them; these rates get their own out-of-fold threshold, used when a
+# run's estimated rate is clearly above the realistic band (see RecommendationHead.threshold_for).
+HIGH_RATES = (0.30, 0.40, 0.50)
+# Added to the highest rate estimate expected at 5-15 % before a run counts as "common": the
+# estimate of a run of a few hundred texts varies by a few points.
+RATE_MARGIN = 0.05
 
 
 def _cell_weights(domain: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -181,6 +188,7 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
         ]))
 
     threshold = float(max(THRESHOLD_GRID, key=mean_f1))
+    rate_thresholds, rate_probe, adapt_above = _rate_policy(y_fit, domain_fit, oof, threshold, domains)
     head = head_at(threshold, model.coef_[0].copy(), float(model.intercept_[0]))
     held_proba = head.proba(embeddings[held_idx], cues[held_idx], n_words[held_idx])
     y_held, domain_held = y[held_idx], domain[held_idx]
@@ -209,6 +217,10 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
                   "sklearn": sklearn.__version__, "embedding_model": embedder.name},
         "threshold_selection": "max over 0.20..0.90 (step 0.01) of the mean, over both domains and suggestion "
         f"rates {list(RATES)}, of F1 on 5-fold out-of-fold scores of the fit split (strong-cue floor applied)",
+        "rate_thresholds": f"the same choice at each of the rates {list(HIGH_RATES)}; used for a run whose "
+        "estimated suggestion rate (adjusted classify and count with the out-of-fold tpr/fpr of the threshold, "
+        "rate_probe) reaches adapt_above = the highest expected estimate at rates "
+        f"{list(RATES)} in either domain + {RATE_MARGIN}",
         "strong_floor": "weighted precision of having a strong cue on the fit split; applied to texts of at most "
         f"{FLOOR_MAX_WORDS} words",
         "heldout": heldout,
@@ -222,7 +234,35 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
         embedding_sha256=head.embedding_sha256,
         metadata=metadata,
         floor_max_words=FLOOR_MAX_WORDS,
+        rate_thresholds=rate_thresholds,
+        rate_probe=rate_probe,
+        adapt_above=adapt_above,
     )
+
+
+def _rate_policy(
+    y: np.ndarray, domain: np.ndarray, oof: np.ndarray, threshold: float, domains: list[str]
+) -> tuple[tuple[tuple[float, float], ...], tuple[float, float], float]:
+    """Out-of-fold thresholds for high suggestion rates, the rate probe and where adapting starts.
+
+    Returns:
+        ``HIGH_RATES`` paired with the threshold maximising mean F1 over the domains at that rate;
+        ``(tpr, fpr)`` of ``threshold`` (mean over domains); and the rate at or above which a
+        run gets those thresholds: the highest expected estimate of a run at ``RATES`` in any
+        domain (``r * tpr_d + (1 - r) * fpr_d`` put through the estimator), plus ``RATE_MARGIN``.
+    """
+    per_domain = {d: (float((oof[(domain == d) & y] >= threshold).mean()),
+                      float((oof[(domain == d) & ~y] >= threshold).mean())) for d in domains}
+    tpr = float(np.mean([t for t, _ in per_domain.values()]))
+    fpr = float(np.mean([f for _, f in per_domain.values()]))
+    expected = [((r * t + (1 - r) * f) - fpr) / (tpr - fpr) for t, f in per_domain.values() for r in RATES]
+    adapt_above = round(float(np.ceil((max(expected) + RATE_MARGIN) * 100) / 100), 2)
+    table = []
+    for rate in HIGH_RATES:
+        def f1_at(t: float) -> float:
+            return float(np.mean([_at_rate(y[domain == d], oof[domain == d] >= t, rate)["f1"] for d in domains]))
+        table.append((rate, float(max(THRESHOLD_GRID, key=f1_at))))
+    return tuple(table), (round(tpr, 4), round(fpr, 4)), adapt_above
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from nlp.recommendations.rules import CUES, STRONG_CUES, cue_matrix
 
 __all__ = [
     "HEAD_FORMAT",
+    "MIN_TEXTS_FOR_RATE",
     "RecommendationHead",
     "classify",
     "default_head",
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 HEAD_FORMAT = "recommendation-head/1"
+
+MIN_TEXTS_FOR_RATE = 50
+"""Fewer texts than this say too little about their suggestion rate: ``threshold`` is used."""
 
 
 # eq=False: field-wise equality is ambiguous for an ndarray field.
@@ -49,6 +53,13 @@ class RecommendationHead(JsonFile):
             a long sentence a cue such as "should" often describes rather than asks ("it
             should open, but it crashes"), and at a realistic suggestion rate the floor on long
             sentences costs more precision than it wins recall.
+        rate_thresholds: ``(suggestion rate, threshold)`` pairs, rates ascending, chosen out of
+            fold like ``threshold``: the threshold for texts where suggestions are that common.
+            Empty: ``threshold`` everywhere.
+        rate_probe: ``(tpr, fpr)`` of ``threshold`` out of fold (mean over the training
+            domains): how a run's suggestion rate is estimated from the share it flags.
+        adapt_above: ``threshold_for`` leaves ``threshold`` in place unless a run's estimated
+            rate reaches this; set above every estimate seen at realistic rates (5-15 %).
     """
 
     coef: np.ndarray
@@ -59,6 +70,9 @@ class RecommendationHead(JsonFile):
     embedding_sha256: str
     metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
     floor_max_words: int | None = None
+    rate_thresholds: tuple[tuple[float, float], ...] = ()
+    rate_probe: tuple[float, float] | None = None
+    adapt_above: float = 1.0
 
     @property
     def embedding_dim(self) -> int:
@@ -79,6 +93,34 @@ class RecommendationHead(JsonFile):
             strong = strong & (np.asarray(n_words) <= self.floor_max_words)
         return np.where(strong, np.maximum(proba, self.strong_floor), proba)
 
+    def estimate_rate(self, proba: Sequence[float]) -> float | None:
+        """Share of suggestions among the texts scored ``proba`` (adjusted classify and count).
+
+        The share flagged at ``threshold`` mixes true and false positives; with the head's
+        out-of-fold ``(tpr, fpr)`` the rate is ``(flagged - fpr) / (tpr - fpr)``, clipped to
+        [0, 1] (Forman 2008). None without a probe or with fewer than ``MIN_TEXTS_FOR_RATE`` texts.
+        """
+        if self.rate_probe is None or len(proba) < MIN_TEXTS_FOR_RATE:
+            return None
+        tpr, fpr = self.rate_probe
+        flagged = float(np.mean(np.asarray(proba, dtype=np.float64) >= self.threshold))
+        return float(np.clip((flagged - fpr) / (tpr - fpr), 0.0, 1.0))
+
+    def threshold_for(self, proba: Sequence[float]) -> float:
+        """Decision threshold for one run (or corpus) whose texts the head scored ``proba``.
+
+        ``threshold`` (chosen for suggestion rates of 5-15 %), unless the run's estimated rate
+        (``estimate_rate``) reaches ``adapt_above``: a text made mostly of requests, such as a
+        summary of recommendations, then gets the lower threshold chosen for its rate
+        (``rate_thresholds``, interpolated in log rate). A threshold chosen for rare suggestions
+        misses a third of them where they are common.
+        """
+        rate = self.estimate_rate(proba)
+        if rate is None or rate < self.adapt_above or not self.rate_thresholds:
+            return self.threshold
+        rates, thresholds = zip(*self.rate_thresholds)
+        return float(np.interp(np.log(max(rate, 1e-6)), np.log(rates), thresholds))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": HEAD_FORMAT,
@@ -90,6 +132,9 @@ class RecommendationHead(JsonFile):
             "threshold": float(self.threshold),
             "strong_floor": float(self.strong_floor),
             "floor_max_words": self.floor_max_words,
+            "rate_thresholds": [list(pair) for pair in self.rate_thresholds],
+            "rate_probe": None if self.rate_probe is None else list(self.rate_probe),
+            "adapt_above": self.adapt_above,
             "metadata": dict(self.metadata),
         }
 
@@ -120,6 +165,9 @@ class RecommendationHead(JsonFile):
             embedding_sha256=str(data["embedding_sha256"]),
             metadata=dict(data.get("metadata", {})),
             floor_max_words=None if data.get("floor_max_words") is None else int(data["floor_max_words"]),
+            rate_thresholds=tuple((float(r), float(t)) for r, t in data.get("rate_thresholds", ())),
+            rate_probe=None if data.get("rate_probe") is None else (float(data["rate_probe"][0]), float(data["rate_probe"][1])),
+            adapt_above=float(data.get("adapt_above", 1.0)),
         )
 
 
@@ -186,8 +234,9 @@ def classify(
     """True for each text that recommends, suggests, requests or says something should be done.
 
     Arguments are those of ``predict_proba``; a text is True when its confidence reaches the
-    head's threshold.
+    head's threshold for these texts (``RecommendationHead.threshold_for``).
     """
     head = head or default_head()
-    threshold = head.threshold
-    return [p >= threshold for p in predict_proba(texts, embeddings, embedder, head)]
+    proba = predict_proba(texts, embeddings, embedder, head)
+    threshold = head.threshold_for(proba)
+    return [p >= threshold for p in proba]
