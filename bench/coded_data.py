@@ -32,6 +32,8 @@ __all__ = [
     "code_recovery",
     "first_code_nmi",
     "load_coded_csv",
+    "load_newsgroups",
+    "newsgroup_family",
     "seed_theme_homes",
 ]
 
@@ -127,6 +129,32 @@ def load_coded_csv(
         second_name,
         {column: by_answer(column) for column in grouping_columns},
     )
+
+
+def newsgroup_family(label: str) -> str:
+    """The 20 Newsgroups' own six-way grouping of its groups: comp, rec, sci, misc, politics, religion."""
+    if "religion" in label or label == "alt.atheism":
+        return "religion"
+    if label.startswith("talk.politics"):
+        return "politics"
+    return label.split(".")[0]
+
+
+def load_newsgroups(n: int, seed: int = 0) -> CodedSet:
+    """A seeded sample of 20 Newsgroups posts, one quote each, coded by newsgroup.
+
+    The newsgroups are the fine codes; their six families (``newsgroup_family``) are a grouping
+    scored as a row set of its own, the one coded set here with a real second level.
+    """
+    from bench.newsgroups import sample_posts
+
+    posts = sample_posts(n, seed)
+    quotes = tuple(
+        Quote(f"p{i}", "20news", "", "", f"p{i}", None, False, p.text, 0, len(p.text)) for i, p in enumerate(posts)
+    )
+    codes = {f"p{i}": (p.label,) for i, p in enumerate(posts)}
+    family = {a: (newsgroup_family(c[0]),) for a, c in codes.items()}
+    return CodedSet(f"20news[{len(posts)}]", quotes, codes, groupings={"family": family})
 
 
 def answer_themes(quotes: Sequence[Quote], assignments: Sequence[int]) -> dict[str, list[int]]:

@@ -17,7 +17,9 @@ Data: the human-coded why-art answers (``../shared/data/why-art-coded``: fine-gr
 ``codes`` column, a second coding in the same style, is scored as the reference coder, and its
 ``human_themes`` column, the researcher's grouping of codes into themes, as a row set of its own:
 it is filled for only 4 example answers, so it prints n/a), Banking77's 3,080 short messages in 77 intents (a short-text clustering check
-beside ``bench.topics_quality``'s 20 Newsgroups), any ``--csv`` given, and the seed, scored on
+beside ``bench.topics_quality``'s 20 Newsgroups), 1,000 20 Newsgroups posts (one quote each; the
+newsgroups as codes and their six families as a grouping: the one set whose top level has a
+reference), any ``--csv`` given, and the seed, scored on
 its six reader-visible themes (``bench.coded_data.SEED_THEMES``). Metrics: ``bench.coded_data``.
 """
 
@@ -40,6 +42,7 @@ from bench.coded_data import (
     code_recovery,
     first_code_nmi,
     load_coded_csv,
+    load_newsgroups,
     seed_theme_homes,
 )
 from nlp.schemas import Quote
@@ -215,6 +218,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Themes against human coding, before/after/peer in one run")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-banking", action="store_true", help="leave out Banking77 (3,080 texts)")
+    parser.add_argument("--newsgroups", type=int, default=1000,
+                        help="20 Newsgroups posts to score (newsgroups and their six families); 0 leaves them out")
     parser.add_argument("--seed-repeats", type=int, default=1,
                         help="score the seed under this many UMAP seeds (from --seed on), to see how robust it is")
     parser.add_argument("--banking-sample", type=int, default=0,
@@ -238,6 +243,8 @@ def main() -> None:
     if not args.skip_banking:
         banking = load_coded_csv(BANKING, "text", "category", sep=None, name="banking77")
         sets.append(_subset(banking, args.banking_sample, args.seed) if args.banking_sample else banking)
+    if args.newsgroups:
+        sets.append(load_newsgroups(args.newsgroups))
     if args.csv:
         sets.append(load_coded_csv(args.csv, args.text, args.codes, sep=args.sep,
                                    second_column=args.second, encoding=args.encoding))

@@ -31,3 +31,15 @@ def test_grouping_with_no_code_held_by_three_answers_has_no_score():
     grouping = {"a": ("emotion", "story"), "b": ("emotion",)}
     f1, n = code_recovery(grouping, {"a": [0], "b": [0]})
     assert n == 0 and math.isnan(f1)
+
+
+def test_newsgroup_families_are_the_six_of_the_distribution():
+    from bench.coded_data import newsgroup_family
+
+    groups = ["alt.atheism", "comp.graphics", "misc.forsale", "rec.autos", "sci.med", "soc.religion.christian",
+              "talk.politics.guns", "talk.religion.misc"]
+    assert {g: newsgroup_family(g) for g in groups} == {
+        "alt.atheism": "religion", "comp.graphics": "comp", "misc.forsale": "misc", "rec.autos": "rec",
+        "sci.med": "sci", "soc.religion.christian": "religion", "talk.politics.guns": "politics",
+        "talk.religion.misc": "religion",
+    }
