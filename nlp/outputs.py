@@ -28,6 +28,7 @@ from nlp.manifest import MANIFEST, Manifest, ModelRecord
 from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, SentimentResult, TopicResult
 from nlp.schemas import Quote
 from nlp.store import OutputStaging, staged_output
+from nlp.theme_stage import ThemeResult
 
 __all__ = ["RunResults", "build_manifest", "quotes_frame", "versions", "write_run"]
 
@@ -56,6 +57,8 @@ class RunResults:
     timings: dict[str, float]
     curation: CurationRecord | None = None
     attributes: AttributeResult = field(default_factory=AttributeResult)
+    # Top-level themes (nlp.theme_stage), written as parents.parquet.
+    themes: ThemeResult = field(default_factory=ThemeResult)
 
     def stage_results(self) -> Iterator[Any]:
         """The stage results among the fields, in field order."""
@@ -120,6 +123,7 @@ def build_manifest(run: RunResults) -> Manifest:
             "duplicate_quotes": sum(q.duplicate_of is not None for q in quotes),
             "new_quotes_embedded": run.new_quotes_embedded,
             "topics": len(run.topics.topics),
+            "top_level_themes": len(run.themes.parents),
             "recommendations": len(run.recommendations.candidates),
             "input_errors": sum(r.status == "error" for r in ingested.inputs),
         },

@@ -123,6 +123,13 @@ class Topic:
     n_respondents: int = 0
     # "researcher" when the label was pinned in the curation file (nlp.curation), else "machine".
     label_source: str = "machine"
+    # Set by the themes stage (nlp.theme_stage): the top-level theme holding this sub-theme,
+    # and the card's quotes by id (nlp.topics.cards); the report reads them back.
+    parent_id: int | None = None
+    description: str = ""
+    description_quote_id: str | None = None
+    evidence_quote_ids: tuple[str, ...] = ()
+    boundary_quote_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The one stage sequence: ingest → quotes → embed → topics → sentiment → recommendations → write.
+"""The one stage sequence: ingest → quotes → embed → topics → themes → sentiment → recommendations → write.
 
 ``run_stages`` is the only place that orders the stages. How each stage is executed is the
 ``Runner``'s business: ``InProcess`` calls them (``run_pipeline``, ``interviews run
@@ -25,6 +25,7 @@ from nlp.loaded import LoadedModels, load_models
 from nlp.outputs import RunResults, write_run
 from nlp.previous import Previous, load_previous
 from nlp.runlock import output_lock
+from nlp.theme_stage import theme_levels
 from nlp.run_summary import RunSummary, finished, run_identity, unchanged_since_last_run
 
 __all__ = ["InProcess", "Runner", "Timer", "batches", "run_stages", "utc_now"]
@@ -164,6 +165,11 @@ def _run_locked(
             )
             for problem in curation.problems:
                 log.warning("curation %s: %s", config.curation, problem)
+    with timer("themes"):
+        # After the curation, so its merges and pinned labels shape both levels.
+        topics, themes = runner.run(
+            "build_themes", theme_levels, quotes, embedding.vectors, topics, previous, run_id, config
+        )
     with timer("sentiment"):
         scored = runner.map(
             "score_batch", pipeline.score_batch,
@@ -182,6 +188,7 @@ def _run_locked(
         topics=topics, sentiment=sentiment, recommendations=recommendations, timings=dict(timer.timings),
         curation=curation,
         attributes=attributes,
+        themes=themes,
     )
     with timer("write"):
         runner.run("write_outputs", write_run, run)

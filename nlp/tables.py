@@ -38,6 +38,7 @@ __all__ = [
     "CODE_COVERAGE",
     "COMPARISON_TABLES",
     "LAYOUT",
+    "PARENTS",
     "TOPIC_LINEAGE",
     "QUOTES",
     "RECOMMENDATIONS",
@@ -92,7 +93,7 @@ TOPICS = Table(
     "one row per topic",
     (
         Column("topic_id", INT, "stable across reruns"),
-        Column("label", STRING, "up to three keywords specific to the topic"),
+        Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels"),
         Column("keywords", STRINGS, "top keywords and two-word phrases, best first"),
         Column("size", INT, "quotes in the topic"),
         Column("n_responses", INT, "distinct responses with a quote in it, duplicates excluded"),
@@ -103,6 +104,33 @@ TOPICS = Table(
         Column("mean_sentiment", FLOAT, "mean sentiment of its distinct quotes", nullable=True),
         Column("centroid", FLOATS, "unit-length mean embedding, used to match topics across runs"),
         Column("label_source", STRING, "machine, or researcher when the label was pinned in the curation file"),
+        Column("parent_id", INT, "the top-level theme holding this sub-theme (parents.parquet)", nullable=True),
+        Column("description", STRING, "one sentence from its most central quote, trimmed"),
+        Column("description_quote_id", STRING, "the quote the description comes from", nullable=True),
+        Column("evidence_quote_ids", STRINGS, "up to three central quotes from distinct respondents, most central first"),
+        Column("boundary_quote_id", STRING, "the member least like the centre: how far the theme reaches", nullable=True),
+    ),
+)
+
+PARENTS = Table(
+    "parents",
+    "one row per top-level theme",
+    (
+        Column("parent_id", INT, "stable across reruns; drawn from the topic id counter, so never a topic's id"),
+        Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels"),
+        Column("keywords", STRINGS, "its sub-themes' keywords, the larger sub-theme's first"),
+        Column("topic_ids", pa.list_(INT), "its sub-themes (topic_id in topics.parquet)"),
+        Column("size", INT, "quotes in its sub-themes"),
+        Column("n_responses", INT, "distinct responses with a quote in it, duplicates excluded"),
+        Column("n_respondents", INT, "distinct respondents with a quote in it; top-level themes rank by it"),
+        Column("description", STRING, "one sentence from its most central quote, trimmed"),
+        Column("description_quote_id", STRING, "the quote the description comes from"),
+        Column("evidence_quote_ids", STRINGS, "up to three central quotes from distinct respondents, most central first"),
+        Column("boundary_quote_id", STRING, "the member least like the centre", nullable=True),
+        Column("first_seen_run", STRING, "run id that first produced the theme"),
+        Column("status", STRING, "new or kept relative to the previous run"),
+        Column("label_source", STRING, "machine, or researcher when the label was pinned in the curation file"),
+        Column("centroid", FLOATS, "unit-length mean embedding of its quotes"),
     ),
 )
 
@@ -254,7 +282,7 @@ SATURATION = Table(
 COMPARISON_TABLES: tuple[Table, ...] = (THEME_BY_ATTRIBUTE, THEME_COOCCURRENCE, SATURATION)
 
 # Written by every pipeline run; a folder holding all of them (and the manifest) is a finished run.
-RUN_TABLES: tuple[Table, ...] = (QUOTES, TOPICS, SECTION_SENTIMENT, TOPIC_SECTION_SENTIMENT, RECOMMENDATIONS)
+RUN_TABLES: tuple[Table, ...] = (QUOTES, TOPICS, PARENTS, SECTION_SENTIMENT, TOPIC_SECTION_SENTIMENT, RECOMMENDATIONS)
 TABLES: Mapping[str, Table] = {
     t.name: t for t in (*RUN_TABLES, *COMPARISON_TABLES, LAYOUT, TOPIC_LINEAGE, CODES, CODE_COVERAGE)
 }

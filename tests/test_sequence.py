@@ -47,10 +47,10 @@ def test_one_run_orders_the_stages_batches_them_and_writes_every_declared_table(
     assert summary.status == "ok"
     assert runner.stages == [
         "check_inputs", "ingest", "split_into_quotes", "attach_attributes", "embed_batch", "model_topics",
-        "score_batch", "summarise_sentiment", "find_recommendations", "write_outputs",
+        "build_themes", "score_batch", "summarise_sentiment", "find_recommendations", "write_outputs",
     ]
     assert list(summary.timings) == [
-        "check", "ingest", "quotes", "attributes", "embed", "topics", "sentiment", "recommendations", "write",
+        "check", "ingest", "quotes", "attributes", "embed", "topics", "themes", "sentiment", "recommendations", "write",
     ]
     out = seed_config.out_dir
     for table in tables.RUN_TABLES:

@@ -10,9 +10,11 @@ reseed of UMAP cannot move it.
 
 Ids. A top-level theme's ``parent_id`` is drawn from the same ever-growing counter as topic ids
 (``next_topic_id`` in the manifest), after this run's topics took theirs. A parent id can
-therefore never equal any topic id, past or present, and a retired id is never reused. Parents
-are matched to the previous run's parents by centroid (``nlp.topics.lineage``), exactly as
-topics are, so a parent that continues keeps its id.
+therefore never equal any topic id, past or present, and a retired id is never reused. A parent
+continues the previous run's parent whose quotes it mostly holds (one-to-one, Jaccard overlap of
+quote ids at least ``MIN_OVERLAP``): a top-level theme is the set of its sub-themes' quotes, and
+broad groups' centroids are too alike to tell them apart. Without the previous quotes (or for a
+parent with no such partner) the centroid match of ``nlp.topics.lineage`` decides, as for topics.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from nlp.topics.lineage import PreviousTopic, TopicLineage, assign_stable_ids
 
-__all__ = ["MAX_GROUP_SHARE", "Hierarchy", "build_hierarchy", "group_subthemes", "n_parents_for"]
+__all__ = ["MAX_GROUP_SHARE", "MIN_OVERLAP", "Hierarchy", "build_hierarchy", "group_subthemes", "n_parents_for"]
 
 
 def n_parents_for(n_subthemes: int) -> int:
@@ -107,6 +109,48 @@ class Hierarchy:
         return sorted(t for t, p in self.parent_of.items() if p == parent_id)
 
 
+# Share of quotes (Jaccard) a parent must hold in common with a previous parent to keep its id.
+MIN_OVERLAP = 0.5
+
+
+def _by_membership(
+    members: Mapping[int, frozenset[str]],
+    previous_quotes: Mapping[int, frozenset[str]],
+    previous: Sequence[PreviousTopic],
+    by_centroid: TopicLineage,
+    run_id: str,
+) -> TopicLineage:
+    """Lineage of parents from shared quotes; a group with no such partner keeps the id its
+    centroid match gave it when no other group took that id, else a new one."""
+    from scipy.optimize import linear_sum_assignment
+
+    new, old = sorted(members), sorted(previous_quotes)
+    # Only quotes the last run placed are compared: new interviews must not dilute the overlap.
+    placed = frozenset().union(*previous_quotes.values())
+    members = {g: m & placed for g, m in members.items()}
+    overlap = np.array(
+        [[len(members[g] & previous_quotes[p]) / max(len(members[g] | previous_quotes[p]), 1) for p in old] for g in new]
+    ).reshape(len(new), len(old))
+    rows, cols = linear_sum_assignment(-overlap) if overlap.size else ([], [])
+    match = {new[r]: old[c] for r, c in zip(rows, cols) if overlap[r, c] >= MIN_OVERLAP}
+    first_seen = {p.topic_id: p.first_seen_run for p in previous}
+    next_id = max([by_centroid.next_id, *(p + 1 for p in old)])
+    ids = dict(match)
+    taken = set(match.values())
+    for g in new:
+        if g in ids:
+            continue
+        # The centroid's pick, unless a group that shares the quotes took that id.
+        if by_centroid.ids[g] not in taken:
+            ids[g] = by_centroid.ids[g]
+        else:
+            ids[g], next_id = next_id, next_id + 1
+        taken.add(ids[g])
+    status = {ids[g]: "kept" if ids[g] in first_seen else "new" for g in new}
+    first = {ids[g]: first_seen.get(ids[g], run_id) for g in new}
+    return TopicLineage(ids=ids, status=status, first_seen_run=first, next_id=next_id)
+
+
 def _unit_mean(vectors: np.ndarray) -> np.ndarray:
     c = vectors.mean(axis=0)
     return (c / (np.linalg.norm(c) or 1.0)).astype(np.float32)
@@ -120,6 +164,8 @@ def build_hierarchy(
     run_id: str,
     n_parents: int | None = None,
     threshold: float = 0.7,
+    quote_ids: Sequence[str] = (),
+    previous_quotes: Mapping[int, frozenset[str]] | None = None,
 ) -> Hierarchy:
     """Group this run's sub-themes into top-level themes with stable ids.
 
@@ -130,7 +176,9 @@ def build_hierarchy(
         next_id: the id counter after this run's topics took theirs.
         run_id: this run's id, the ``first_seen_run`` of new parents.
         n_parents: number of top-level themes; ``None`` picks ``n_parents_for``.
-        threshold: cosine similarity for a parent to continue a previous one.
+        threshold: cosine similarity for a parent to continue a previous one by centroid.
+        quote_ids: ids of the quotes, aligned with ``topic_of``.
+        previous_quotes: previous parent id -> the ids of the quotes it held.
     """
     assigned = np.asarray(topic_of, dtype=int)
     subs = sorted(set(assigned.tolist()) - {-1})
@@ -140,6 +188,13 @@ def build_hierarchy(
     group_of = group_subthemes(centroids, sizes, k)
     local = {g: _unit_mean(embeddings[np.isin(assigned, [t for t in subs if group_of[t] == g])]) for g in set(group_of.values())}
     lineage = assign_stable_ids(local, previous, next_id, run_id, threshold=threshold)
+    if previous_quotes and len(quote_ids) == len(assigned):
+        ids = list(quote_ids)
+        members = {
+            g: frozenset(ids[i] for i in np.flatnonzero(np.isin(assigned, [t for t in subs if group_of[t] == g])))
+            for g in local
+        }
+        lineage = _by_membership(members, previous_quotes, previous, lineage, run_id)
     return Hierarchy(
         parent_of={t: lineage.ids[group_of[t]] for t in subs},
         centroids={lineage.ids[g]: c for g, c in local.items()},

@@ -187,6 +187,7 @@ def name_themes(
     centroids: Mapping[int, np.ndarray],
     keywords: Mapping[int, Sequence[str]] | None = None,
     tokenizer: PhraseTokenizer | None = None,
+    reserved: Sequence[str] = (),
 ) -> dict[int, str]:
     """A unique 2-6 word name for each theme, extracted from its central quotes.
 
@@ -198,13 +199,14 @@ def name_themes(
         centroids: theme id -> unit centroid.
         keywords: theme id -> its keyword list, used only when no phrase qualifies.
         tokenizer: a shared ``PhraseTokenizer`` (built when omitted).
+        reserved: names already taken (a researcher's pinned labels); no theme gets one.
     """
     tok = tokenizer or PhraseTokenizer()
     doc_lemmas = [tok.lemmas(t) for t in texts]
     doc_freq = Counter(lemma for lemmas in doc_lemmas for lemma in lemmas)
     names: dict[int, str] = {}
-    taken_text: set[str] = set()
-    taken_content: set[frozenset[str]] = set()
+    taken_text: set[str] = {r.lower() for r in reserved}
+    taken_content: set[frozenset[str]] = {frozenset(tok.lemmas(r)) for r in reserved}
     for theme, members in groups.items():
         members = np.asarray(members, dtype=int)
         sims = embeddings[members] @ centroids[theme]

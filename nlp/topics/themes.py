@@ -8,8 +8,8 @@ each theme's card quotes (``nlp.topics.cards``). Nothing here refits or moves a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class ParentTheme:
     first_seen_run: str
     status: str
     picks: CardPicks
+    label_source: str = "machine"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def build_themes(
     run_id: str = "",
     n_parents: int | None = None,
     match_threshold: float = 0.7,
+    previous_quotes: Mapping[int, frozenset[str]] | None = None,
+    pinned: Mapping[int, str] | None = None,
 ) -> Themes:
     """Top level, names and card quotes for a run's topics.
 
@@ -93,11 +96,19 @@ def build_themes(
         run_id: this run's id.
         n_parents: number of top-level themes; ``None`` scales with the number of topics.
         match_threshold: centroid similarity for a parent to keep its previous id.
+        previous_quotes: previous parent id -> the quote ids it held; a parent holding most of
+            one keeps its id (``nlp.topics.hierarchy``).
+        pinned: theme id (topic or parent) -> a researcher's label, which is kept as it is
+            and which no machine name repeats.
     """
     assigned = np.asarray(topic_of, dtype=int)
+    pinned = dict(pinned or {})
     if next_id is None:
         next_id = max([t.topic_id for t in topics] + [-1]) + 1
-    hierarchy = build_hierarchy(assigned, embeddings, previous_parents, next_id, run_id, n_parents, match_threshold)
+    hierarchy = build_hierarchy(
+        assigned, embeddings, previous_parents, next_id, run_id, n_parents, match_threshold,
+        quote_ids=[q.quote_id for q in quotes], previous_quotes=previous_quotes,
+    )
     by_id = {t.topic_id: t for t in topics}
     members = {t: np.flatnonzero(assigned == t) for t in by_id}
     topic_centroids = {t: _unit(embeddings[m]) for t, m in members.items() if len(m)}
@@ -116,7 +127,7 @@ def build_themes(
     keywords = {("t", t): by_id[t].keywords for t in topic_order} | {
         ("p", p): _merged_keywords([by_id[t] for t in hierarchy.children(p)]) for p in parent_order
     }
-    keyed = list(groups)
+    keyed = [key for key in groups if key[1] not in pinned]
     names = name_themes(
         {k: groups[key] for k, key in enumerate(keyed)},
         [q.text for q in quotes],
@@ -124,8 +135,9 @@ def build_themes(
         {k: centres[key] for k, key in enumerate(keyed)},
         {k: keywords[key] for k, key in enumerate(keyed)},
         PhraseTokenizer(),
+        reserved=list(pinned.values()),
     )
-    name_of = {key: names[k] for k, key in enumerate(keyed)}
+    name_of = {key: names[k] for k, key in enumerate(keyed)} | {key: pinned[key[1]] for key in groups if key[1] in pinned}
     picks = {t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t]) for t in topic_order}
     parents = []
     for p in parent_order:
@@ -142,12 +154,25 @@ def build_themes(
                 first_seen_run=hierarchy.lineage.first_seen_run[p],
                 status=hierarchy.lineage.status[p],
                 picks=pick_card_quotes(parent_members[p], quotes, embeddings, hierarchy.centroids[p]),
+                label_source="researcher" if p in pinned else "machine",
             )
         )
-    from dataclasses import replace
-
-    renamed = tuple(replace(t, label=name_of.get(("t", t.topic_id), t.label)) for t in topics)
+    renamed = tuple(
+        _with_card(t, name_of.get(("t", t.topic_id), t.label), hierarchy.parent_of.get(t.topic_id), picks.get(t.topic_id))
+        for t in topics
+    )
     return Themes(tuple(parents), renamed, dict(hierarchy.parent_of), picks, hierarchy, hierarchy.lineage.next_id)
+
+
+def _with_card(topic: Topic, label: str, parent_id: int | None, picks: CardPicks | None) -> Topic:
+    """The topic renamed, under its parent, with its card quotes."""
+    if picks is None:
+        return replace(topic, label=label, parent_id=parent_id)
+    return replace(
+        topic, label=label, parent_id=parent_id, description=picks.description,
+        description_quote_id=picks.description_quote_id, evidence_quote_ids=picks.evidence_quote_ids,
+        boundary_quote_id=picks.boundary_quote_id,
+    )
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

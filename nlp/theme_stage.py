@@ -1,0 +1,83 @@
+"""The themes stage: after the topics (and the curation), two levels, names and theme cards.
+
+The topics stay the sub-themes, with their stable ids and lineage; this stage groups them into a
+handful of top-level themes (``parents.parquet``), names both levels with phrases from their own
+quotes (``nlp.topics.naming``) and stores each theme's card quotes by id (``nlp.topics.cards``).
+A label a researcher pinned in the curation file (``label_source == "researcher"``) is kept as
+it is, and no machine name repeats it. Parent ids come from the topic id counter
+(``nlp.topics.hierarchy``), so the manifest's ``next_topic_id`` moves past them too and a parent
+id is never a topic id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from nlp import tables
+from nlp.config import PipelineConfig
+from nlp.curation import RESEARCHER
+from nlp.pipeline import TopicResult
+from nlp.previous import Previous
+from nlp.schemas import Quote
+from nlp.topics.themes import ParentTheme, build_themes
+
+__all__ = ["ThemeResult", "theme_levels"]
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    """The top-level themes of one run, written as ``parents.parquet``.
+
+    Attributes:
+        parents: the top-level themes, largest (by respondents) first.
+        centroids: parent id -> unit centroid of its quotes.
+    """
+
+    parents: tuple[ParentTheme, ...] = ()
+    centroids: Mapping[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def output_tables(self, run) -> Mapping[tables.Table, pd.DataFrame]:
+        picks = [p.picks for p in self.parents]
+        frame = tables.records_frame(
+            self.parents, tables.PARENTS,
+            description=[c.description for c in picks],
+            description_quote_id=[c.description_quote_id for c in picks],
+            evidence_quote_ids=[list(c.evidence_quote_ids) for c in picks],
+            boundary_quote_id=[c.boundary_quote_id for c in picks],
+            centroid=[np.asarray(self.centroids[p.parent_id], dtype=np.float32).tolist() for p in self.parents],
+        )
+        return {tables.PARENTS: frame}
+
+
+def theme_levels(
+    quotes: Sequence[Quote],
+    vectors: np.ndarray,
+    topics: TopicResult,
+    previous: Previous,
+    run_id: str,
+    config: PipelineConfig,
+) -> tuple[TopicResult, ThemeResult]:
+    """Group, name and card this run's topics; the topics come back named, with their parent.
+
+    Args:
+        quotes: the run's quotes, aligned with ``vectors`` and ``topics.topic_ids``.
+        vectors: their unit embeddings.
+        topics: the topic stage's result, curated if the run has a curation file.
+        previous: the last run, whose top-level themes this run's continue.
+        run_id: this run's id.
+        config: the run's settings (``topic_match_threshold``).
+    """
+    if not topics.topics:
+        return topics, ThemeResult()
+    pinned = {t.topic_id: t.label for t in topics.topics if t.label_source == RESEARCHER}
+    themes = build_themes(
+        quotes, vectors, topics.topic_ids, topics.topics,
+        previous_parents=previous.parents, next_id=topics.next_topic_id, run_id=run_id,
+        match_threshold=config.topic_match_threshold, previous_quotes=previous.parent_quotes(), pinned=pinned,
+    )
+    named = replace(topics, topics=list(themes.topics), next_topic_id=themes.next_id)
+    return named, ThemeResult(themes.parents, dict(themes.hierarchy.centroids))
