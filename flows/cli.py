@@ -1,7 +1,7 @@
 """The ``interviews`` command: run the pipeline and read its results from a terminal.
 
     interviews run                      # the Prefect flow on data/raw into data/processed
-    interviews themes --top 10          # the largest themes
+    interviews themes --top 10          # the largest top-level themes and their sub-themes
     interviews quotes --topic 3         # a theme's quotes, with provenance
     interviews recommendations --top 15
     interviews report                   # reports/top_themes.{html,md,xlsx}
@@ -135,20 +135,23 @@ app.command("run")(with_config_options(run))
 
 @app.command()
 def themes(processed_dir: ProcessedDir = Path("data/processed"), top: Top = 10) -> None:
-    """The largest themes, by the number of respondents (people, not turns) who raise them."""
+    """The largest top-level themes, each with its sub-themes, by respondents (people, not turns)."""
     from rich.table import Table
 
+    from nlp.explore import theme_rows
+
     outputs = _outputs(processed_dir)
-    ranked = outputs.topics[outputs.topics["topic_id"] != -1].sort_values(
-        ["n_respondents", "n_responses", "size"], ascending=False, kind="stable"
-    )
-    table = Table(title=f"Top {min(top, len(ranked))} of {len(ranked)} themes")
+    rows = theme_rows(outputs, top)
+    n_top, n_topics = sum(r.level == "theme" for r in rows), int((outputs.topics["topic_id"] != -1).sum())
+    shown, total = (n_top, len(outputs.parents)) if n_top else (len(rows), n_topics)
+    table = Table(title=f"Top {shown} of {total} themes" + (f", with their sub-themes ({n_topics} in all)" if n_top else ""))
     for column, justify in [("id", "right"), ("theme", "left"), ("respondents", "right"),
                             ("responses", "right"), ("quotes", "right"), ("sentiment", "right")]:
         table.add_column(column, justify=justify)
-    for t in ranked.head(top).itertuples():
-        table.add_row(str(t.topic_id), _escape(t.label), str(t.n_respondents), str(t.n_responses), str(t.size),
-                      f"{t.mean_sentiment:+.2f}")
+    for r in rows:
+        label = f"[bold]{_escape(r.label)}[/bold]" if r.level == "theme" else ("  └ " if n_top else "") + _escape(r.label)
+        sentiment = "n/a" if r.mean_sentiment is None else f"{r.mean_sentiment:+.2f}"
+        table.add_row(str(r.theme_id), label, str(r.n_respondents), str(r.n_responses), str(r.n_quotes), sentiment)
     _console().print(table)
 
 

@@ -43,7 +43,9 @@ def compare(
         known = ", ".join(compared) if compared else "none (no participants file, no survey columns)"
         hint = " (it has too many values to form groups)" if by in outputs.quotes.columns else ""
         raise _fail(f"no comparison by {by!r}{hint}; attributes compared: {known}")
-    found = gather_comparisons(by_attribute, outputs.topics, top=top, level=level, attributes=[by])
+    found = gather_comparisons(
+        by_attribute, outputs.topics, top=top, level=level, attributes=[by], parents=outputs.parents
+    )
     if not found:
         raise _fail(f"no {level} themes to compare by {by!r}")
     comparison = found[0]

@@ -25,7 +25,9 @@ __all__ = [
     "load_outputs",
     "load_topic_model",
     "section_sentiment_chart",
+    "theme_cards",
     "theme_overview_chart",
+    "theme_rows",
     "topic_quotes",
     "topics_per_section",
 ]
@@ -50,6 +52,8 @@ class Outputs:
     section_sentiment: pd.DataFrame
     recommendations: pd.DataFrame
     topic_section_sentiment: pd.DataFrame | None = None
+    # Top-level themes (parents.parquet); None for frames built by hand without them.
+    parents: pd.DataFrame | None = None
     manifest: Manifest | None = None
     directory: Path | None = None
     # Group comparisons (nlp.compare); None for a run from before they existed.
@@ -94,6 +98,7 @@ def load_outputs(processed_dir: Path) -> Outputs:
         section_sentiment=frames["section_sentiment"],
         recommendations=frames["recommendations"],
         topic_section_sentiment=frames["topic_section_sentiment"],
+        parents=frames["parents"],
         manifest=read_manifest(processed_dir),
         directory=processed_dir,
         **optional,
@@ -157,6 +162,69 @@ def topics_per_section(model, outputs: Outputs) -> pd.DataFrame:
     """
     quotes = outputs.quotes
     return model.topics_per_class(quotes["text"].tolist(), classes=quotes["section"].tolist())
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    """One line of the theme list: a top-level theme (``level="theme"``) or one of its sub-themes."""
+
+    level: str
+    theme_id: int
+    label: str
+    n_respondents: int
+    n_responses: int
+    n_quotes: int
+    mean_sentiment: float | None
+
+
+def theme_rows(outputs: Outputs, top: int | None = None) -> list[ThemeRow]:
+    """The top-level themes by respondents, each followed by its sub-themes (by respondents).
+
+    A run without a top level (no parents, as in frames built by hand) lists its topics alone.
+    ``top`` keeps the first ``top`` top-level themes (or topics, without a top level).
+    """
+    topics = outputs.topics[outputs.topics["topic_id"] != -1]
+    order = ["n_respondents", "n_responses", "size"]
+    ranked = topics.sort_values(order, ascending=False, kind="stable")
+
+    def sub(t) -> ThemeRow:
+        mean = None if pd.isna(t.mean_sentiment) else float(t.mean_sentiment)
+        return ThemeRow("sub-theme", int(t.topic_id), str(t.label), int(t.n_respondents), int(t.n_responses), int(t.size), mean)
+
+    if outputs.parents is None or not len(outputs.parents):
+        return [sub(t) for t in ranked.head(top).itertuples()]
+    quotes = outputs.quotes[outputs.quotes["duplicate_of"].isna()]
+    rows = []
+    for p in outputs.parents.sort_values(order, ascending=False, kind="stable").head(top).itertuples():
+        children = [int(t) for t in p.topic_ids]
+        scores = quotes.loc[quotes["topic_id"].isin(children), "sentiment"]
+        rows.append(ThemeRow("theme", int(p.parent_id), str(p.label), int(p.n_respondents), int(p.n_responses),
+                             int(p.size), float(scores.mean()) if len(scores) else None))
+        rows += [sub(t) for t in ranked[ranked["topic_id"].isin(children)].itertuples()]
+    return rows
+
+
+def theme_cards(outputs: Outputs) -> pd.DataFrame:
+    """One row per theme card, each top-level theme followed by its sub-themes (for notebooks).
+
+    Columns: ``level``, ``theme_id``, ``parent_id``, ``label``, ``description``,
+    ``n_respondents``, ``n_quotes``, ``evidence`` (the verbatim quotes, each with file, section
+    and respondent), ``boundary`` and ``prevalence`` (respondents raising it per section).
+    """
+    from nlp.report.cards import gather_cards
+
+    def quoted(q) -> str:
+        return f"“{q.text}” ({q.source_file} · {q.section} · respondent {q.respondent_id})"
+
+    columns = ["level", "theme_id", "parent_id", "label", "description", "n_respondents", "n_quotes", "evidence",
+               "boundary", "prevalence"]
+    rows = [
+        [c.level, c.theme_id, c.parent_id, c.label, c.description, c.n_respondents, c.n_quotes,
+         [quoted(q) for q in c.evidence], quoted(c.boundary) if c.boundary else None,
+         {p.section: p.n_respondents for p in c.prevalence}]
+        for c in gather_cards(outputs.quotes, outputs.topics, outputs.parents)
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def topic_quotes(outputs: Outputs, topic_id: int, include_duplicates: bool = False) -> pd.DataFrame:

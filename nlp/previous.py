@@ -22,19 +22,10 @@ class Previous:
     manifest: Manifest | None
     topics: tuple[PreviousTopic, ...] = ()
     memory: TopicMemory = field(default_factory=TopicMemory)
-    # The last run's top-level themes, which this run's continue (nlp.topics.hierarchy), and
-    # each one's sub-themes, to find the quotes it held.
+    # The last run's top-level themes as the machine made them (before the curation), which
+    # this run's continue (nlp.topics.hierarchy), and the quotes each held.
     parents: tuple[PreviousTopic, ...] = ()
-    parent_topics: dict[int, tuple[int, ...]] = field(default_factory=dict)
-
-    def parent_quotes(self) -> dict[int, frozenset[str]]:
-        """Previous parent id -> the ids of the quotes its sub-themes held."""
-        held: dict[int, set[str]] = {p: set() for p in self.parent_topics}
-        parent_of = {t: p for p, topics in self.parent_topics.items() for t in topics}
-        for quote_id, topic_id in self.memory.topic_of.items():
-            if topic_id in parent_of:
-                held[parent_of[topic_id]].add(quote_id)
-        return {p: frozenset(q) for p, q in held.items()}
+    parent_quotes: dict[int, frozenset[str]] = field(default_factory=dict)
 
     @property
     def run_number(self) -> int:
@@ -82,17 +73,17 @@ def load_previous(out_dir: Path) -> Previous:
         dict(zip(quotes.quote_id, quotes.topic_id.astype(int))),
         {q: i for i, q in enumerate(quotes.quote_id)},
     )
-    parents, parent_topics = _previous_parents(Path(out_dir))
-    return Previous(manifest, topics, memory, parents, parent_topics)
+    parents, parent_quotes = _previous_parents(Path(out_dir))
+    return Previous(manifest, topics, memory, parents, parent_quotes)
 
 
-def _previous_parents(out_dir: Path) -> tuple[tuple[PreviousTopic, ...], dict[int, tuple[int, ...]]]:
-    """The last run's top-level themes; none for a run from before they existed."""
-    if not (out_dir / tables.PARENTS.filename).is_file():
+def _previous_parents(out_dir: Path) -> tuple[tuple[PreviousTopic, ...], dict[int, frozenset[str]]]:
+    """The last run's machine-made top-level themes; none for a run from before they existed."""
+    if not (out_dir / tables.PARENT_LINEAGE.filename).is_file():
         return (), {}
-    frame = tables.PARENTS.read(out_dir)
+    frame = tables.PARENT_LINEAGE.read(out_dir)
     parents = tuple(
         PreviousTopic(int(r.parent_id), np.asarray(r.centroid, dtype=np.float32), str(r.first_seen_run))
         for r in frame.itertuples()
     )
-    return parents, {int(r.parent_id): tuple(int(t) for t in r.topic_ids) for r in frame.itertuples()}
+    return parents, {int(r.parent_id): frozenset(str(q) for q in r.quote_ids) for r in frame.itertuples()}

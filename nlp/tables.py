@@ -39,6 +39,7 @@ __all__ = [
     "COMPARISON_TABLES",
     "LAYOUT",
     "PARENTS",
+    "PARENT_LINEAGE",
     "TOPIC_LINEAGE",
     "QUOTES",
     "RECOMMENDATIONS",
@@ -143,6 +144,18 @@ TOPIC_LINEAGE = Table(
         Column("first_seen_run", STRING, "run id that first produced it", nullable=True),
     ),
     file="topic_model/topic_lineage.parquet",
+)
+
+PARENT_LINEAGE = Table(
+    "parent_lineage",
+    "one row per top-level theme as the machine made it, before the curation: what the next run's themes continue",
+    (
+        Column("parent_id", INT, "its id"),
+        Column("quote_ids", STRINGS, "the quotes its sub-themes held"),
+        Column("centroid", FLOATS, "unit-length mean embedding of those quotes"),
+        Column("first_seen_run", STRING, "run id that first produced it"),
+    ),
+    file="topic_model/parent_lineage.parquet",
 )
 
 SECTION_SENTIMENT = Table(
@@ -284,7 +297,7 @@ COMPARISON_TABLES: tuple[Table, ...] = (THEME_BY_ATTRIBUTE, THEME_COOCCURRENCE, 
 # Written by every pipeline run; a folder holding all of them (and the manifest) is a finished run.
 RUN_TABLES: tuple[Table, ...] = (QUOTES, TOPICS, PARENTS, SECTION_SENTIMENT, TOPIC_SECTION_SENTIMENT, RECOMMENDATIONS)
 TABLES: Mapping[str, Table] = {
-    t.name: t for t in (*RUN_TABLES, *COMPARISON_TABLES, LAYOUT, TOPIC_LINEAGE, CODES, CODE_COVERAGE)
+    t.name: t for t in (*RUN_TABLES, *COMPARISON_TABLES, LAYOUT, TOPIC_LINEAGE, PARENT_LINEAGE, CODES, CODE_COVERAGE)
 }
 
 

@@ -25,7 +25,17 @@ from nlp.previous import Previous
 from nlp.schemas import Quote
 from nlp.topics.themes import ParentTheme, build_themes
 
-__all__ = ["ThemeResult", "theme_levels"]
+__all__ = ["PreviousParent", "ThemeResult", "theme_levels"]
+
+
+@dataclass(frozen=True)
+class PreviousParent:
+    """A machine-made top-level theme, as the next run reads it back."""
+
+    parent_id: int
+    quote_ids: tuple[str, ...]
+    centroid: np.ndarray = field(repr=False)
+    first_seen_run: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,9 @@ class ThemeResult:
 
     parents: tuple[ParentTheme, ...] = ()
     centroids: Mapping[int, np.ndarray] = field(default_factory=dict, repr=False)
+    # The machine's top level before any curation, with the quotes each held: the next run's
+    # themes continue these (topic_model/parent_lineage.parquet).
+    lineage: tuple[PreviousParent, ...] = ()
 
     def output_tables(self, run) -> Mapping[tables.Table, pd.DataFrame]:
         picks = [p.picks for p in self.parents]
@@ -50,7 +63,11 @@ class ThemeResult:
             boundary_quote_id=[c.boundary_quote_id for c in picks],
             centroid=[np.asarray(self.centroids[p.parent_id], dtype=np.float32).tolist() for p in self.parents],
         )
-        return {tables.PARENTS: frame}
+        lineage = tables.records_frame(
+            self.lineage, tables.PARENT_LINEAGE,
+            centroid=[np.asarray(p.centroid, dtype=np.float32).tolist() for p in self.lineage],
+        )
+        return {tables.PARENTS: frame, tables.PARENT_LINEAGE: lineage}
 
 
 def theme_levels(
@@ -77,7 +94,15 @@ def theme_levels(
     themes = build_themes(
         quotes, vectors, topics.topic_ids, topics.topics,
         previous_parents=previous.parents, next_id=topics.next_topic_id, run_id=run_id,
-        match_threshold=config.topic_match_threshold, previous_quotes=previous.parent_quotes(), pinned=pinned,
+        match_threshold=config.topic_match_threshold, previous_quotes=previous.parent_quotes, pinned=pinned,
     )
     named = replace(topics, topics=list(themes.topics), next_topic_id=themes.next_id)
-    return named, ThemeResult(themes.parents, dict(themes.hierarchy.centroids))
+    hierarchy = themes.hierarchy
+    lineage = tuple(
+        PreviousParent(
+            p, tuple(q.quote_id for q, t in zip(quotes, topics.topic_ids) if hierarchy.parent_of.get(t) == p),
+            hierarchy.centroids[p], hierarchy.lineage.first_seen_run[p],
+        )
+        for p in sorted(hierarchy.centroids)
+    )
+    return named, ThemeResult(themes.parents, dict(hierarchy.centroids), lineage)

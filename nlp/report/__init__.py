@@ -73,7 +73,9 @@ def write_report(outputs: Outputs, out_dir: Path, top: int = 10, title: str = "T
     # Without the version stamp, the same outputs give the same image bytes on any matplotlib.
     atomic_write(overview_png, lambda p: overview.savefig(p, format="png", dpi=150, metadata={"Software": None}))
     atomic_write(sections_png, lambda p: sections.savefig(p, format="png", dpi=150, metadata={"Software": None}))
-    groups = comparison_sections(outputs.theme_by_attribute, outputs.saturation, outputs.topics)
+    groups = comparison_sections(
+        outputs.theme_by_attribute, outputs.saturation, outputs.topics, parents=outputs.parents
+    )
     group_pngs = [out_dir / name for name in image_names(STEM, groups.comparisons)]
     saturation_png = out_dir / f"{STEM}_saturation.png" if groups.saturation_chart is not None else None
     for figure, path in [*zip(groups.heatmaps, group_pngs), (groups.saturation_chart, saturation_png)]:

@@ -65,10 +65,11 @@ class ComparisonSections:
 
 
 def comparison_sections(
-    by_attribute: pd.DataFrame | None, saturation: pd.DataFrame | None, topics: pd.DataFrame, top: int = 15
+    by_attribute: pd.DataFrame | None, saturation: pd.DataFrame | None, topics: pd.DataFrame, top: int = 15,
+    parents: pd.DataFrame | None = None,
 ) -> ComparisonSections:
     """Gather the sections from ``theme_by_attribute`` and ``saturation`` tables (either may be None)."""
-    comparisons = gather_comparisons(by_attribute, topics, top=top) if by_attribute is not None else ()
+    comparisons = gather_comparisons(by_attribute, topics, top=top, parents=parents) if by_attribute is not None else ()
     has_curve = saturation is not None and not saturation.empty
     return ComparisonSections(
         comparisons,

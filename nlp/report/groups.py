@@ -89,14 +89,11 @@ def mark(representation: str | None) -> str:
     return _MARKS.get(representation or "", "")
 
 
-def theme_labels(topics: pd.DataFrame) -> dict[tuple[str, int], str]:
-    """(level, theme_id) -> label: topics by ``label``, parents by ``parent_label`` if present."""
+def theme_labels(topics: pd.DataFrame, parents: pd.DataFrame | None = None) -> dict[tuple[str, int], str]:
+    """(level, theme_id) -> label: topics from ``topics.parquet``, top-level themes from ``parents.parquet``."""
     labels = {("topic", int(t)): str(label) for t, label in zip(topics["topic_id"], topics["label"])}
-    if "parent_id" in topics:
-        names = topics["parent_label"] if "parent_label" in topics else pd.Series(None, index=topics.index)
-        for parent, name in zip(topics["parent_id"], names):
-            if pd.notna(parent):
-                labels.setdefault(("parent", int(parent)), str(name) if pd.notna(name) else f"theme {int(parent)}")
+    if parents is not None:
+        labels |= {("parent", int(p)): str(label) for p, label in zip(parents["parent_id"], parents["label"])}
     return labels
 
 
@@ -106,7 +103,7 @@ def _number(value) -> float | None:
 
 def gather_comparisons(
     by_attribute: pd.DataFrame, topics: pd.DataFrame, top: int = 15, level: str | None = None,
-    attributes: list[str] | None = None,
+    attributes: list[str] | None = None, parents: pd.DataFrame | None = None,
 ) -> tuple[GroupComparison, ...]:
     """One comparison per attribute, its ``top`` themes ranked by respondents raising them.
 
@@ -116,12 +113,13 @@ def gather_comparisons(
         top: themes per attribute.
         level: ``"parent"`` or ``"topic"``; default the top level where there is one.
         attributes: only these attributes; default all, in table order.
+        parents: ``parents.parquet``, for the top-level themes' labels.
     """
     if by_attribute.empty:
         return ()
     if level is None:
         level = "parent" if (by_attribute["level"] == "parent").any() else "topic"
-    labels = theme_labels(topics)
+    labels = theme_labels(topics, parents)
     out = []
     for attribute in attributes or list(dict.fromkeys(by_attribute["attribute"])):
         mine = by_attribute[(by_attribute["attribute"] == attribute) & (by_attribute["level"] == level)]

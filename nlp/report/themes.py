@@ -214,5 +214,5 @@ def gather_report(
         themes=tuple(themes),
         sections=sections,
         top_recommendations=tuple(_recommendation_refs(recs.head(top_recommendations), labels, quote_text)),
-        cards=gather_cards(outputs.quotes, outputs.topics, getattr(outputs, "parents", None)),
+        cards=gather_cards(outputs.quotes, outputs.topics, outputs.parents),
     )

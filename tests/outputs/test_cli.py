@@ -30,15 +30,22 @@ def test_every_command_has_help(runner, command):
     assert "Usage" in result.output
 
 
-def test_themes_lists_the_largest_themes(runner, processed_dir):
-    topics = pd.read_parquet(processed_dir / "topics.parquet").sort_values(
-        ["n_respondents", "n_responses", "size"], ascending=False
+def test_themes_lead_with_the_largest_top_level_themes_and_their_sub_themes(runner, processed_dir):
+    parents = pd.read_parquet(processed_dir / "parents.parquet").sort_values(
+        ["n_respondents", "n_responses", "size"], ascending=False, kind="stable"
     )
-    result = runner.invoke(app, ["themes", "--processed-dir", str(processed_dir), "--top", "3"])
+    topics = pd.read_parquet(processed_dir / "topics.parquet").set_index("topic_id")
+    result = runner.invoke(app, ["themes", "--processed-dir", str(processed_dir), "--top", "2"])
     assert result.exit_code == 0, result.output
-    for label in topics["label"].head(3):
-        assert label in result.output
-    assert topics["label"].iloc[5] not in result.output
+    text = " ".join(result.output.split())  # rich wraps long labels over lines
+    first, second = (" ".join(label.split()[:2]) for label in parents["label"].iloc[:2])
+    assert text.index(first) < text.index(second)
+    # The first theme's sub-themes come between it and the second theme.
+    for topic_id in parents["topic_ids"].iloc[0]:
+        sub = topics.loc[topic_id, "label"].split()[0]
+        assert text.index(first) < text.index(sub, text.index(first))
+    assert f"Top 2 of {len(parents)} themes" in text
+    assert len(parents) <= 2 or parents["label"].iloc[-1] not in text
 
 
 def test_quotes_of_a_topic_with_provenance(runner, processed_dir):

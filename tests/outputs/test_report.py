@@ -122,3 +122,22 @@ def test_report_on_the_seed_quotes_the_top_themes_verbatim(processed_dir, tmp_pa
         quote = texts[topic.representative_quote_ids[0]]
         assert quote in md or escape_markdown(quote) in md
     assert "Sentiment per section" in html and "Top recommendations" in html
+
+
+@pytest.mark.slow
+def test_report_on_the_seed_leads_with_its_top_level_themes(processed_dir, tmp_path):
+    from markupsafe import escape
+    from openpyxl import load_workbook
+
+    outputs = load_outputs(processed_dir)
+    files = write_report(outputs, tmp_path, top=5)
+    md = files.markdown.read_text(encoding="utf-8")
+    parents = outputs.parents.sort_values(["n_respondents", "size"], ascending=False, kind="stable")
+    first = parents.iloc[0]
+    assert md.index(f"### 1. {escape_markdown(first.label)}") < md.index("sub-themes")
+    html = files.html.read_text(encoding="utf-8")
+    sub_label = outputs.topics.set_index("topic_id").loc[first.topic_ids[0], "label"]
+    assert html.index(str(escape(first.label))) < html.index(str(escape(sub_label)))
+    rows = list(load_workbook(files.xlsx)["theme cards"].iter_rows(values_only=True))
+    assert rows[1][:4] == ("theme", int(first.parent_id), None, first.label)
+    assert {r[2] for r in rows[2 : 2 + len(first.topic_ids)]} == {int(first.parent_id)}
