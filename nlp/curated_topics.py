@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from nlp.curation import RESEARCHER, Curation, apply_curation, load_curation
+from nlp.parent_curation import ParentDecisions, split_curation
 from nlp.schemas import Quote
 
-__all__ = ["CurationRecord", "curate_topics", "curation_sha256"]
+__all__ = ["CurationRecord", "RetiredTopic", "curate_topics", "curation_sha256"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class CurationRecord:
     sha256: str
     problems: tuple[str, ...] = ()
     researcher_labels: int = 0
+    # The decisions about top-level themes, applied by the themes stage (nlp.theme_stage).
+    parents: ParentDecisions = field(default_factory=ParentDecisions)
 
     def manifest_entry(self) -> dict:
         return {"file": self.file, "sha256": self.sha256, "problems": list(self.problems),
@@ -44,7 +47,9 @@ class CurationRecord:
 
 
 @dataclass(frozen=True)
-class _Retired:
+class RetiredTopic:
+    """A topic merged away or made noise, kept so the next run's lineage knows its id."""
+
     topic_id: int
     centroid: np.ndarray = field(repr=False)
     first_seen_run: str | None
@@ -93,6 +98,8 @@ def curate_topics(topics, quotes: Sequence[Quote], vectors: np.ndarray, previous
     from nlp.topics.lineage import assign_stable_ids
 
     curation: Curation = load_curation(curation_path)
+    # Ids of the last run's top-level themes name decisions for the themes stage.
+    curation, parent_decisions, mixed = split_curation(curation, previous.parent_quotes)
     ids = [q.quote_id for q in quotes]
     by_quote = dict(zip(ids, vectors))
     splitter = KMeansSplitter(by_quote, {q.quote_id: q.text for q in quotes}, seed=seed)
@@ -130,7 +137,7 @@ def curate_topics(topics, quotes: Sequence[Quote], vectors: np.ndarray, previous
     )
     kept = {t.topic_id for t in curated}
     retired = tuple(
-        _Retired(t, c, first_seen.get(t)) for t, c in sorted(topics.centroids.items()) if t not in kept
+        RetiredTopic(t, c, first_seen.get(t)) for t, c in sorted(topics.centroids.items()) if t not in kept
     )
     # The saved BERTopic model still has the machine's topics: point merged and noise ones at
     # what they became, so its charts agree with topics.parquet.
@@ -148,7 +155,7 @@ def curate_topics(topics, quotes: Sequence[Quote], vectors: np.ndarray, previous
         model_topic_ids=model_ids, retired=retired,
     )
     record = CurationRecord(
-        str(curation_path), curation.sha256, result.problems,
-        sum(1 for s in result.label_source.values() if s == RESEARCHER),
+        str(curation_path), curation.sha256, mixed + result.problems,
+        sum(1 for s in result.label_source.values() if s == RESEARCHER), parent_decisions,
     )
     return curated_result, record

@@ -25,7 +25,7 @@ from nlp.loaded import LoadedModels, load_models
 from nlp.outputs import RunResults, write_run
 from nlp.previous import Previous, load_previous
 from nlp.runlock import output_lock
-from nlp.theme_stage import theme_levels
+from nlp.theme_stage import theme_levels, with_parent_outcome
 from nlp.run_summary import RunSummary, finished, run_identity, unchanged_since_last_run
 
 __all__ = ["InProcess", "Runner", "Timer", "batches", "run_stages", "utc_now"]
@@ -168,8 +168,13 @@ def _run_locked(
     with timer("themes"):
         # After the curation, so its merges and pinned labels shape both levels.
         topics, themes = runner.run(
-            "build_themes", theme_levels, quotes, embedding.vectors, topics, previous, run_id, config
+            "build_themes", theme_levels, quotes, embedding.vectors, topics, previous, run_id, config,
+            curation.parents if curation is not None else None,
         )
+        if curation is not None:
+            curation = with_parent_outcome(curation, themes)
+            for problem in themes.problems:
+                log.warning("curation %s: %s", config.curation, problem)
     with timer("sentiment"):
         scored = runner.map(
             "score_batch", pipeline.score_batch,

@@ -129,7 +129,7 @@ PARENTS = Table(
         Column("evidence_quote_ids", STRINGS, "up to three central quotes from distinct respondents, most central first"),
         Column("boundary_quote_id", STRING, "the member least like the centre", nullable=True),
         Column("first_seen_run", STRING, "run id that first produced the theme"),
-        Column("status", STRING, "new or kept relative to the previous run"),
+        Column("status", STRING, "new or kept relative to the previous run; merged by the curation file"),
         Column("label_source", STRING, "machine, or researcher when the label was pinned in the curation file"),
         Column("centroid", FLOATS, "unit-length mean embedding of its quotes"),
     ),

@@ -19,13 +19,15 @@ import pandas as pd
 
 from nlp import tables
 from nlp.config import PipelineConfig
+from nlp.curated_topics import CurationRecord, RetiredTopic
 from nlp.curation import RESEARCHER
+from nlp.parent_curation import ParentDecisions
 from nlp.pipeline import TopicResult
 from nlp.previous import Previous
 from nlp.schemas import Quote
 from nlp.topics.themes import ParentTheme, build_themes
 
-__all__ = ["PreviousParent", "ThemeResult", "theme_levels"]
+__all__ = ["PreviousParent", "ThemeResult", "theme_levels", "with_parent_outcome"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ThemeResult:
     # The machine's top level before any curation, with the quotes each held: the next run's
     # themes continue these (topic_model/parent_lineage.parquet).
     lineage: tuple[PreviousParent, ...] = ()
+    # Top-level curation decisions that could not be applied.
+    problems: tuple[str, ...] = ()
 
     def output_tables(self, run) -> Mapping[tables.Table, pd.DataFrame]:
         picks = [p.picks for p in self.parents]
@@ -77,6 +81,7 @@ def theme_levels(
     previous: Previous,
     run_id: str,
     config: PipelineConfig,
+    decisions: ParentDecisions | None = None,
 ) -> tuple[TopicResult, ThemeResult]:
     """Group, name and card this run's topics; the topics come back named, with their parent.
 
@@ -87,6 +92,8 @@ def theme_levels(
         previous: the last run, whose top-level themes this run's continue.
         run_id: this run's id.
         config: the run's settings (``topic_match_threshold``).
+        decisions: the curation file's decisions about top-level themes; the quotes of a
+            top-level theme made noise leave the themes (topic -1), like a sub-theme's.
     """
     if not topics.topics:
         return topics, ThemeResult()
@@ -94,9 +101,9 @@ def theme_levels(
     themes = build_themes(
         quotes, vectors, topics.topic_ids, topics.topics,
         previous_parents=previous.parents, next_id=topics.next_topic_id, run_id=run_id,
-        match_threshold=config.topic_match_threshold, previous_quotes=previous.parent_quotes, pinned=pinned,
+        match_threshold=config.topic_match_threshold, previous_quotes=previous.parent_quotes, pinned=pinned, decisions=decisions,
     )
-    named = replace(topics, topics=list(themes.topics), next_topic_id=themes.next_id)
+    named = _without(replace(topics, topics=list(themes.topics), next_topic_id=themes.next_id), themes.noise_topics)
     hierarchy = themes.hierarchy
     lineage = tuple(
         PreviousParent(
@@ -105,4 +112,32 @@ def theme_levels(
         )
         for p in sorted(hierarchy.centroids)
     )
-    return named, ThemeResult(themes.parents, dict(hierarchy.centroids), lineage)
+    centroids = {p.parent_id: _unit(vectors[np.isin(named.topic_ids, p.topic_ids)]) for p in themes.parents}
+    return named, ThemeResult(themes.parents, centroids, lineage, themes.problems)
+
+
+def with_parent_outcome(record: CurationRecord, themes: ThemeResult) -> CurationRecord:
+    """The curation's manifest record with the top-level decisions' problems and pinned labels."""
+    pinned = sum(p.label_source == RESEARCHER for p in themes.parents)
+    return replace(record, problems=record.problems + themes.problems, researcher_labels=record.researcher_labels + pinned)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    c = vectors.mean(axis=0)
+    return (c / (np.linalg.norm(c) or 1.0)).astype(np.float32)
+
+
+def _without(topics: TopicResult, noise: frozenset[int]) -> TopicResult:
+    """``topics`` with the sub-themes in ``noise`` made outliers, remembered for the next run's
+    lineage as a curation's noise topics are (``nlp.curated_topics``)."""
+    if not noise:
+        return topics
+    first_seen = {t.topic_id: t.first_seen_run for t in topics.topics}
+    return replace(
+        topics,
+        topics=[t for t in topics.topics if t.topic_id not in noise],
+        topic_ids=[-1 if t in noise else t for t in topics.topic_ids],
+        centroids={t: c for t, c in topics.centroids.items() if t not in noise},
+        model_topic_ids={k: -1 if t in noise else t for k, t in topics.model_topic_ids.items()},
+        retired=(*topics.retired, *(RetiredTopic(t, topics.centroids[t], first_seen.get(t)) for t in sorted(noise))),
+    )

@@ -111,3 +111,35 @@ def test_compare_command_and_report_show_the_groups(mlsys_run, tmp_path):
     assert report.exit_code == 0, report.output
     html = (tmp_path / "top_themes.html").read_text(encoding="utf-8")
     assert "<h2>Themes by role</h2>" in html and "<h2>Saturation</h2>" in html
+
+
+def test_top_level_themes_get_the_same_statistics(mlsys_run):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    quotes = _countable(pd.read_parquet(mlsys_run / "quotes.parquet"))
+    topics = pd.read_parquet(mlsys_run / "topics.parquet")
+    parents = pd.read_parquet(mlsys_run / "parents.parquet")
+    quotes = quotes.assign(respondent=_respondent(quotes), parent=quotes["topic_id"].map(topics.set_index("topic_id")["parent_id"]))
+    table = pd.read_parquet(mlsys_run / "theme_by_attribute.parquet")
+    role = table[(table["attribute"] == "role") & (table["level"] == "parent")]
+    raised = sorted(int(p) for p in quotes["parent"].dropna().unique())
+    assert raised and sorted(role["theme_id"].unique()) == raised
+    assert set(raised) <= set(parents["parent_id"])
+    sizes = quotes.groupby("role")["respondent"].nunique()
+    for row in role.itertuples():
+        mine = quotes[(quotes["parent"] == row.theme_id) & (quotes["role"] == row.value)]
+        assert (row.n_respondents, row.group_size) == (mine["respondent"].nunique(), sizes[row.value])
+    assert (role.groupby("theme_id")["p_value"].nunique(dropna=False) == 1).all()
+    pairs = pd.read_parquet(mlsys_run / "theme_cooccurrence.parquet")
+    top = pairs[pairs["level"] == "parent"]
+    assert len(top) == len(raised) * (len(raised) - 1) // 2
+    curve = pd.read_parquet(mlsys_run / "saturation.parquet")
+    assert curve.loc[curve["level"] == "parent", "cumulative_themes"].iloc[-1] == len(raised)
+    # `interviews compare` shows the top level by default, under the top-level themes' own names.
+    result = CliRunner().invoke(app, ["compare", "--by", "role", "-p", str(mlsys_run)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    named = parents.set_index("parent_id").loc[role["theme_id"].unique(), "label"]
+    assert any(f"{p}: {' '.join(label.split()[:2])}" in text for p, label in named.items())

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nlp.parent_curation import ParentDecisions, curate_parents
 from nlp.schemas import Quote, Topic
 from nlp.topics.cards import CardPicks, pick_card_quotes, respondent_of
 from nlp.topics.hierarchy import Hierarchy, build_hierarchy
@@ -48,8 +49,12 @@ class Themes:
         topics: the sub-themes with their new labels, in the order given.
         parent_of: topic id -> parent id.
         picks: topic id -> its card quotes.
-        hierarchy: parent centroids and lineage (to persist for the next run).
+        hierarchy: the machine's top level before any curation: centroids and lineage (to
+            persist for the next run).
         next_id: the id counter after topics and parents took theirs.
+        noise_topics: sub-themes of a top-level theme the curation made noise: unnamed, and
+            their quotes are to leave the themes.
+        problems: top-level curation decisions that could not be applied.
     """
 
     parents: tuple[ParentTheme, ...]
@@ -58,6 +63,8 @@ class Themes:
     picks: dict[int, CardPicks]
     hierarchy: Hierarchy
     next_id: int
+    noise_topics: frozenset[int] = frozenset()
+    problems: tuple[str, ...] = ()
 
 
 def _merged_keywords(children: Sequence[Topic], n: int = 10) -> tuple[str, ...]:
@@ -82,6 +89,7 @@ def build_themes(
     match_threshold: float = 0.7,
     previous_quotes: Mapping[int, frozenset[str]] | None = None,
     pinned: Mapping[int, str] | None = None,
+    decisions: ParentDecisions | None = None,
 ) -> Themes:
     """Top level, names and card quotes for a run's topics.
 
@@ -100,6 +108,7 @@ def build_themes(
             one keeps its id (``nlp.topics.hierarchy``).
         pinned: theme id (topic or parent) -> a researcher's label, which is kept as it is
             and which no machine name repeats.
+        decisions: a researcher's decisions about top-level themes (``nlp.parent_curation``).
     """
     assigned = np.asarray(topic_of, dtype=int)
     pinned = dict(pinned or {})
@@ -109,11 +118,21 @@ def build_themes(
         assigned, embeddings, previous_parents, next_id, run_id, n_parents, match_threshold,
         quote_ids=[q.quote_id for q in quotes], previous_quotes=previous_quotes,
     )
+    curated = curate_parents(hierarchy.parent_of, decisions or ParentDecisions())
+    pinned |= curated.pinned
+    parent_of = curated.parent_of
+
+    def children(p: int) -> list[int]:
+        return sorted(t for t, q in parent_of.items() if q == p)
+
     by_id = {t.topic_id: t for t in topics}
-    members = {t: np.flatnonzero(assigned == t) for t in by_id}
+    members = {t: np.flatnonzero(assigned == t) for t in by_id if t not in curated.noise_topics}
     topic_centroids = {t: _unit(embeddings[m]) for t, m in members.items() if len(m)}
 
-    parent_members = {p: np.flatnonzero(np.isin(assigned, hierarchy.children(p))) for p in hierarchy.centroids}
+    parent_members = {p: np.flatnonzero(np.isin(assigned, children(p))) for p in sorted(set(parent_of.values()))}
+    parent_centroids = {
+        p: _unit(embeddings[m]) if p in curated.merged else hierarchy.centroids[p] for p, m in parent_members.items()
+    }
 
     def reach(idx: np.ndarray) -> tuple[int, int]:
         usable = [quotes[i] for i in idx if quotes[i].duplicate_of is None]
@@ -123,9 +142,9 @@ def build_themes(
     topic_order = sorted(topic_centroids, key=lambda t: (-by_id[t].size, t))
     # Parents are named first: they lead the report and get the most general phrases.
     groups = {("p", p): parent_members[p] for p in parent_order} | {("t", t): members[t] for t in topic_order}
-    centres = {("p", p): hierarchy.centroids[p] for p in parent_order} | {("t", t): topic_centroids[t] for t in topic_order}
+    centres = {("p", p): parent_centroids[p] for p in parent_order} | {("t", t): topic_centroids[t] for t in topic_order}
     keywords = {("t", t): by_id[t].keywords for t in topic_order} | {
-        ("p", p): _merged_keywords([by_id[t] for t in hierarchy.children(p)]) for p in parent_order
+        ("p", p): _merged_keywords([by_id[t] for t in children(p)]) for p in parent_order
     }
     keyed = [key for key in groups if key[1] not in pinned]
     names = name_themes(
@@ -147,21 +166,24 @@ def build_themes(
                 parent_id=p,
                 label=name_of[("p", p)],
                 keywords=keywords[("p", p)],
-                topic_ids=tuple(hierarchy.children(p)),
+                topic_ids=tuple(children(p)),
                 size=int(len(parent_members[p])),
                 n_responses=n_responses,
                 n_respondents=n_respondents,
                 first_seen_run=hierarchy.lineage.first_seen_run[p],
-                status=hierarchy.lineage.status[p],
-                picks=pick_card_quotes(parent_members[p], quotes, embeddings, hierarchy.centroids[p]),
+                status="merged" if p in curated.merged else hierarchy.lineage.status[p],
+                picks=pick_card_quotes(parent_members[p], quotes, embeddings, parent_centroids[p]),
                 label_source="researcher" if p in pinned else "machine",
             )
         )
     renamed = tuple(
-        _with_card(t, name_of.get(("t", t.topic_id), t.label), hierarchy.parent_of.get(t.topic_id), picks.get(t.topic_id))
+        _with_card(t, name_of.get(("t", t.topic_id), t.label), parent_of.get(t.topic_id), picks.get(t.topic_id))
         for t in topics
     )
-    return Themes(tuple(parents), renamed, dict(hierarchy.parent_of), picks, hierarchy, hierarchy.lineage.next_id)
+    return Themes(
+        tuple(parents), renamed, parent_of, picks, hierarchy, hierarchy.lineage.next_id,
+        curated.noise_topics, curated.problems,
+    )
 
 
 def _with_card(topic: Topic, label: str, parent_id: int | None, picks: CardPicks | None) -> Topic:
