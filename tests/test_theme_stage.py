@@ -91,11 +91,12 @@ def test_a_rerun_with_a_new_interview_keeps_the_parents_that_hold_the_same_quote
     kept = 0
     for parent, quotes in now.items():
         best = max(held, key=lambda old: _jaccard(quotes, held[old]))
-        if _jaccard(quotes, held[best]) >= MIN_OVERLAP:
+        shared = len(quotes & held[best])
+        if shared >= MIN_OVERLAP * len(held[best]) and shared > MIN_OVERLAP * len(quotes):
             assert parent == best, "a parent holding most of an old parent's quotes keeps its id"
             kept += 1
         if parent in held:
-            assert _jaccard(quotes, held[parent]) >= 0.3, "an id never moves to unrelated quotes"
+            assert _jaccard(quotes, held[parent]) >= 1 / 3, "an id never moves to unrelated quotes"
     assert kept >= 2
     # A parent id is never a topic id, of this run or the last.
     assert not set(after.parent_id) & (topics_before | topics_after)
@@ -107,17 +108,16 @@ def test_a_rerun_with_a_new_interview_keeps_the_parents_that_hold_the_same_quote
 def test_a_label_pinned_by_a_researcher_wins_over_machine_names(config, fake_models, tmp_path):
     run_pipeline(config, models=fake_models(config))
     topics = tables.TOPICS.read(config.out_dir)
-    first, second = int(topics.topic_id.iloc[0]), int(topics.topic_id.iloc[1])
+    first = int(topics.topic_id.iloc[0])
     machine_name = str(topics.label.iloc[1])
     curation = tmp_path / "curation.yaml"
-    # The second topic's machine name pinned onto the first: the machine must find another for the second.
+    # Another topic's machine name pinned onto the first: no machine name may repeat it.
     curation.write_text(f"themes:\n  - id: {first}\n    label: \"{machine_name}\"\n", encoding="utf-8")
     curated = dataclasses.replace(config, curation=curation)
     run_pipeline(curated, models=fake_models(curated))
     topics = tables.TOPICS.read(config.out_dir).set_index("topic_id")
     parents = tables.PARENTS.read(config.out_dir)
     assert topics.loc[first, "label"] == machine_name and topics.loc[first, "label_source"] == "researcher"
-    assert topics.loc[second, "label"] != machine_name
     others = [*topics.drop(index=first).label, *parents.label]
     assert machine_name.lower() not in {label.lower() for label in others}
 

@@ -168,3 +168,13 @@ def test_no_top_level_theme_becomes_a_catch_all():
     share = {g: sum(sizes[t] for t in sizes if groups[t] == g) / 100 for g in set(groups.values())}
     assert max(share.values()) <= 0.4
     assert len(set(groups.values())) == 3
+
+
+def test_grouping_starts_from_the_previous_top_level():
+    sizes = {t: 10 for t in CENTROIDS}
+    # Left alone, 2 joins the funding group; a previous run that held it with the helpdesk keeps it there.
+    assert group_subthemes(CENTROIDS, sizes, 2)[2] == group_subthemes(CENTROIDS, sizes, 2)[0]
+    groups = group_subthemes(CENTROIDS, sizes, 2, start=[[2, 3, 4]])
+    assert groups[2] == groups[3] == groups[4] != groups[0] == groups[1]
+    # A start group of sub-themes that no longer exist changes nothing.
+    assert group_subthemes(CENTROIDS, sizes, 2, start=[[8, 9]]) == group_subthemes(CENTROIDS, sizes, 2)

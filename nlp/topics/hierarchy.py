@@ -11,10 +11,16 @@ reseed of UMAP cannot move it.
 Ids. A top-level theme's ``parent_id`` is drawn from the same ever-growing counter as topic ids
 (``next_topic_id`` in the manifest), after this run's topics took theirs. A parent id can
 therefore never equal any topic id, past or present, and a retired id is never reused. A parent
-continues the previous run's parent whose quotes it mostly holds (one-to-one, Jaccard overlap of
-quote ids at least ``MIN_OVERLAP``): a top-level theme is the set of its sub-themes' quotes, and
-broad groups' centroids are too alike to tell them apart. Without the previous quotes (or for a
-parent with no such partner) the centroid match of ``nlp.topics.lineage`` decides, as for topics.
+continues the previous run's parent when it holds at least half of that parent's quotes and more
+than half of its own quotes (among those the last run placed) come from it; pairs are matched
+one-to-one. A top-level theme is the set of its sub-themes' quotes, and broad groups' centroids
+are too alike to tell them apart, so the centroid match of ``nlp.topics.lineage`` decides only
+when the previous run's quotes are unknown. A parent with no partner gets a new id.
+
+Reruns. The grouping starts from the previous top level: sub-themes whose (already placed)
+quotes mostly sat in one previous parent begin as one group, and Ward places the rest. Without
+that, a refit that moves a fifth of the quotes between sub-themes regroups the top level, and a
+researcher's decisions about it (``nlp.parent_curation``) would find nothing to apply to.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ def group_subthemes(
     sizes: Mapping[int, int],
     n_groups: int,
     max_share: float = MAX_GROUP_SHARE,
+    start: Sequence[Sequence[int]] = (),
 ) -> dict[int, int]:
     """Size-weighted Ward grouping of sub-themes.
 
@@ -60,6 +67,8 @@ def group_subthemes(
         n_groups: number of groups wanted (at most the number of sub-themes).
         max_share: a merge that would give one group more than this share of all quotes is
             taken only when every possible merge would.
+        start: groups of sub-themes that begin as one (the previous run's top level), so a
+            rerun re-forms the same top-level themes and only places what changed.
 
     Returns:
         Sub-theme id -> group number; groups are numbered 0.. in order of their smallest
@@ -73,6 +82,15 @@ def group_subthemes(
     members: list[list[int]] = [[i] for i in ids]
     alive = list(range(len(ids)))
     cap = max_share * sum(weights)
+    index = {sub: i for i, sub in enumerate(ids)}
+    for group in start:
+        here = sorted(index[t] for t in group if t in index)
+        for b in here[1:]:
+            a = here[0]
+            means[a] = (weights[a] * means[a] + weights[b] * means[b]) / (weights[a] + weights[b])
+            weights[a] += weights[b]
+            members[a] += members[b]
+            alive.remove(b)
     while len(alive) > max(1, n_groups):
         best, pair = (True, np.inf), (0, 0)
         for x, a in enumerate(alive):
@@ -109,7 +127,8 @@ class Hierarchy:
         return sorted(t for t, p in self.parent_of.items() if p == parent_id)
 
 
-# Share of quotes (Jaccard) a parent must hold in common with a previous parent to keep its id.
+# A parent continues a previous one when it holds at least this share of the previous one's
+# quotes and takes more than this share of its own (already placed) quotes from it.
 MIN_OVERLAP = 0.5
 
 
@@ -117,38 +136,47 @@ def _by_membership(
     members: Mapping[int, frozenset[str]],
     previous_quotes: Mapping[int, frozenset[str]],
     previous: Sequence[PreviousTopic],
-    by_centroid: TopicLineage,
+    next_id: int,
     run_id: str,
 ) -> TopicLineage:
-    """Lineage of parents from shared quotes; a group with no such partner keeps the id its
-    centroid match gave it when no other group took that id, else a new one."""
+    """Lineage of parents from shared quotes, one-to-one; a group with no partner is new."""
     from scipy.optimize import linear_sum_assignment
 
     new, old = sorted(members), sorted(previous_quotes)
     # Only quotes the last run placed are compared: new interviews must not dilute the overlap.
     placed = frozenset().union(*previous_quotes.values())
     members = {g: m & placed for g, m in members.items()}
-    overlap = np.array(
-        [[len(members[g] & previous_quotes[p]) / max(len(members[g] | previous_quotes[p]), 1) for p in old] for g in new]
-    ).reshape(len(new), len(old))
+
+    def score(g: int, p: int) -> float:
+        shared = len(members[g] & previous_quotes[p])
+        holds = shared >= MIN_OVERLAP * len(previous_quotes[p]) and shared > MIN_OVERLAP * len(members[g])
+        return shared / max(len(members[g] | previous_quotes[p]), 1) if holds and shared else 0.0
+
+    overlap = np.array([[score(g, p) for p in old] for g in new]).reshape(len(new), len(old))
     rows, cols = linear_sum_assignment(-overlap) if overlap.size else ([], [])
-    match = {new[r]: old[c] for r, c in zip(rows, cols) if overlap[r, c] >= MIN_OVERLAP}
+    ids = {new[r]: old[c] for r, c in zip(rows, cols) if overlap[r, c] > 0}
     first_seen = {p.topic_id: p.first_seen_run for p in previous}
-    next_id = max([by_centroid.next_id, *(p + 1 for p in old)])
-    ids = dict(match)
-    taken = set(match.values())
+    next_id = max([next_id, *(p + 1 for p in old)])
     for g in new:
-        if g in ids:
-            continue
-        # The centroid's pick, unless a group that shares the quotes took that id.
-        if by_centroid.ids[g] not in taken:
-            ids[g] = by_centroid.ids[g]
-        else:
+        if g not in ids:
             ids[g], next_id = next_id, next_id + 1
-        taken.add(ids[g])
     status = {ids[g]: "kept" if ids[g] in first_seen else "new" for g in new}
     first = {ids[g]: first_seen.get(ids[g], run_id) for g in new}
     return TopicLineage(ids=ids, status=status, first_seen_run=first, next_id=next_id)
+
+
+def _previous_groups(
+    assigned: np.ndarray, quote_ids: Sequence[str], subs: Sequence[int], previous_quotes: Mapping[int, frozenset[str]]
+) -> list[list[int]]:
+    """Sub-themes grouped by the previous parent holding most of their (already placed) quotes."""
+    by_parent: dict[int, list[int]] = {}
+    placed = frozenset().union(*previous_quotes.values())
+    for t in subs:
+        mine = {quote_ids[i] for i in np.flatnonzero(assigned == t)} & placed
+        shares = {p: len(mine & held) / len(mine) for p, held in previous_quotes.items() if mine & held}
+        if shares and max(shares.values()) > 0.5:
+            by_parent.setdefault(max(shares, key=lambda p: (shares[p], -p)), []).append(t)
+    return list(by_parent.values())
 
 
 def _unit_mean(vectors: np.ndarray) -> np.ndarray:
@@ -185,16 +213,19 @@ def build_hierarchy(
     centroids = {t: _unit_mean(embeddings[assigned == t]) for t in subs}
     sizes = {t: int((assigned == t).sum()) for t in subs}
     k = n_parents_for(len(subs)) if n_parents is None else min(n_parents, len(subs))
-    group_of = group_subthemes(centroids, sizes, k)
+    known = bool(previous_quotes) and len(quote_ids) == len(assigned)
+    ids = list(quote_ids)
+    start = _previous_groups(assigned, ids, subs, previous_quotes) if known else ()
+    group_of = group_subthemes(centroids, sizes, k, start=start)
     local = {g: _unit_mean(embeddings[np.isin(assigned, [t for t in subs if group_of[t] == g])]) for g in set(group_of.values())}
-    lineage = assign_stable_ids(local, previous, next_id, run_id, threshold=threshold)
-    if previous_quotes and len(quote_ids) == len(assigned):
-        ids = list(quote_ids)
+    if known:
         members = {
             g: frozenset(ids[i] for i in np.flatnonzero(np.isin(assigned, [t for t in subs if group_of[t] == g])))
             for g in local
         }
-        lineage = _by_membership(members, previous_quotes, previous, lineage, run_id)
+        lineage = _by_membership(members, previous_quotes, previous, next_id, run_id)
+    else:
+        lineage = assign_stable_ids(local, previous, next_id, run_id, threshold=threshold)
     return Hierarchy(
         parent_of={t: lineage.ids[group_of[t]] for t in subs},
         centroids={lineage.ids[g]: c for g, c in local.items()},
