@@ -19,7 +19,9 @@ Methods: ``pipeline`` (the shipped head, or ``build_asks``), ``previous`` (the f
 whole-sentence merge at cosine 0.85), and ``keyword`` (a keyword list). The SemEval test sets
 are not read.
 
-    .venv/bin/python -m bench.recommendation_quality
+    .venv/bin/python -m bench.recommendation_quality [--backend onnx-fp32]
+
+The head is trained on fp32 vectors; runs embed with int8 by default, so that is the default here.
 
 ``run()`` returns rows ``{"metric", "dataset", "value", "method"}``; ``(metric, dataset)`` is
 unique: ``previous`` metrics carry the prefix ``previous_``, keyword ones ``keyword_baseline_``.
@@ -49,6 +51,7 @@ TRIAL_SETS = {
     "semeval_trial_b_hotels": "SubtaskB_Trial_Test_Labeled.csv",
 }
 RATES = (0.05, 0.10, 0.15)
+BACKENDS = ("onnx-int8", "onnx-fp32")
 N_DRAWS = 20
 DRAW_SEED = 14
 PREFIX = {"pipeline": "", "previous": "previous_", "keyword": "keyword_baseline_"}
@@ -117,12 +120,15 @@ def _detection_rows(dataset: str, gold: np.ndarray, predictions: dict[str, Calla
     return rows
 
 
-def _embedder():
-    """The pipeline's default backend (ONNX fp32), cached on disk so reruns skip the work."""
+def _embedder(backend: str = "onnx-int8"):
+    """The bundled model on ``backend`` (``onnx-int8``: what runs use by default; ``onnx-fp32``:
+    the vectors the head was trained on), cached on disk so reruns skip the work."""
     from nlp.embeddings import CachedEmbedder, EmbeddingCache
     from nlp.embeddings_onnx import onnx_embedder
 
-    embedder = onnx_embedder(quantize=False)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend {backend!r} is not one of {BACKENDS}")
+    embedder = onnx_embedder(quantize=backend == "onnx-int8")
     return CachedEmbedder(embedder, EmbeddingCache(CACHE, embedder.model_sha256))
 
 
@@ -207,7 +213,7 @@ def _complete_linkage(vectors: np.ndarray, threshold: float) -> list[list[int]]:
     return [np.flatnonzero(labels == label).tolist() for label in np.unique(labels)]
 
 
-def run(data_dir: Path = DATA_DIR) -> list[dict]:
+def run(data_dir: Path = DATA_DIR, backend: str = "onnx-int8") -> list[dict]:
     """Detection P/R/F1 (held-out split at several rates, trial sets) and ask grouping scores.
 
     Returns:
@@ -217,7 +223,7 @@ def run(data_dir: Path = DATA_DIR) -> list[dict]:
     from nlp.recommendations.datasets import heldout_split, read_labelled_tsv, read_semeval
 
     heads = {"pipeline": default_head(), "previous": RecommendationHead.from_json(PREVIOUS_HEAD)}
-    embedder = _embedder()
+    embedder = _embedder(backend)
     forum, reviews = read_semeval(Path(data_dir) / TRAINING_FILE), read_labelled_tsv(REVIEWS)
     texts = list(forum.texts) + list(reviews.texts)
     gold = np.asarray(forum.labels + reviews.labels, dtype=bool)
@@ -259,4 +265,9 @@ def _table(rows: list[dict]) -> str:
 
 
 if __name__ == "__main__":
-    print(_table(run()))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=BACKENDS, default="onnx-int8",
+                        help="vectors to measure on: the runs' default (int8) or the head's training vectors (fp32)")
+    print(_table(run(backend=parser.parse_args().backend)))

@@ -127,6 +127,20 @@ def test_frames_tolerate_adverbs_and_modals(text, cue):
     assert cue in find_cues(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "advises"),
+    [
+        ("My recommendation is to book early.", True),
+        ("My main suggestion would really be that you add tabs.", True),
+        ("Our recommendations are shown to end users once a week.", False),
+        ("The recommendation engine was slow.", False),
+        ("We built a system to recommend products to users.", False),
+    ],
+)
+def test_naming_recommendations_is_not_making_one(text, advises):
+    assert ("suggest" in find_cues(text)) is advises
+
+
 def test_could_with_a_verb_of_perception_describes_rather_than_advises():
     assert "you_advice" not in find_cues("You could see the river from the window.")
 

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.embeddings import CachedEmbedder, EmbeddingCache, default_embedder
+from nlp.embeddings import CachedEmbedder, EmbeddingCache
+from nlp.embeddings_onnx import onnx_embedder
 from nlp.recommendations.classifier import RecommendationHead
 from nlp.recommendations.datasets import (
     HELDOUT_SHARE,
@@ -148,8 +149,10 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
     texts = list(forum.texts) + list(review.texts)
     y = np.asarray(forum.labels + review.labels, dtype=bool)
     domain = np.asarray(["forum"] * len(forum) + ["reviews"] * len(review))
-    # The pipeline's default backend: the bundled model exported to ONNX fp32.
-    embedder = default_embedder()
+    # fp32 vectors of the bundled model (ONNX export, within 2e-7 of torch): the reference the
+    # int8 default backend approximates (mean cosine 0.99); bench/recommendation_quality.py
+    # measures the head on the vectors runs give it.
+    embedder = onnx_embedder(quantize=False)
     print(f"embedding {len(texts)} sentences (cached in {cache_dir}) ...", file=sys.stderr)
     embeddings = CachedEmbedder(embedder, EmbeddingCache(cache_dir, embedder.model_sha256)).embed(texts)
     cues = cue_matrix(texts)

@@ -81,9 +81,17 @@ _PATTERNS: dict[str, list[list[dict]]] = {
     "suggest": [
         # A verb of advising counts when someone advises ("I suggest", "highly recommended"),
         # not when software does ("Visual Studio suggests ...").
-        [{"LOWER": {"IN": ["i", "we", "would", "'d", "can", "will", "'ll", "is", "are", "strongly", "highly", "definitely", "really", "certainly", "heartily", "thoroughly", "wholeheartedly", "absolutely", "to", "also", "therefore"]}},
+        # Not "to recommend": "a system to recommend products" describes what software does.
+        [{"LOWER": {"IN": ["i", "we", "would", "'d", "can", "will", "'ll", "is", "are", "strongly", "highly", "definitely", "really", "certainly", "heartily", "thoroughly", "wholeheartedly", "absolutely", "also", "therefore"]}},
          {"LOWER": {"IN": SUGGEST}}],
-        [{"LOWER": {"IN": ["my", "our", "a", "one", "another", "main", "key", "the", "some"]}}, {"LOWER": {"IN": ["suggestion", "suggestions", "recommendation", "recommendations", "proposal", "advice", "tip", "tips"]}}],
+        # "My recommendation is to ...", "A suggestion would be that ...": the noun frames advice
+        # only when what follows says what it is; "the recommendations are shown to users" or
+        # "a recommendation engine" only name recommendations.
+        [{"LOWER": {"IN": ["my", "our", "a", "one", "another", "main", "key", "the", "some"]}},
+         {"LOWER": {"IN": ["suggestion", "suggestions", "recommendation", "recommendations", "proposal", "advice", "tip", "tips"]}},
+         {"LOWER": {"IN": ["is", "are", "would", "will", "'s", "'d"]}}, {"LOWER": {"IN": _ADVERBS}, "OP": "*"},
+         {"LOWER": "be", "OP": "?"},
+         {"LOWER": {"IN": _ADVERBS}, "OP": "*"}, {"LOWER": {"IN": ["to", "that", ":", "for", "simple", "simply"]}}],
         [{"LOWER": {"IN": ["recommended", "recommend", "suggested", "advised", "advisable"]}}, {"IS_PUNCT": True}],
         [{"LOWER": {"IN": ["recommend", "suggest", "propose", "advise"]}}, {"LOWER": {"IN": ["it", "this", "that", "the", "them", "you", "to", "a", "an", "staying", "booking", "using", "getting", "visiting", "trying", "going", "taking", "having", "making", "adding"]}}],
     ],
