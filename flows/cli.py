@@ -157,7 +157,9 @@ def themes(processed_dir: ProcessedDir = Path("data/processed"), top: Top = 10) 
 
 @app.command()
 def quotes(
-    topic: Annotated[int, typer.Option("--topic", "-t", help="Theme id, as `interviews themes` shows it.")],
+    topic: Annotated[
+        int, typer.Option("--topic", "-t", help="Theme id (a sub-theme or a top-level theme), as `interviews themes` shows it.")
+    ],
     processed_dir: ProcessedDir = Path("data/processed"),
     top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show only the first N.")] = None,
 ) -> None:
@@ -167,7 +169,7 @@ def quotes(
     from nlp.explore import topic_quotes
 
     outputs = _outputs(processed_dir)
-    known = sorted(int(t) for t in outputs.topics["topic_id"])
+    known = outputs.theme_ids()
     if topic not in known and topic != -1:
         raise _fail(f"no theme {topic}; themes are {', '.join(map(str, known))}")
     rows = topic_quotes(outputs, topic)

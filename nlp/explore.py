@@ -66,9 +66,16 @@ class Outputs:
         return self.manifest.run_id if self.manifest else ""
 
     def topic_label(self, topic_id: int) -> str:
-        """The topic's label, or ``"(no topic)"`` for outliers and unknown ids."""
+        """The label of a topic or top-level theme, or ``"(no topic)"`` for outliers and unknown ids."""
         row = self.topics.loc[self.topics["topic_id"] == topic_id, "label"]
+        if not len(row) and self.parents is not None:
+            row = self.parents.loc[self.parents["parent_id"] == topic_id, "label"]
         return str(row.iloc[0]) if len(row) else "(no topic)"
+
+    def theme_ids(self) -> list[int]:
+        """Every theme id of the run: sub-themes (topics) and top-level themes, ascending."""
+        parents = [] if self.parents is None else list(self.parents["parent_id"])
+        return sorted(int(t) for t in [*self.topics["topic_id"], *parents])
 
 
 def load_outputs(processed_dir: Path) -> Outputs:
@@ -232,7 +239,8 @@ def topic_quotes(outputs: Outputs, topic_id: int, include_duplicates: bool = Fal
 
     Args:
         outputs: the run's tables.
-        topic_id: a stable ``topic_id`` from ``topics.parquet``.
+        topic_id: a stable ``topic_id`` from ``topics.parquet``, or a ``parent_id`` from
+            ``parents.parquet`` (the quotes of all its sub-themes, its evidence quotes first).
         include_duplicates: keep the second copies of repeated responses.
 
     Returns:
@@ -240,11 +248,15 @@ def topic_quotes(outputs: Outputs, topic_id: int, include_duplicates: bool = Fal
         ``text``, ``sentiment`` and ``representative``.
     """
     quotes = outputs.quotes
-    mine = quotes[quotes["topic_id"] == topic_id]
+    parent = outputs.parents[outputs.parents["parent_id"] == topic_id] if outputs.parents is not None else []
+    members = list(parent["topic_ids"].iloc[0]) if len(parent) else [topic_id]
+    mine = quotes[quotes["topic_id"].isin(members)]
     if not include_duplicates:
         mine = mine[mine["duplicate_of"].isna()]
     topic = outputs.topics[outputs.topics["topic_id"] == topic_id]
     representative = list(topic["representative_quote_ids"].iloc[0]) if len(topic) else []
+    if len(parent):
+        representative = list(parent["evidence_quote_ids"].iloc[0])
     out = mine[TOPIC_QUOTE_COLUMNS].copy()
     out["representative"] = out["quote_id"].isin(representative)
     rank = {qid: i for i, qid in enumerate(representative)}

@@ -57,6 +57,18 @@ def test_quotes_of_a_topic_with_provenance(runner, processed_dir):
     assert quotes[quotes["topic_id"] == topic]["section"].iloc[0] in result.output
 
 
+def test_quotes_of_a_top_level_theme_are_its_sub_themes_quotes(runner, processed_dir):
+    parents = pd.read_parquet(processed_dir / "parents.parquet")
+    quotes = pd.read_parquet(processed_dir / "quotes.parquet")
+    parent = parents.iloc[0]
+    result = runner.invoke(app, ["quotes", "-p", str(processed_dir), "--topic", str(parent.parent_id)],
+                           terminal_width=200)
+    assert result.exit_code == 0, result.output
+    mine = quotes[quotes["topic_id"].isin(list(parent.topic_ids)) & quotes["duplicate_of"].isna()]
+    assert f"{len(mine)} quotes" in result.output
+    assert " ".join(parent.label.split()[:2]) in " ".join(result.output.split())
+
+
 def test_unknown_topic_is_a_clear_error(runner, processed_dir):
     result = runner.invoke(app, ["quotes", "-p", str(processed_dir), "--topic", "9999"])
     assert result.exit_code == 1
