@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip wheel
 	$(PY) -m pip install --quiet $(FIND_LINKS) torch==2.13.0
 	$(PY) -m pip install --quiet $(FIND_LINKS) -e '.[dev]'
+	# UMAP's kernels compiled and cached now, once per machine, not in the first run.
+	$(PY) -m nlp.startup
 	touch $(STAMP)
 
 # A researcher's decisions on the themes apply whenever data/curation.yaml exists.

@@ -42,7 +42,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "cache_home", "cached_sha256", "enable_umap_jit_cache", "file_sha256", "import_bertopic", "import_spacy",
+    "cache_home", "cached_sha256", "compile_umap_kernels", "enable_umap_jit_cache", "file_sha256",
+    "import_bertopic", "import_spacy",
 ]
 
 # BERTopic's optional modules that import torch, transformers or PIL at their top level. Each is
@@ -243,3 +244,26 @@ def _write_stamps(stamps: Path, known: dict) -> None:
         tmp.replace(stamps)
     except OSError:
         pass
+
+
+def compile_umap_kernels() -> None:
+    """Compile (and cache) the kernels a topic fit uses, on a tiny random corpus.
+
+    ``make setup`` calls this (``python -m nlp.startup``), so a new machine pays the compile
+    once at install instead of in the first run: numba specialises on argument types and
+    dimensions, not sizes, so 80 points compile what 80,000 would. Both UMAP starts the topic
+    stage uses are fitted: spectral (a first run) and a given layout (a rerun).
+    """
+    import_bertopic()
+    from umap import UMAP
+
+    data = np.random.default_rng(0).normal(size=(80, 32)).astype(np.float32)
+    settings = {"n_neighbors": 10, "n_components": 5, "min_dist": 0.0, "metric": "cosine", "low_memory": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # n_jobs overridden by random_state, and the like
+        layout = UMAP(random_state=0, **settings).fit_transform(data)
+        UMAP(random_state=0, init=layout, **settings).fit_transform(data)
+
+
+if __name__ == "__main__":
+    compile_umap_kernels()

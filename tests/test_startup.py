@@ -107,3 +107,14 @@ def test_umap_small_corpus_distances_are_one_matrix_product_with_the_same_values
     assert np.abs(fast - exact).max() < 1e-6
     # Any other metric is passed through untouched.
     assert np.array_equal(umap_module.pairwise_distances(x, metric=euclidean), sklearn_pairwise(x, metric=euclidean))
+
+
+def test_setup_compiles_every_cached_umap_kernel():
+    # ``make setup`` runs this, so a new machine's first run finds the kernels compiled.
+    from nlp.startup import _UMAP_KERNELS, compile_umap_kernels
+
+    compile_umap_kernels()
+    for module, name in _UMAP_KERNELS:
+        if (module, name) == ("umap.distances", "cosine"):
+            continue  # small corpora get their cosine distances from one matrix product instead
+        assert getattr(sys.modules[module], name).signatures, f"{module}.{name} was not compiled"
