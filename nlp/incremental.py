@@ -10,15 +10,18 @@ is exactly what the all-files call computes for it:
   files, is worked out afterwards over all of them (``nlp.quotes.mark_duplicates``);
 - a quote's substance is judged on its own text, and its language from its own text with its
   file as the fallback context (``nlp.language.detect_languages`` groups by file);
-- a quote's recommendation confidence comes from its own text and head vector.
+- a quote's recommendation confidence comes from its own text and head vector;
+- a quote's keyword terms (``nlp.topics.labels.PhraseAnalyzer``) come from its own text.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,7 +31,9 @@ from nlp.quotes import QuoteSplit, mark_duplicates, split_quotes_by_file
 from nlp.schemas import Document, Quote
 from nlp.stagecache import StageCache, content_key
 
-__all__ = ["recommendation_confidence", "split_and_annotate"]
+__all__ = ["recommendation_confidence", "split_and_annotate", "with_remembered_terms"]
+
+T = TypeVar("T")
 
 # The modules whose code decides each stage's per-file result.
 _QUOTE_MODULES = (
@@ -102,3 +107,30 @@ def recommendation_confidence(
         for i, p in zip(rows, scores):
             confidence[i] = p
     return confidence
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def with_remembered_terms(config: PipelineConfig, quotes: Sequence[Quote], fn: Callable[..., T], *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)``, a topic fit of ``quotes``, with their keyword terms kept between runs.
+
+    The topic stage analyses every quote with spaCy for its keywords and lexical layout
+    (``nlp.topics.labels.remembered_terms``). Terms depend on the text, the analyser's code and
+    spaCy's lemma tables, which make the fingerprint; only the current quotes' terms are kept.
+    """
+    from nlp.topics.labels import remembered_terms
+
+    settings = {"spacy": _version("spacy"), "lookups": _version("spacy-lookups-data")}
+    cache = StageCache(_stage_root(config), "phrase_terms", settings, ("nlp.topics.labels",))
+    known = cache.get("terms") or {}
+    with remembered_terms(known) as fresh:
+        result = fn(*args, **kwargs)
+    if fresh:
+        texts = {q.text for q in quotes}
+        cache.put("terms", {t: v for t, v in {**known, **fresh}.items() if t in texts})
+    return result

@@ -26,7 +26,7 @@ from nlp.guards import topics_note
 from nlp.ingest import IngestResult, ingest_dir, walk_raw
 from nlp.loaded import LoadedModels
 from nlp.previous import Previous
-from nlp.incremental import recommendation_confidence, split_and_annotate
+from nlp.incremental import recommendation_confidence, split_and_annotate, with_remembered_terms
 from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
 from nlp.topics import TopicFit, fit_topics, reassign_topics
 from nlp.topics.lineage import assign_stable_ids, statuses_from_quotes
@@ -248,7 +248,9 @@ def model_topics(
     vectors_fit = vectors[order]
     ids_fit = [q.quote_id for q in quotes_fit]
     init = warm_layout(ids_fit, vectors_fit, memory, topic_config.n_components, config.seed)
-    fit = fit_topics(quotes_fit, vectors_fit, models.embedder, topic_config, init_layout=init)
+    fit = with_remembered_terms(
+        config, quotes_fit, fit_topics, quotes_fit, vectors_fit, models.embedder, topic_config, init_layout=init
+    )
     lineage = assign_stable_ids(
         fit.centroids, previous.topics, previous.next_topic_id, run_id, threshold=config.topic_match_threshold
     )
@@ -259,7 +261,10 @@ def model_topics(
         sticky = keep_previous_topics(current, ids_fit, vectors_fit, centroids, memory)
         if sticky != current:
             local = {s: t for t, s in lineage.ids.items()}
-            fit = reassign_topics(fit, quotes_fit, vectors_fit, [local.get(s, -1) for s in sticky], topic_config)
+            fit = with_remembered_terms(
+                config, quotes_fit, reassign_topics,
+                fit, quotes_fit, vectors_fit, [local.get(s, -1) for s in sticky], topic_config,
+            )
     status = lineage.status
     if memory.topic_of:
         continued = {s for s, first in lineage.first_seen_run.items() if first != run_id}

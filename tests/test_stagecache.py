@@ -142,3 +142,29 @@ def test_a_rerun_with_a_new_file_writes_what_a_cold_run_writes_per_quote(tmp_pat
     a, b = (pd.read_parquet(c.out_dir / "quotes.parquet")[columns] for c in (warm, cold))
     pd.testing.assert_frame_equal(a, b)
     assert any((warm.cache_dir / "stages" / "quotes").rglob("*.pkl"))
+
+
+def test_remembered_keyword_terms_are_reused_and_equal_a_fresh_analysis(monkeypatch):
+    from nlp.topics.labels import PhraseAnalyzer, remembered_terms
+
+    expected = {t: tuple(PhraseAnalyzer().terms(t)) for t in ANSWERS}
+    analyser = PhraseAnalyzer()
+    monkeypatch.setattr(PhraseAnalyzer, "_analyse", lambda self, text: pytest.fail(f"analysed {text!r} again"))
+    with remembered_terms(expected) as fresh:
+        assert {t: tuple(analyser.terms(t)) for t in ANSWERS} == expected
+    assert fresh == {}
+
+
+def test_a_fit_with_remembered_terms_writes_the_same_topics(tmp_path, fake_models):
+    answers = [f"{a} {b}" for a in ANSWERS for b in ANSWERS[:4]]  # enough quotes for topics
+    raw = _raw(tmp_path, {"many.txt": _transcript(answers)})
+    first = PipelineConfig(raw_dir=raw, out_dir=tmp_path / "first", cache_dir=tmp_path / "interim")
+    run_pipeline(first, models=fake_models(first))
+    assert any((first.cache_dir / "stages" / "phrase_terms").rglob("*.pkl"))
+    # A second output folder (no previous run to start from) on the same cache: terms are reused.
+    second = dataclasses.replace(first, out_dir=tmp_path / "second")
+    run_pipeline(second, models=fake_models(second))
+    for table in ("topics", "quotes"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(first.out_dir / f"{table}.parquet"), pd.read_parquet(second.out_dir / f"{table}.parquet")
+        )
