@@ -85,12 +85,10 @@ def recommendation_confidence(
     """
     from nlp.recommendations import predict_proba
 
-    settings = {
-        "head": content_key(
-            np.asarray(head.coef).tobytes(), head.intercept, head.cues, head.strong_floor,
-            head.floor_max_words, head.embedding_sha256,
-        ),
-    }
+    # Every field of the head but its free-form training record; arrays by their bytes, since
+    # numpy's repr abbreviates long ones.
+    fields = [getattr(head, f.name) for f in dataclasses.fields(head) if f.name != "metadata"]
+    settings = {"head": content_key(*(v.tobytes() if isinstance(v, np.ndarray) else v for v in fields))}
     cache = StageCache(_stage_root(config), "recommendation_confidence", settings, _RECOMMENDATION_MODULES)
     vectors = np.asarray(head_vectors)
     by_file: dict[str, list[int]] = {}
