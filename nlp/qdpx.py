@@ -245,9 +245,8 @@ def export_qdpx(
     quotes = tables.QUOTES.read(processed_dir)
     topics = tables.TOPICS.read(processed_dir)
     codes = tables.CODES.read(processed_dir) if (processed_dir / tables.CODES.filename).is_file() else None
-    # Not declared in nlp.tables yet (two-level themes): read as it is.
-    parents_path = processed_dir / "parents.parquet"
-    parents = pd.read_parquet(parents_path) if parents_path.is_file() else None
+    # A run from before the two-level themes has no parents table: its topics export flat.
+    parents = tables.PARENTS.read(processed_dir) if (processed_dir / tables.PARENTS.filename).is_file() else None
     manifest = read_manifest(processed_dir)
     texts = _source_texts(raw_dir, sorted(quotes["source_file"].unique()), manifest)
     for q in quotes.itertuples():

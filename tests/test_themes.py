@@ -132,6 +132,19 @@ def test_card_evidence_comes_from_distinct_respondents_and_never_shows_a_copy():
     assert picks.description.startswith("The helpdesk answered")
 
 
+def test_a_theme_is_described_by_a_statement_not_a_question():
+    quotes = [
+        _quote(0, "Is the helpdesk working with other initiatives in the region?", "r1"),
+        _quote(1, "The helpdesk answered our questions about the standard within a day.", "r2"),
+        _quote(2, "Helpdesk staff were quick to reply to every question we sent them.", "r3"),
+    ]
+    vectors = np.stack([_unit(v) for v in ([1, 0.0], [1, 0.1], [1, 0.2])])
+    picks = pick_card_quotes(range(3), quotes, vectors, _unit([1, 0]))
+    assert picks.description == "The helpdesk answered our questions about the standard within a day."
+    questions_only = pick_card_quotes(range(1), quotes, vectors, _unit([1, 0]))
+    assert questions_only.description.endswith("?")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

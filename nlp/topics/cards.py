@@ -129,7 +129,8 @@ def pick_card_quotes(
 
     Copies (``duplicate_of``) and non-substantive quotes are never shown. Evidence comes from
     distinct respondents, most central first, quotes of ``MIN_WORDS`` words or more before
-    shorter ones; the description's quote is left out of the evidence when other respondents
+    shorter ones. The description is the most central quote's sentence that is not a question
+    (any sentence when all are); its quote is left out of the evidence when other respondents
     can fill it. The boundary quote is the least central usable member not shown already.
 
     Args:
@@ -144,7 +145,9 @@ def pick_card_quotes(
     long_first = [i for i in order if _n_words(quotes[i].text) >= MIN_WORDS] + [
         i for i in order if _n_words(quotes[i].text) < MIN_WORDS
     ]
-    top = long_first[0]
+    # A theme is described by a statement: the most central quote whose sentence is not a
+    # question (an interviewer's prompt, or "Is OCP working with other initiatives?"), if any.
+    top = next((i for i in long_first if not describe(quotes[i].text).endswith("?")), long_first[0])
     evidence: list[int] = []
     seen: set[str] = set()
     for skip_top in (True, False):
