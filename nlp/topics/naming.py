@@ -11,6 +11,18 @@ No generative model runs here, so a name is a phrase that occurs in the theme's 
 * centrality: the candidate's best quote's cosine similarity to the theme's centre;
 * support: a phrase written in several quotes beats one written once.
 
+Rules that keep a name about the theme rather than about the talk (``NamingRules``, all on by
+default; the bench turns them off for its "before" column):
+
+* meta-talk never names a theme: the phrases of ``nlp.substantive.META_PATTERNS`` ("that's a
+  good question", "thanks for your time") are cut out of a quote before phrases are read, its
+  filler words ("good", "great", "yeah") break a phrase, and a phrase about the interview itself
+  ("pointer question", "interview process") is never a candidate;
+* generic heads ("issue", "factor", "change", "field") score nothing and cost like padding, and
+  a phrase needs at least one distinctive word that is not generic ("Field and change" is out);
+* keyword first: when any candidate holds one of the theme's three first keywords, the best one
+  holding the first keyword wins, else the best holding the second, then the third.
+
 Names are unique: themes are named in the order given (top level first, larger first), and a
 theme whose best phrase is taken, or says the same content words as a taken one, uses its next
 best. Only the theme's most central quotes are read, which keeps the cost flat on big corpora.
@@ -26,7 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NameCandidate", "PhraseTokenizer", "name_themes"]
+from nlp.substantive import FILLER_WORDS, META_PATTERNS
+
+__all__ = ["LEGACY_RULES", "NameCandidate", "NamingRules", "PhraseTokenizer", "name_themes"]
 
 MIN_WORDS, MAX_WORDS = 2, 6
 CENTRAL_QUOTES = 40  # quotes read per theme, most central first
@@ -43,7 +57,7 @@ _SHAPE = re.compile(r"[CG]{2,4}|[CG]{1,3}PD?[CG]{1,3}|GP?D?[CG]{1,4}")
 _BAD_EDGE = frozenset(
     """like need needs want know think happen make get go say said feel see come take give seem
     lot lots bit kind sort way thing things really just also able try let yeah okay ok thank
-    thanks please sure maybe actually basically etc use pay sit met""".split()
+    thanks please sure maybe actually basically etc use pay sit met wo ca""".split()
 )
 # Adjectives that end no noun phrase ("relevant and important"); words in -ed or -ly end none either.
 _NOT_LAST = frozenset(
@@ -51,6 +65,27 @@ _NOT_LAST = frozenset(
     available necessary key main hard easy big small high low better best many much few various
     specific general several certain own same other whole real open""".split()
 )
+# Heads that say what kind of thing is meant but not which: alone they make no name.
+_GENERIC = frozenset(
+    """issue issues factor change field area aspect point part level type question problem matter topic
+    element side case example term way reason idea sense main key major general overall various""".split()
+)
+# Nouns about the interview itself: a phrase holding one is talk about the talk.
+_META_NOUNS = frozenset("question questionnaire interview interviewer interviewee".split())
+
+
+@dataclass(frozen=True)
+class NamingRules:
+    """Which of the naming rules apply (see the module docstring); all on by default."""
+
+    meta_talk: bool = True
+    generic_heads: bool = True
+    keyword_first: bool = True
+
+
+# The names as they were before these rules, for the bench's before/after table.
+LEGACY_RULES = NamingRules(meta_talk=False, generic_heads=False, keyword_first=False)
+
 # A content word must carry this much distinctiveness, or it costs the phrase _PADDING_COST.
 _MIN_WEIGHT = 0.02
 _PADDING_COST = 0.06
@@ -106,8 +141,10 @@ def _written(tokens: Sequence[tuple[str, str, bool, str, bool]], first: bool) ->
     return text[:1].upper() + text[1:]
 
 
-def _kind(token: tuple[str, str, bool, str, bool]) -> str:
+def _kind(token: tuple[str, str, bool, str, bool], filler: frozenset[str] = frozenset()) -> str:
     lower, _, content, _, word = token
+    if lower in filler:
+        return "X"
     if content:
         return "G" if lower.endswith("ing") and len(lower) > 5 else "C"
     if not word:
@@ -126,9 +163,9 @@ def _edge_ok(token: tuple[str, str, bool, str, bool], last: bool = False) -> boo
     return _allowed(token)
 
 
-def _spans(tokens):
+def _spans(tokens, filler: frozenset[str] = frozenset()):
     """Spans of MIN_WORDS..MAX_WORDS tokens shaped like a name and not cut out of a longer run."""
-    kinds = "".join(_kind(t) for t in tokens)
+    kinds = "".join(_kind(t, filler) for t in tokens)
     n = len(kinds)
     for i in range(n):
         if kinds[i] not in "CG" or (i > 0 and kinds[i - 1] in "CG") or not _edge_ok(tokens[i]):
@@ -142,13 +179,26 @@ def _spans(tokens):
                 yield i, j
 
 
+def _without_meta(text: str) -> str:
+    """The text with every meta-talk phrase replaced by a break, the rest as written."""
+    for pattern in META_PATTERNS:
+        text = pattern.sub(" | ", text)
+    return text
+
+
 def _candidates(
-    member_texts: Sequence[str], similarity: Sequence[float], weight: Mapping[str, float], tok: PhraseTokenizer
+    member_texts: Sequence[str],
+    similarity: Sequence[float],
+    weight: Mapping[str, float],
+    tok: PhraseTokenizer,
+    rules: NamingRules = NamingRules(),
 ) -> list[NameCandidate]:
     found: dict[tuple[str, ...], list] = {}
+    filler = FILLER_WORDS if rules.meta_talk else frozenset()
+    generic = _GENERIC if rules.generic_heads else frozenset()
     for text, sim in zip(member_texts, similarity):
-        tokens = tok.tokens(text)
-        for i, j in _spans(tokens):
+        tokens = tok.tokens(_without_meta(text) if rules.meta_talk else text)
+        for i, j in _spans(tokens, filler):
             span = tokens[i:j]
             key = tuple(t[1] for t in span)
             entry = found.setdefault(key, [0, -1.0, span, i == 0])
@@ -160,8 +210,12 @@ def _candidates(
         content = [t[1] for t in span if t[2]]
         if len(set(content)) < len(content):  # "data data" and the like
             continue
-        gain = sum(weight.get(c, 0.0) for c in content)
-        padding = sum(weight.get(c, 0.0) < _MIN_WEIGHT for c in content)
+        if rules.meta_talk and _META_NOUNS.intersection(content):
+            continue
+        if rules.generic_heads and not any(c not in generic and weight.get(c, 0.0) >= _MIN_WEIGHT for c in content):
+            continue
+        gain = sum(weight.get(c, 0.0) for c in content if c not in generic)
+        padding = sum(c in generic or weight.get(c, 0.0) < _MIN_WEIGHT for c in content)
         score = (gain - _PADDING_COST * padding) * (0.5 + 0.5 * max(sim, 0.0)) * (1 + 0.1 * math.log(count))
         # A bare run of function words between two content words reads badly past a couple.
         score -= 0.01 * sum(not t[2] for t in span)
@@ -188,6 +242,7 @@ def name_themes(
     keywords: Mapping[int, Sequence[str]] | None = None,
     tokenizer: PhraseTokenizer | None = None,
     reserved: Sequence[str] = (),
+    rules: NamingRules = NamingRules(),
 ) -> dict[int, str]:
     """A unique 2-6 word name for each theme, extracted from its central quotes.
 
@@ -197,9 +252,11 @@ def name_themes(
         texts: every quote of the corpus (the distinctiveness baseline).
         embeddings: unit vectors aligned with ``texts``.
         centroids: theme id -> unit centroid.
-        keywords: theme id -> its keyword list, used only when no phrase qualifies.
+        keywords: theme id -> its keyword list, most distinctive first: a name holds one of
+            the first three when any candidate does, and it is the fallback when none qualifies.
         tokenizer: a shared ``PhraseTokenizer`` (built when omitted).
         reserved: names already taken (a researcher's pinned labels); no theme gets one.
+        rules: which naming rules apply (``LEGACY_RULES`` gives the names before them).
     """
     tok = tokenizer or PhraseTokenizer()
     doc_lemmas = [tok.lemmas(t) for t in texts]
@@ -209,19 +266,26 @@ def name_themes(
     taken_content: set[frozenset[str]] = {frozenset(tok.lemmas(r)) for r in reserved}
     for theme, members in groups.items():
         members = np.asarray(members, dtype=int)
-        sims = embeddings[members] @ centroids[theme]
-        central = members[np.argsort(-sims, kind="stable")[:CENTRAL_QUOTES]]
+        central = _central(members, embeddings, centroids[theme], CENTRAL_QUOTES)
         weight = _weights(members.tolist(), doc_lemmas, doc_freq, len(texts))
-        pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok)
-        chosen = next(
-            (c.text for c in pool if c.text.lower() not in taken_text and c.content not in taken_content), None
-        )
-        if chosen is None:
-            chosen = _fallback(theme, keywords, weight, taken_text)
+        pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules)
+        free = [c for c in pool if c.text.lower() not in taken_text and c.content not in taken_content]
+        if rules.keyword_first:
+            ranked = [frozenset(tok.lemmas(kw)) for kw in list((keywords or {}).get(theme, ()))[:3]]
+            # Stable sort: a candidate with the most distinctive keyword first, then the next
+            # keyword's; each tier stays in score order, and one with none comes last.
+            free.sort(key=lambda c: next((r for r, kw in enumerate(ranked) if c.score > 0 and c.content & kw), len(ranked)))
+        chosen = free[0].text if free else _fallback(theme, keywords, weight, taken_text)
         names[theme] = chosen
         taken_text.add(chosen.lower())
         taken_content.add(frozenset(tok.lemmas(chosen)))
     return names
+
+
+def _central(members, embeddings: np.ndarray, centre: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` members most like ``centre``, most central first."""
+    members = np.asarray(members, dtype=int)
+    return members[np.argsort(-(embeddings[members] @ centre), kind="stable")[:n]]
 
 
 def _fallback(theme: int, keywords, weight: Mapping[str, float], taken: set[str]) -> str:

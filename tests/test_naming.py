@@ -1,0 +1,81 @@
+"""Theme names: the rules that keep a name about the theme (fake bag-of-words vectors, no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nlp.topics.naming import LEGACY_RULES, PhraseTokenizer, name_themes
+
+TOK = PhraseTokenizer()
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _vectors(texts: list[str]) -> np.ndarray:
+    vocab = sorted({w.strip(".,?!").lower() for t in texts for w in t.split()})
+    return np.stack([_unit([t.lower().count(w) + 0.01 for w in vocab]) for t in texts])
+
+
+def _name(groups: dict[int, list[int]], texts: list[str], keywords=None, **kwargs) -> dict[int, str]:
+    vectors = _vectors(texts)
+    centroids = {g: _unit(vectors[m].mean(axis=0)) for g, m in groups.items()}
+    return name_themes(groups, texts, vectors, centroids, keywords, TOK, **kwargs)
+
+
+# Other themes, so that distinctiveness has a corpus to be measured against.
+OTHER = [
+    "Travel budgets for the regional meeting were too small this year.",
+    "The regional meeting had no travel budget for partners.",
+    "Partners asked for a travel budget before the regional meeting.",
+]
+
+
+def test_talk_about_the_interview_never_names_a_theme():
+    texts = [
+        "Good pointer question there, countries share learning.",
+        "That is a good pointer question; peer learning helps.",
+        "Another good pointer question, about learning.",
+        "Good pointer question: who funds it?",
+        *OTHER,
+    ]
+    groups = {0: [0, 1, 2, 3], 1: [4, 5, 6]}
+    before = _name(groups, texts, rules=LEGACY_RULES)[0]
+    after = _name(groups, texts)[0]
+    assert "question" in before.lower()  # what the rule is there to stop
+    assert "question" not in after.lower() and not after.lower().startswith("good"), after
+    assert "learning" in after.lower(), after
+
+
+def test_generic_heads_alone_make_no_name():
+    texts = [
+        "Field and change matter most.",
+        "Field and change, again.",
+        "Field and change: open data portals.",
+        *OTHER,
+    ]
+    groups = {0: [0, 1, 2], 1: [3, 4, 5]}
+    assert _name(groups, texts, rules=LEGACY_RULES)[0].startswith("Field and change")
+    after = _name(groups, texts)[0]
+    assert "portal" in after.lower(), after
+
+
+def test_a_name_holds_one_of_the_first_keywords_when_a_candidate_does():
+    texts = [
+        "Terms of reference were unclear.",
+        "Terms of reference for the tender.",
+        "We rewrote the terms of reference; the helpdesk team was quick.",
+        "Terms of reference again, and the helpdesk team was there.",
+        *OTHER,
+    ]
+    groups = {0: [0, 1, 2, 3], 1: [4, 5, 6]}
+    keywords = {0: ("helpdesk", "support", "help desk"), 1: ("travel budget", "regional meeting", "partners")}
+    assert "reference" in _name(groups, texts, keywords, rules=LEGACY_RULES)[0].lower()
+    names = _name(groups, texts, keywords)
+    assert "helpdesk" in names[0].lower(), names[0]
+    # The other theme's name holds its own first keyword, and the two names differ.
+    assert {"travel", "budget"} & TOK.lemmas(names[1]) and names[0] != names[1]
+    for name in names.values():
+        assert 2 <= len(name.split()) <= 6 and name[0].isupper()
