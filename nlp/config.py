@@ -57,7 +57,8 @@ class PipelineConfig:
             hash-verified all-MiniLM-L6-v2.
         backend: how quotes are embedded:
             ``"onnx-int8"`` (default: int8 weights of an ONNX export built once per machine,
-            offline, from the bundled weights; 2.6-4.2x torch, mean cosine 0.992 to fp32, and
+            offline, from the bundled weights; 2.6-4.2x torch on CPUs with VNNI, about fp32's
+            speed on AVX2-only CPUs, mean cosine 0.992 to fp32, and
             within the noise of fp32 on every quality figure: topic NMI on 20 Newsgroups,
             Banking77 and the seed, sentiment accuracy, recommendation F1; see the README),
             ``"onnx-fp32"`` (the fp32 export, within 2e-7 of torch, 1.7-2.1x its speed) or
