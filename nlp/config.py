@@ -70,9 +70,10 @@ class PipelineConfig:
             ``None`` detects it, and without one each row is a respondent.
         max_file_mb: larger inputs are refused as not being an interview.
         topic_match_threshold: cosine similarity of centroids above which a topic of this run
-            is the same topic as one of the previous run, and keeps its id. Measured with
-            ``bench/reruns.py`` (501 quotes, one 39-quote file added): 0.8 kept 79.6% of old
-            quotes' ids, 0.7 kept 81.6%. Matching is one-to-one, so a lower threshold can only
+            is the same topic as one of the previous run, and keeps its id. Measured on 501
+            Polis quotes with one 39-quote file added (an earlier version of
+            ``bench/reruns.py``): 0.8 kept 79.6% of old quotes' ids, 0.7 kept 81.6%; on the
+            seed plus the mlsys transcripts with one interview added, 0.7 kept 82.6%. Matching is one-to-one, so a lower threshold can only
             mislabel when a topic vanished and an unrelated one lies that close.
         ask_threshold: similarity (average linkage of the closer of ask-span and whole-quote
             cosines) at which detected recommendations are one ask (nlp.recommendations.asks).

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from nlp.topics.lineage import PreviousTopic, assign_stable_ids
-from nlp.topics import fit_topics
+from nlp.topics import fit_topics, reassign_topics
 
 
 def test_seed_topic_count_outliers_and_no_catch_all(seed_topics, seed_quotes):
@@ -51,6 +52,24 @@ def test_refit_is_deterministic(seed_topics, seed_quotes, seed_vectors, cached_e
     again = fit_topics(seed_quotes, seed_vectors, cached_embedder)
     assert again.assignments == seed_topics.assignments
     assert [t.label for t in again.topics] == [t.label for t in seed_topics.topics]
+
+
+def test_moving_quotes_updates_topics_without_bertopics_manual_assignment_warning(
+    seed_quotes, seed_vectors, cached_embedder
+):
+    fit = fit_topics(seed_quotes, seed_vectors, cached_embedder)
+    heard: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: heard.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("BERTopic").addHandler(handler)
+    moved = list(fit.assignments)
+    moved[0] = next(t for t in moved if t not in (-1, moved[0]))
+    try:
+        again = reassign_topics(fit, seed_quotes, seed_vectors, moved)
+    finally:
+        logging.getLogger("BERTopic").removeHandler(handler)
+    assert again.assignments == moved
+    assert not [m for m in heard if "custom list of topic assignments" in m]
 
 
 def _unit(*xs: float) -> np.ndarray:

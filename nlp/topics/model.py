@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import warnings
 from collections.abc import Sequence
@@ -191,15 +192,26 @@ def reassign_topics(
     return _describe(fit.model, quotes, embeddings, fit.layout, cfg)
 
 
+def _drop_custom_assignment_warning(record: logging.LogRecord) -> bool:
+    # BERTopic warns on every update_topics(topics=...) that reducing topics afterwards may
+    # break; here the assignment is always the last step, so the warning would only alarm.
+    return "custom list of topic assignments" not in record.getMessage()
+
+
 def _update(model, texts: list[str], topics: list[int], cfg: TopicConfig) -> None:
-    model.update_topics(
-        texts,
-        topics=topics,
-        vectorizer_model=model.vectorizer_model,
-        ctfidf_model=model.ctfidf_model,
-        representation_model=model.representation_model,
-        top_n_words=cfg.top_n_words,
-    )
+    bertopic_log = logging.getLogger("BERTopic")
+    bertopic_log.addFilter(_drop_custom_assignment_warning)
+    try:
+        model.update_topics(
+            texts,
+            topics=topics,
+            vectorizer_model=model.vectorizer_model,
+            ctfidf_model=model.ctfidf_model,
+            representation_model=model.representation_model,
+            top_n_words=cfg.top_n_words,
+        )
+    finally:
+        bertopic_log.removeFilter(_drop_custom_assignment_warning)
 
 
 def _describe(model, quotes: Sequence[Quote], embeddings: np.ndarray, layout: np.ndarray, cfg: TopicConfig) -> TopicFit:
