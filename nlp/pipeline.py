@@ -248,8 +248,9 @@ def model_topics(
     vectors_fit = vectors[order]
     ids_fit = [q.quote_id for q in quotes_fit]
     init = warm_layout(ids_fit, vectors_fit, memory, topic_config.n_components, config.seed)
-    fit = with_remembered_terms(
-        config, quotes_fit, fit_topics, quotes_fit, vectors_fit, models.embedder, topic_config, init_layout=init
+    fit = with_remembered_terms(  # a rerun always reassigns below, which computes the keywords
+        config, quotes_fit, fit_topics, quotes_fit, vectors_fit, models.embedder, topic_config,
+        init_layout=init, fine_tune=not memory.topic_of,
     )
     lineage = assign_stable_ids(
         fit.centroids, previous.topics, previous.next_topic_id, run_id, threshold=config.topic_match_threshold
@@ -259,12 +260,11 @@ def model_topics(
         current = [stable(t) for t in fit.assignments]
         centroids = {stable(t): c for t, c in fit.centroids.items()}
         sticky = keep_previous_topics(current, ids_fit, vectors_fit, centroids, memory)
-        if sticky != current:
-            local = {s: t for t, s in lineage.ids.items()}
-            fit = with_remembered_terms(
-                config, quotes_fit, reassign_topics,
-                fit, quotes_fit, vectors_fit, [local.get(s, -1) for s in sticky], topic_config,
-            )
+        local = {s: t for t, s in lineage.ids.items()}
+        fit = with_remembered_terms(
+            config, quotes_fit, reassign_topics,
+            fit, quotes_fit, vectors_fit, [local.get(s, -1) for s in sticky], topic_config,
+        )
     status = lineage.status
     if memory.topic_of:
         continued = {s for s, first in lineage.first_seen_run.items() if first != run_id}

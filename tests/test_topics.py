@@ -54,6 +54,17 @@ def test_refit_is_deterministic(seed_topics, seed_quotes, seed_vectors, cached_e
     assert [t.label for t in again.topics] == [t.label for t in seed_topics.topics]
 
 
+def test_a_fit_reassigned_next_can_skip_keywords_and_ends_with_the_same_topics(
+    seed_topics, seed_quotes, seed_vectors, cached_embedder
+):
+    # A rerun fits without KeyBERT/MMR keywords because it always reassigns afterwards.
+    quick = fit_topics(seed_quotes, seed_vectors, cached_embedder, fine_tune=False)
+    assert quick.assignments == seed_topics.assignments
+    again = reassign_topics(quick, seed_quotes, seed_vectors, quick.assignments)
+    seen = lambda fit: [(t.topic_id, t.label, t.keywords, t.size) for t in fit.topics]  # noqa: E731
+    assert seen(again) == seen(seed_topics)
+
+
 def test_moving_quotes_updates_topics_without_bertopics_manual_assignment_warning(
     seed_quotes, seed_vectors, cached_embedder
 ):

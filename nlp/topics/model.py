@@ -143,6 +143,7 @@ def fit_topics(
     embedder=None,
     config: TopicConfig | None = None,
     init_layout: np.ndarray | None = None,
+    fine_tune: bool = True,
 ) -> TopicFit:
     """Fit topics on ``quotes`` with their precomputed ``embeddings``.
 
@@ -154,6 +155,9 @@ def fit_topics(
         config: topic settings.
         init_layout: starting UMAP coordinates (n, n_components), e.g. the previous run's
             (``nlp.topics.stability.warm_layout``); ``None`` starts from a spectral layout.
+        fine_tune: ``False`` leaves each topic's keywords as its plain c-TF-IDF terms, for a
+            caller that calls ``reassign_topics`` next, which computes the full keywords anyway
+            (KeyBERT and MMR were about a quarter of a rerun's topic stage).
 
     Returns:
         Topics, the assignment of each quote, centroids, the layout and quality figures.
@@ -164,6 +168,9 @@ def fit_topics(
         raise ValueError(f"need at least {max(cfg.min_topic_size, 3)} quotes to fit topics, got {len(texts)}")
     _seed_everything(cfg.seed)
     model = _build_model(texts, embedder, cfg, init_layout)
+    representation = model.representation_model
+    if not fine_tune:
+        model.representation_model = None
     with warnings.catch_warnings():
         # UMAP warns that a fixed random_state disables its parallelism: that is the point.
         warnings.filterwarnings("ignore", message=".*n_jobs value.*overridden.*", category=UserWarning)
@@ -177,6 +184,7 @@ def fit_topics(
                 threshold=cfg.outlier_threshold,
             )
             _update(model, texts, topics, cfg)
+    model.representation_model = representation
     layout = np.asarray(model.umap_model.embedding_, dtype=np.float32)
     return _describe(model, quotes, embeddings, layout, cfg)
 
