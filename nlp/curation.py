@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +42,11 @@ __all__ = [
     "Merge",
     "Move",
     "SubTheme",
+    "MergePlan",
     "apply_curation",
     "load_curation",
     "parse_curation",
+    "plan_merges",
 ]
 
 OUTLIER = -1
@@ -212,6 +214,52 @@ def load_curation(path: Path) -> Curation:
     return dataclasses.replace(curation, sha256=hashlib.sha256(raw).hexdigest(), path=path)
 
 
+@dataclass(frozen=True)
+class MergePlan:
+    """Which ids fold into which, in the order the merges were listed.
+
+    Attributes:
+        redirect: absorbed id -> the id it went into (a later merge can absorb that one too).
+        pinned: kept id -> the label its merge gave it.
+        problems: the merges that named ids no longer present.
+    """
+
+    redirect: dict[int, int]
+    pinned: dict[int, str]
+    problems: tuple[str, ...]
+
+    def resolve(self, theme_id: int) -> int:
+        """The id ``theme_id`` ended up in after every merge."""
+        while theme_id in self.redirect:
+            theme_id = self.redirect[theme_id]
+        return theme_id
+
+
+def plan_merges(merges: Sequence[Merge], present: Iterable[int], kind: str = "theme") -> MergePlan:
+    """Plan ``merges`` over the ids ``present``; each keeps its first id still present.
+
+    An id a merge names that is gone (never there, or absorbed by an earlier merge) is reported
+    as a problem naming it as a ``kind``, and the merge goes ahead with the ids that are left.
+    """
+    present = set(present)
+    redirect: dict[int, int] = {}
+    pinned: dict[int, str] = {}
+    problems: list[str] = []
+    for merge in merges:
+        here = [i for i in merge.topic_ids if i in present]
+        gone = [i for i in merge.topic_ids if i not in present]
+        if gone:
+            problems.append(f"merge {list(merge.topic_ids)}: {kind}(s) {', '.join(map(str, gone))} no longer exist")
+        if not here:
+            continue
+        for other in here[1:]:
+            redirect[other] = here[0]
+            present.discard(other)
+        if merge.label is not None:
+            pinned[here[0]] = merge.label
+    return MergePlan(redirect, pinned, tuple(problems))
+
+
 Splitter = Callable[[Topic, Sequence[str], int | None], Sequence[SubTheme]]
 
 
@@ -241,37 +289,20 @@ def apply_curation(
     """
     by_id = {t.topic_id: t for t in topics}
     assign = dict(assignments)
-    problems: list[str] = []
-    redirect: dict[int, int] = {}
-    pinned: dict[int, str] = {}
-
-    for merge in curation.merges:
-        present = [t for t in merge.topic_ids if t in by_id]
-        gone = [t for t in merge.topic_ids if t not in by_id]
-        if gone:
-            problems.append(f"merge {list(merge.topic_ids)}: theme(s) {', '.join(map(str, gone))} no longer exist")
-        if len(present) < 1:
-            continue
-        keep = present[0]
-        for other in present[1:]:
-            redirect[other] = keep
-            kept, absorbed = by_id[keep], by_id.pop(other)
-            by_id[keep] = dataclasses.replace(
-                kept,
-                keywords=tuple(dict.fromkeys((*kept.keywords, *absorbed.keywords))),
-                representative_quote_ids=(*kept.representative_quote_ids, *absorbed.representative_quote_ids),
-                status="merged",
-            )
-        for quote_id, topic in assign.items():
-            if topic in redirect:
-                assign[quote_id] = redirect[topic]
-        if merge.label is not None:
-            pinned[keep] = merge.label
-
-    def resolve(topic_id: int) -> int:
-        while topic_id in redirect:
-            topic_id = redirect[topic_id]
-        return topic_id
+    plan = plan_merges(curation.merges, by_id)
+    problems = list(plan.problems)
+    pinned = dict(plan.pinned)
+    resolve = plan.resolve
+    # Absorbed in the order merged, so a theme absorbed by a later merge brings what it gathered.
+    for other, keep in plan.redirect.items():
+        kept, absorbed = by_id[keep], by_id.pop(other)
+        by_id[keep] = dataclasses.replace(
+            kept,
+            keywords=tuple(dict.fromkeys((*kept.keywords, *absorbed.keywords))),
+            representative_quote_ids=(*kept.representative_quote_ids, *absorbed.representative_quote_ids),
+            status="merged",
+        )
+    assign = {quote_id: resolve(topic) for quote_id, topic in assign.items()}
 
     for topic_id in curation.noise:
         target = resolve(topic_id)

@@ -23,7 +23,7 @@ import dataclasses
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from nlp.curation import Curation, Merge
+from nlp.curation import Curation, Merge, plan_merges
 
 __all__ = ["CuratedParents", "ParentDecisions", "curate_parents", "split_curation"]
 
@@ -117,32 +117,12 @@ class CuratedParents:
 def curate_parents(parent_of: Mapping[int, int], decisions: ParentDecisions) -> CuratedParents:
     """Apply top-level decisions to one run's grouping of sub-themes; merges first, then noise,
     then labels (a label may name an id a merge removed: it lands on the kept one)."""
-    parent_of = dict(parent_of)
+    plan = plan_merges(decisions.merges, set(parent_of.values()), kind="top-level theme")
+    resolve = plan.resolve
+    parent_of = {t: resolve(p) for t, p in parent_of.items()}
     present = set(parent_of.values())
-    problems: list[str] = []
-    redirect: dict[int, int] = {}
-    pinned: dict[int, str] = {}
-    for merge in decisions.merges:
-        here = [p for p in merge.topic_ids if p in present]
-        gone = [p for p in merge.topic_ids if p not in present]
-        if gone:
-            problems.append(
-                f"merge {list(merge.topic_ids)}: top-level theme(s) {', '.join(map(str, gone))} no longer exist"
-            )
-        if not here:
-            continue
-        keep = here[0]
-        for other in here[1:]:
-            redirect[other] = keep
-            present.discard(other)
-        parent_of = {t: redirect.get(p, p) for t, p in parent_of.items()}
-        if merge.label is not None:
-            pinned[keep] = merge.label
-
-    def resolve(parent: int) -> int:
-        while parent in redirect:
-            parent = redirect[parent]
-        return parent
+    problems = list(plan.problems)
+    pinned = dict(plan.pinned)
 
     noise: set[int] = set()
     for parent in decisions.noise:
@@ -162,7 +142,7 @@ def curate_parents(parent_of: Mapping[int, int], decisions: ParentDecisions) -> 
     return CuratedParents(
         parent_of={t: p for t, p in parent_of.items() if t not in noise},
         pinned=pinned,
-        merged=frozenset(resolve(p) for p in redirect if resolve(p) in present),
+        merged=frozenset(resolve(p) for p in plan.redirect if resolve(p) in present),
         noise_topics=frozenset(noise),
         problems=tuple(problems),
     )
