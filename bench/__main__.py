@@ -134,7 +134,7 @@ def _embed_speed(full: bool) -> list[Row]:
             out.append(Row("embed_speed", f"one-off {r['backend']}, seconds", f"{r['seconds']:.1f}"))
             continue
         # Issue 7's speed target (3.5x torch; issue 17 asks 2.5x) applies to the pipeline's
-        # default backend ("onnx-int8" is embed_speed's "onnx int8").
+        # default backend ("onnx-fp32" is embed_speed's "onnx fp32").
         default = r["backend"].replace(" ", "-") == PipelineConfig().backend
         target, met = _at_least(r["ratio"], 3.5) if default else ("", None)
         out.append(Row(

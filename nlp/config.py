@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 # The first is the default: see PipelineConfig.backend and the README's "Embedding backends".
-BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
+BACKENDS = ("onnx-fp32", "onnx-int8", "torch")
 
 
 def _setting(default: Any, help: str, **extra: Any) -> Any:
@@ -56,13 +56,13 @@ class PipelineConfig:
         model_path: a local sentence-transformers model directory; ``None`` uses the bundled,
             hash-verified all-MiniLM-L6-v2.
         backend: how quotes are embedded:
-            ``"onnx-int8"`` (default: int8 weights of an ONNX export built once per machine,
-            offline, from the bundled weights; 2.6-4.2x torch on CPUs with VNNI, about fp32's
-            speed on AVX2-only CPUs, mean cosine 0.992 to fp32, and
-            within the noise of fp32 on every quality figure: topic NMI on 20 Newsgroups,
-            Banking77 and the seed, sentiment accuracy, recommendation F1; see the README),
-            ``"onnx-fp32"`` (the fp32 export, within 2e-7 of torch, 1.7-2.1x its speed) or
-            ``"torch"`` (plain sentence-transformers). With ``model_path`` set, both ONNX
+            ``"onnx-fp32"`` (default: an fp32 ONNX export built once per machine, offline, from
+            the bundled weights; within 2e-7 of torch, 1.7-2.1x its speed; a text's vector is
+            the same whatever it is batched with), ``"onnx-int8"`` (int8 weights of that export;
+            within the noise of fp32 on every quality figure and 2.6-4.2x torch on CPUs with
+            VNNI, about fp32's speed without, but its activations are quantised per batch, so a
+            text's vector moves with its batch-mates: cosine 0.991 alone against beside a longer
+            sentence; see the README) or ``"torch"`` (plain sentence-transformers). With ``model_path`` set, both ONNX
             backends run that model on plain sentence-transformers, which honours its own pooling.
         seed: seeds every stochastic step.
         text_column: survey CSV column holding the answers; ``None`` detects it.
@@ -96,7 +96,7 @@ class PipelineConfig:
     cache_dir: Path = _setting(paths.INTERIM_DIR, "Embedding cache that survives runs.")
     model_path: Path | None = _setting(None, "Local sentence-transformers model dir; default: the bundled MiniLM.")
     backend: str = _setting(
-        BACKENDS[0], "Embedding backend: int8 ONNX export (default), fp32 ONNX export, or plain torch.",
+        BACKENDS[0], "Embedding backend: fp32 ONNX export (default), int8 ONNX export, or plain torch.",
         choices=BACKENDS,
     )
     seed: int = _setting(42, "Seeds every stochastic step.")

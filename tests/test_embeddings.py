@@ -98,13 +98,13 @@ def test_unknown_backend_is_refused_with_the_choices(tmp_path):
     from nlp.config import PipelineConfig
     from nlp.backends import build_embedder
 
-    with pytest.raises(ValueError, match="onnx-int8, onnx-fp32, torch"):
+    with pytest.raises(ValueError, match="onnx-fp32, onnx-int8, torch"):
         build_embedder(PipelineConfig(backend="tensorflow", cache_dir=tmp_path))
 
 
 def test_default_backend_exports_only_the_bundled_model_once_per_machine(tmp_path):
     # Another model's pooling may differ from the export's mean pooling, so a configured model
-    # runs on sentence-transformers; the bundled one on its int8 ONNX export, which lives in the
+    # runs on sentence-transformers; the bundled one on its fp32 ONNX export, which lives in the
     # machine cache rather than in each project's cache folder.
     from nlp.config import PipelineConfig
     from nlp.embeddings import SentenceTransformerEmbedder, default_model_path
@@ -113,11 +113,26 @@ def test_default_backend_exports_only_the_bundled_model_once_per_machine(tmp_pat
 
     bundled = build_embedder(PipelineConfig(cache_dir=tmp_path))
     configured = build_embedder(PipelineConfig(cache_dir=tmp_path, model_path=default_model_path()))
-    fp32 = build_embedder(PipelineConfig(cache_dir=tmp_path, backend="onnx-fp32"))
+    int8 = build_embedder(PipelineConfig(cache_dir=tmp_path, backend="onnx-int8"))
 
-    assert isinstance(bundled.embedder, OnnxEmbedder) and bundled.embedder.variant.startswith("int8")
+    assert isinstance(bundled.embedder, OnnxEmbedder) and bundled.embedder.variant == "fp32"
     assert Path(bundled.embedder.onnx_path).resolve().is_relative_to(default_onnx_dir().resolve())
     assert not (tmp_path / "onnx").exists()
     assert isinstance(configured.embedder, SentenceTransformerEmbedder)
     # Each backend's vectors keep their own cache key, so a cache never mixes them.
-    assert fp32.embedder.variant == "fp32" and fp32.cache.model_sha256 != bundled.cache.model_sha256
+    assert int8.embedder.variant.startswith("int8") and int8.cache.model_sha256 != bundled.cache.model_sha256
+
+
+def test_default_backend_gives_a_text_the_same_vector_whatever_it_is_batched_with():
+    # int8's activations are quantised per batch, so its vector of a text moves with the
+    # batch-mates (cosine about 0.99): keywords and names then depend on what the cache saw
+    # first. The default must not.
+    from nlp.embeddings import default_embedder
+
+    embedder = default_embedder()
+    alone = embedder.embed(["private sector engagement"])[0]
+    batched = embedder.embed([
+        "private sector engagement",
+        "A much longer sentence about the helpdesk answering questions from governments in many countries.",
+    ])[0]
+    np.testing.assert_allclose(alone, batched, atol=1e-5)

@@ -44,10 +44,10 @@ def test_flow_writes_outputs_reports_bad_files_and_skips_unchanged_reruns(prefec
     assert manifest["counts"]["quotes"] == len(quotes)
     assert manifest["counts"]["new_quotes_embedded"] == quotes.text.nunique()
     assert manifest["documents"][0]["n_interviews"] == 13
-    # The default backend is the int8 ONNX export: the manifest names the verified weights, and
-    # the vectors' own cache key says they came from the export (int8, or int8-r7 without VNNI).
+    # The default backend is the fp32 ONNX export: the manifest names the verified weights, and
+    # the vectors' own cache key says they came from the export.
     assert manifest["model"]["sha256"] == DEFAULT_MODEL_SHA256
-    assert manifest["model"]["embedding_key"].startswith(f"{DEFAULT_MODEL_SHA256}-onnx-int8")
+    assert manifest["model"]["embedding_key"] == f"{DEFAULT_MODEL_SHA256}-onnx-fp32"
     assert set(manifest["timings"]) >= {"ingest", "embed", "topics", "sentiment", "recommendations"}
     assert (out / "topic_model" / "topics.json").is_file()
 
