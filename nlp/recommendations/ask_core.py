@@ -51,7 +51,7 @@ _GOOD = (r"(?:good|great|nice|helpful|useful|better|ideal|important|essential|cr
 _FRAME_PATTERNS = [
     # "It would be good to ...", "What also would be good is ...", "Would be nice to ..."
     re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:would|'d|could|will|might|is|'s|are)? ?"
-               rf"{_ADVS}(?:be )?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: is| if| to| that| for [a-z]+ to)?\b"),
+               rf"{_ADVS}(?:going to )?(?:be )?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: is| if| to| that| for [a-z]+ to(?: be)?)?\b"),
     # The same frame later in a clause: "Although we have calls, would be nice to have ..."
     re.compile(rf"\b(?:would|'d|could|will|might) {_ADVS}be {_ADVS}(?:a |an )?{_ADVS}{_GOOD}"
                rf"(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: if| to| that| for [a-z]+ to)?\b"),
@@ -66,9 +66,15 @@ _FRAME_PATTERNS = [
                r"advice|proposal|idea|thing|priority|key|request|wish|point)s? (?:would be|is|are|will be)(?: to| that)?\b"),
     # "Make sure (that)", "Ensure that", "Feel free to", "Please"
     re.compile(r"^(?:make sure|ensure|be sure|remember) (?:that |to )?"),
-    # Subject + modal: "they should", "the OCP needs to", "OCP could" (searched, not anchored)
+    # "More should be done to ...", "Work needs to be done on ...": the ask is what follows.
+    re.compile(r"^(?:much |a lot |a bit |)(?:more|something|work|action|better job) (?:should|must|needs? to|has to|could) "
+               r"be (?:done|taken|made)(?: to| on| about| for| with| in)?\b"),
+    # Subject + modal: "they should", "the OCP needs to" (searched, not anchored). Modals that
+    # ask come before those that may only describe: in "They can bring in the technology but
+    # they need to make sure ...", the ask follows "need to".
     re.compile(rf"\b{_ADVS}(?:should|must|shall|ought to|need to|needs to|have to|has to|"
-               rf"could|can|would|will|might|may|need|needs|'d better|had better)(?P<neg> not| n't)? {_ADVS}"),
+               rf"need|needs|'d better|had better)(?P<neg> not| n't)? {_ADVS}"),
+    re.compile(rf"\b{_ADVS}(?:could|can|would|will|might|may)(?P<neg> not| n't)? {_ADVS}"),
     # Bare modal or need at the start: "Need more journalists", "Could be more systematic"
     re.compile(rf"^(?:need|needs|needed|should|must|could|would|can|ought to|let'?s|let us|why not|how about|"
                rf"what about|required|requires|require) {_ADVS}"),
@@ -84,6 +90,21 @@ _LEADING_NOISE = re.compile(
 )
 _PRONOUNS = frozenset("i we you they he she it this that there one people everyone".split())
 _PASSIVE = re.compile(r"^(?:be|been|being|get|got|is|are)\s+(?=[a-z]+(?:ed|en|wn|t)\b)", re.IGNORECASE)
+_COPULA = re.compile(rf"^(?:be|been|being)\s+{_ADVS}", re.IGNORECASE)
+# A frame after one of these is in a subordinate clause ("... tiny homes so they can live"):
+# it states a reason or consequence, not the request.
+_SUBORDINATORS = frozenset("so because since which unless although though whereas".split())
+_SUBORDINATE_START = frozenset("that which who whom whose where when while if as than to and but so".split())
+# "Seaweed aquaculture will improve biodiversity", "X would help drive investment out of housing":
+# after would/will/could/might, these verbs describe what the subject would bring about, so
+# the subject is what is proposed.
+_CONSEQUENCE = re.compile(
+    r"^(?:help|helps|allow|allows|enable|enables|improve|improves|increase|reduce|encourage|give|lead|"
+    r"solve|save|benefit|boost|ensure|mean|provide|result|prevent|drive|make|create|bring|go a long way|"
+    r"attract|raise|lower|cut|support|protect|strengthen)\b",
+    re.IGNORECASE,
+)
+_HYPOTHETICAL = re.compile(r"\b(?:would|'d|will|could|might|can)\b", re.IGNORECASE)
 _DROP = frozenset("the a an their its our your his her my this that these those".split())
 _MAX_TOKENS = 12
 
@@ -124,27 +145,45 @@ def _strip_frames(clause: str) -> tuple[str, bool]:
         clause = _OPENER.sub("", clause).strip(" ,")
         for frame in _FRAMES:
             match = frame.match(clause) if frame.pattern.startswith("^") else frame.search(clause)
-            if match and match.end() > 0:
-                # The subject is the words before the frame in its own clause ("As X grows, Y should").
-                subject = clause[: match.start()].rsplit(",", 1)[-1].strip(" ,")
-                rest = clause[match.end():].strip(" ,")
-                # "should not be allowed" asks the opposite of "should be allowed": keep the "not".
-                negated = "neg" in frame.groupindex and match.group("neg")
-                passive = _PASSIVE.match(rest)
-                n_words = len(_LEADING_NOISE.sub("", rest).split())
-                if subject and passive:
-                    rest = f"{subject}{' not' if negated else ''} {rest[passive.end():]}"
-                elif subject and n_words == 0:
-                    rest = subject
-                elif subject and n_words == 1 and len(subject.split()) > 1 and subject.split()[0].lower() not in _PRONOUNS:
-                    rest = f"{subject} {rest}"  # "Holly Drive needs sidewalks"
-                elif negated:
-                    rest = f"not {rest}"
-                clause, found = rest, True
-                break
+            # Only the first frame may sit inside the clause; stacked frames ("I think they
+            # should also") follow one another at its start. A later modal inside the ask
+            # ("a house so they can live", "... and this needs to be enforced") is not a frame.
+            if not match or match.end() == 0 or (found and match.start() > 0):
+                continue
+            # The subject is the words before the frame in its own clause ("As X grows, Y should").
+            subject = clause[: match.start()].rsplit(",", 1)[-1].strip(" ,")
+            words = subject.lower().split()
+            if set(words[1:]) & _SUBORDINATORS or (words and words[0] in _SUBORDINATE_START):
+                continue
+            rest = _strip_tail(clause[match.end():].strip(" ,"))
+            # "should not be allowed" asks the opposite of "should be allowed": keep the "not".
+            negated = "neg" in frame.groupindex and match.group("neg")
+            passive = _PASSIVE.match(rest)
+            copula = _COPULA.match(rest)
+            n_words = len(_LEADING_NOISE.sub("", rest).split())
+            named = len(subject.split()) > 1 and subject.split()[0].lower() not in _PRONOUNS
+            if subject and passive:
+                rest = f"{subject}{' not' if negated else ''} {rest[passive.end():]}"
+            elif subject and n_words == 0:
+                rest = subject
+            elif named and copula:
+                rest = f"{subject}{' not' if negated else ''} {rest[copula.end():]}"  # "the city more walkable"
+            elif named and _HYPOTHETICAL.fullmatch(match.group().strip()) and _CONSEQUENCE.match(rest):
+                rest = subject  # "Seaweed aquaculture will improve biodiversity"
+            elif subject and n_words == 1 and named:
+                rest = f"{subject} {rest}"  # "Holly Drive needs sidewalks"
+            elif negated:
+                rest = f"not {rest}"
+            clause, found = rest, True
+            break
         if clause == before:
             break
     return clause, found
+
+
+def _strip_tail(text: str) -> str:
+    """``text`` without the explanation or example that follows the ask."""
+    return _TAIL.sub("", text).strip(" ,.") or text
 
 
 def _clauses(text: str) -> list[str]:
