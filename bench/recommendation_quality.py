@@ -55,6 +55,8 @@ BACKENDS = ("onnx-fp32", "onnx-int8")
 N_DRAWS = 20
 DRAW_SEED = 14
 PREFIX = {"pipeline": "", "previous": "previous_", "keyword": "keyword_baseline_"}
+PREVIOUS_MERGE = 0.85
+"""Cosine of whole sentences at which the retired ``build_candidates`` merged two recommendations."""
 
 KEYWORD_PATTERN = re.compile(
     r"\b(suggest\w*|recommend\w*|should|ought to|must|need(s)? to|would like|would love|"
@@ -161,7 +163,6 @@ def pairwise_scores(groups: Sequence[str], predicted: Sequence[int]) -> dict[str
 def _ask_rows(embedder) -> list[dict]:
     from nlp.recommendations.ask_core import ask_spans
     from nlp.recommendations.asks import group_asks
-    from nlp.recommendations.candidates import MERGE_THRESHOLD
 
     with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:
         items = list(csv.DictReader(fh, delimiter="\t"))
@@ -176,7 +177,7 @@ def _ask_rows(embedder) -> list[dict]:
             labels = {
                 "pipeline": _labels(group_asks(full[idx], span[idx]), len(idx)),
                 # The previous merge: whole sentences, complete linkage at cosine 0.85.
-                "previous": _labels(_complete_linkage(full[idx], MERGE_THRESHOLD), len(idx)),
+                "previous": _labels(_complete_linkage(full[idx], PREVIOUS_MERGE), len(idx)),
             }
             for method, predicted in labels.items():
                 for k, v in pairwise_scores([items[i]["ask"] for i in idx], predicted).items():

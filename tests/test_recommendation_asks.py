@@ -143,3 +143,38 @@ def test_spans_that_name_nothing_are_compared_on_their_whole_quotes():
     embed.vectors.update({s: [1, 0] for s in spans_seen})
     asks = build_asks(quotes, _unit([1, 0], [0, 1]), [True, True], [0.9, 0.9], [0, 0], embed)
     assert [a.support for a in asks] == [1, 1]
+
+
+def test_more_support_ranks_first_and_ids_do_not_depend_on_input_order():
+    # Three respondents ask for the same thing; one asks for something else, more confidently.
+    quotes = [
+        _quote("a1", "r1", "Publish evidence of impact"),
+        _quote("a2", "r2", "Publish impact evidence"),
+        _quote("a3", "r3", "Publish the evidence of impact"),
+        _quote("b1", "r4", "Hire more staff"),
+    ]
+    full = _unit([1, 0.01], [1, 0.02], [1, 0.03], [0, 1])
+    spans = ask_spans([q.text for q in quotes])
+    embed = _FakeEmbed({s: ([0, 1] if "staff" in s else [1, 0.02]) for s in spans})
+    args = (quotes, full, [True] * 4, [0.7, 0.7, 0.7, 0.95], [0, 0, 0, 1])
+    first = build_asks(*args, embed)
+    again = build_asks(*(a[::-1] for a in args), embed)
+
+    assert [a.support for a in first] == [3, 1]
+    assert 0.0 <= first[1].score < first[0].score <= 1.0
+    assert {a.recommendation_id for a in first} == {a.recommendation_id for a in again}
+
+
+@pytest.mark.slow
+def test_paraphrases_from_two_respondents_are_one_ask_and_a_different_ask_stays_apart(real_embedder):
+    quotes = [
+        _quote("q1", "r1", "The OCP should engage more with politicians."),
+        _quote("q2", "r2", "OCP needs to engage politicians more."),
+        _quote("q3", "r3", "They should publish more case studies."),
+    ]
+    vectors = real_embedder.embed([q.text for q in quotes])
+    asks = build_asks(quotes, vectors, [True] * 3, [0.9, 0.8, 0.7], [0, 0, 1], real_embedder.embed)
+
+    assert [(a.support, set(a.quote_ids)) for a in asks] == [(2, {"q1", "q2"}), (1, {"q3"})]
+    assert asks[0].text == "The OCP should engage more with politicians."
+    assert asks[1].topic_id == 1 and asks[1].section == "2.1 Strategy"

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from nlp.recommendations import (
-    build_candidates,
     classify,
     predict_proba,
     score_candidate,
 )
 from nlp.recommendations.datasets import read_semeval
 from nlp.recommendations.rules import STRONG_CUES, find_cues
-from nlp.schemas import Quote
 
 RECOMMENDS = [
     "They need more advanced planning",
@@ -25,22 +22,6 @@ DOES_NOT = [
     "They are extremely credible",
     "Several countries have made commitments since then.",
 ]
-
-
-def _quote(quote_id: str, response_id: str, text: str, duplicate_of: str | None = None) -> Quote:
-    return Quote(
-        quote_id=quote_id,
-        source_file="interview.txt",
-        section="2.1 Strategy",
-        question="What should the OCP prioritise?",
-        response_id=response_id,
-        speaker=None,
-        is_direct_quote=True,
-        text=text,
-        char_start=0,
-        char_end=len(text),
-        duplicate_of=duplicate_of,
-    )
 
 
 @pytest.mark.slow
@@ -150,75 +131,6 @@ def test_plain_statements_have_no_strong_cue():
         assert not find_cues(text) & STRONG_CUES
 
 
-@pytest.mark.slow
-def test_paraphrases_from_two_responses_merge_and_unrelated_ones_do_not(real_embedder):
-    quotes = [
-        _quote("q1", "r1", "The OCP should engage more with politicians."),
-        _quote("q2", "r2", "OCP needs to engage politicians more."),
-        _quote("q3", "r3", "They should publish more case studies."),
-    ]
-    vectors = real_embedder.embed([q.text for q in quotes])
-    candidates = build_candidates(quotes, vectors, [True] * 3, [0.9, 0.8, 0.7], [0, 0, 1])
-
-    assert len(candidates) == 2
-    merged = next(c for c in candidates if "q1" in c.quote_ids)
-    assert merged.support == 2
-    assert set(merged.quote_ids) == {"q1", "q2"}
-    assert merged.text == "The OCP should engage more with politicians."
-    lone = next(c for c in candidates if c.quote_ids == ("q3",))
-    assert lone.support == 1 and lone.topic_id == 1 and lone.section == "2.1 Strategy"
-
-
-def _vectors(*rows: list[float]) -> np.ndarray:
-    matrix = np.asarray(rows, dtype=np.float32)
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
-
-
-def test_duplicate_quotes_add_no_support():
-    quotes = [
-        _quote("q1", "r1", "Need more journalists"),
-        _quote("q2", "r2", "Need more journalists", duplicate_of="q1"),
-    ]
-    candidates = build_candidates(quotes, _vectors([1, 0], [1, 0]), [True, True], [0.9, 0.9], [0, 0])
-
-    assert [(c.support, c.quote_ids) for c in candidates] == [(1, ("q1",))]
-
-
-def test_same_response_is_never_counted_twice():
-    quotes = [_quote("q1", "r1", "Need more journalists"), _quote("q2", "r1", "More journalists")]
-    candidates = build_candidates(quotes, _vectors([1, 0], [1, 0]), [True, True], [0.9, 0.8], [0, 0])
-
-    assert all(c.support == 1 for c in candidates)
-
-
-def test_undetected_quotes_do_not_become_candidates():
-    quotes = [_quote("q1", "r1", "Need more journalists"), _quote("q2", "r2", "They are credible")]
-    candidates = build_candidates(quotes, _vectors([1, 0], [0, 1]), [True, False], [0.9, 0.1], [0, 0])
-
-    assert [c.quote_id for c in candidates] == ["q1"]
-
-
-def test_more_support_ranks_first_and_ids_are_stable():
-    # Three responses ask for the same thing; one asks for something else, more confidently.
-    quotes = [
-        _quote("a1", "r1", "Publish evidence of impact"),
-        _quote("a2", "r2", "Publish impact evidence"),
-        _quote("a3", "r3", "Publish the evidence of impact"),
-        _quote("b1", "r4", "Hire more staff"),
-    ]
-    vectors = _vectors([1, 0.01], [1, 0.02], [1, 0.03], [0, 1])
-    args = (quotes, vectors, [True] * 4, [0.7, 0.7, 0.7, 0.95], [0, 0, 0, 1])
-    first, again = build_candidates(*args), build_candidates(*_reversed(*args))
-
-    assert [c.support for c in first] == [3, 1]
-    assert 0.0 <= first[1].score < first[0].score <= 1.0
-    assert {c.recommendation_id for c in first} == {c.recommendation_id for c in again}
-
-
-def _reversed(quotes, vectors, is_rec, confidence, topics):
-    return quotes[::-1], vectors[::-1], is_rec[::-1], confidence[::-1], topics[::-1]
-
-
 @pytest.mark.parametrize("n_responses", [1, 5, 13, 200])
 def test_score_is_within_bounds_and_rises_with_support(n_responses):
     for confidence in (0.0, 0.5, 1.0):
@@ -226,11 +138,6 @@ def test_score_is_within_bounds_and_rises_with_support(n_responses):
             scores = [score_candidate(s, confidence, share, n_responses) for s in range(1, n_responses + 1)]
             assert all(0.0 <= s <= 1.0 for s in scores)
             assert scores == sorted(scores) and len(set(scores)) == len(scores)
-
-
-def test_mismatched_inputs_are_refused():
-    with pytest.raises(ValueError, match="2 quotes"):
-        build_candidates([_quote("q1", "r1", "x"), _quote("q2", "r2", "y")], _vectors([1, 0]), [True], [0.5], [0])
 
 
 def test_semeval_reader_survives_quotes_and_code_page_bytes(tmp_path):

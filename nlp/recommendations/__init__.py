@@ -2,28 +2,20 @@
 
 ``classify``/``predict_proba`` decide per sentence or bullet (``classifier``, ``rules``);
 ``build_asks`` groups detected quotes from any respondents that ask for the same thing into
-ranked asks (``asks``, ``ask_core``); ``build_candidates`` is the earlier whole-sentence merge.
+ranked asks (``asks``, ``ask_core``), scored by ``candidates.score_candidate``.
 """
 
 from __future__ import annotations
 
 from nlp.recommendations.asks import ASK_THRESHOLD, build_asks
-from nlp.recommendations.candidates import (
-    MERGE_THRESHOLD,
-    SCORE_WEIGHTS,
-    build_candidates,
-    recommendation_id,
-    score_candidate,
-)
+from nlp.recommendations.candidates import SCORE_WEIGHTS, recommendation_id, score_candidate
 from nlp.recommendations.classifier import RecommendationHead, classify, default_head, predict_proba
 
 __all__ = [
     "ASK_THRESHOLD",
-    "MERGE_THRESHOLD",
     "SCORE_WEIGHTS",
     "RecommendationHead",
     "build_asks",
-    "build_candidates",
     "classify",
     "default_head",
     "predict_proba",

@@ -19,7 +19,16 @@ from nlp.recommendations.ask_core import ask_spans
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.schemas import Quote, Recommendation
 
-__all__ = ["ASK_THRESHOLD", "SPAN_FLOOR", "ask_name", "build_asks", "group_asks", "pair_similarity", "respondent_of"]
+__all__ = [
+    "ASK_THRESHOLD",
+    "SPAN_FLOOR",
+    "ask_name",
+    "build_asks",
+    "group_asks",
+    "names_something",
+    "pair_similarity",
+    "respondent_of",
+]
 
 ASK_THRESHOLD = 0.73
 """Average-linkage similarity at or above which two groups of recommendations are one ask.
@@ -179,7 +188,7 @@ def build_asks(
     if span_vectors.shape != (len(members), embeddings.shape[1]):
         raise ValueError(f"embed returned shape {span_vectors.shape} for {len(members)} ask spans")
     full = embeddings[members]
-    empty = np.asarray([not _has_content(span) for span in spans], dtype=bool)
+    empty = np.asarray([not names_something(span) for span in spans], dtype=bool)
     span_vectors[empty] = full[empty]
     shares, n_respondents = topic_shares(quotes, topic_ids, respondent_of)
     asks = []
@@ -209,8 +218,11 @@ def build_asks(
     return sorted(asks, key=lambda a: (-a.support, -a.score, a.recommendation_id))
 
 
-def _has_content(span: str) -> bool:
-    """Whether ``span`` names something: a word of three letters or more beyond ``_EMPTY_WORDS``."""
+def names_something(span: str) -> bool:
+    """Whether ``span`` names something: a word of three letters or more beyond ``_EMPTY_WORDS``.
+
+    "Um", "See", "Do to it" and "Let me know" name nothing a report writer could act on.
+    """
     words = (w.strip(".,;:!?\"'()[]").lower() for w in span.split())
     return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
 

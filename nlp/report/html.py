@@ -87,7 +87,7 @@ img.chart { max-width: 100%; height: auto; }
 <tr><th>Ask</th><th class="num">Support</th><th>What respondents said</th><th>Theme</th><th>Section</th></tr>
 {% for r in data.top_recommendations %}<tr><td>{{ r.name or r.text }}</td><td class="num">{{ r.support }}</td><td>{% for q in (r.quotes or [r.text]) %}<q>{{ q }}</q>{% if not loop.last %}<br>{% endif %}{% endfor %}</td><td>{{ r.topic_label }}</td><td>{{ r.section }}</td></tr>
 {% endfor %}</table>
-<p class="meta">Support: distinct respondents who ask for the same thing, in their own words.</p>
+<p class="meta">{{ data.recommendations_note }} Support: distinct respondents who ask for the same thing, in their own words.</p>
 </body>
 </html>
 """

@@ -158,5 +158,6 @@ def render_markdown(
         [[e(r.name or r.text, True), str(r.support), " / ".join(f"“{e(q, True)}”" for q in r.quotes or (r.text,)),
           e(r.topic_label, True), e(r.section, True)] for r in data.top_recommendations],
     )
-    out += ["", "Support: distinct respondents who ask for the same thing, in their own words.", ""]
+    out += ["", data.recommendations_note,
+            "Support: distinct respondents who ask for the same thing, in their own words.", ""]
     return "\n".join(out)

@@ -11,7 +11,7 @@ from nlp.explore import Outputs
 from nlp.report.cards import gather_cards
 from nlp.topics.cards import ThemeCard
 
-__all__ = ["QuoteRef", "RecommendationRef", "ReportData", "SectionRow", "Theme", "gather_report"]
+__all__ = ["QuoteRef", "RecommendationRef", "ReportData", "SectionRow", "Theme", "gather_report", "recommendations_page"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,30 @@ class ReportData:
     # Theme cards, top-level themes first, each followed by its sub-themes (nlp.report.cards);
     # empty for a run made before the themes stage.
     cards: tuple[ThemeCard, ...] = ()
+    # Asks in recommendations.parquet, and how many of them several respondents make.
+    n_recommendations: int = 0
+    n_shared_recommendations: int = 0
+
+    @property
+    def recommendations_note(self) -> str:
+        """One line under the recommendations table: what it lists and where the rest are."""
+        n, shared = self.n_recommendations, self.n_shared_recommendations
+        if not n:
+            return "No recommendations were found."
+        shown = len(self.top_recommendations)
+        shared_shown = sum(r.support >= 2 for r in self.top_recommendations)
+        ones = shown - shared_shown
+        if not shared:
+            note = f"None of the {n} asks is made by more than one respondent"
+            note += f": listed are the {ones} highest-scoring." if ones else "."
+        else:
+            note = (f"{shared} of the {n} asks {'is' if shared == 1 else 'are'} made by several respondents"
+                    + (", listed first" if shared_shown == shared else f"; the {shared_shown} with most support are listed"))
+            note += f", then the {ones} highest-scoring single-respondent asks." if ones else "."
+        more = n - shown
+        if more:
+            note += f" {more} more {'is' if more == 1 else 'are'} in recommendations.parquet."
+        return note
 
 
 def _quote_ref(row) -> QuoteRef:
@@ -146,12 +170,40 @@ def _ranked_recommendations(recs: pd.DataFrame) -> pd.DataFrame:
     return recs.sort_values(["support", "score"], ascending=False, kind="stable")
 
 
+def recommendations_page(recs: pd.DataFrame, rows: int = 25, single: int = 10) -> pd.DataFrame:
+    """The asks one page of the report lists, best first.
+
+    Every ask that several respondents make comes first, by support then score (at most
+    ``rows``); single-respondent asks follow by score, at most ``single`` of them and never
+    beyond ``rows`` in all. On long transcripts most detected asks are one person's, so
+    listing them all gives a report writer a hundred rows to wade through; they stay in
+    ``recommendations.parquet``. Single asks whose name names nothing
+    (``asks.names_something``) come after the others.
+
+    Args:
+        recs: the recommendations table, one row per ask.
+        rows: most rows on the page.
+        single: most single-respondent asks on the page.
+    """
+    from nlp.recommendations.asks import names_something
+
+    ranked = _ranked_recommendations(recs)
+    shared = ranked[ranked["support"] >= 2].head(rows)
+    ones = ranked[ranked["support"] < 2]
+    # A single ask whose name names nothing ("See", "Do to it": spoken turns) is not worth one
+    # of the few places: those that name something come first, by score.
+    named = ones["name"].map(names_something) if "name" in ones else pd.Series(True, index=ones.index)
+    ones = pd.concat([ones[named], ones[~named]])
+    return pd.concat([shared, ones.head(max(0, min(single, rows - len(shared))))])
+
+
 def gather_report(
     outputs: Outputs,
     top: int = 10,
     quotes_per_theme: int = 3,
     recommendations_per_theme: int = 5,
-    top_recommendations: int = 15,
+    top_recommendations: int = 25,
+    single_recommendations: int = 10,
 ) -> ReportData:
     """Select and summarise what the report shows.
 
@@ -165,7 +217,8 @@ def gather_report(
         top: number of themes.
         quotes_per_theme: verbatim quotes per theme (2-3 reads well).
         recommendations_per_theme: recommendations listed under a theme, by support then score.
-        top_recommendations: rows of the overall recommendations table.
+        top_recommendations: most rows of the overall recommendations table (``recommendations_page``).
+        single_recommendations: most single-respondent asks in that table.
     """
     quotes = outputs.quotes[outputs.quotes["duplicate_of"].isna()]
     quotes = quotes[quotes["is_substantive"] & quotes["language"].isin(MODEL_LANGUAGES)]
@@ -213,6 +266,10 @@ def gather_report(
         n_topics=int((outputs.topics["topic_id"] != -1).sum()),
         themes=tuple(themes),
         sections=sections,
-        top_recommendations=tuple(_recommendation_refs(recs.head(top_recommendations), labels, quote_text)),
+        top_recommendations=tuple(_recommendation_refs(
+            recommendations_page(recs, top_recommendations, single_recommendations), labels, quote_text
+        )),
         cards=gather_cards(outputs.quotes, outputs.topics, outputs.parents),
+        n_recommendations=len(recs),
+        n_shared_recommendations=int((recs["support"] >= 2).sum()),
     )

@@ -141,3 +141,26 @@ def test_report_on_the_seed_leads_with_its_top_level_themes(processed_dir, tmp_p
     rows = list(load_workbook(files.xlsx)["theme cards"].iter_rows(values_only=True))
     assert rows[1][:4] == ("theme", int(first.parent_id), None, first.label)
     assert {r[2] for r in rows[2 : 2 + len(first.topic_ids)]} == {int(first.parent_id)}
+
+
+def test_the_recommendations_table_is_a_page_and_says_where_the_rest_are(tmp_path):
+    # 3 asks made by several respondents and 40 single-respondent asks, some scoring higher.
+    outputs = _tiny_outputs()
+    n = 43
+    support = [3, 2, 2] + [1] * 40
+    score = [0.5, 0.45, 0.4] + [0.9 - i * 0.01 for i in range(40)]
+    recs = pd.DataFrame({
+        "recommendation_id": [f"rec-{i:02d}" for i in range(n)], "text": [f"Ask number {i}." for i in range(n)],
+        "quote_id": ["q1"] * n, "section": ["1.1 Help"] * n, "topic_id": [7] * n, "support": support, "score": score,
+    })
+    outputs = Outputs(outputs.quotes, outputs.topics, outputs.section_sentiment, recs, manifest=outputs.manifest)
+    data = gather_report(outputs, top=2)
+
+    shown = [r.recommendation_id for r in data.top_recommendations]
+    assert shown[:3] == ["rec-00", "rec-01", "rec-02"]  # every shared ask first, whatever the scores
+    assert shown[3:] == [f"rec-{i:02d}" for i in range(3, 13)]  # then the 10 best single ones
+    note = data.recommendations_note
+    assert "3 of the 43 asks are made by several respondents" in note
+    assert "30 more are in recommendations.parquet" in note
+    md = write_report(outputs, tmp_path, top=2).markdown.read_text(encoding="utf-8")
+    assert note in md and "Ask number 12." in md and "Ask number 13." not in md.split("## Top recommendations")[1]
