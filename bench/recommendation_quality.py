@@ -16,10 +16,11 @@ One run measures, side by side:
 
 Methods: ``pipeline`` (the shipped head, or ``build_asks``), ``previous`` (the first head,
 ``bench/data/recommendation_head_2026-11-24.json``, at its own threshold; or the previous
-whole-sentence merge at cosine 0.85), and ``keyword`` (a keyword list). The SemEval test sets
+whole-sentence merge at cosine 0.85), ``before`` (asks as grouped on 2026-12-02, from the
+ask spans frozen in ``bench/data/ask_spans_2026-12-02.tsv``) and ``keyword`` (a keyword list). The SemEval test sets
 are not read.
 
-    .venv/bin/python -m bench.recommendation_quality [--backend onnx-fp32]
+    .venv/bin/python -m bench.recommendation_quality [--backend onnx-fp32] [--asks-only]
 
 The head is trained on fp32 vectors, which runs also embed with by default; ``--backend onnx-int8`` measures it on int8 vectors.
 
@@ -45,6 +46,10 @@ TRAINING_FILE = "V1.4_Training.csv"
 REVIEWS = REPO / "training" / "data" / "suggestions" / "uci_reviews_suggestions.tsv"
 PREVIOUS_HEAD = REPO / "bench" / "data" / "recommendation_head_2026-11-24.json"
 ASK_GROUPS = REPO / "bench" / "data" / "ask_groups.tsv"
+# The ask spans of the labelled items as ``ask_core`` cut them on 2026-12-02, before its second
+# round of rules: the "before" of the grouping rows, beside what the pipeline does now.
+BEFORE_SPANS = REPO / "bench" / "data" / "ask_spans_2026-12-02.tsv"
+BEFORE_THRESHOLD = 0.73
 CACHE = REPO / "data" / "interim" / "embeddings"
 TRIAL_SETS = {
     "semeval_trial_a_forum": "SubtaskA_Trial_Test_Labeled.csv",
@@ -54,7 +59,7 @@ RATES = (0.05, 0.10, 0.15)
 BACKENDS = ("onnx-fp32", "onnx-int8")
 N_DRAWS = 20
 DRAW_SEED = 14
-PREFIX = {"pipeline": "", "previous": "previous_", "keyword": "keyword_baseline_"}
+PREFIX = {"pipeline": "", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_"}
 PREVIOUS_MERGE = 0.85
 """Cosine of whole sentences at which the retired ``build_candidates`` merged two recommendations."""
 
@@ -166,16 +171,21 @@ def _ask_rows(embedder) -> list[dict]:
 
     with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:
         items = list(csv.DictReader(fh, delimiter="\t"))
+    with BEFORE_SPANS.open(encoding="utf-8", newline="") as fh:
+        before_spans = {(r["set"], r["item"]): r["span"] for r in csv.DictReader(fh, delimiter="\t")}
     texts = [r["text"] for r in items]
     full = embedder.embed(texts)
     span = embedder.embed(ask_spans(texts))
+    # Items labelled after that date have no frozen span: the current one stands in.
+    before = embedder.embed([before_spans.get((r["set"], r["item"]), s) for r, s in zip(items, ask_spans(texts))])
     rows = []
     for split in ("dev", "test"):
-        totals = {m: {"pairs_true": 0, "pairs_false": 0, "pairs_missed": 0} for m in ("pipeline", "previous")}
+        totals = {m: {"pairs_true": 0, "pairs_false": 0, "pairs_missed": 0} for m in ("pipeline", "before", "previous")}
         for name in sorted({r["set"] for r in items if r["split"] == split}):
             idx = [i for i, r in enumerate(items) if r["set"] == name]
             labels = {
                 "pipeline": _labels(group_asks(full[idx], span[idx]), len(idx)),
+                "before": _labels(group_asks(full[idx], before[idx], BEFORE_THRESHOLD), len(idx)),
                 # The previous merge: whole sentences, complete linkage at cosine 0.85.
                 "previous": _labels(_complete_linkage(full[idx], PREVIOUS_MERGE), len(idx)),
             }
@@ -245,7 +255,7 @@ def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
 def _table(rows: list[dict]) -> str:
     detection = [r for r in rows if not r["dataset"].startswith("ask_groups")]
     datasets = list(dict.fromkeys(r["dataset"] for r in detection))
-    methods = list(PREFIX)
+    methods = ["pipeline", "previous", "keyword"]
     value = {(r["dataset"], r["method"], r["metric"].removeprefix(PREFIX[r["method"]])): r["value"] for r in rows}
     header = f"{'dataset':<30}" + "".join(f"{m[:8] + ' ' + k:>12}" for m in methods for k in ("P", "R", "F1"))
     lines = [header, "-" * len(header)]
@@ -258,7 +268,7 @@ def _table(rows: list[dict]) -> str:
         lines.append(f"{dataset:<30}" + "".join(cells))
     lines += ["", f"{'asks: same-ask pairs':<30}{'method':>10}{'precision':>11}{'recall':>9}{'joined':>8}"]
     for split in ("dev", "test"):
-        for method in ("pipeline", "previous"):
+        for method in ("pipeline", "before", "previous"):
             get = lambda k: value.get((f"ask_groups_{split}", method, k))  # noqa: E731
             lines.append(f"{'ask_groups_' + split:<30}{method:>10}{get('pairwise_precision'):>11.3f}"
                          f"{get('pairwise_recall'):>9.3f}{get('pairs_joined'):>8.0f}")
@@ -271,4 +281,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=BACKENDS, default="onnx-fp32",
                         help="vectors to measure on: the runs' default and the head's training vectors (fp32), or int8")
-    print(_table(run(backend=parser.parse_args().backend)))
+    parser.add_argument("--asks-only", action="store_true", help="only the grouping rows (seconds, not minutes)")
+    args = parser.parse_args()
+    if args.asks_only:
+        print(_table(_ask_rows(_embedder(args.backend))))
+    else:
+        print(_table(run(backend=args.backend)))
