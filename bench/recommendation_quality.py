@@ -47,7 +47,8 @@ REVIEWS = REPO / "training" / "data" / "suggestions" / "uci_reviews_suggestions.
 PREVIOUS_HEAD = REPO / "bench" / "data" / "recommendation_head_2026-11-24.json"
 ASK_GROUPS = REPO / "bench" / "data" / "ask_groups.tsv"
 # The ask spans of the labelled items as ``ask_core`` cut them on 2026-12-02, before its second
-# round of rules: the "before" of the grouping rows, beside what the pipeline does now.
+# round of rules (the code of commit 06db1d3 run over every labelled item): the "before" of the
+# grouping rows, beside what the pipeline does now.
 BEFORE_SPANS = REPO / "bench" / "data" / "ask_spans_2026-12-02.tsv"
 BEFORE_THRESHOLD = 0.73
 CACHE = REPO / "data" / "interim" / "embeddings"
@@ -176,7 +177,6 @@ def _ask_rows(embedder) -> list[dict]:
     texts = [r["text"] for r in items]
     full = embedder.embed(texts)
     span = embedder.embed(ask_spans(texts))
-    # Items labelled after that date have no frozen span: the current one stands in.
     before = embedder.embed([before_spans.get((r["set"], r["item"]), s) for r, s in zip(items, ask_spans(texts))])
     rows = []
     for split in ("dev", "test"):

@@ -94,7 +94,7 @@ _COPULA = re.compile(rf"^(?:be|been|being)\s+{_ADVS}", re.IGNORECASE)
 # A frame after one of these is in a subordinate clause ("... tiny homes so they can live"):
 # it states a reason or consequence, not the request.
 _SUBORDINATORS = frozenset("so because since which unless although though whereas".split())
-_SUBORDINATE_START = frozenset("that which who whom whose where when while if as than to and but so".split())
+_SUBORDINATE_START = frozenset("that which who whom whose where when while if as than to".split())
 # "Seaweed aquaculture will improve biodiversity", "X would help drive investment out of housing":
 # after would/will/could/might, these verbs describe what the subject would bring about, so
 # the subject is what is proposed.
