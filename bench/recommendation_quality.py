@@ -167,7 +167,7 @@ def pairwise_scores(groups: Sequence[str], predicted: Sequence[int]) -> dict[str
 
 
 def _ask_rows(embedder) -> list[dict]:
-    from nlp.recommendations.ask_core import ask_spans
+    from nlp.recommendations.ask_core import ask_spans, comparable_spans
     from nlp.recommendations.asks import group_asks
 
     with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:
@@ -176,7 +176,7 @@ def _ask_rows(embedder) -> list[dict]:
         before_spans = {(r["set"], r["item"]): r["span"] for r in csv.DictReader(fh, delimiter="\t")}
     texts = [r["text"] for r in items]
     full = embedder.embed(texts)
-    span = embedder.embed(ask_spans(texts))
+    span = embedder.embed(comparable_spans(ask_spans(texts)))
     before = embedder.embed([before_spans.get((r["set"], r["item"]), s) for r, s in zip(items, ask_spans(texts))])
     rows = []
     for split in ("dev", "test"):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.recommendations.ask_core import ask_cores, ask_spans
+from nlp.recommendations.ask_core import ask_cores, ask_spans, comparable_spans
 from nlp.recommendations.asks import build_asks, group_asks
 from nlp.schemas import Quote
 
@@ -29,6 +29,14 @@ def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span
 def test_a_negated_ask_keeps_its_negation():
     allowed, banned = ask_spans(["Smoking should be allowed in parks.", "Smoking should not be allowed in parks."])
     assert "not" not in allowed.split() and "not" in banned.split()
+
+
+def test_verbs_of_one_action_are_compared_as_one_class_and_nouns_are_left_alone():
+    spans = ["Bring in the politicians", "get involved with politicians", "Citizens United over turned",
+             "Overturn Citizens United", "train service to Nashville", "campaign finance reform"]
+    assert comparable_spans(spans) == ["engage the politicians", "engage politicians", "Citizens United overturn",
+                                       "overturn Citizens United", "train service to Nashville",
+                                       "campaign finance reform"]
 
 
 def test_cores_are_lemmatised_without_determiners_and_never_empty():
@@ -67,7 +75,8 @@ def test_asks_join_different_respondents_on_what_they_ask_for_and_rank_by_suppor
     ]
     # Whole sentences far apart; their ask spans close: the spans decide.
     full = _unit([1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1])
-    embed = _FakeEmbed({"engage politicians": [1, 0.1, 0], "Bring in the politicians": [1, 0.12, 0],
+    # Spans are compared with their verbs in classes: "Bring in" is "engage".
+    embed = _FakeEmbed({"engage politicians": [1, 0.1, 0], "engage the politicians": [1, 0.12, 0],
                         "journalists": [0, 0, 1]})
     asks = build_asks(quotes, full, [True, True, True, False], [0.8, 0.9, 0.95, 0.1], [4, 4, 7, -1], embed)
 
@@ -79,7 +88,7 @@ def test_asks_join_different_respondents_on_what_they_ask_for_and_rank_by_suppor
     assert top.sections == ("2.1 Strategy", "3.2 Partners")
     assert top.name in {"Engage politicians", "Bring in the politicians"}
     assert asks[1].name == "Journalists" and asks[1].topic_id == 7
-    assert embed.calls == [["engage politicians", "Bring in the politicians", "journalists"]]
+    assert embed.calls == [["engage politicians", "engage the politicians", "journalists"]]
 
 
 def test_one_respondent_asking_twice_is_support_one_and_duplicates_add_nothing():

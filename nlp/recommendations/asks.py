@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp.recommendations.ask_core import ask_spans
+from nlp.recommendations.ask_core import ask_spans, comparable_spans
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.schemas import Quote, Recommendation
 
@@ -184,7 +184,7 @@ def build_asks(
     if not members:
         return []
     spans = ask_spans([quotes[i].text for i in members])
-    span_vectors = np.asarray(embed(spans), dtype=np.float32)
+    span_vectors = np.asarray(embed(comparable_spans(spans)), dtype=np.float32)
     if span_vectors.shape != (len(members), embeddings.shape[1]):
         raise ValueError(f"embed returned shape {span_vectors.shape} for {len(members)} ask spans")
     full = embeddings[members]
