@@ -176,7 +176,8 @@ def _strip_frames(clause: str) -> tuple[str, bool]:
             if not match or match.end() == 0 or (found and match.start() > 0):
                 continue
             # The subject is the words before the frame in its own clause ("As X grows, Y should").
-            subject = clause[: match.start()].rsplit(",", 1)[-1].strip(" ,")
+            # "OCP is creating a field but needs more strengthening": after "but" a new clause begins.
+            subject = re.split(r"\b(?:but|yet)\b", clause[: match.start()].rsplit(",", 1)[-1])[-1].strip(" ,")
             words = subject.lower().split()
             if set(words[1:]) & _SUBORDINATORS or (words and words[0] in _SUBORDINATE_START):
                 continue
