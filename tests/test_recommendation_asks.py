@@ -187,3 +187,11 @@ def test_paraphrases_from_two_respondents_are_one_ask_and_a_different_ask_stays_
     assert [(a.support, set(a.quote_ids)) for a in asks] == [(2, {"q1", "q2"}), (1, {"q3"})]
     assert asks[0].text == "The OCP should engage more with politicians."
     assert asks[1].topic_id == 1 and asks[1].section == "2.1 Strategy"
+
+
+def test_a_name_names_something_only_with_a_word_that_says_what():
+    from nlp.recommendations.asks import names_something
+
+    assert names_something("Journalists") and names_something("Public channel")
+    assert not any(map(names_something, ["Um", "See", "Do to it", "Remove them", "Fix it"]))
+    assert names_something("Remove the old dashboards")

@@ -66,6 +66,8 @@ _EMPTY_WORDS = frozenset(
     """.split()
 )
 
+_OBJECT_PRONOUNS = frozenset("it them this that these those him her one".split())
+
 
 def respondent_of(quote: Quote) -> str:
     """Who said ``quote``: its ``respondent_id`` when the quote carries one, else its response."""
@@ -224,9 +226,13 @@ def build_asks(
 def names_something(span: str) -> bool:
     """Whether ``span`` names something: a word of three letters or more beyond ``_EMPTY_WORDS``.
 
-    "Um", "See", "Do to it" and "Let me know" name nothing a report writer could act on.
+    "Um", "See", "Do to it" and "Let me know" name nothing a report writer could act on; nor
+    does a short span whose object is a pronoun ("Remove them", "Fix it"): what is to be done
+    is said before, in the conversation.
     """
-    words = (w.strip(".,;:!?\"'()[]").lower() for w in span.split())
+    words = [w.strip(".,;:!?\"'()[]").lower() for w in span.split()]
+    if 0 < len(words) <= 3 and words[-1] in _OBJECT_PRONOUNS:
+        return False
     return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
 
 

@@ -11,7 +11,15 @@ from nlp.explore import Outputs
 from nlp.report.cards import gather_cards
 from nlp.topics.cards import ThemeCard
 
-__all__ = ["QuoteRef", "RecommendationRef", "ReportData", "SectionRow", "Theme", "gather_report", "recommendations_page"]
+__all__ = [
+    "QuoteRef",
+    "RecommendationRef",
+    "ReportData",
+    "SectionRow",
+    "Theme",
+    "gather_report",
+    "recommendations_page",
+]
 
 
 @dataclass(frozen=True)
@@ -102,11 +110,13 @@ class ReportData:
         ones = shown - shared_shown
         if not shared:
             note = f"None of the {n} asks is made by more than one respondent"
-            note += f": listed are the {ones} highest-scoring." if ones else "."
+            note += f": listed are the {ones} highest-scoring that say what they ask for." if ones else "."
         else:
             note = (f"{shared} of the {n} asks {'is' if shared == 1 else 'are'} made by several respondents"
                     + (", listed first" if shared_shown == shared else f"; the {shared_shown} with most support are listed"))
-            note += f", then the {ones} highest-scoring single-respondent asks." if ones else "."
+            if ones:
+                note += f", then the {ones} highest-scoring single-respondent asks that say what they ask for"
+            note += "."
         more = n - shown
         if more:
             note += f" {more} more {'is' if more == 1 else 'are'} in recommendations.parquet."

@@ -164,3 +164,14 @@ def test_the_recommendations_table_is_a_page_and_says_where_the_rest_are(tmp_pat
     assert "30 more are in recommendations.parquet" in note
     md = write_report(outputs, tmp_path, top=2).markdown.read_text(encoding="utf-8")
     assert note in md and "Ask number 12." in md and "Ask number 13." not in md.split("## Top recommendations")[1]
+
+
+@pytest.mark.slow
+def test_report_on_the_seed_lists_every_shared_ask_first_on_one_page(processed_dir):
+    outputs = load_outputs(processed_dir)
+    data = gather_report(outputs)
+    supports = [r.support for r in data.top_recommendations]
+    recs = outputs.recommendations
+    assert len(supports) <= 25 and supports == sorted(supports, reverse=True)
+    assert sum(s >= 2 for s in supports) == min(25, int((recs["support"] >= 2).sum()))
+    assert f"{len(recs) - len(supports)} more are in recommendations.parquet" in data.recommendations_note
