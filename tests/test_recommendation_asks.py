@@ -20,6 +20,11 @@ from nlp.schemas import Quote
         ("Quality bike lanes should be installed, focusing on the campus area.", "Quality bike lanes installed"),
         ("More bike trails and walking trails would be a great addition.", "bike trails and walking trails"),
         ("Holly drive needs sidewalks", "Holly drive sidewalks"),
+        # A purpose clause says why, not what; "how to" and "has got to" are no purpose.
+        ("We should prioritize building more fitness parks to encourage physical activity.",
+         "prioritize building more fitness parks"),
+        ("They need a plan on how to bring in civil society", "plan on how to bring in civil society"),
+        ("Political gerrymandering has got to stop.", "Political gerrymandering has got to stop"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from nlp.recommendations.lexicon import IMPERATIVE_VERBS
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
@@ -87,6 +89,17 @@ _LEADING_NOISE = re.compile(
     rf"extra|also|even|really|just|still|very|its|their|our|your|my|his|her|them|us|it|this|these|"
     rf"those|{_ADV})\b[ ,]*)+",
     re.IGNORECASE,
+)
+# A purpose clause after the object ("create region-specific teams to focus on local issues",
+# "a five year rent freeze to let wages catch up") says why, not what: the ask ends before it.
+# Not after words that take "to" as their complement ("how to", "has got to", "easy to", "needed to").
+_PURPOSE = re.compile(
+    rf"(?<=\w)\s+to\s+(?:{'|'.join(sorted(IMPERATIVE_VERBS - {'be'}))})\b.*$", re.IGNORECASE
+)
+_TAKES_TO = frozenset(
+    """how what where when whether which who got get gets easy easier hard harder difficult able likely going
+    used have has had ought want wants need needs try trying way ways time chance effort order enough sure free
+    ready""".split()
 )
 _PRONOUNS = frozenset("i we you they he she it this that there one people everyone".split())
 _PASSIVE = re.compile(r"^(?:be|been|being|get|got|is|are)\s+(?=[a-z]+(?:ed|en|wn|t)\b)", re.IGNORECASE)
@@ -226,7 +239,19 @@ def _core_text(text: str) -> str:
     core = next((c for c, found in stripped if found and c), stripped[0][0] or clauses[0])
     core = _TAIL.sub("", core).strip(" ,.")
     core = _LEADING_NOISE.sub("", core).strip(" ,.") or core
-    return core
+    return _without_purpose(core)
+
+
+def _without_purpose(core: str) -> str:
+    """``core`` without a purpose clause after at least three words of ask (``_PURPOSE``)."""
+    match = _PURPOSE.search(core)
+    if not match:
+        return core
+    before = core[: match.start()].split()
+    last = before[-1].lower() if before else ""
+    if len(before) < 3 or last in _TAKES_TO or re.search(r"(?:ed|ing|ble)$", last):
+        return core
+    return core[: match.start()]
 
 
 def ask_spans(texts: Sequence[str]) -> list[str]:
