@@ -38,10 +38,11 @@ def test_a_negated_ask_keeps_its_negation():
 
 def test_verbs_of_one_action_are_compared_as_one_class_and_nouns_are_left_alone():
     spans = ["Bring in the politicians", "get involved with politicians", "Citizens United over turned",
-             "Overturn Citizens United", "train service to Nashville", "campaign finance reform"]
+             "Overturn Citizens United", "train service to Nashville", "campaign finance reform",
+             "training for end users"]
     assert comparable_spans(spans) == ["engage the politicians", "engage politicians", "Citizens United overturn",
                                        "overturn Citizens United", "train service to Nashville",
-                                       "campaign finance reform"]
+                                       "campaign finance reform", "training for end users"]
 
 
 def test_cores_are_lemmatised_without_determiners_and_never_empty():

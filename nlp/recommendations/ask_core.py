@@ -125,7 +125,7 @@ VERB_CLASSES: dict[str, str] = {
     "engage": r"bring in|bring on board|involve|include|including|incorporate|get involved with|engage with|"
               r"work with|reach out to|partner with|collaborate with",
     "overturn": r"overturn(?:ed)?|over turn(?:ed)?|undo|undone|reverse(?:d)?|strike down|struck down",
-    "abolish": r"abolish(?:ed)?|eliminate(?:d)?|dissolve(?:d)?|scrap(?:ped)?|get rid of|do away with|end|ended|"
+    "abolish": r"abolish(?:ed)?|eliminate(?:d)?|dissolve(?:d)?|scrap(?:ped)?|get rid of|do away with|put an end to|"
                r"terminate(?:d)?|repeal(?:ed)?",
     "stop": r"stop(?:ped)?|ban(?:ned)?|prohibit(?:ed)?|prevent(?:ed)?|outlaw(?:ed)?|forbid|forbidden|made illegal|"
             r"criminali[sz]e(?:d)?",
