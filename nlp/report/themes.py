@@ -226,7 +226,7 @@ def gather_report(
         outputs: the run's tables.
         top: number of themes.
         quotes_per_theme: verbatim quotes per theme (2-3 reads well).
-        recommendations_per_theme: recommendations listed under a theme, by support then score.
+        recommendations_per_theme: asks listed under a theme, chosen as ``recommendations_page`` does.
         top_recommendations: most rows of the overall recommendations table (``recommendations_page``).
         single_recommendations: most single-respondent asks in that table.
     """
@@ -259,7 +259,9 @@ def gather_report(
                 quotes=tuple(_representatives(quotes, topic, quotes_per_theme)),
                 recommendations=tuple(
                     _recommendation_refs(
-                        recs[recs["topic_id"] == topic.topic_id].head(recommendations_per_theme), labels, quote_text
+                        recommendations_page(recs[recs["topic_id"] == topic.topic_id], recommendations_per_theme,
+                                             recommendations_per_theme),
+                        labels, quote_text,
                     )
                 ),
             )
