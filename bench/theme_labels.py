@@ -89,7 +89,7 @@ def label_table(raw_dir: Path, cache_dir: Path) -> str:
 
 
 def _lemmas(text: str, tok: naming.PhraseTokenizer) -> set[str]:
-    return {lemma for _, lemma, _, _, word in tok.tokens(text) if word}
+    return {t.lemma for t in tok.tokens(text) if t.word}
 
 
 def banking_scores(n: int, seed: int = 42) -> str:

@@ -21,7 +21,15 @@ default; the bench turns them off for its "before" column):
 * generic heads ("issue", "factor", "change", "field") score nothing and cost like padding, and
   a phrase needs at least one distinctive word that is not generic ("Field and change" is out);
 * keyword first: when any candidate holds one of the theme's three first keywords, the best one
-  holding the first keyword wins, else the best holding the second, then the third.
+  holding the first keyword wins, else the best holding the second, then the third;
+* word classes: a name is a noun phrase, not a clause. Without a tagger (no trained pipeline can
+  be installed), the word lists of ``spacy-lookups-data`` (WordNet's nouns, verbs and adjectives)
+  say which words can only be verbs: such a word never ends a name ("support to replicate"), an
+  inflected verb never starts or sits inside one ("Role OC helped in achieve", "Depends on the
+  client"), and the stubs of "gonna"/"wanna" break a phrase;
+* central keywords: a top-level theme's keywords pool its sub-themes'; they are taken in the
+  order of their distinctiveness for all its quotes, so it is named by what most of its quotes
+  say rather than by its largest sub-theme.
 
 Names are unique: themes are named in the order given (top level first, larger first), and a
 theme whose best phrase is taken, or says the same content words as a taken one, uses its next
@@ -33,14 +41,18 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nlp.substantive import FILLER_WORDS, META_PATTERNS
+from nlp.topics.phrases import PhraseTokenizer, Token
 
-__all__ = ["LEGACY_RULES", "NameCandidate", "NamingRules", "PhraseTokenizer", "name_themes"]
+__all__ = [
+    "LEGACY_RULES", "MAIN_RULES", "NameCandidate", "NamingRules", "PhraseTokenizer", "Token", "name_themes",
+    "rank_keywords", "ranked_keywords",
+]
 
 MIN_WORDS, MAX_WORDS = 2, 6
 CENTRAL_QUOTES = 40  # quotes read per theme, most central first
@@ -72,6 +84,8 @@ _GENERIC = frozenset(
 )
 # Nouns about the interview itself: a phrase holding one is talk about the talk.
 _META_NOUNS = frozenset("question questionnaire interview interviewer interviewee".split())
+# What spaCy's tokenizer leaves of "gonna", "wanna", "gotta", "dunno": never part of a name.
+_STUBS = frozenset("gon na wan ta dun got".split())
 
 
 @dataclass(frozen=True)
@@ -81,10 +95,14 @@ class NamingRules:
     meta_talk: bool = True
     generic_heads: bool = True
     keyword_first: bool = True
+    word_classes: bool = True
+    central_keywords: bool = True
 
 
-# The names as they were before these rules, for the bench's before/after table.
-LEGACY_RULES = NamingRules(meta_talk=False, generic_heads=False, keyword_first=False)
+# The names as they were before any of these rules, and as they were before the word-class and
+# central-keyword rules, for the bench's before/after tables.
+LEGACY_RULES = NamingRules(False, False, False, False, False)
+MAIN_RULES = NamingRules(word_classes=False, central_keywords=False)
 
 # A content word must carry this much distinctiveness, or it costs the phrase _PADDING_COST.
 _MIN_WEIGHT = 0.02
@@ -100,72 +118,54 @@ class NameCandidate:
     score: float
 
 
-class PhraseTokenizer:
-    """Tokens of a text as (lowercase form, lemma, is content word, written form) tuples."""
-
-    def __init__(self) -> None:
-        import spacy
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-        self._nlp = spacy.blank("en")
-        self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        self._nlp.initialize()
-        self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
-        self._memo: dict[str, list[tuple[str, str, bool, str, bool]]] = {}
-
-    def tokens(self, text: str) -> list[tuple[str, str, bool, str, bool]]:
-        """(lower, lemma, content, written, is_word) per token; memoised per text."""
-        found = self._memo.get(text)
-        if found is None:
-            found = []
-            for t in self._nlp(text):
-                # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
-                lemma = t.lower_ if t.is_upper else t.lemma_.lower()
-                word = t.is_alpha
-                content = word and len(lemma) > 1 and lemma not in self._stop and t.lower_ not in self._stop
-                found.append((t.lower_, lemma, content, t.text, word))
-            self._memo[text] = found
-        return found
-
-    def lemmas(self, text: str) -> set[str]:
-        return {lemma for _, lemma, content, _, _ in self.tokens(text) if content}
-
-
-def _written(tokens: Sequence[tuple[str, str, bool, str, bool]], first: bool) -> str:
+def _written(tokens: Sequence[Token], first: bool) -> str:
     """Sentence case, keeping acronyms and mid-sentence capitals as written."""
     words = []
-    for k, (lower, _, _, written, _) in enumerate(tokens):
-        keep = written.isupper() and len(written) > 1 or (written[:1].isupper() and not first)
-        words.append(written if keep else lower)
+    for t in tokens:
+        keep = t.written.isupper() and len(t.written) > 1 or (t.written[:1].isupper() and not first)
+        words.append(t.written if keep else t.lower)
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 
-def _kind(token: tuple[str, str, bool, str, bool], filler: frozenset[str] = frozenset()) -> str:
-    lower, _, content, _, word = token
-    if lower in filler:
+def _kind(token: Token, filler: frozenset[str] = frozenset(), classes: bool = False) -> str:
+    if token.lower in filler or (classes and (token.verb == "inflected" or token.lower in _STUBS)):
+        return "X"  # an inflected verb makes a clause of the phrase: "OC helped in"
+    if token.content:
+        return "G" if token.lower.endswith("ing") and len(token.lower) > 5 else "C"
+    if not token.word:
         return "X"
-    if content:
-        return "G" if lower.endswith("ing") and len(lower) > 5 else "C"
-    if not word:
-        return "X"
-    return "P" if lower in _CONNECTORS else "D" if lower in _DETERMINERS else "X"
+    return "P" if token.lower in _CONNECTORS else "D" if token.lower in _DETERMINERS else "X"
 
 
-def _allowed(token: tuple[str, str, bool, str, bool]) -> bool:
-    return token[1] not in _BAD_EDGE and token[0] not in _BAD_EDGE
+def _allowed(token: Token) -> bool:
+    return token.lemma not in _BAD_EDGE and token.lower not in _BAD_EDGE
 
 
-def _edge_ok(token: tuple[str, str, bool, str, bool], last: bool = False) -> bool:
-    lower = token[0]
+def _edge_ok(token: Token, last: bool = False, classes: bool = False) -> bool:
+    lower = token.lower
     if lower.endswith("ly") or (last and (lower in _NOT_LAST or lower.endswith("ed"))):
         return False
+    if last and classes and token.verb:
+        return False  # a noun phrase does not end on a verb: "support to replicate"
     return _allowed(token)
 
 
-def _spans(tokens, filler: frozenset[str] = frozenset()):
+def _kinds(tokens: Sequence[Token], filler: frozenset[str], classes: bool) -> str:
+    kinds = ""
+    for t in tokens:
+        kind = _kind(t, filler, classes)
+        # After a content word, a word that can only be a verb, or an adverb, makes a clause:
+        # "challenges rely on incentives", "countries formally sign".
+        if classes and kind in "CG" and kinds[-1:] in ("C", "G") and (t.verb or t.lower.endswith("ly")):
+            kind = "X"
+        kinds += kind
+    return kinds
+
+
+def _spans(tokens: Sequence[Token], filler: frozenset[str] = frozenset(), classes: bool = False):
     """Spans of MIN_WORDS..MAX_WORDS tokens shaped like a name and not cut out of a longer run."""
-    kinds = "".join(_kind(t, filler) for t in tokens)
+    kinds = _kinds(tokens, filler, classes)
     n = len(kinds)
     for i in range(n):
         if kinds[i] not in "CG" or (i > 0 and kinds[i - 1] in "CG") or not _edge_ok(tokens[i]):
@@ -175,7 +175,7 @@ def _spans(tokens, filler: frozenset[str] = frozenset()):
                 break
             if j < n and kinds[j] in "CG":
                 continue
-            if _SHAPE.fullmatch(kinds[i:j]) and _edge_ok(tokens[j - 1], last=True):
+            if _SHAPE.fullmatch(kinds[i:j]) and _edge_ok(tokens[j - 1], last=True, classes=classes):
                 yield i, j
 
 
@@ -198,16 +198,16 @@ def _candidates(
     generic = _GENERIC if rules.generic_heads else frozenset()
     for text, sim in zip(member_texts, similarity):
         tokens = tok.tokens(_without_meta(text) if rules.meta_talk else text)
-        for i, j in _spans(tokens, filler):
+        for i, j in _spans(tokens, filler, rules.word_classes):
             span = tokens[i:j]
-            key = tuple(t[1] for t in span)
+            key = tuple(t.lemma for t in span)
             entry = found.setdefault(key, [0, -1.0, span, i == 0])
             entry[0] += 1
             if sim > entry[1]:
                 entry[1], entry[2], entry[3] = sim, span, i == 0
     out = []
     for key, (count, sim, span, first) in found.items():
-        content = [t[1] for t in span if t[2]]
+        content = [t.lemma for t in span if t.content]
         if len(set(content)) < len(content):  # "data data" and the like
             continue
         if rules.meta_talk and _META_NOUNS.intersection(content):
@@ -218,7 +218,7 @@ def _candidates(
         padding = sum(c in generic or weight.get(c, 0.0) < _MIN_WEIGHT for c in content)
         score = (gain - _PADDING_COST * padding) * (0.5 + 0.5 * max(sim, 0.0)) * (1 + 0.1 * math.log(count))
         # A bare run of function words between two content words reads badly past a couple.
-        score -= 0.01 * sum(not t[2] for t in span)
+        score -= 0.01 * sum(not t.content for t in span)
         out.append(NameCandidate(_written(span, first), frozenset(content), score))
     out.sort(key=lambda c: (-c.score, len(c.text), c.text))
     return out
@@ -243,6 +243,7 @@ def name_themes(
     tokenizer: PhraseTokenizer | None = None,
     reserved: Sequence[str] = (),
     rules: NamingRules = NamingRules(),
+    pooled: Collection[int] = (),
 ) -> dict[int, str]:
     """A unique 2-6 word name for each theme, extracted from its central quotes.
 
@@ -257,6 +258,8 @@ def name_themes(
         tokenizer: a shared ``PhraseTokenizer`` (built when omitted).
         reserved: names already taken (a researcher's pinned labels); no theme gets one.
         rules: which naming rules apply (``LEGACY_RULES`` gives the names before them).
+        pooled: themes whose keywords pool other themes' lists (top-level themes): with the
+            central-keywords rule they are ranked by ``rank_keywords`` first.
     """
     tok = tokenizer or PhraseTokenizer()
     doc_lemmas = [tok.lemmas(t) for t in texts]
@@ -270,12 +273,15 @@ def name_themes(
         weight = _weights(members.tolist(), doc_lemmas, doc_freq, len(texts))
         pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules)
         free = [c for c in pool if c.text.lower() not in taken_text and c.content not in taken_content]
+        own = list((keywords or {}).get(theme, ()))
+        if rules.central_keywords and theme in pooled:
+            own = rank_keywords(own, weight, tok)
         if rules.keyword_first:
-            ranked = [frozenset(tok.lemmas(kw)) for kw in list((keywords or {}).get(theme, ()))[:3]]
+            ranked = [frozenset(tok.lemmas(kw)) for kw in own[:3]]
             # Stable sort: a candidate with the most distinctive keyword first, then the next
             # keyword's; each tier stays in score order, and one with none comes last.
             free.sort(key=lambda c: next((r for r, kw in enumerate(ranked) if c.score > 0 and c.content & kw), len(ranked)))
-        chosen = free[0].text if free else _fallback(theme, keywords, weight, taken_text)
+        chosen = free[0].text if free else _fallback(theme, own, weight, taken_text, tok, rules, [texts[i] for i in central])
         names[theme] = chosen
         taken_text.add(chosen.lower())
         taken_content.add(frozenset(tok.lemmas(chosen)))
@@ -288,10 +294,72 @@ def _central(members, embeddings: np.ndarray, centre: np.ndarray, n: int) -> np.
     return members[np.argsort(-(embeddings[members] @ centre), kind="stable")[:n]]
 
 
-def _fallback(theme: int, keywords, weight: Mapping[str, float], taken: set[str]) -> str:
-    """"A and B" from the theme's keywords (or its most distinctive lemmas), made unique."""
-    words = list((keywords or {}).get(theme, ())) or [w for w, _ in sorted(weight.items(), key=lambda x: (-x[1], x[0]))]
+def rank_keywords(keywords: Sequence[str], weight: Mapping[str, float], tok: PhraseTokenizer) -> list[str]:
+    """Keywords by their distinctiveness for a theme's own quotes (mean over their lemmas), stable.
+
+    A top-level theme's keywords pool its sub-themes' lists; ranked this way, the first ones are
+    what most of its quotes share, not what its largest sub-theme says.
+    """
+
+    def score(keyword: str) -> float:
+        lemmas = tok.lemmas(keyword)
+        return sum(weight.get(x, 0.0) for x in lemmas) / len(lemmas) if lemmas else 0.0
+
+    return sorted(keywords, key=lambda kw: -score(kw))
+
+
+def ranked_keywords(
+    groups: Mapping[int, Sequence[int]], keywords: Mapping[int, Sequence[str]], texts: Sequence[str],
+    tok: PhraseTokenizer, n: int = 10,
+) -> dict[int, tuple[str, ...]]:
+    """Each theme's first ``n`` keywords by ``rank_keywords`` against the whole corpus ``texts``."""
+    doc_lemmas = [tok.lemmas(t) for t in texts]
+    doc_freq = Counter(lemma for lemmas in doc_lemmas for lemma in lemmas)
+    return {
+        g: tuple(rank_keywords(keywords.get(g, ()), _weights(list(m), doc_lemmas, doc_freq, len(texts)), tok)[:n])
+        for g, m in groups.items()
+    }
+
+
+def _noun_like(token: Token) -> bool:
+    # An -ing form whose lemma differs ("providing" -> provide) reads as a verb on its own.
+    verbal = token.lower.endswith("ing") and token.lemma != token.lower
+    return token.content and not token.verb and not verbal and token.lemma not in _GENERIC and _allowed(token)
+
+
+def _keyword_phrase(keyword: str, tok: PhraseTokenizer, texts: Sequence[str] = ()) -> str | None:
+    """A keyword of 2-6 words that reads as a name, as a quote writes it ("OCP support"), else None."""
+    def as_written(word: str) -> str:  # keywords are lower case: take a quote's "OCP"
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+        return next((m.group(0) for m in map(pattern.search, texts) if m), word)
+
+    written = " ".join(as_written(w) for w in keyword.split())
+    tokens = tok.tokens(written)
+    if not MIN_WORDS <= len(tokens) <= MAX_WORDS or not all(t.word for t in tokens):
+        return None
+    if not (_noun_like(tokens[0]) or tokens[0].lower.endswith("ing")) or not _noun_like(tokens[-1]):
+        return None
+    return _written(tokens, first=True) if _edge_ok(tokens[-1], last=True, classes=True) else None
+
+
+def _fallback(
+    theme: int, keywords: Sequence[str], weight: Mapping[str, float], taken: set[str],
+    tok: PhraseTokenizer, rules: NamingRules = NamingRules(), texts: Sequence[str] = (),
+) -> str:
+    """A name from the theme's keywords (or its most distinctive lemmas), made unique.
+
+    With the word-class rule, a keyword phrase that reads as a name comes first, then "A and B"
+    of two keywords that can be nouns and are not generic ("Support and providing" is out);
+    otherwise "A and B" of the first two keywords.
+    """
+    words = list(keywords) or [w for w, _ in sorted(weight.items(), key=lambda x: (-x[1], x[0]))]
     words = [w for w in words if w] or [f"theme {theme}"]
+    if rules.word_classes:
+        phrases = [p for p in (_keyword_phrase(w, tok, texts) for w in words) if p and p.lower() not in taken]
+        if phrases:
+            return phrases[0]
+        nouns = [w for w in words if len(tok.tokens(w)) == 1 and _noun_like(tok.tokens(w)[0])]
+        words = nouns + [w for w in words if w not in nouns]
     for a in range(len(words)):
         for b in range(a + 1, len(words)):
             text = f"{words[a]} and {words[b]}"

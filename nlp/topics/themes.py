@@ -18,7 +18,7 @@ from nlp.schemas import Quote, Topic
 from nlp.topics.cards import CardPicks, pick_card_quotes, respondent_of
 from nlp.topics.hierarchy import Hierarchy, build_hierarchy
 from nlp.topics.lineage import PreviousTopic
-from nlp.topics.naming import PhraseTokenizer, name_themes
+from nlp.topics.naming import PhraseTokenizer, name_themes, ranked_keywords
 
 __all__ = ["ParentTheme", "Themes", "build_themes"]
 
@@ -67,14 +67,18 @@ class Themes:
     problems: tuple[str, ...] = ()
 
 
-def _merged_keywords(children: Sequence[Topic], n: int = 10) -> tuple[str, ...]:
-    """The children's keywords, the larger child's first, each once."""
+def _merged_keywords(children: Sequence[Topic]) -> tuple[str, ...]:
+    """All the children's keywords, the larger child's first, each once.
+
+    Naming ranks them by their distinctiveness for the parent's own quotes
+    (``naming.rank_keywords``); the parent keeps its first ten in that order.
+    """
     out: list[str] = []
     for child in sorted(children, key=lambda t: (-t.size, t.topic_id)):
         for kw in child.keywords:
             if kw not in out:
                 out.append(kw)
-    return tuple(out[:n])
+    return tuple(out)
 
 
 def build_themes(
@@ -147,14 +151,17 @@ def build_themes(
         ("p", p): _merged_keywords([by_id[t] for t in children(p)]) for p in parent_order
     }
     keyed = [key for key in groups if key[1] not in pinned]
+    tok = PhraseTokenizer()
+    stored = ranked_keywords(parent_members, {p: keywords[("p", p)] for p in parent_order}, [q.text for q in quotes], tok)
     names = name_themes(
         {k: groups[key] for k, key in enumerate(keyed)},
         [q.text for q in quotes],
         embeddings,
         {k: centres[key] for k, key in enumerate(keyed)},
         {k: keywords[key] for k, key in enumerate(keyed)},
-        PhraseTokenizer(),
+        tok,
         reserved=list(pinned.values()),
+        pooled={k for k, key in enumerate(keyed) if key[0] == "p"},
     )
     name_of = {key: names[k] for k, key in enumerate(keyed)} | {key: pinned[key[1]] for key in groups if key[1] in pinned}
     picks = {t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t]) for t in topic_order}
@@ -165,7 +172,7 @@ def build_themes(
             ParentTheme(
                 parent_id=p,
                 label=name_of[("p", p)],
-                keywords=keywords[("p", p)],
+                keywords=stored[p],
                 topic_ids=tuple(children(p)),
                 size=int(len(parent_members[p])),
                 n_responses=n_responses,

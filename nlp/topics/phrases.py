@@ -1,0 +1,86 @@
+"""Tokens as theme naming reads them: lemma, content word, and whether a word can only be a verb.
+
+No trained pipeline can be installed, so there is no part-of-speech tagger. What naming needs
+from one is narrow: a name is a noun phrase, so a word that can only be a verb must not end it
+and an inflected verb must not sit in it. The word lists that ``spacy-lookups-data`` ships for
+its rule lemmatizer (WordNet's nouns, verbs and adjectives) answer that much: "achieve" is only a
+verb, "support" is a noun too, "advanced" is an adjective.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["PhraseTokenizer", "Token"]
+
+
+class Token(NamedTuple):
+    """One token as naming sees it.
+
+    Attributes:
+        lower: lowercase form.
+        lemma: lookup lemma of the lowercase form (acronyms kept whole).
+        content: a word that is no stop word.
+        written: the form as written.
+        word: alphabetic.
+        verb: "" for a word that can be something else; "base" for a word that can only be a
+            verb, as written ("achieve"); "inflected" for a verb form that is no adjective
+            ("helped", "provides"). From WordNet's word lists, not from a tagger.
+    """
+
+    lower: str
+    lemma: str
+    content: bool
+    written: str
+    word: bool
+    verb: str = ""
+
+
+class PhraseTokenizer:
+    """Tokens of a text (``Token``), memoised per text."""
+
+    def __init__(self) -> None:
+        import spacy
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+        from spacy.lookups import load_lookups
+
+        self._nlp = spacy.blank("en")
+        self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self._nlp.initialize()
+        self._lookup = self._nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        # WordNet's word lists as spacy-lookups-data ships them (installed with the package).
+        index = load_lookups("en", ["lemma_index"]).get_table("lemma_index")
+        nouns, adjectives = set(index.get("noun", ())), set(index.get("adj", ()))
+        self._verbs = set(index.get("verb", ()))
+        self._only_verbs = self._verbs - nouns - adjectives
+        self._adjectives = adjectives
+        self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
+        self._memo: dict[str, list[Token]] = {}
+
+    def _verb(self, lower: str, lemma: str) -> str:
+        if lower.endswith("ing") or lower in self._adjectives:
+            return ""  # "open contracting", "advanced planning"
+        if lower == lemma:
+            return "base" if lemma in self._only_verbs else ""
+        if lemma in self._only_verbs or (lower.endswith("ed") and lemma in self._verbs):
+            return "inflected"
+        return ""
+
+    def tokens(self, text: str) -> list[Token]:
+        """The tokens of ``text``; memoised per text."""
+        found = self._memo.get(text)
+        if found is None:
+            found = []
+            for t in self._nlp(text):
+                # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
+                # The lookup is case-sensitive, so a capitalised word is looked up in lower case.
+                lemma = t.lower_ if t.is_upper else self._lookup.get(t.lower_, t.lower_).lower()
+                word = t.is_alpha
+                content = word and len(lemma) > 1 and lemma not in self._stop and t.lower_ not in self._stop
+                verb = self._verb(t.lower_, lemma) if word and not t.is_upper else ""
+                found.append(Token(t.lower_, lemma, content, t.text, word, verb))
+            self._memo[text] = found
+        return found
+
+    def lemmas(self, text: str) -> set[str]:
+        return {t.lemma for t in self.tokens(text) if t.content}
