@@ -211,13 +211,17 @@ def first_code_nmi(codes: Mapping[str, Sequence[str]], themes: Mapping[str, Sequ
 
 # The six themes a reader of the seed sees, each as the quotes that name it. The patterns are
 # the words a reader would look for, written once from the seed's text, not fitted to any output.
+# "planning" is the partners' wish that the OCP plan ahead and share its plans ("more advanced
+# planning", "an advanced agenda or planning sharing system"). Until 2026-12-02 its pattern was
+# r"\bplan(?:s|ning)?\b", which also took governments' "open action plan"s and "a plan on how to
+# bring in civil society" (the civil-society theme): it measured the word, not the theme.
 SEED_THEMES: dict[str, str] = {
     "private sector": r"private sector|business sector",
     "civil society": r"civil society|\bcsos?\b|\bngos?\b",
     "helpdesk": r"help ?desk",
     "evidence of impact": r"evidence|demonstrate (?:their )?impact",
     "networking": r"network|connected with|people together",
-    "planning": r"\bplan(?:s|ning)?\b",
+    "planning": r"\bplanning\b",
 }
 
 

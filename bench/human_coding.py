@@ -70,11 +70,6 @@ def _bertopic_default(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
     return {"bertopic-default": [int(t) for t in topics]}
 
 
-def _main_n_topics(n_docs: int) -> int:
-    # main's sub-theme count before this change (1.2 * sqrt(n) within [2, 60]), for the before row.
-    return int(min(60, max(2, round(1.2 * np.sqrt(n_docs)))))
-
-
 def _levels(name: str, quotes, vectors, embedder, config) -> dict[str, list[int]]:
     from nlp.topics import fit_topics
     from nlp.topics.themes import build_themes
@@ -88,9 +83,8 @@ def _levels(name: str, quotes, vectors, embedder, config) -> dict[str, list[int]
 def _before(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
     from nlp.topics import TopicConfig
 
-    # Both levels as on main before this change: the old sub-theme count.
-    return _levels("before", quotes, vectors, embedder,
-                   TopicConfig(seed=seed, keybert=False, n_topics=_main_n_topics(len(quotes))))
+    # Both levels as on main before this change: the layout without sentence context.
+    return _levels("before", quotes, vectors, embedder, TopicConfig(seed=seed, keybert=False, context_weight=0.0))
 
 
 def _after(quotes, vectors, embedder, seed) -> dict[str, list[int]]:
@@ -155,7 +149,25 @@ def coded_rows(data: CodedSet, embedder, seed: int) -> list[dict]:
         for name, assigned in levels.items():
             rows.append(_score(target, name, codes, answer_themes(data.quotes, assigned), _n_themes(assigned),
                                _largest_share(assigned), seconds[name]))
+        for system in ("before", "after"):
+            sub, top = levels.get(f"{system} sub-themes"), levels.get(f"{system} top level")
+            if sub is not None and top is not None:
+                rows.append(_either(target, system, codes, data.quotes, sub, top, seconds[f"{system} top level"]))
     return rows
+
+
+def _either(target: str, system: str, codes, quotes, sub: list[int], top: list[int], seconds: float) -> dict:
+    """Both levels as the researcher sees them: a code is matched by the best theme of either level.
+
+    Parent ids never equal topic ids, so an answer's themes are simply both levels' together.
+    NMI needs one theme per answer and is not given.
+    """
+    subs, tops = answer_themes(quotes, sub), answer_themes(quotes, top)
+    both = {a: subs.get(a, []) + tops.get(a, []) for a in set(subs) | set(tops)}
+    f1, n_codes = code_recovery(codes, both)
+    return {"data": target, "system": f"{system} either level", "themes": _n_themes(sub) + _n_themes(top), "f1": f1,
+            "n_codes": n_codes, "nmi": float("nan"), "largest": max(_largest_share(sub), _largest_share(top)),
+            "seconds": seconds}
 
 
 def _subset(data: CodedSet, n: int, seed: int) -> CodedSet:
@@ -196,10 +208,11 @@ def print_coded(rows: list[dict]) -> None:
     for r in rows:
         largest = "-" if np.isnan(r["largest"]) else f"{r['largest']:.1%}"
         f1, nmi = ("n/a", "n/a") if not r["n_codes"] else (f"{r['f1']:.3f}", f"{r['nmi']:.3f}")
+        nmi = "-" if nmi == "nan" else nmi
         print(f"{r['data']:<22} {r['system']:<24} {r['themes']:>6} {f1:>8} {r['n_codes']:>5} "
               f"{nmi:>6} {largest:>8} {r['seconds']:>6.1f}")
     print("(code F1: for each code held by >= 3 answers, the best F1 of one theme's answer set, weighted mean; "
-          "n/a: no code is held by 3 answers)")
+          "either level: the best theme of both levels; n/a: no code is held by 3 answers)")
 
 
 def print_seed(rows: list[dict]) -> None:

@@ -1,14 +1,16 @@
-"""Theme names before and after the naming rules, in one run: the README's label table and two
+"""Theme names before and after the latest naming rules, in one run: the README's label table and
 figures on gold-labelled data that the names cannot be tuned to.
 
     nice -n 10 python -m bench.theme_labels [RAW_DIR] [--cache-dir data/interim] [--banking-sample 600]
 
 * **Seed** (``RAW_DIR``, default ``data/raw``): the whole pipeline runs in-process with the
   bundled model into a temporary folder. Every time the themes stage names its themes, the same
-  themes are also named with ``LEGACY_RULES`` (the names before the rules of
-  ``nlp.topics.naming``), so both columns name identical groups. The Markdown table lists each
+  themes are also named with ``MAIN_RULES`` (the names before the word-class and
+  central-keyword rules of ``nlp.topics.naming``), so both columns name identical groups. The Markdown table lists each
   top-level theme (by respondents) and its sub-themes: the name after, the name before, and the
-  keyword label the topic stage gave the sub-theme (still in ``keywords``).
+  keyword label the topic stage gave the sub-theme (still in ``keywords``). Below it: how much
+  of a top-level theme its name covers, before and after (the share of its quotes holding a
+  word of its name, and of its sub-themes with such a quote), mean over top-level themes.
 * **Banking77** (``../shared/data/banking77/test.csv``, a seeded sample of
   ``--banking-sample`` messages; 0 leaves it out): topics and themes are fitted as the pipeline
   does (``fit_topics`` then ``build_themes``), and for both namings it prints the share of
@@ -41,14 +43,14 @@ BANKING = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" 
 
 class _BothNamings:
     """Stands in for ``name_themes`` in the themes module: names with the rules (returned, as
-    the pipeline would) and with ``LEGACY_RULES`` on the same arguments (kept, after name -> before)."""
+    the pipeline would) and with ``MAIN_RULES`` on the same arguments (kept, after name -> before)."""
 
     def __init__(self) -> None:
         self.before: dict[str, str] = {}
 
     def __call__(self, *args, **kwargs) -> dict[int, str]:
         after = naming.name_themes(*args, **kwargs)
-        before = naming.name_themes(*args, **{**kwargs, "rules": naming.LEGACY_RULES})
+        before = naming.name_themes(*args, **{**kwargs, "rules": naming.MAIN_RULES})
         self.before.update({after[k]: before[k] for k in after})
         return after
 
@@ -75,6 +77,7 @@ def label_table(raw_dir: Path, cache_dir: Path) -> str:
         run_stages(config, runner, force=True)
         topics = tables.TOPICS.read(config.out_dir).set_index("topic_id")
         parents = tables.PARENTS.read(config.out_dir).sort_values(["n_respondents", "size"], ascending=False, kind="stable")
+        quotes = tables.QUOTES.read(config.out_dir)
     lines = ["| top-level theme: after | before | sub-theme: after | before | keyword label |", "|---|---|---|---|---|"]
     for p in parents.itertuples():
         ranked = sorted(p.topic_ids, key=lambda t: (-topics.loc[t, "n_respondents"], t))
@@ -85,6 +88,17 @@ def label_table(raw_dir: Path, cache_dir: Path) -> str:
     changed = sum(a != b for a, b in both.before.items())
     lines.append(f"\n{len(topics)} sub-themes under {len(parents)} top-level themes; {changed} of "
                  f"{len(both.before)} names changed.")
+    tok = naming.PhraseTokenizer()
+    texts = {t: quotes.loc[quotes["topic_id"] == t, "text"].tolist() for t in topics.index}
+    for column in ("before", "after"):
+        share, subs = [], []
+        for p in parents.itertuples():
+            words = tok.lemmas(both.before.get(p.label, p.label) if column == "before" else p.label)
+            held = {t: [bool(words & tok.lemmas(x)) for x in texts[t]] for t in p.topic_ids}
+            share.append(np.mean([h for v in held.values() for h in v] or [0.0]))
+            subs.append(np.mean([any(v) for v in held.values()]))
+        lines.append(f"top-level names {column}: a word of the name in {np.mean(share):.0%} of the theme's quotes, "
+                     f"in {np.mean(subs):.0%} of its sub-themes (mean over top-level themes)")
     return "\n".join(lines)
 
 

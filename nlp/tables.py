@@ -119,7 +119,7 @@ PARENTS = Table(
     (
         Column("parent_id", INT, "stable across reruns; drawn from the topic id counter, so never a topic's id"),
         Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels"),
-        Column("keywords", STRINGS, "its sub-themes' keywords, the larger sub-theme's first"),
+        Column("keywords", STRINGS, "its sub-themes' keywords, those most distinctive for all its quotes first"),
         Column("topic_ids", pa.list_(INT), "its sub-themes (topic_id in topics.parquet)"),
         Column("size", INT, "quotes in its sub-themes"),
         Column("n_responses", INT, "distinct responses with a quote in it, duplicates excluded"),

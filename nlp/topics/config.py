@@ -52,6 +52,8 @@ class TopicConfig:
         n_representatives: representative quotes kept per topic.
         lexical_weight: weight of the quotes' shared words beside their embedding in the
             layout (``nlp.topics.lexical``); 0 lays them out by the embedding alone.
+        context_weight: weight of a quote's neighbouring sentences of the same paragraph
+            beside its own embedding in the layout (``nlp.topics.context``); 0 turns it off.
     """
 
     seed: int = 42
@@ -64,3 +66,4 @@ class TopicConfig:
     n_representatives: int = 3
     keybert: bool = True
     lexical_weight: float = 0.3
+    context_weight: float = 0.3

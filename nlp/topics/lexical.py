@@ -51,21 +51,32 @@ class LexicalUMAP:
     BERTopic hands its ``umap_model`` only the embeddings; the lexical rows are aligned with the
     documents of that one fit. Later ``transform`` calls (new documents) have no lexical rows
     and are placed by their embedding with zeros in the lexical part.
+
+    ``context`` (optional, ``nlp.topics.context.sentence_context``) adds ``context_weight``
+    times each document's neighbouring sentences' mean embedding before the join, in the fit only.
     """
 
-    def __init__(self, umap, lexical: np.ndarray, weight: float) -> None:
+    def __init__(self, umap, lexical: np.ndarray, weight: float, context=None, context_weight: float = 0.0) -> None:
         self.umap = umap
         self.lexical = lexical
         self.weight = weight
+        self.context = context
+        self.context_weight = context_weight
 
     def _join(self, embeddings: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         joined = np.hstack([np.asarray(embeddings, dtype=np.float32), self.weight * lexical])
         return joined / np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-12)
 
+    def _with_context(self, embeddings: np.ndarray) -> np.ndarray:
+        if self.context is None or not self.context_weight:
+            return embeddings
+        mixed = np.asarray(embeddings, dtype=np.float32) + self.context_weight * (self.context @ embeddings)
+        return mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
+
     def fit_transform(self, embeddings: np.ndarray, y=None) -> np.ndarray:
         if len(embeddings) != len(self.lexical):
             raise ValueError(f"{len(embeddings)} embeddings but lexical features for {len(self.lexical)} documents")
-        return self.umap.fit_transform(self._join(embeddings, self.lexical), y=y)
+        return self.umap.fit_transform(self._join(self._with_context(embeddings), self.lexical), y=y)
 
     def fit(self, embeddings: np.ndarray, y=None) -> LexicalUMAP:
         self.fit_transform(embeddings, y)
@@ -80,5 +91,5 @@ class LexicalUMAP:
         return self.umap.embedding_
 
     def __getstate__(self) -> dict:
-        # The per-fit lexical rows are not worth saving with a model.
-        return {**self.__dict__, "lexical": self.lexical[:0]}
+        # The per-fit lexical rows and sentence context are not worth saving with a model.
+        return {**self.__dict__, "lexical": self.lexical[:0], "context": None}

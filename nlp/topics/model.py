@@ -14,6 +14,7 @@ import numpy as np
 from nlp.schemas import Quote, Topic
 from nlp.topics.clustering import WardClusterer
 from nlp.topics.config import TopicConfig, n_neighbors_for
+from nlp.topics.context import sentence_context
 from nlp.topics.labels import TermStats, label_from, vectorizer
 from nlp.topics.lexical import LexicalUMAP, lexical_features
 
@@ -68,7 +69,7 @@ def import_bertopic():
 
 
 def _build_model(
-    texts: Sequence[str], embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None
+    texts: Sequence[str], embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None, context=None
 ):
     n_docs = len(texts)
     import_bertopic()
@@ -88,8 +89,9 @@ def _build_model(
     )
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     words = vectorizer(n_docs)
-    if cfg.lexical_weight > 0:
-        umap = LexicalUMAP(umap, lexical_features(texts, words.analyzer, cfg.seed), cfg.lexical_weight)
+    if cfg.lexical_weight > 0 or cfg.context_weight > 0:
+        lexical = lexical_features(texts, words.analyzer, cfg.seed) if cfg.lexical_weight > 0 else np.zeros((n_docs, 1))
+        umap = LexicalUMAP(umap, lexical, cfg.lexical_weight, context, cfg.context_weight)
     return BERTopic(
         embedding_model=_Embedder(embedder).backend if embedder is not None else None,
         umap_model=umap,
@@ -167,7 +169,7 @@ def fit_topics(
     if len(texts) < max(cfg.min_topic_size, 3):
         raise ValueError(f"need at least {max(cfg.min_topic_size, 3)} quotes to fit topics, got {len(texts)}")
     _seed_everything(cfg.seed)
-    model = _build_model(texts, embedder, cfg, init_layout)
+    model = _build_model(texts, embedder, cfg, init_layout, sentence_context(quotes) if cfg.context_weight > 0 else None)
     representation = model.representation_model
     if not fine_tune:
         model.representation_model = None
