@@ -80,7 +80,8 @@ _NOT_LAST = frozenset(
 # Heads that say what kind of thing is meant but not which: alone they make no name.
 _GENERIC = frozenset(
     """issue issues factor change field area aspect point part level type question problem matter topic
-    element side case example term way reason idea sense main key major general overall various""".split()
+    element side case example term way reason idea sense main key major general overall various extent
+    degree""".split()
 )
 # Nouns about the interview itself: a phrase holding one is talk about the talk.
 _META_NOUNS = frozenset("question questionnaire interview interviewer interviewee".split())
@@ -214,6 +215,8 @@ def _candidates(
             continue
         if rules.generic_heads and not any(c not in generic and weight.get(c, 0.0) >= _MIN_WEIGHT for c in content):
             continue
+        if rules.word_classes and not _tail_says_something(span, generic, weight):
+            continue
         gain = sum(weight.get(c, 0.0) for c in content if c not in generic)
         padding = sum(c in generic or weight.get(c, 0.0) < _MIN_WEIGHT for c in content)
         score = (gain - _PADDING_COST * padding) * (0.5 + 0.5 * max(sim, 0.0)) * (1 + 0.1 * math.log(count))
@@ -222,6 +225,14 @@ def _candidates(
         out.append(NameCandidate(_written(span, first), frozenset(content), score))
     out.sort(key=lambda c: (-c.score, len(c.text), c.text))
     return out
+
+
+def _tail_says_something(span: Sequence[Token], generic: frozenset[str], weight: Mapping[str, float]) -> bool:
+    """After a connector, the last run of content words holds a distinctive word that is not
+    generic: "Private sector to a certain extent" and "... at this point" pad a name out."""
+    cut = max((k for k, t in enumerate(span) if not t.content), default=-1)
+    tail = [t.lemma for t in span[cut + 1:] if t.content]
+    return cut < 0 or any(c not in generic and weight.get(c, 0.0) >= _MIN_WEIGHT for c in tail)
 
 
 def _weights(members: Sequence[int], doc_lemmas: Sequence[set[str]], doc_freq: Counter, n_docs: int) -> dict[str, float]:
