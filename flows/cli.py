@@ -105,8 +105,9 @@ def run(
             load_curation(config.curation)
         except CurationError as exc:
             raise _fail(str(exc)) from None
-    from flows.interview_pipeline import STOPS
+    from nlp.guards import NothingUsableError  # not flows.interview_pipeline's STOPS: Prefect costs 4 CPU s
     from nlp.participants import ParticipantsError, read_participants
+    from nlp.runlock import RunInProgressError
     from nlp.run import run_pipeline
 
     try:
@@ -121,7 +122,7 @@ def run(
                 if state.is_failed():
                     raise _fail(_escape(state.message or "the flow run failed"))
                 summary = state.result()
-    except (ParticipantsError, *STOPS) as exc:
+    except (ParticipantsError, NothingUsableError, RunInProgressError) as exc:
         raise _fail(_escape(str(exc))) from None
     console = _console()
     console.print(f"{summary.status}: {summary.run_id} -> {summary.out_dir}", highlight=False)

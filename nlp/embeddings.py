@@ -7,6 +7,7 @@ against the official sha256 before use, and nothing is ever fetched from a model
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -207,21 +208,28 @@ class EmbeddingCache:
     def directory(self) -> Path:
         return Path(self.root) / self.model_sha256
 
-    def _shards(self) -> list[Path]:
-        if not self.directory.is_dir():
+    def _shards(self) -> list[str]:
+        """Names of the shards on disk, in write order.
+
+        Names, not ``Path``s: this is listed on every cache look-up (KeyBERT asks once per
+        topic), and sorting a few hundred ``Path`` objects cost seconds of a rerun.
+        """
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
             return []
-        return sorted(self.directory.glob("shard-*.npz"))
+        return sorted(n for n in names if n.startswith("shard-") and n.endswith(".npz"))
 
     def _refresh(self) -> None:
         """Index shards not seen yet, including those other processes wrote since."""
-        for shard in self._shards():
-            if shard.name in self._indexed:
+        for name in self._shards():
+            if name in self._indexed:
                 continue
-            with np.load(shard, allow_pickle=False) as data:
+            with np.load(self.directory / name, allow_pickle=False) as data:
                 keys = data["keys"]
             for row, key in enumerate(keys.tolist()):
-                self._where.setdefault(key, (shard.name, row))
-            self._indexed.add(shard.name)
+                self._where.setdefault(key, (name, row))
+            self._indexed.add(name)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors for those of ``keys`` already cached."""

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
 import os
 import sys
@@ -54,6 +56,10 @@ _OPTIONAL_TORCH_MODULES = (
     "bertopic.representation._zeroshot",
     "bertopic.representation._visual",
 )
+
+# BERTopic's plotting functions, which import plotly (about 0.5 CPU s, more under load); only
+# ``nlp.explore``'s figures use them, so they load on first use (``importlib.util.LazyLoader``).
+_DEFERRED_MODULES = ("bertopic.plotting",)
 
 # UMAP's kernels that a seeded small-corpus fit compiles (found by listing the dispatchers that
 # gained a signature during a fit), as (module, attribute). umap-learn declares them without
@@ -97,6 +103,40 @@ class _Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
+class _QuietLoader(importlib.abc.Loader):
+    """A module's own loader, run with BERTopic's note that datamapplot is missing silenced.
+
+    That note is emitted while ``bertopic.plotting`` loads; imported eagerly, it fell inside the
+    import's warning filters, and loaded lazily it would surface wherever a figure is first drawn.
+    """
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Data map plotting is unavailable", category=UserWarning)
+            self.loader.exec_module(module)
+
+
+class _Deferred(importlib.abc.MetaPathFinder):
+    """Finds the named modules as usual but loads them lazily, on first attribute access."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(_QuietLoader(spec.loader))
+        return spec
+
+
 @contextmanager
 def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
     """Make ``import`` of each of ``modules`` not yet imported raise ModuleNotFoundError.
@@ -136,10 +176,15 @@ def import_bertopic():
         if "bertopic" not in sys.modules:
             # torch itself too: bertopic._save_utils imports it only to write legacy pickles,
             # and topic models here are saved with safetensors.
-            with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
-                import bertopic  # noqa: F401
-                import umap  # noqa: F401
+            deferred = _Deferred(_DEFERRED_MODULES)
+            sys.meta_path.insert(0, deferred)
+            try:
+                with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
+                    import bertopic  # noqa: F401
+                    import umap  # noqa: F401
+            finally:
+                sys.meta_path.remove(deferred)
         enable_umap_jit_cache()
         _vectorise_umap_small_data_distances()
     import bertopic

@@ -31,6 +31,7 @@ def lexical_features(texts: Sequence[str], analyzer, seed: int, dims: int = LEXI
     """
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from threadpoolctl import threadpool_limits
 
     n = len(texts)
     try:
@@ -40,7 +41,10 @@ def lexical_features(texts: Sequence[str], analyzer, seed: int, dims: int = LEXI
     k = min(dims, tfidf.shape[1] - 1, n - 1)
     if k < 1:
         return np.zeros((n, 1), dtype=np.float32)
-    z = TruncatedSVD(k, random_state=seed).fit_transform(tfidf)
+    # One BLAS thread: the SVD's products are small (quotes x 110), and OpenBLAS's threads spent
+    # 1-4 CPU s waiting on each other for 0.2 s of work on a busy 2-core machine; same result.
+    with threadpool_limits(1):
+        z = TruncatedSVD(k, random_state=seed).fit_transform(tfidf)
     norms = np.linalg.norm(z, axis=1, keepdims=True)
     return (z / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
