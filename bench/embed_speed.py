@@ -1,8 +1,9 @@
 """Embedding speed and fidelity: sentence-transformers (torch fp32) beside the ONNX embedders.
 
-Four backends embed the same texts in one process, interleaved and repeated (best of
+Five embedders embed the same texts in one process, interleaved and repeated (best of
 ``repeats``), so a machine shared with other jobs shifts them all alike and only the ratios
-mean much. Texts: the seed's quotes and ~2,000 Polis comments.
+mean much. Texts: the seed's quotes and ~2,000 Polis comments. "onnx fp32, before" is the same
+export run with the previous settings (32-text batches over all cores, spinning threads).
 
     python -m bench.embed_speed [--repeats 3] [--polis 2000]
 
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.embeddings import SentenceTransformerEmbedder, default_model_path
-from nlp.embeddings_onnx import MAX_SEQ_LENGTH, cpu_int8_flags, onnx_embedder
+from nlp.embeddings_onnx import MAX_SEQ_LENGTH, OnnxEmbedder, cpu_int8_flags, onnx_embedder
 
 __all__ = ["print_table", "run"]
 
@@ -79,6 +80,36 @@ class _LengthSortedTorch:
         return out
 
 
+class _PreviousOnnxSettings(OnnxEmbedder):
+    """The fp32 export run as before: 32-text batches, one at a time, each over every core.
+
+    onnxruntime's defaults otherwise: idle intra-op threads spin. Kept beside the current
+    settings (small batches side by side, one thread each, no spinning) so the gain is measured.
+    """
+
+    def __init__(self, current: OnnxEmbedder) -> None:
+        super().__init__(current.onnx_path, current.model_dir, current.source_sha256, current.variant, batch_size=32)
+        self.cores = self.threads
+        self.threads = 1
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+                tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
+                tokenizer.no_padding()
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self.cores
+                options.inter_op_num_threads = 1
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                self._session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+                self._tokenizer = tokenizer
+        return self._session, self._tokenizer
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -113,6 +144,7 @@ def run(repeats: int = 3, polis_n: int = 2000) -> list[dict]:
             BASELINE: torch_plain.embed,
             "torch fp32 len-sorted": _LengthSortedTorch(torch_plain).embed,
             "onnx fp32": fp32.embed,
+            "onnx fp32, before": _PreviousOnnxSettings(fp32).embed,
             f"onnx {int8.variant}": int8.embed,
         }
         for embed in backends.values():  # load models and sessions outside the timings

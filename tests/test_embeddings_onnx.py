@@ -59,6 +59,17 @@ def test_fp32_export_matches_torch_and_keeps_input_order(onnx_dir, torch_embedde
     assert cos.min() > 0.9999, cos
 
 
+def test_fp32_vectors_do_not_depend_on_batch_size_or_threads(onnx_dir):
+    # Batches run side by side on several threads: every row must still land in its place,
+    # and a text's vector must not depend on how the texts were cut into batches.
+    fp32 = eo.onnx_embedder(onnx_dir, quantize=False)
+    texts = SENTENCES[::-1]
+    one_by_one = np.stack([fp32.embed([t])[0] for t in texts])
+    for batch_size, threads in ((3, 3), (5, 2), (32, 1)):
+        other = eo.OnnxEmbedder(fp32.onnx_path, fp32.model_dir, fp32.source_sha256, "fp32", batch_size=batch_size, threads=threads)
+        np.testing.assert_allclose(other.embed(texts), one_by_one, atol=1e-5)
+
+
 def test_int8_has_its_own_cache_key_but_names_its_source(int8_embedder, torch_embedder):
     assert int8_embedder.model_sha256 != torch_embedder.model_sha256
     assert int8_embedder.model_sha256.startswith(torch_embedder.model_sha256)
