@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.schemas import Quote, Topic
+from nlp.topics import stability
 from nlp.topics.clustering import WardClusterer
 from nlp.topics.config import TopicConfig, n_neighbors_for
 from nlp.topics.context import sentence_context
@@ -86,6 +87,7 @@ def _build_model(
         random_state=cfg.seed,
         low_memory=True,
         init=init_layout if init_layout is not None else "spectral",
+        n_epochs=stability.WARM_EPOCHS if init_layout is not None else None,  # starts near its answer
     )
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     words = vectorizer(n_docs)
