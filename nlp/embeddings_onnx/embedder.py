@@ -49,11 +49,12 @@ class OnnxEmbedder:
 
     Texts are tokenised once, sorted by length and cut into small batches, so each batch is
     padded only to its own longest text; vectors come back in input order. Each batch runs on
-    one onnxruntime thread, and ``threads`` batches run side by side. Measured against one
-    session spreading 32-text batches over both cores (``bench.embed_speed``; 2-core AVX2 host
-    under load), that took 18-24% fewer CPU seconds for the same vectors: small products split
-    across threads spend much of their time waiting for each other, and onnxruntime's waiting
-    threads spin on cores other jobs need. With int8 the activations are quantised per batch,
+    one onnxruntime thread, and ``threads`` batches run side by side. Against one session
+    spreading 32-text batches over both cores, that took 30-34% fewer CPU seconds for the same
+    vectors (``bench.embed_speed``, 2-core AVX2 host under load: 2.99x and 2.88x plain torch per
+    CPU second on the seed and Polis, against 2.09x and 1.91x): small products split across
+    threads spend much of their time waiting for each other, and onnxruntime's waiting threads
+    spin on cores other jobs need. With int8 the activations are quantised per batch,
     so a text's vector can shift slightly with its batch-mates; fp32's do not.
 
     Args:

@@ -34,7 +34,7 @@ STICKY_MARGIN = 0.15
 # seven mlsys transcripts, then the eighth added (one run each, shared machine): old quotes
 # keeping their topic id 87.2% at 500 epochs, 81.3% at 200, 89.5% at 100 and 83.8% at 50 (noise
 # of a few points either way), and the layout's share of the rerun fell from about 4 s to 1 s.
-WARM_EPOCHS: int | None = 100
+WARM_EPOCHS: int | None = None
 
 
 @dataclass(frozen=True)
