@@ -1,4 +1,14 @@
-"""How far the seed's topics move when its vectors move a little: the bar int8 has to pass.
+"""Topics that hold still: how far topics move under another UMAP seed or a little noise, beside their quality.
+
+Part 1, the layouts (``reseed_rows``). On the seed, why-art, 20 Newsgroups and Banking77, the
+topic stage (``nlp.topics.fit_topics``) is fitted with each layout (``TopicConfig.layout``: UMAP,
+the default, and the deterministic spectral layout) under several seeds, and on vectors with
+N(0, 1e-4) noise: ARI between every pair of seeds, ARI to the noisy fit, and each fit's quality
+against the human codes (code recovery F1 and NMI, ``bench.coded_data``; the seed: reader themes
+that land in one theme at either level), all in one run on the same vectors. Issue 17's target:
+ARI >= 0.9 between fits that differ only in the seed, with no loss of quality.
+
+Part 2, the embedders (``run``; ``--skip-embedders`` leaves it out).
 
 Issue 7 lets int8 embeddings become the default only if topic assignments on the seed agree with
 fp32's at ARI >= 0.9. This fits the pipeline's topic stage (``nlp.topics.fit_topics``) on the
@@ -13,10 +23,10 @@ vectors, beside the vectors' cosine to those:
 - int8 with the feed-forward matmuls kept fp32: closer to fp32, and slower.
 
 Two clusterers without a stochastic layout run on the same vectors (Ward on the raw vectors,
-and spectral clustering on the k-nearest-neighbour graph, both with the pipeline's topic count),
-to show whether a deterministic clusterer would pass where UMAP + Ward does not.
+and the topic stage with the spectral layout), to show whether a deterministic clusterer passes
+where UMAP + Ward does not.
 
-    python -m bench.topic_robustness
+    nice -n 10 python -m bench.topic_robustness [--seeds 3] [--banking-sample N] [--skip-embedders]
 
 The ONNX models are built in a temporary directory; nothing in data/interim changes.
 """
@@ -38,19 +48,21 @@ from nlp.embeddings_onnx import OnnxEmbedder, onnx_embedder
 from nlp.embeddings_onnx.export import _quantize
 from nlp.schemas import Quote
 from nlp.topics import TopicConfig, fit_topics
-from nlp.topics.config import n_neighbors_for, n_topics_for
+from nlp.topics.config import n_topics_for
 
-__all__ = ["print_table", "run"]
+__all__ = ["LAYOUTS", "print_reseed", "print_table", "reseed_rows", "run"]
+
+LAYOUTS = ("umap", "spectral")
 
 BASE_SEED = 42
 NOISE_SD = 1e-4
 
 
-def _pipeline_topics(texts: list[str], vectors: np.ndarray, seed: int = BASE_SEED) -> np.ndarray:
+def _pipeline_topics(texts: list[str], vectors: np.ndarray, seed: int = BASE_SEED, layout: str = "umap") -> np.ndarray:
     quotes = [Quote(f"q{i}", "seed", "s", "", f"r{i}", None, True, t, 0, len(t)) for i, t in enumerate(texts)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = fit_topics(quotes, vectors, embedder=None, config=TopicConfig(seed=seed, keybert=False))
+        fit = fit_topics(quotes, vectors, embedder=None, config=TopicConfig(seed=seed, keybert=False, layout=layout))
     return np.asarray(fit.assignments)
 
 
@@ -58,16 +70,6 @@ def _ward_raw(vectors: np.ndarray) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
     return AgglomerativeClustering(n_topics_for(len(vectors)), linkage="ward").fit_predict(vectors)
-
-
-def _spectral(vectors: np.ndarray) -> np.ndarray:
-    from sklearn.cluster import SpectralClustering
-
-    n = len(vectors)
-    return SpectralClustering(
-        n_topics_for(n), affinity="nearest_neighbors", n_neighbors=n_neighbors_for(n),
-        assign_labels="cluster_qr", random_state=0,
-    ).fit_predict(vectors)
 
 
 def _ffn_matmuls(onnx_path: Path) -> list[str]:
@@ -88,7 +90,7 @@ def _embedders(tmp: Path) -> dict[str, Callable[[list[str]], np.ndarray]]:
 
 
 def run(repeats: int = 3) -> list[dict]:
-    """Rows of {vectors, cos_mean, cos_min, speed, ari_pipeline, ari_ward_raw, ari_spectral}.
+    """Part 2: rows of {vectors, cos_mean, cos_min, speed, ari_pipeline, ari_ward_raw, ari_spectral}.
 
     ``speed`` is texts/s relative to torch on the seed's quotes, best of ``repeats``, measured
     in this process side by side; ``None`` where no embedding was timed.
@@ -111,7 +113,8 @@ def run(repeats: int = 3) -> list[dict]:
     noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
     cases = {"torch fp32, UMAP seed 43": (ref, BASE_SEED + 1), f"torch fp32 + N(0, {NOISE_SD:g})": (noisy, BASE_SEED)}
     cases |= {name: (v, BASE_SEED) for name, v in vectors.items() if name != "torch fp32"}
-    base = {"pipeline": _pipeline_topics(texts, ref), "ward_raw": _ward_raw(ref), "spectral": _spectral(ref)}
+    base = {"pipeline": _pipeline_topics(texts, ref), "ward_raw": _ward_raw(ref),
+            "spectral": _pipeline_topics(texts, ref, layout="spectral")}
     rows = []
     for name, (v, seed) in cases.items():
         cos = (v * ref).sum(axis=1)
@@ -123,14 +126,104 @@ def run(repeats: int = 3) -> list[dict]:
             "ari_pipeline": adjusted_rand_score(base["pipeline"], _pipeline_topics(texts, v, seed)),
             # The deterministic clusterers have no seed: a reseed changes nothing for them.
             "ari_ward_raw": adjusted_rand_score(base["ward_raw"], _ward_raw(v)),
-            "ari_spectral": adjusted_rand_score(base["spectral"], _spectral(v)),
+            "ari_spectral": adjusted_rand_score(base["spectral"], _pipeline_topics(texts, v, seed, "spectral")),
         })
     return rows
 
 
+def _top_level(fit, quotes, vectors) -> list[int]:
+    from nlp.topics.themes import build_themes
+
+    themes = build_themes(list(quotes), vectors, fit.assignments, fit.topics)
+    return [themes.parent_of.get(t, -1) for t in fit.assignments]
+
+
+def _quality(name: str, data, quotes, fit, vectors) -> str:
+    from bench.coded_data import SEED_THEMES, answer_themes, code_recovery, first_code_nmi, seed_theme_homes
+    from bench.human_coding import SEED_LANDED
+
+    if data is None:  # the seed: reader themes landing in one theme, sub-theme or top level
+        sub = seed_theme_homes(quotes, fit.assignments)
+        top = seed_theme_homes(quotes, _top_level(fit, quotes, vectors))
+        return str(sum(max(sub[k], top[k]) >= SEED_LANDED for k in SEED_THEMES))
+    themes = answer_themes(quotes, fit.assignments)
+    return f"{code_recovery(data.codes, themes)[0]:.3f}/{first_code_nmi(data.codes, themes):.3f}"
+
+
+def coded_sets(banking_sample: int = 0, newsgroups: int = 1000) -> list[tuple[str, object, tuple]]:
+    """(name, coded set or None for the seed, quotes) for the seed, why-art, 20NG and Banking77."""
+    from bench.coded_data import load_coded_csv, load_newsgroups
+    from bench.human_coding import BANKING, SEED, WHY_ART, _subset
+    from nlp.ingest import ingest_paths
+    from nlp.quotes import split_quotes
+
+    out: list[tuple[str, object, tuple]] = [("seed", None, tuple(split_quotes(ingest_paths([SEED]).documents)))]
+    if WHY_ART.exists():
+        why = load_coded_csv(WHY_ART, "why_art", "human_codes", encoding="cp1252", name="why-art")
+        out.append((why.name, why, why.quotes))
+    if newsgroups:
+        ng = load_newsgroups(newsgroups)
+        out.append((ng.name, ng, ng.quotes))
+    if BANKING.exists():
+        bank = load_coded_csv(BANKING, "text", "category", sep=None, name="banking77")
+        bank = _subset(bank, banking_sample, BASE_SEED) if banking_sample else bank
+        out.append((bank.name, bank, bank.quotes))
+    return out
+
+
+def reseed_rows(embedder, n_seeds: int = 3, banking_sample: int = 0, newsgroups: int = 1000) -> list[dict]:
+    """Part 1: per data set and layout, ARI between seeds and to a noisy fit, and quality per seed.
+
+    Rows of {data, layout, topics, ari_mean, ari_min, ari_noise, quality (one string per seed:
+    "F1/NMI", or the seed's landed reader themes), cpu_s (CPU seconds per fit)}.
+    """
+    from itertools import combinations
+
+    from sklearn.metrics import adjusted_rand_score
+
+    rows = []
+    for name, data, quotes in coded_sets(banking_sample, newsgroups):
+        vectors = np.asarray(embedder.embed([q.text for q in quotes]), dtype=np.float32)
+        noisy = vectors + np.random.default_rng(0).normal(0, NOISE_SD, vectors.shape).astype(np.float32)
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        for layout in LAYOUTS:
+            fits, started = [], time.process_time()
+            for seed in range(BASE_SEED, BASE_SEED + n_seeds):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # UMAP's n_jobs notice
+                    fits.append(fit_topics(list(quotes), vectors, None, TopicConfig(seed=seed, keybert=False, layout=layout)))
+            cpu = (time.process_time() - started) / n_seeds
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                moved = fit_topics(list(quotes), noisy, None, TopicConfig(seed=BASE_SEED, keybert=False, layout=layout))
+            aris = [adjusted_rand_score(a.assignments, b.assignments) for a, b in combinations(fits, 2)]
+            rows.append({
+                "data": name, "layout": layout, "topics": len(fits[0].topics),
+                "ari_mean": float(np.mean(aris)), "ari_min": float(np.min(aris)),
+                "ari_noise": adjusted_rand_score(fits[0].assignments, moved.assignments),
+                "quality": [_quality(name, data, quotes, f, vectors) for f in fits], "cpu_s": cpu,
+            })
+            print(_reseed_line(rows[-1]), flush=True)
+    return rows
+
+
+def _reseed_line(r: dict) -> str:
+    return (f"{r['data']:<16} {r['layout']:<9} {r['topics']:>6} {r['ari_mean']:>8.3f} {r['ari_min']:>8.3f} "
+            f"{r['ari_noise']:>9.3f}  {' '.join(r['quality']):<36} {r['cpu_s']:>6.1f}")
+
+
+def print_reseed(rows: list[dict]) -> None:
+    print(f"{'data':<16} {'layout':<9} {'topics':>6} {'ARI seed':>8} {'ARI min':>8} {'ARI noise':>9}  "
+          f"{'quality per seed (F1/NMI; seed: landed of 6)':<36} {'CPU s':>6}")
+    for r in rows:
+        print(_reseed_line(r))
+    print("(ARI seed: mean over pairs of UMAP seeds 42, 43, ...; ARI noise: seed 42 on vectors + N(0, 1e-4); "
+          "target ARI >= 0.9 with no loss of quality)")
+
+
 def print_table(rows: list[dict]) -> None:
     print(f"{'vectors (ARI to torch fp32)':<30} {'cos mean':>8} {'cos min':>8} {'x torch':>8} "
-          f"{'pipeline':>8} {'ward raw':>8} {'spectral':>8}")
+          f"{'umap':>8} {'ward raw':>8} {'spectral':>8}")
     for r in rows:
         speed = f"{r['speed']:.2f}" if r["speed"] is not None else "-"
         print(f"{r['vectors']:<30} {r['cos_mean']:>8.4f} {r['cos_min']:>8.4f} {speed:>8} "
@@ -138,9 +231,21 @@ def print_table(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Seed topic agreement under small changes to the vectors")
-    parser.add_argument("--repeats", type=int, default=3)
-    print_table(run(parser.parse_args().repeats))
+    parser = argparse.ArgumentParser(description="Topic agreement under another seed or small changes to the vectors")
+    parser.add_argument("--repeats", type=int, default=3, help="timing repeats of each embedder (part 2)")
+    parser.add_argument("--seeds", type=int, default=3, help="UMAP seeds per layout and data set (part 1)")
+    parser.add_argument("--banking-sample", type=int, default=0, help="score this many Banking77 messages (0: all)")
+    parser.add_argument("--newsgroups", type=int, default=1000, help="20 Newsgroups posts (0 leaves them out)")
+    parser.add_argument("--skip-embedders", action="store_true", help="leave out part 2 (it exports int8 models)")
+    args = parser.parse_args()
+
+    from nlp.backends import build_embedder
+    from nlp.config import PipelineConfig
+
+    print_reseed(reseed_rows(build_embedder(PipelineConfig()), args.seeds, args.banking_sample, args.newsgroups))
+    if not args.skip_embedders:
+        print()
+        print_table(run(args.repeats))
 
 
 if __name__ == "__main__":
