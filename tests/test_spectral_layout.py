@@ -82,3 +82,27 @@ def test_an_unknown_layout_is_refused_by_name(fake_embedder):
     x, groups = _blobs(n_per=5)
     with pytest.raises(ValueError, match="unknown topic layout 'tsne'"):
         fit_topics(_quotes(groups), x, fake_embedder, TopicConfig(layout="tsne"))
+
+
+def test_a_run_and_a_rerun_with_a_new_file_work_with_the_spectral_layout(tmp_path, seed_path, fake_models):
+    import shutil
+    from dataclasses import replace
+
+    from nlp.config import PipelineConfig
+    from nlp.run import run_pipeline
+    from nlp.tables import read_table
+
+    (tmp_path / "raw").mkdir()
+    shutil.copy(seed_path, tmp_path / "raw")
+    config = PipelineConfig(raw_dir=tmp_path / "raw", out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                            topics=TopicConfig(layout="spectral"))
+    assert run_pipeline(config, models=fake_models(config)).status == "ok"
+    first = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+    (tmp_path / "raw" / "later.md").write_text(
+        "# Later\n\nThe helpdesk answered quickly.\n\nFunding for local partners is the main gap.\n", encoding="utf-8"
+    )
+    assert run_pipeline(replace(config), models=fake_models(config)).status == "ok"
+    second = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+    # Old quotes keep their topic (the deterministic layout barely moves when a file is added).
+    kept = (second.reindex(first.index) == first).mean()
+    assert kept >= 0.8
