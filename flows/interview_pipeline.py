@@ -1,8 +1,8 @@
 """The interview pipeline as a Prefect flow.
 
 It ingests the interview text, splits it into quotes, embeds and topic-models them, scores
-sentiment per section, and writes recommendation candidates, with everything else it found,
-to parquet. The stages and their order live in ``nlp.sequence``; here each stage becomes a
+sentiment per section, and writes recommendations (grouped into asks), with everything else it
+found, to parquet. The stages and their order live in ``nlp.sequence``; here each stage becomes a
 Prefect task and each batch function a mapped task.
 
     python -m flows.interview_pipeline --raw-dir data/raw --out-dir data/processed
