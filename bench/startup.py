@@ -8,7 +8,8 @@ Every row is a new Python process on the seed's quotes, as a user starts one:
   UMAP kernels, remembered hashes) and the data cache (ONNX export, embeddings) already filled
   by an untimed first run;
 - ``ours, fresh kernels``: the same, after deleting what a fresh machine lacks at start-up:
-  the compiled UMAP kernels numba keeps beside umap's source, and the remembered file hashes
+  the compiled UMAP kernels numba keeps beside umap's source (and those umap and pynndescent
+  compile at import, which ``nlp.startup`` lets numba cache), and the remembered file hashes
   (a new ``$INTERVIEWS_CACHE_HOME`` holding only a link to the warm ONNX export, so the export
   is hashed again but not rebuilt); the data cache stays warm. pynndescent's kernels, which
   pynndescent itself caches beside its source, stay, as they do for any user of it;
@@ -77,13 +78,15 @@ def _timed(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
     return {"wall_s": wall, "cpu_s": cpu}
 
 
-# Deletes numba's cache files (index and machine code) of the UMAP kernels nlp.startup caches.
+# Deletes numba's cache files (index and machine code) of the UMAP kernels nlp.startup caches,
+# and of the kernels umap and pynndescent compile at import that it switched to the cache.
 _CLEAR_UMAP_KERNELS = """
 import glob, os, sys
-from nlp.startup import _UMAP_KERNELS, import_bertopic
+from nlp.startup import _UMAP_KERNELS, EAGER_CACHED, import_bertopic
 import_bertopic()
-for module, name in _UMAP_KERNELS:
-    files = getattr(sys.modules[module], name)._cache._cache_file
+kernels = [getattr(sys.modules[module], name) for module, name in _UMAP_KERNELS] + EAGER_CACHED
+for kernel in kernels:
+    files = kernel._cache._cache_file
     base = files._index_name[: -len(".nbi")]
     for path in glob.glob(os.path.join(glob.escape(files._cache_path), glob.escape(base) + ".*")):
         os.remove(path)

@@ -179,7 +179,7 @@ def import_bertopic():
             deferred = _Deferred(_DEFERRED_MODULES)
             sys.meta_path.insert(0, deferred)
             try:
-                with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), warnings.catch_warnings():
+                with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), _eager_kernels_cached(), warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
                     import bertopic  # noqa: F401
                     import umap  # noqa: F401
@@ -190,6 +190,48 @@ def import_bertopic():
     import bertopic
 
     return bertopic
+
+
+# The kernels ``_eager_kernels_cached`` switched to numba's cache in this process (for
+# bench.startup, which deletes their cache files to time a fresh machine).
+EAGER_CACHED: list = []
+
+
+@contextmanager
+def _eager_kernels_cached() -> Iterator[None]:
+    """Let kernels that umap and pynndescent compile while they are imported use numba's cache.
+
+    A kernel declared with its signature (``@numba.njit("f4(i8[:])")``) is compiled as its module
+    is imported, in every process; umap's and pynndescent's dozens of them cost about 0.5 CPU s.
+    While the two import, ``numba.njit`` adds ``cache=True`` to such declarations that do not
+    say, so later processes load the machine code (kept beside each library's source, like
+    pynndescent's own cached kernels). Lazily compiled kernels are left to ``enable_umap_jit_cache``.
+    """
+    import numba
+    from numba.core.errors import NumbaWarning
+
+    original = numba.njit
+
+    def njit(*args, **kwargs):
+        if not (args and not callable(args[0]) and "cache" not in kwargs):  # no signature first
+            return original(*args, **kwargs)
+        decorate = original(*args, cache=True, **kwargs)
+
+        def record(fn):
+            kernel = decorate(fn)
+            EAGER_CACHED.append(kernel)
+            return kernel
+
+        return record
+
+    numba.njit = njit
+    try:
+        with warnings.catch_warnings():
+            # A kernel numba cannot cache (say, one using dynamic globals) is compiled as before.
+            warnings.filterwarnings("ignore", message=".*[Cc]annot cache", category=NumbaWarning)
+            yield
+    finally:
+        numba.njit = original
 
 
 def _vectorise_umap_small_data_distances() -> None:

@@ -74,6 +74,12 @@ def test_topic_libraries_import_without_torch_and_cache_umap_kernels_beside_umap
         "from numba.core.caching import NullCache\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         "assert not isinstance(u.smooth_knn_dist._cache, NullCache), 'UMAP kernel not cached'\n"
+        # Kernels umap compiles while it is imported are cached too, and plotly waits for a figure.
+        "import umap.utils as uu\n"
+        "assert not isinstance(uu.tau_rand_int._cache, NullCache), 'import-time kernel not cached'\n"
+        "assert 'plotly' not in sys.modules, 'plotly imported before any figure'\n"
+        "import bertopic._bertopic as b\n"
+        "assert callable(b.plotting.visualize_topics) and 'plotly' in sys.modules\n"
         # Beside umap's source, where pynndescent keeps its own: a folder of ours would make a
         # fresh cache recompile pynndescent's kernels as well.
         "assert 'NUMBA_CACHE_DIR' not in os.environ, os.environ.get('NUMBA_CACHE_DIR')\n"
