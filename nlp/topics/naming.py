@@ -27,9 +27,10 @@ default; the bench turns them off for its "before" column):
   say which words can only be verbs: such a word never ends a name ("support to replicate"), an
   inflected verb never starts or sits inside one ("Role OC helped in achieve", "Depends on the
   client"), and the stubs of "gonna"/"wanna" break a phrase;
-* central keywords: a top-level theme's keywords pool its sub-themes'; they are taken in the
-  order of their distinctiveness for all its quotes, so it is named by what most of its quotes
-  say rather than by its largest sub-theme.
+* central names: a top-level theme's keywords pool its sub-themes' (the largest first), so the
+  keyword tier would name it after its largest sub-theme; it is named by the phrase that scores
+  best over all its quotes instead, and its keywords are ranked by their distinctiveness for
+  all its quotes (the fallback and ``parents.keywords`` use that order).
 
 Names are unique: themes are named in the order given (top level first, larger first), and a
 theme whose best phrase is taken, or says the same content words as a taken one, uses its next
@@ -285,9 +286,12 @@ def name_themes(
         pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules)
         free = [c for c in pool if c.text.lower() not in taken_text and c.content not in taken_content]
         own = list((keywords or {}).get(theme, ()))
-        if rules.central_keywords and theme in pooled:
+        whole = rules.central_keywords and theme in pooled
+        if whole:
             own = rank_keywords(own, weight, tok)
-        if rules.keyword_first:
+        # A top-level theme's name is the phrase that fits all its quotes best: a keyword tier
+        # would hand it to one sub-theme's word (measured with bench.theme_labels).
+        if rules.keyword_first and not whole:
             ranked = [frozenset(tok.lemmas(kw)) for kw in own[:3]]
             # Stable sort: a candidate with the most distinctive keyword first, then the next
             # keyword's; each tier stays in score order, and one with none comes last.
