@@ -370,10 +370,10 @@ def find_recommendations(
     A quote that is not analysable (``nlp.analysable``) keeps its confidence but is never
     flagged, and asks are built from analysable quotes only, so such a quote makes no ask and
     adds no support. Talk about the conversation itself ("go for it", "let me know") is scored
-    out of each quote first (``recommendations.turn_talk``).
+    out of each quote, and dash-joined parts are scored alone (``recommendations.clauses``).
     """
     from nlp.recommendations import build_asks, predict_proba
-    from nlp.recommendations.turn_talk import score_without_turn_talk
+    from nlp.recommendations.clauses import rescore_quotes
 
     head = models.recommendation_head
     # Ask spans and talk-free texts are embedded in the heads' vector space, the model the
@@ -382,7 +382,7 @@ def find_recommendations(
     embed = lambda xs: embed_with_cache(list(xs), embedder.embedder, embedder.cache)[0]  # noqa: E731
     confidence = recommendation_confidence(quotes, head_vectors, head, config)  # per file, cached
     texts = [q.text for q in quotes]
-    confidence = score_without_turn_talk(texts, confidence, lambda xs: predict_proba(xs, embeddings=embed(xs), head=head))
+    confidence = rescore_quotes(texts, confidence, lambda xs: predict_proba(xs, embeddings=embed(xs), head=head))
     ok = analysable(quotes)
     threshold = head.threshold_for([p for p, keep in zip(confidence, ok) if keep])
     flags = [p >= threshold and keep for p, keep in zip(confidence, ok)]
