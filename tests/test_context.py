@@ -57,12 +57,3 @@ def test_the_layout_sees_a_sentence_pulled_towards_its_neighbours_only_when_fitt
     assert np.allclose(fitted[3], vectors[3]) and np.allclose(fitted[4], vectors[4])
     wrapped.transform(vectors[:2])  # new documents have no neighbours in this fit
     assert np.allclose(umap.seen[-1][:, :6], vectors[:2])
-
-
-def test_quotes_without_neighbours_reach_the_layout_bit_for_bit():
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(6, 8)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    umap = _Recorder()
-    LexicalUMAP(umap, np.zeros((6, 1), dtype=np.float32), 0.0, sentence_context(QUOTES), 0.3).fit_transform(vectors)
-    assert np.array_equal(umap.seen[-1][3:, :8], vectors[3:])

@@ -74,13 +74,8 @@ class LexicalUMAP:
     def _with_context(self, embeddings: np.ndarray) -> np.ndarray:
         if self.context is None or not self.context_weight:
             return embeddings
-        mixed = np.array(embeddings, dtype=np.float32)
-        # Only quotes with neighbours change: the rest stay bit for bit as they were, since the
-        # layout is sensitive to the last bits of its input.
-        rows = np.flatnonzero(self.context.getnnz(axis=1))
-        mixed[rows] += self.context_weight * (self.context[rows] @ mixed)
-        mixed[rows] /= np.maximum(np.linalg.norm(mixed[rows], axis=1, keepdims=True), 1e-12)
-        return mixed
+        mixed = np.asarray(embeddings, dtype=np.float32) + self.context_weight * (self.context @ embeddings)
+        return mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
 
     def fit_transform(self, embeddings: np.ndarray, y=None) -> np.ndarray:
         if len(embeddings) != len(self.lexical):
