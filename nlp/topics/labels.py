@@ -150,6 +150,15 @@ class TermStats:
         overall = self.doc_freq.get(term, 0) / max(len(self.doc_terms), 1)
         return in_topic / overall if overall else 0.0
 
+    def distinctive(self, members: np.ndarray, n: int) -> list[str]:
+        """The topic's ``n`` terms held by the most of its quotes, the more specific first on ties.
+
+        A fallback for a topic whose representation model found no keyword (a tiny topic whose
+        candidate words all fell below KeyBERT's cut): every theme keeps a keyword list.
+        """
+        held = Counter(t for i in members for t in self.doc_terms[i])
+        return sorted(held, key=lambda t: (-held[t], -self.lift(t, members), t))[:n]
+
 
 # A label word must be at least this many times more frequent in its topic than in the corpus:
 # words every topic shares (the organisation's own name, "need", "good") then never label one.

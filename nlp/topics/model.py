@@ -271,7 +271,7 @@ def _describe(model, quotes: Sequence[Quote], embeddings: np.ndarray, layout: np
     records: list[Topic] = []
     for tid in sorted(centroids):
         members = np.flatnonzero(assignments == tid)
-        terms = [w for w, _ in (model.get_topic(tid) or []) if w]
+        terms = [w for w, _ in (model.get_topic(tid) or []) if w] or stats.distinctive(members, cfg.top_n_words)
         lifts = [stats.lift(t, members) for t in terms]
         keywords = tuple(stats.surface.get(t, t) for t in terms)
         records.append(
