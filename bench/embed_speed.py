@@ -92,22 +92,12 @@ class _PreviousOnnxSettings(OnnxEmbedder):
         self.cores = self.threads
         self.threads = 1
 
-    def _load(self):
-        with self._lock:
-            if self._session is None:
-                import onnxruntime as ort
-                from tokenizers import Tokenizer
-
-                tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-                tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
-                tokenizer.no_padding()
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self.cores
-                options.inter_op_num_threads = 1
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                self._session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
-                self._tokenizer = tokenizer
-        return self._session, self._tokenizer
+    def _session_options(self, ort):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.cores
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return options
 
 
 def _cpu_model() -> str:

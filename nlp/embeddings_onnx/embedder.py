@@ -104,20 +104,22 @@ class OnnxEmbedder:
                 tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
                 tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
                 tokenizer.no_padding()
-                options = ort.SessionOptions()
-                # One thread per run; ``embed`` runs batches side by side instead. No spinning:
-                # a thread waiting for work would hold a core that other jobs (or the other
-                # batch) need.
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 self._session = ort.InferenceSession(
-                    str(self.onnx_path), options, providers=["CPUExecutionProvider"]
+                    str(self.onnx_path), self._session_options(ort), providers=["CPUExecutionProvider"]
                 )
                 self._tokenizer = tokenizer
         return self._session, self._tokenizer
+
+    def _session_options(self, ort):
+        """One thread per run; ``embed`` runs batches side by side instead. No spinning: a thread
+        waiting for work would hold a core that other jobs (or the other batch) need."""
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return options
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` into an (n, 384) float32 array of unit-length rows."""
