@@ -33,32 +33,31 @@ OTHER = [
 ]
 
 
+def _before_after(own: list[str], rules) -> tuple[str, str]:
+    """The name of a theme of ``own`` quotes (beside OTHER) under ``rules``, then under the current rules."""
+    texts = [*own, *OTHER]
+    groups = {0: list(range(len(own))), 1: list(range(len(own), len(texts)))}
+    return _name(groups, texts, rules=rules)[0], _name(groups, texts)[0]
+
+
 def test_talk_about_the_interview_never_names_a_theme():
-    texts = [
+    before, after = _before_after([
         "Good pointer question there, countries share learning.",
         "That is a good pointer question; peer learning helps.",
         "Another good pointer question, about learning.",
         "Good pointer question: who funds it?",
-        *OTHER,
-    ]
-    groups = {0: [0, 1, 2, 3], 1: [4, 5, 6]}
-    before = _name(groups, texts, rules=LEGACY_RULES)[0]
-    after = _name(groups, texts)[0]
+    ], LEGACY_RULES)
     assert "question" in before.lower()  # what the rule is there to stop
     assert "question" not in after.lower() and not after.lower().startswith("good"), after
     assert "learning" in after.lower(), after
 
 
 def test_generic_heads_alone_make_no_name():
-    texts = [
-        "Field and change matter most.",
-        "Field and change, again.",
-        "Field and change: open data portals.",
-        *OTHER,
-    ]
-    groups = {0: [0, 1, 2], 1: [3, 4, 5]}
-    assert _name(groups, texts, rules=LEGACY_RULES)[0].startswith("Field and change")
-    after = _name(groups, texts)[0]
+    before, after = _before_after(
+        ["Field and change matter most.", "Field and change, again.", "Field and change: open data portals."],
+        LEGACY_RULES,
+    )
+    assert before.startswith("Field and change")
     assert "portal" in after.lower(), after
 
 
@@ -84,16 +83,12 @@ def test_a_name_holds_one_of_the_first_keywords_when_a_candidate_does():
 def test_a_name_is_a_noun_phrase_not_a_clause():
     # Verbs the word lists know as verbs only ("achieve", "replicate"), inflected verbs
     # ("helped", "provides") and adverbs inside a phrase turn it into a sentence fragment.
-    texts = [
+    before, after = _before_after([
         "What is the role OC helped in achieve, and the evidence base for impact?",
         "The role OC helped in achieve: an evidence base matters.",
         "OCP provides support to replicate; the evidence base is thin.",
         "Role OC helped in achieve, says the evidence base.",
-        *OTHER,
-    ]
-    groups = {0: [0, 1, 2, 3], 1: [4, 5, 6]}
-    before = _name(groups, texts, rules=MAIN_RULES)[0]
-    after = _name(groups, texts)[0]
+    ], MAIN_RULES)
     assert before == "Role OC helped in achieve"  # what the rule is there to stop
     assert after.lower().startswith("evidence base"), after
     assert not {"helped", "achieve", "provides", "replicate"} & set(after.lower().split()), after
