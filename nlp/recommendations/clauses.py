@@ -52,7 +52,10 @@ def rescore_quotes(
     """
     out = score_without_turn_talk(texts, confidence, score)
     parts: list[tuple[int, str]] = [
-        (i, part) for i, text in enumerate(texts) if out[i] > 0 for part in dash_parts(without_turn_talk(text))
+        (i, part)
+        for i, text in enumerate(texts)
+        if out[i] > 0 and _SPACED_DASH.search(text)  # most quotes have no dash: skip re-reading them
+        for part in dash_parts(without_turn_talk(text))
     ]
     if parts:
         for (i, _), p in zip(parts, score([part for _, part in parts])):
