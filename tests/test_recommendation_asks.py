@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.recommendations.ask_core import ask_cores, ask_spans, comparable_spans
+from nlp.recommendations.ask_core import ask_cores, ask_spans, comparable_spans, framed
 from nlp.recommendations.asks import build_asks, group_asks
 from nlp.schemas import Quote
 
@@ -25,6 +25,16 @@ from nlp.schemas import Quote
          "prioritize building more fitness parks"),
         ("They need a plan on how to bring in civil society", "plan on how to bring in civil society"),
         ("Political gerrymandering has got to stop.", "Political gerrymandering has got to stop"),
+        # Any verb with an object after "to" starts a purpose clause, not only imperative ones.
+        ("They should engage the legislature or leaders of government to champion it and be part of it.",
+         "engage the legislature or leaders of government"),
+        ("Term limits in place for our representatives", "Term limits in place for our representatives"),
+        # What is lacking is what is asked for; "in place" and a second "and there to be" clause go.
+        ("Still lacks private sector angle, but that has always been the case – needs their support",
+         "private sector angle"),
+        ("There is a lack of evidence on impact.", "evidence on impact"),
+        ("Would be nice to have a planning sharing system in place.", "planning sharing system"),
+        ("It is important for there to be an evidence base and there to be a discussion of it.", "evidence base"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):
@@ -43,6 +53,15 @@ def test_verbs_of_one_action_are_compared_as_one_class_and_nouns_are_left_alone(
     assert comparable_spans(spans) == ["engage the politicians", "engage politicians", "Citizens United overturn",
                                        "overturn Citizens United", "train service to Nashville",
                                        "campaign finance reform", "training for end users"]
+
+
+def test_a_text_asks_in_form_with_a_request_frame_not_with_a_describing_modal_or_praise():
+    assert framed("OCP could interfere and get involved with politicians.")
+    assert framed("I understand they push the government but they also need to be critical.")
+    assert framed("We would love more bike lanes") and framed("Still lacks private sector angle")
+    assert not framed("I believe that OCP is doing something like this and that it can make it.")
+    assert not framed("We love OCP's approach but if we do not get it right it will be a big miss.")
+    assert not framed("The events were very relevant and important for networking.")
 
 
 def test_cores_are_lemmatised_without_determiners_and_never_empty():
@@ -95,6 +114,28 @@ def test_asks_join_different_respondents_on_what_they_ask_for_and_rank_by_suppor
     assert top.name in {"Engage politicians", "Bring in the politicians"}
     assert asks[1].name == "Journalists" and asks[1].topic_id == 7
     assert embed.calls == [["engage politicians", "engage the politicians", "journalists"]]
+
+
+def test_an_undetected_request_joins_a_close_ask_of_another_respondent_but_never_starts_one():
+    quotes = [
+        _quote("q1", "r1", "Bring in the politicians."),
+        _quote("q2", "r2", "OCP could get involved with politicians."),  # below threshold, asks in form
+        _quote("q3", "r3", "The politicians were at the conference."),  # close, but no request frame
+        _quote("q4", "r1", "They should get involved with politicians."),  # r1 is in the ask already
+        _quote("q5", "r4", "They should hire more staff."),  # below threshold, like nothing detected
+        _quote("q6", "r5", "They should hire more staff too."),
+        _quote("q7", "r6", "OCP should get involved with politicians."),  # close, below the floor
+    ]
+    full = _unit([1, 0], [1, 0.05], [1, 0.02], [1, 0.01], [0, 1], [0, 1], [1, 0.03])
+    embed = _FakeEmbed({s: ([0, 1] if "staff" in s else [1, 0.05]) for s in ask_spans([q.text for q in quotes])})
+    embed.vectors["engage the politicians"] = embed.vectors["engage politicians"] = [1, 0.04]
+    args = (quotes, full, [True] + [False] * 6, [0.91, 0.34, 0.5, 0.4, 0.4, 0.4, 0.2], [0] * 7, embed)
+
+    (ask,) = build_asks(*args)
+    assert ask.quote_ids == ("q1", "q2") and ask.support == 2
+    # The ask's text, name and confidence stay those of its detected member.
+    assert ask.text == "Bring in the politicians." and ask.name == "Bring in the politicians"
+    assert [a.quote_ids for a in build_asks(*args, join_floor=None)] == [("q1",)]
 
 
 def test_one_respondent_asking_twice_is_support_one_and_duplicates_add_nothing():

@@ -22,15 +22,15 @@ from nlp.recommendations.lexicon import IMPERATIVE_VERBS
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans"]
+__all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans", "framed"]
 
 # Clause breaks: the request is nearly always in the first clause that carries a frame;
 # explanations and examples follow a dash, colon, semicolon or "because".
 _CLAUSE_SPLIT = re.compile(r"\s+[–—-]\s+|[;:!?]\s+|\.\s+|\(|\)|\s*\.\.\.\s*|\s*[\u2022·]\s+")
 _TAIL = re.compile(
-    r"(?<=\w)\s*(,|\b(?:because|since|so that|so|in order to|rather than|instead of|which|who|where|when|while|"
+    r"(?<=\w)\s*(?:(?:,|\b(?:because|since|so that|so|in order to|rather than|instead of|which|who|where|when|while|"
     r"but|as|if|otherwise|unless|e\.g\.|i\.e\.|for example|for instance|such as|like|although|though|"
-    r"even if|especially|particularly)\b).*$",
+    r"even if|especially|particularly|and there)\b).*|\bin place)$",
     re.IGNORECASE,
 )
 # Openers spoken before the request ("I think", "At the country level").
@@ -63,6 +63,9 @@ _FRAME_PATTERNS = [
     # "There should be", "there is a need for/to", "there needs to be"
     re.compile(rf"^there {_ADVS}(?:should|must|could|would|needs to|need to|has to|ought to|will|is|are)? ?"
                rf"{_ADVS}(?:be|have been)? ?{_ADVS}(?:a )?(?:need|room|place|call)? ?(?:for|to)?\b"),
+    # "Still lacks X", "There is a lack of X", "Not enough on X": what is missing is what is asked for.
+    re.compile(r"^(?:there (?:is|are|'s) )?(?:still )?(?:(?:a|an) )?(?:lacks?|lacking|(?:lack|shortage|absence) of|"
+               r"not enough(?: of| on)?|too (?:little|few)(?: of)?)\b"),
     # "My suggestion is to", "the key is to", "one thing would be"
     re.compile(r"^(?:my|our|the|one|another|a) (?:main |key |big |first |other )?(?:suggestion|recommendation|"
                r"advice|proposal|idea|thing|priority|key|request|wish|point)s? (?:would be|is|are|will be)(?: to| that)?\b"),
@@ -82,6 +85,13 @@ _FRAME_PATTERNS = [
                rf"what about|required|requires|require) {_ADVS}"),
 ]
 _FRAMES = [re.compile(pattern.pattern, re.IGNORECASE) for pattern in _FRAME_PATTERNS]
+# Frames that may describe rather than ask (``framed``): a bare modal other than "could", and
+# liking without "would" ("We love OCP's approach", against "We'd love").
+_DESCRIBING = re.compile(
+    rf"{_ADVS}(?:can|would|'d|will|might|may)(?: not| n't)?(?: {_ADV})*|"
+    rf"(?:(?:i|we|people|everyone|they) )?{_ADVS}(?:do )?{_ADVS}(?:like|love|prefer|appreciate|welcome)\b.*",
+    re.IGNORECASE,
+)
 # Words that, left at the start of a core, carry no ask: light verbs, copulas, quantifiers.
 _LEADING_NOISE = re.compile(
     rf"^(?:(?:be|being|been|is|are|have|has|having|get|getting|see|seeing|do|doing|make|there|to|that|"
@@ -95,6 +105,12 @@ _LEADING_NOISE = re.compile(
 # Not after words that take "to" as their complement ("how to", "has got to", "easy to", "needed to").
 _PURPOSE = re.compile(
     rf"(?<=\w)\s+to\s+(?:{'|'.join(sorted(IMPERATIVE_VERBS - {'be'}))})\b.*$", re.IGNORECASE
+)
+# The same after any verb WordNet knows when an object follows it ("engage the legislature to
+# champion it and be part of the conferences"): "to" + verb + determiner or pronoun.
+_PURPOSE_OBJECT = re.compile(
+    r"(?<=\w)\s+to\s+(?P<verb>[a-z]+)\s+(?:it|them|the|a|an|this|that|these|those|their|its|our|his|her|us|more)\b.*$",
+    re.IGNORECASE,
 )
 _TAKES_TO = frozenset(
     """how what where when whether which who got get gets easy easier hard harder difficult able likely going
@@ -164,20 +180,34 @@ def _lemmatizer() -> Language:
         return _NLP
 
 
+_VERBS: frozenset[str] | None = None
+
+
+def _wordnet_verbs() -> frozenset[str]:
+    """WordNet's verbs, as the word lists of spacy-lookups-data ship them; loaded once."""
+    global _VERBS
+    with _LOCK:
+        if _VERBS is None:
+            from spacy.lookups import load_lookups
+
+            _VERBS = frozenset(load_lookups("en", ["lemma_index"]).get_table("lemma_index").get("verb", ()))
+        return _VERBS
+
+
 def _normalise(text: str) -> str:
     text = text.replace("’", "'").replace("“", " ").replace("”", " ").replace('"', " ")
     text = re.sub(r"^[\s\-–—·•*>\d.)]+", "", text)
     return " ".join(text.split())
 
 
-def _strip_frames(clause: str) -> tuple[str, bool]:
-    """Remove openers and frames from the start of ``clause``; True if a frame was found.
+def _strip_frames(clause: str) -> tuple[str, str]:
+    """Remove openers and frames from the start of ``clause``; the first frame found, or "".
 
     A frame found inside the clause ("Quality bike lanes should be installed") leaves the words
     before it, the subject, which is the object of the ask when the verb is passive or when
     nothing is left after the frame ("More bike trails would be a great addition").
     """
-    found = False
+    found = ""
     for _ in range(6):
         before = clause
         clause = _OPENER.sub("", clause).strip(" ,")
@@ -213,7 +243,7 @@ def _strip_frames(clause: str) -> tuple[str, bool]:
                 rest = f"{subject} {rest}"  # "Holly Drive needs sidewalks"
             elif negated:
                 rest = f"not {rest}"
-            clause, found = rest, True
+            clause, found = rest, found or match.group()
             break
         if clause == before:
             break
@@ -246,12 +276,25 @@ def _without_purpose(core: str) -> str:
     """``core`` without a purpose clause after at least three words of ask (``_PURPOSE``)."""
     match = _PURPOSE.search(core)
     if not match:
-        return core
+        match = _PURPOSE_OBJECT.search(core)
+        if not match or match.group("verb").lower() not in _wordnet_verbs():
+            return core
     before = core[: match.start()].split()
     last = before[-1].lower() if before else ""
     if len(before) < 3 or last in _TAKES_TO or re.search(r"(?:ed|ing|ble)$", last):
         return core
     return core[: match.start()]
+
+
+def framed(text: str) -> bool:
+    """Whether a clause of ``text`` asks in form: "should", "need", "could", "it would be good to", ….
+
+    A clause whose only frame is a modal that may as well describe ("it can make it", "it will
+    be a big miss", "they may wish to") does not count, nor does liking ("We love OCP's
+    approach"); "could" does ("OCP could get involved with politicians"). A text without a frame ("The events were very relevant") is either a
+    bare request or no request at all, and does not count either.
+    """
+    return any(core and found and not _DESCRIBING.fullmatch(found.strip()) for core, found in map(_strip_frames, _clauses(text)))
 
 
 def ask_spans(texts: Sequence[str]) -> list[str]:

@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp.recommendations.ask_core import ask_spans, comparable_spans
+from nlp.recommendations.ask_core import ask_spans, comparable_spans, framed
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.schemas import Quote, Recommendation
 
 __all__ = [
     "ASK_THRESHOLD",
+    "JOIN_FLOOR",
     "SPAN_FLOOR",
     "ask_name",
     "build_asks",
@@ -49,6 +50,18 @@ creating a field but needs more strengthening" / "... there is no need to increa
 scope": whole texts 0.76, spans 0.07). On the development half of ``bench/data/ask_groups.tsv``
 at 0.73 the floor changes one or two pairs either way (0: P 0.88 R 0.47; 0.3: 0.87 / 0.46; 0.5:
 0.89 / 0.45), within the noise of 140 pairs; 0.3 is kept for the case above.
+"""
+
+JOIN_FLOOR = 0.3
+"""Classifier probability from which an undetected quote may join an ask another respondent made.
+
+A request can score below the run's threshold on its own and still plainly ask for what someone
+else asked for: "OCP could interfere and get involved with politicians in order to persuade the
+government ..." reads 0.34 beside "Bring in the politicians." (0.91). Such a quote joins an ask
+(``join_asks``) only if it asks in form (``ask_core.framed``), comes from a respondent the ask
+does not hold yet, and is on average as close to the ask's detected members as two groups must
+be to merge (``ASK_THRESHOLD``); it never starts an ask or joins another joined quote, so it can
+add support to a request that was detected but cannot create one.
 """
 
 _NAME_WORDS = 10
@@ -155,10 +168,13 @@ def build_asks(
     topic_ids: Sequence[int],
     embed: Callable[[Sequence[str]], np.ndarray],
     threshold: float = ASK_THRESHOLD,
+    join_floor: float | None = JOIN_FLOOR,
 ) -> list[Recommendation]:
     """Group the detected recommendations into asks, one ``Recommendation`` per ask.
 
-    Quotes with ``duplicate_of`` set repeat a quote already counted and are left out. Each ask
+    Quotes with ``duplicate_of`` set repeat a quote already counted and are left out. A quote
+    below the detection threshold joins an ask when it plainly asks for the same thing as its
+    detected members (``join_asks``); the ask's text, name and score stay its detected members'. Each ask
     carries a short extractive ``name`` (the ask span of its most central member), ``support``
     (distinct respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids``
     and ``respondent_ids`` in input order, and the ``sections`` its members come from. ``text``,
@@ -174,6 +190,8 @@ def build_asks(
         topic_ids: topic per quote; -1 for outliers.
         embed: turns ask spans into unit vectors of the same model as ``embeddings``.
         threshold: grouping threshold (``ASK_THRESHOLD``).
+        join_floor: an undetected quote at or above this confidence may join an ask of other
+            respondents (``JOIN_FLOOR``, ``join_asks``); ``None``: only detected quotes.
 
     Raises:
         ValueError: the inputs do not have one entry per quote, or ``embed`` returns the wrong shape.
@@ -188,18 +206,29 @@ def build_asks(
     members = [i for i in range(n) if is_rec[i] and quotes[i].duplicate_of is None]
     if not members:
         return []
-    spans = ask_spans([quotes[i].text for i in members])
+    pool = [] if join_floor is None else [
+        i for i in range(n)
+        if not is_rec[i] and quotes[i].duplicate_of is None and confidence[i] >= join_floor and framed(quotes[i].text)
+    ]
+    spans = ask_spans([quotes[i].text for i in members + pool])
+    pool = [i for i, span in zip(pool, spans[len(members):]) if names_something(span)]
+    spans = spans[: len(members)] + [s for s in spans[len(members):] if names_something(s)]
     span_vectors = np.asarray(embed(comparable_spans(spans)), dtype=np.float32)
-    if span_vectors.shape != (len(members), embeddings.shape[1]):
-        raise ValueError(f"embed returned shape {span_vectors.shape} for {len(members)} ask spans")
-    full = embeddings[members]
+    if span_vectors.shape != (len(spans), embeddings.shape[1]):
+        raise ValueError(f"embed returned shape {span_vectors.shape} for {len(spans)} ask spans")
+    full = embeddings[members + pool]
     empty = np.asarray([not names_something(span) for span in spans], dtype=bool)
     span_vectors[empty] = full[empty]
+    m = len(members)
+    groups = group_asks(full[:m], span_vectors[:m], threshold)
+    who = [respondent_of(quotes[i]) for i in members + pool]
+    joined = join_asks(groups, full, span_vectors, who, m, threshold)
     shares, n_respondents = topic_shares(quotes, topic_ids, respondent_of)
     asks = []
-    for group in group_asks(full, span_vectors, threshold):
-        rows = [members[g] for g in group]
-        head = min(rows, key=lambda i: (-float(confidence[i]), i))
+    for group, extra in zip(groups, joined):
+        detected = [members[g] for g in group]
+        rows = sorted(detected + [pool[g - m] for g in extra])
+        head = min(detected, key=lambda i: (-float(confidence[i]), i))
         central = _most_central(group, full, span_vectors)
         respondents = tuple(dict.fromkeys(respondent_of(quotes[i]) for i in rows))
         quote_ids = tuple(quotes[i].quote_id for i in rows)
@@ -221,6 +250,53 @@ def build_asks(
             )
         )
     return sorted(asks, key=lambda a: (-a.support, -a.score, a.recommendation_id))
+
+
+def join_asks(
+    groups: list[list[int]],
+    full: np.ndarray,
+    span: np.ndarray,
+    who: Sequence[str],
+    n_members: int,
+    threshold: float,
+    block: int = 512,
+) -> list[list[int]]:
+    """For each group of detected rows, the undetected rows (``n_members`` on) that join it.
+
+    A row joins the group it is closest to on average (``pair_similarity`` to the group's
+    detected rows) if that average reaches ``threshold``, the bar two groups must clear to
+    merge, and its respondent (``who``) is not in the group yet. Rows are compared with detected
+    rows only, so joins never chain. Ties go to the earlier group.
+    """
+    from scipy.sparse import csr_matrix
+
+    joined: list[list[int]] = [[] for _ in groups]
+    if len(full) == n_members or not groups:
+        return joined
+    # Group means as one product: member i holds 1/len(group) in its group's column.
+    cols = np.concatenate([np.full(len(g), k) for k, g in enumerate(groups)])
+    member_rows = np.concatenate([np.asarray(g) for g in groups])
+    weights = np.concatenate([np.full(len(g), 1.0 / len(g)) for g in groups])
+    average = csr_matrix((weights, (member_rows, cols)), shape=(n_members, len(groups)))
+    held: dict[str, set[int]] = {}
+    for k, group in enumerate(groups):
+        for i in group:
+            held.setdefault(who[i], set()).add(k)
+    for start in range(n_members, len(full), block):
+        stop = min(start + block, len(full))
+        sims = pair_similarity(full[start:stop] @ full[:n_members].T, span[start:stop] @ span[:n_members].T)
+        means = np.asarray((average.T @ sims.T.astype(np.float64)).T)
+        for offset, row_means in enumerate(means):
+            row = start + offset
+            taken = held.setdefault(who[row], set())
+            if taken:
+                row_means[list(taken)] = -np.inf
+            best = int(np.argmax(row_means))  # the first of equal means: the earlier group
+            # float32 products can land a hair below the float64 value: keep a small margin.
+            if row_means[best] >= threshold - 1e-5:
+                joined[best].append(row)
+                taken.add(best)
+    return joined
 
 
 def names_something(span: str) -> bool:
