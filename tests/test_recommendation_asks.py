@@ -25,9 +25,6 @@ from nlp.schemas import Quote
          "prioritize building more fitness parks"),
         ("They need a plan on how to bring in civil society", "plan on how to bring in civil society"),
         ("Political gerrymandering has got to stop.", "Political gerrymandering has got to stop"),
-        # Any verb with an object after "to" starts a purpose clause, not only imperative ones.
-        ("They should engage the legislature or leaders of government to champion it and be part of it.",
-         "engage the legislature or leaders of government"),
         ("Term limits in place for our representatives", "Term limits in place for our representatives"),
         # What is lacking is what is asked for; "in place" and a second "and there to be" clause go.
         ("Still lacks private sector angle, but that has always been the case – needs their support",

@@ -106,12 +106,6 @@ _LEADING_NOISE = re.compile(
 _PURPOSE = re.compile(
     rf"(?<=\w)\s+to\s+(?:{'|'.join(sorted(IMPERATIVE_VERBS - {'be'}))})\b.*$", re.IGNORECASE
 )
-# The same after any verb WordNet knows when an object follows it ("engage the legislature to
-# champion it and be part of the conferences"): "to" + verb + determiner or pronoun.
-_PURPOSE_OBJECT = re.compile(
-    r"(?<=\w)\s+to\s+(?P<verb>[a-z]+)\s+(?:it|them|the|a|an|this|that|these|those|their|its|our|his|her|us|more)\b.*$",
-    re.IGNORECASE,
-)
 _TAKES_TO = frozenset(
     """how what where when whether which who got get gets easy easier hard harder difficult able likely going
     used have has had ought want wants need needs try trying way ways time chance effort order enough sure free
@@ -178,20 +172,6 @@ def _lemmatizer() -> Language:
             nlp.initialize()
             _NLP = nlp
         return _NLP
-
-
-_VERBS: frozenset[str] | None = None
-
-
-def _wordnet_verbs() -> frozenset[str]:
-    """WordNet's verbs, as the word lists of spacy-lookups-data ship them; loaded once."""
-    global _VERBS
-    with _LOCK:
-        if _VERBS is None:
-            from spacy.lookups import load_lookups
-
-            _VERBS = frozenset(load_lookups("en", ["lemma_index"]).get_table("lemma_index").get("verb", ()))
-        return _VERBS
 
 
 def _normalise(text: str) -> str:
@@ -276,9 +256,7 @@ def _without_purpose(core: str) -> str:
     """``core`` without a purpose clause after at least three words of ask (``_PURPOSE``)."""
     match = _PURPOSE.search(core)
     if not match:
-        match = _PURPOSE_OBJECT.search(core)
-        if not match or match.group("verb").lower() not in _wordnet_verbs():
-            return core
+        return core
     before = core[: match.start()].split()
     last = before[-1].lower() if before else ""
     if len(before) < 3 or last in _TAKES_TO or re.search(r"(?:ed|ing|ble)$", last):

@@ -17,9 +17,9 @@ def test_shared_requests_of_the_seed_are_asks_with_support_and_none_joins_two_re
     assert result.wrong_merges == []
     assert result.unlabelled_shared == []
     # Four of the six requests with clear quotes from two or more cells are one ask each:
-    # "Bring in the politicians." with "engage the legislature or leaders of government" (the
-    # third phrasing, "get involved with politicians", is 0.78 from the first and 0.57 from the
-    # second: below 0.73 on average), "they also need to be critical" (confidence 0.36, joined
-    # to a detected ask), the private sector, and the use of OC data. Advance planning (ask
-    # spans 0.66 apart) and evidence of impact (0.28-0.51) are not.
+    # "Bring in the politicians." with "get involved with politicians" (confidence 0.34, joined
+    # to the detected ask; "engage the legislature or leaders of government to champion it ..."
+    # stays apart), "they also need to be critical" (0.36, joined the same way), the private
+    # sector, and the use of OC data. Advance planning (ask spans 0.66 apart) and evidence of
+    # impact (0.28-0.51) are not.
     assert set(result.consolidated) >= {"engage_politicians", "more_critical", "private_sector", "use_of_oc_data"}
