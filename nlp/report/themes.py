@@ -98,6 +98,8 @@ class ReportData:
     # Asks in recommendations.parquet, and how many of them several respondents make.
     n_recommendations: int = 0
     n_shared_recommendations: int = 0
+    # Every ask, ranked as the page ranks them (support, then score): the workbook lists them all.
+    all_recommendations: tuple[RecommendationRef, ...] = ()
 
     @property
     def recommendations_note(self) -> str:
@@ -119,7 +121,8 @@ class ReportData:
             note += "."
         more = n - shown
         if more:
-            note += f" {more} more {'is' if more == 1 else 'are'} in recommendations.parquet."
+            note += (f" {more} more {'is' if more == 1 else 'are'} in recommendations.parquet"
+                     " and on the workbook's recommendations sheet.")
         return note
 
 
@@ -284,4 +287,5 @@ def gather_report(
         cards=gather_cards(outputs.quotes, outputs.topics, outputs.parents),
         n_recommendations=len(recs),
         n_shared_recommendations=int((recs["support"] >= 2).sum()),
+        all_recommendations=tuple(_recommendation_refs(recs, labels, quote_text)),
     )

@@ -59,8 +59,8 @@ def _card_row(c) -> list:
 
 
 def write_xlsx(data: ReportData, path: Path, comparisons: Sequence[GroupComparison] = ()) -> Path:
-    """Write the workbook to ``path`` (sheets ``themes``, ``quotes``, ``recommendations``, and
-    one ``by <attribute>`` matrix per group comparison)."""
+    """Write the workbook to ``path`` (sheets ``themes``, ``quotes``, ``recommendations`` with
+    every ask, and one ``by <attribute>`` matrix per group comparison)."""
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -84,13 +84,16 @@ def write_xlsx(data: ReportData, path: Path, comparisons: Sequence[GroupComparis
             for t in data.themes for q in t.quotes
         ],
     )
+    # Every ask, not only the page's rows: the report lists one page, the workbook is for sorting
+    # and filtering them all. ``on_report_page`` marks the rows the report shows.
+    on_page = {r.recommendation_id for r in data.top_recommendations}
     _sheet(
         workbook, "recommendations",
-        ["ask", "support", "quotes", "score", "topic_id", "theme", "section", "recommendation_id"],
+        ["ask", "support", "quotes", "score", "topic_id", "theme", "section", "on_report_page", "recommendation_id"],
         [
             [r.name or r.text, r.support, "\n".join(r.quotes or (r.text,)), round(r.score, 4), r.topic_id,
-             r.topic_label, r.section, r.recommendation_id]
-            for r in data.top_recommendations
+             r.topic_label, r.section, r.recommendation_id in on_page, r.recommendation_id]
+            for r in data.all_recommendations or data.top_recommendations
         ],
     )
     write_comparison_sheets(workbook, comparisons)

@@ -162,8 +162,14 @@ def test_the_recommendations_table_is_a_page_and_says_where_the_rest_are(tmp_pat
     note = data.recommendations_note
     assert "3 of the 43 asks are made by several respondents" in note
     assert "30 more are in recommendations.parquet" in note
-    md = write_report(outputs, tmp_path, top=2).markdown.read_text(encoding="utf-8")
+    files = write_report(outputs, tmp_path, top=2)
+    md = files.markdown.read_text(encoding="utf-8")
     assert note in md and "Ask number 12." in md and "Ask number 13." not in md.split("## Top recommendations")[1]
+    # The workbook holds every ask, ranked as the page ranks them, and marks the page's rows.
+    sheet = pd.read_excel(files.xlsx, sheet_name="recommendations")
+    assert len(sheet) == n and sheet["recommendation_id"].tolist()[:13] == shown
+    assert sheet["support"].tolist() == sorted(support, reverse=True)
+    assert sheet["on_report_page"].tolist() == [True] * 13 + [False] * 30
 
 
 @pytest.mark.slow
