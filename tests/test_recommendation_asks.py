@@ -20,6 +20,9 @@ from nlp.schemas import Quote
         ("Quality bike lanes should be installed, focusing on the campus area.", "Quality bike lanes installed"),
         ("More bike trails and walking trails would be a great addition.", "bike trails and walking trails"),
         ("Holly drive needs sidewalks", "Holly drive sidewalks"),
+        # Before "be ...", a thing to change stays; a named addressee goes.
+        ("The city needs to be more walkable for everyone.", "city walkable for everyone"),
+        ("The OCP could be more critical in its position, and push for more.", "critical in its position"),
         # A purpose clause says why, not what; "how to" and "has got to" are no purpose.
         ("We should prioritize building more fitness parks to encourage physical activity.",
          "prioritize building more fitness parks"),

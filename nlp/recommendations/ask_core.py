@@ -215,7 +215,7 @@ def _strip_frames(clause: str) -> tuple[str, str]:
                 rest = f"{subject}{' not' if negated else ''} {rest[passive.end():]}"
             elif subject and n_words == 0:
                 rest = subject
-            elif named and copula:
+            elif named and copula and not _is_name(subject):
                 rest = f"{subject}{' not' if negated else ''} {rest[copula.end():]}"  # "the city more walkable"
             elif named and _HYPOTHETICAL.fullmatch(match.group().strip()) and _CONSEQUENCE.match(rest):
                 rest = subject  # "Seaweed aquaculture will improve biodiversity"
@@ -228,6 +228,16 @@ def _strip_frames(clause: str) -> tuple[str, str]:
         if clause == before:
             break
     return clause, found
+
+
+def _is_name(subject: str) -> bool:
+    """Whether ``subject`` is a name ("The OCP", "Bowling Green"): every word but a determiner capitalised.
+
+    A named organisation or place before "should be more critical" is who is asked, not what
+    is asked for; "the city" before "needs to be more walkable" is the thing to change.
+    """
+    words = [w for w in subject.split() if w.lower() not in _DROP]
+    return bool(words) and all(w[:1].isupper() for w in words)
 
 
 def _strip_tail(text: str) -> str:
