@@ -48,6 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.substantive import FILLER_WORDS, META_PATTERNS
+from nlp.topics.grammar import GENERIC, MAX_WORDS, META_NOUNS, MIN_WORDS, allowed, edge_ok, spans
 from nlp.topics.phrases import PhraseTokenizer, Token
 
 __all__ = [
@@ -55,39 +56,7 @@ __all__ = [
     "rank_keywords", "ranked_keywords",
 ]
 
-MIN_WORDS, MAX_WORDS = 2, 6
 CENTRAL_QUOTES = 40  # quotes read per theme, most central first
-# Token classes: C content word, G content word ending in -ing, P connector, D determiner,
-# X anything else (it breaks a phrase). A name is a noun run ("private sector engagement"), two
-# runs joined by a connector ("evidence of impact", "civil society and private sector"), or an
-# -ing word with its object ("engaging the private sector", "bringing in civil society").
-_CONNECTORS = frozenset("of for with on to in between from about and by across among".split())
-_DETERMINERS = frozenset("the their our a an its".split())
-_SHAPE = re.compile(r"[CG]{2,4}|[CG]{1,3}PD?[CG]{1,3}|GP?D?[CG]{1,4}")
-# Words a name never holds: without a part-of-speech tagger (no trained pipeline can be
-# installed), these are the common verbs, hedges and quantities that turn a phrase into a
-# sentence fragment ("like the OCP need", "OCP needs to pay", "bit more contact").
-_BAD_EDGE = frozenset(
-    """like need needs want know think happen make get go say said feel see come take give seem
-    lot lots bit kind sort way thing things really just also able try let yeah okay ok thank
-    thanks please sure maybe actually basically etc use pay sit met wo ca""".split()
-)
-# Adjectives that end no noun phrase ("relevant and important"); words in -ed or -ly end none either.
-_NOT_LAST = frozenset(
-    """important relevant useful helpful good great clear different new strong difficult possible
-    available necessary key main hard easy big small high low better best many much few various
-    specific general several certain own same other whole real open""".split()
-)
-# Heads that say what kind of thing is meant but not which: alone they make no name.
-_GENERIC = frozenset(
-    """issue issues factor change field area aspect point part level type question problem matter topic
-    element side case example term way reason idea sense main key major general overall various extent
-    degree""".split()
-)
-# Nouns about the interview itself: a phrase holding one is talk about the talk.
-_META_NOUNS = frozenset("question questionnaire interview interviewer interviewee".split())
-# What spaCy's tokenizer leaves of "gonna", "wanna", "gotta", "dunno": never part of a name.
-_STUBS = frozenset("gon na wan ta dun got".split())
 
 
 @dataclass(frozen=True)
@@ -130,57 +99,6 @@ def _written(tokens: Sequence[Token], first: bool) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _kind(token: Token, filler: frozenset[str] = frozenset(), classes: bool = False) -> str:
-    if token.lower in filler or (classes and (token.verb == "inflected" or token.lower in _STUBS)):
-        return "X"  # an inflected verb makes a clause of the phrase: "OC helped in"
-    if token.content:
-        return "G" if token.lower.endswith("ing") and len(token.lower) > 5 else "C"
-    if not token.word:
-        return "X"
-    return "P" if token.lower in _CONNECTORS else "D" if token.lower in _DETERMINERS else "X"
-
-
-def _allowed(token: Token) -> bool:
-    return token.lemma not in _BAD_EDGE and token.lower not in _BAD_EDGE
-
-
-def _edge_ok(token: Token, last: bool = False, classes: bool = False) -> bool:
-    lower = token.lower
-    if lower.endswith("ly") or (last and (lower in _NOT_LAST or lower.endswith("ed"))):
-        return False
-    if last and classes and token.verb:
-        return False  # a noun phrase does not end on a verb: "support to replicate"
-    return _allowed(token)
-
-
-def _kinds(tokens: Sequence[Token], filler: frozenset[str], classes: bool) -> str:
-    kinds = ""
-    for t in tokens:
-        kind = _kind(t, filler, classes)
-        # After a content word, a word that can only be a verb, or an adverb, makes a clause:
-        # "challenges rely on incentives", "countries formally sign".
-        if classes and kind in "CG" and kinds[-1:] in ("C", "G") and (t.verb or t.lower.endswith("ly")):
-            kind = "X"
-        kinds += kind
-    return kinds
-
-
-def _spans(tokens: Sequence[Token], filler: frozenset[str] = frozenset(), classes: bool = False):
-    """Spans of MIN_WORDS..MAX_WORDS tokens shaped like a name and not cut out of a longer run."""
-    kinds = _kinds(tokens, filler, classes)
-    n = len(kinds)
-    for i in range(n):
-        if kinds[i] not in "CG" or (i > 0 and kinds[i - 1] in "CG") or not _edge_ok(tokens[i]):
-            continue
-        for j in range(i + MIN_WORDS, min(n, i + MAX_WORDS) + 1):
-            if not _allowed(tokens[j - 1]):
-                break
-            if j < n and kinds[j] in "CG":
-                continue
-            if _SHAPE.fullmatch(kinds[i:j]) and _edge_ok(tokens[j - 1], last=True, classes=classes):
-                yield i, j
-
-
 def _without_meta(text: str) -> str:
     """The text with every meta-talk phrase replaced by a break, the rest as written."""
     for pattern in META_PATTERNS:
@@ -197,10 +115,10 @@ def _candidates(
 ) -> list[NameCandidate]:
     found: dict[tuple[str, ...], list] = {}
     filler = FILLER_WORDS if rules.meta_talk else frozenset()
-    generic = _GENERIC if rules.generic_heads else frozenset()
+    generic = GENERIC if rules.generic_heads else frozenset()
     for text, sim in zip(member_texts, similarity):
         tokens = tok.tokens(_without_meta(text) if rules.meta_talk else text)
-        for i, j in _spans(tokens, filler, rules.word_classes):
+        for i, j in spans(tokens, filler, rules.word_classes):
             span = tokens[i:j]
             key = tuple(t.lemma for t in span)
             entry = found.setdefault(key, [0, -1.0, span, i == 0])
@@ -212,7 +130,7 @@ def _candidates(
         content = [t.lemma for t in span if t.content]
         if len(set(content)) < len(content):  # "data data" and the like
             continue
-        if rules.meta_talk and _META_NOUNS.intersection(content):
+        if rules.meta_talk and META_NOUNS.intersection(content):
             continue
         if rules.generic_heads and not any(c not in generic and weight.get(c, 0.0) >= _MIN_WEIGHT for c in content):
             continue
@@ -339,7 +257,7 @@ def ranked_keywords(
 def _noun_like(token: Token) -> bool:
     # An -ing form whose lemma differs ("providing" -> provide) reads as a verb on its own.
     verbal = token.lower.endswith("ing") and token.lemma != token.lower
-    return token.content and not token.verb and not verbal and token.lemma not in _GENERIC and _allowed(token)
+    return token.content and not token.verb and not verbal and token.lemma not in GENERIC and allowed(token)
 
 
 def _keyword_phrase(keyword: str, tok: PhraseTokenizer, texts: Sequence[str] = ()) -> str | None:
@@ -354,7 +272,7 @@ def _keyword_phrase(keyword: str, tok: PhraseTokenizer, texts: Sequence[str] = (
         return None
     if not (_noun_like(tokens[0]) or tokens[0].lower.endswith("ing")) or not _noun_like(tokens[-1]):
         return None
-    return _written(tokens, first=True) if _edge_ok(tokens[-1], last=True, classes=True) else None
+    return _written(tokens, first=True) if edge_ok(tokens[-1], last=True, classes=True) else None
 
 
 def _fallback(
