@@ -31,6 +31,18 @@ default; the bench turns them off for its "before" column):
   keyword tier would name it after its largest sub-theme; it is named by the phrase that scores
   best over all its quotes instead, and its keywords are ranked by their distinctiveness for
   all its quotes (the fallback and ``parents.keywords`` use that order).
+* grammar (``nlp.topics.grammar``): a name has a head that can be a noun, and a generic head
+  needs a noun beside it ("Huge topic", "Main concern" are out); a word the words before it
+  make a verb ("we love", "to create", "I stopped") starts a name only as an activity, a verb
+  of action with its object, written as a gerund ("Creating regional hubs"; "Love OCP" is out);
+  an -ing word takes a preposition only when its verb does ("Working with governments", not
+  "Adding with their technology"); a name never starts or ends inside a hyphenated word
+  ("Putting" of "off-putting") nor ends on a possessor; discourse markers ("at the end of the
+  day") are cut out like meta-talk; and a theme whose phrases all score nothing falls back to
+  its keywords;
+* shared parent: over two or more sub-themes, a top-level name holds a word of more than half
+  of them (and scores at least half the best phrase), else it is "X and Y" of its two largest
+  sub-themes' short names, when that fits in six words.
 
 Names are unique: themes are named in the order given (top level first, larger first), and a
 theme whose best phrase is taken, or says the same content words as a taken one, uses its next
@@ -40,7 +52,6 @@ best. Only the theme's most central quotes are read, which keeps the cost flat o
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,11 +59,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.substantive import FILLER_WORDS, META_PATTERNS
-from nlp.topics.grammar import GENERIC, MAX_WORDS, META_NOUNS, MIN_WORDS, allowed, edge_ok, spans
+from nlp.topics.grammar import (
+    CONNECTORS, DISCOURSE, GENERIC, GRAMMAR_GENERIC, MAX_WORDS, META_NOUNS, NOMINAL_CUES, has_noun_head,
+    sentence_case, spans,
+)
+from nlp.topics.keyword_names import fallback_name
 from nlp.topics.phrases import PhraseTokenizer, Token
 
 __all__ = [
-    "LEGACY_RULES", "MAIN_RULES", "NameCandidate", "NamingRules", "PhraseTokenizer", "Token", "name_themes",
+    "LEGACY_RULES", "MAIN_RULES", "SESSION5_RULES", "NameCandidate", "NamingRules", "PhraseTokenizer", "Token", "name_themes",
     "rank_keywords", "ranked_keywords",
 ]
 
@@ -68,12 +83,15 @@ class NamingRules:
     keyword_first: bool = True
     word_classes: bool = True
     central_keywords: bool = True
+    grammar: bool = True
+    shared_parent: bool = True
 
 
-# The names as they were before any of these rules, and as they were before the word-class and
-# central-keyword rules, for the bench's before/after tables.
-LEGACY_RULES = NamingRules(False, False, False, False, False)
-MAIN_RULES = NamingRules(word_classes=False, central_keywords=False)
+# The names as they were before any of these rules; before the word-class and central-keyword
+# rules; and before the grammar and shared-parent rules, for the bench's before/after tables.
+LEGACY_RULES = NamingRules(False, False, False, False, False, False, False)
+MAIN_RULES = NamingRules(word_classes=False, central_keywords=False, grammar=False, shared_parent=False)
+SESSION5_RULES = NamingRules(grammar=False, shared_parent=False)
 
 # A content word must carry this much distinctiveness, or it costs the phrase _PADDING_COST.
 _MIN_WEIGHT = 0.02
@@ -87,16 +105,15 @@ class NameCandidate:
     text: str
     content: frozenset[str]
     score: float
+    inner: str = ""  # as written inside a sentence ("the private sector"), for "X and Y"
 
 
-def _written(tokens: Sequence[Token], first: bool) -> str:
-    """Sentence case, keeping acronyms and mid-sentence capitals as written."""
-    words = []
-    for t in tokens:
-        keep = t.written.isupper() and len(t.written) > 1 or (t.written[:1].isupper() and not first)
-        words.append(t.written if keep else t.lower)
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
+def _inner(tokens: Sequence[Token], first: bool) -> str:
+    """As ``_written`` but inside a sentence: no capital of its own on the first word."""
+    text = sentence_case(tokens, first)
+    t = tokens[0]
+    capital = t.written.isupper() and len(t.written) > 1 or (t.written[:1].isupper() and not first)
+    return text if capital else text[:1].lower() + text[1:]
 
 
 def _without_meta(text: str) -> str:
@@ -112,14 +129,21 @@ def _candidates(
     weight: Mapping[str, float],
     tok: PhraseTokenizer,
     rules: NamingRules = NamingRules(),
+    nominal: frozenset[str] = frozenset(),
 ) -> list[NameCandidate]:
     found: dict[tuple[str, ...], list] = {}
     filler = FILLER_WORDS if rules.meta_talk else frozenset()
-    generic = GENERIC if rules.generic_heads else frozenset()
+    generic = (GRAMMAR_GENERIC if rules.grammar else GENERIC) if rules.generic_heads else frozenset()
     for text, sim in zip(member_texts, similarity):
-        tokens = tok.tokens(_without_meta(text) if rules.meta_talk else text)
-        for i, j in spans(tokens, filler, rules.word_classes):
+        text = _without_meta(text) if rules.meta_talk else text
+        tokens = tok.tokens(DISCOURSE.sub(" | ", text) if rules.grammar else text)
+        for i, j, verb_first in spans(tokens, filler, rules.word_classes, rules.grammar, nominal):
             span = tokens[i:j]
+            if verb_first:  # an activity: "create regional hubs" -> "Creating regional hubs"
+                ing = tok.gerund(span[0].lemma)
+                span = [span[0]._replace(lower=ing, written=ing), *span[1:]]
+            if rules.grammar and not has_noun_head(span, verb_first):
+                continue
             key = tuple(t.lemma for t in span)
             entry = found.setdefault(key, [0, -1.0, span, i == 0])
             entry[0] += 1
@@ -141,7 +165,7 @@ def _candidates(
         score = (gain - _PADDING_COST * padding) * (0.5 + 0.5 * max(sim, 0.0)) * (1 + 0.1 * math.log(count))
         # A bare run of function words between two content words reads badly past a couple.
         score -= 0.01 * sum(not t.content for t in span)
-        out.append(NameCandidate(_written(span, first), frozenset(content), score))
+        out.append(NameCandidate(sentence_case(span, first), frozenset(content), score, _inner(span, first)))
     out.sort(key=lambda c: (-c.score, len(c.text), c.text))
     return out
 
@@ -174,6 +198,7 @@ def name_themes(
     reserved: Sequence[str] = (),
     rules: NamingRules = NamingRules(),
     pooled: Collection[int] = (),
+    children: Mapping[int, Sequence[int]] | None = None,
 ) -> dict[int, str]:
     """A unique 2-6 word name for each theme, extracted from its central quotes.
 
@@ -190,19 +215,44 @@ def name_themes(
         rules: which naming rules apply (``LEGACY_RULES`` gives the names before them).
         pooled: themes whose keywords pool other themes' lists (top-level themes): with the
             central-keywords rule they are ranked by ``rank_keywords`` first.
+        children: top-level theme -> its sub-themes (ids in ``groups``): with the shared-parent
+            rule, a top-level theme's name holds a word of more than half of its sub-themes, else
+            it joins its two largest sub-themes' short names ("Data quality and cloud costs").
     """
     tok = tokenizer or PhraseTokenizer()
     doc_lemmas = [tok.lemmas(t) for t in texts]
     doc_freq = Counter(lemma for lemmas in doc_lemmas for lemma in lemmas)
+    nominal = _nominal(texts, tok) if rules.grammar else frozenset()
     names: dict[int, str] = {}
+    pools: dict[int, list[NameCandidate]] = {}
     taken_text: set[str] = {r.lower() for r in reserved}
     taken_content: set[frozenset[str]] = {frozenset(tok.lemmas(r)) for r in reserved}
+    kids_of = {p: [k for k in ks if k in groups] for p, ks in (children or {}).items()} if rules.shared_parent else {}
+    held: dict[int, set[str]] = {}  # a sub-theme's lemmas, for the share of sub-themes a parent name covers
+    deferred = []
+
+    def free_of(pool: list[NameCandidate]) -> list[NameCandidate]:
+        return [c for c in pool if c.text.lower() not in taken_text and c.content not in taken_content
+                and (c.score > 0 or not rules.grammar)]
+
+    def covers(candidate: NameCandidate, kids: list[int]) -> int:
+        for k in kids:
+            if k not in held:
+                held[k] = set().union(*(doc_lemmas[i] for i in groups[k]))
+        return sum(bool(candidate.content & held[k]) for k in kids)
+
+    def take(theme: int, chosen: str) -> None:
+        names[theme] = chosen
+        taken_text.add(chosen.lower())
+        taken_content.add(frozenset(tok.lemmas(chosen)))
+
     for theme, members in groups.items():
         members = np.asarray(members, dtype=int)
         central = _central(members, embeddings, centroids[theme], CENTRAL_QUOTES)
         weight = _weights(members.tolist(), doc_lemmas, doc_freq, len(texts))
-        pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules)
-        free = [c for c in pool if c.text.lower() not in taken_text and c.content not in taken_content]
+        pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules, nominal)
+        pools[theme] = pool
+        free = free_of(pool)
         own = list((keywords or {}).get(theme, ()))
         whole = rules.central_keywords and theme in pooled
         if whole:
@@ -214,11 +264,57 @@ def name_themes(
             # Stable sort: a candidate with the most distinctive keyword first, then the next
             # keyword's; each tier stays in score order, and one with none comes last.
             free.sort(key=lambda c: next((r for r, kw in enumerate(ranked) if c.score > 0 and c.content & kw), len(ranked)))
-        chosen = free[0].text if free else _fallback(theme, own, weight, taken_text, tok, rules, [texts[i] for i in central])
-        names[theme] = chosen
-        taken_text.add(chosen.lower())
-        taken_content.add(frozenset(tok.lemmas(chosen)))
+
+        def fallback(theme=theme, own=own, weight=weight, central=central) -> str:
+            return fallback_name(theme, own, weight, taken_text, tok, rules.word_classes, [texts[i] for i in central])
+
+        kids = kids_of.get(theme, [])
+        if len(kids) >= 2:
+            # Over several sub-themes, a name speaks for more than half of them (and scores at
+            # least half the best), or the theme waits for its sub-themes' names and joins the
+            # two largest ("X and Y").
+            floor = max((c.score for c in free), default=0.0) / 2
+            free = [c for c in free if covers(c, kids) > len(kids) / 2 and c.score >= floor]
+            if not free:
+                deferred.append((theme, fallback))
+                continue
+        take(theme, free[0].text if free else fallback())
+    for theme, fallback in deferred:
+        kids = sorted(kids_of[theme], key=lambda k: (-len(groups[k]), k))
+        joined = _joined([_short(names.get(k, ""), pools.get(k, [])) for k in kids], taken_text, taken_content)
+        free = free_of(pools[theme])
+        take(theme, joined or (free[0].text if free else fallback()))
     return names
+
+
+def _nominal(texts: Sequence[str], tok: PhraseTokenizer) -> frozenset[str]:
+    """-ing words the corpus uses as nouns somewhere: after a determiner ("the funding")."""
+    out = set()
+    for text in texts:
+        tokens = tok.tokens(text)
+        out.update(t.lower for a, t in zip(tokens, tokens[1:]) if t.lower.endswith("ing") and a.lower in NOMINAL_CUES)
+    return frozenset(out)
+
+
+def _short(name: str, pool: Sequence[NameCandidate]) -> NameCandidate | None:
+    """A sub-theme's name when it is short (≤ 3 words, no connector such as "and" or "for"), else
+    its best short phrase: "X and Y" of two such reads one way only."""
+    def short(c: NameCandidate) -> bool:
+        words = c.text.lower().split()
+        return c.score > 0 and len(words) <= 3 and not CONNECTORS.intersection(words)
+
+    return next((c for c in pool if c.text == name and short(c)), None) or next(filter(short, pool), None)
+
+
+def _joined(shorts: Sequence[NameCandidate | None], taken_text: set[str], taken_content: set[frozenset[str]]) -> str | None:
+    """ "X and Y" of two short phrases, the first two that fit in MAX_WORDS and are free, of the first three."""
+    found = [c for c in shorts if c is not None][:3]
+    for a, x in enumerate(found):
+        for y in found[a + 1:]:
+            text = f"{x.text} and {y.inner or y.text}"
+            if len(text.split()) <= MAX_WORDS and text.lower() not in taken_text and x.content | y.content not in taken_content:
+                return text
+    return None
 
 
 def _central(members, embeddings: np.ndarray, centre: np.ndarray, n: int) -> np.ndarray:
@@ -252,52 +348,3 @@ def ranked_keywords(
         g: tuple(rank_keywords(keywords.get(g, ()), _weights(list(m), doc_lemmas, doc_freq, len(texts)), tok)[:n])
         for g, m in groups.items()
     }
-
-
-def _noun_like(token: Token) -> bool:
-    # An -ing form whose lemma differs ("providing" -> provide) reads as a verb on its own.
-    verbal = token.lower.endswith("ing") and token.lemma != token.lower
-    return token.content and not token.verb and not verbal and token.lemma not in GENERIC and allowed(token)
-
-
-def _keyword_phrase(keyword: str, tok: PhraseTokenizer, texts: Sequence[str] = ()) -> str | None:
-    """A keyword of 2-6 words that reads as a name, as a quote writes it ("OCP support"), else None."""
-    def as_written(word: str) -> str:  # keywords are lower case: take a quote's "OCP"
-        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
-        return next((m.group(0) for m in map(pattern.search, texts) if m), word)
-
-    written = " ".join(as_written(w) for w in keyword.split())
-    tokens = tok.tokens(written)
-    if not MIN_WORDS <= len(tokens) <= MAX_WORDS or not all(t.word for t in tokens):
-        return None
-    if not (_noun_like(tokens[0]) or tokens[0].lower.endswith("ing")) or not _noun_like(tokens[-1]):
-        return None
-    return _written(tokens, first=True) if edge_ok(tokens[-1], last=True, classes=True) else None
-
-
-def _fallback(
-    theme: int, keywords: Sequence[str], weight: Mapping[str, float], taken: set[str],
-    tok: PhraseTokenizer, rules: NamingRules = NamingRules(), texts: Sequence[str] = (),
-) -> str:
-    """A name from the theme's keywords (or its most distinctive lemmas), made unique.
-
-    With the word-class rule, a keyword phrase that reads as a name comes first, then "A and B"
-    of two keywords that can be nouns and are not generic ("Support and providing" is out);
-    otherwise "A and B" of the first two keywords.
-    """
-    words = list(keywords) or [w for w, _ in sorted(weight.items(), key=lambda x: (-x[1], x[0]))]
-    words = [w for w in words if w] or [f"theme {theme}"]
-    if rules.word_classes:
-        phrases = [p for p in (_keyword_phrase(w, tok, texts) for w in words) if p and p.lower() not in taken]
-        if phrases:
-            return phrases[0]
-        nouns = [w for w in words if len(tok.tokens(w)) == 1 and _noun_like(tok.tokens(w)[0])]
-        words = nouns + [w for w in words if w not in nouns]
-    for a in range(len(words)):
-        for b in range(a + 1, len(words)):
-            text = f"{words[a]} and {words[b]}"
-            text = text[:1].upper() + text[1:]
-            if text.lower() not in taken and len(text.split()) <= MAX_WORDS:
-                return text
-    text = f"{words[0]} (theme {theme})"
-    return text[:1].upper() + text[1:]

@@ -9,9 +9,12 @@ verb, "support" is a noun too, "advanced" is an adjective.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 __all__ = ["PhraseTokenizer", "Token"]
+
+_ONE_SYLLABLE_CVC = re.compile(r"[^aeiou]*[aeiou][^aeiouwxy]")
 
 
 class Token(NamedTuple):
@@ -26,6 +29,10 @@ class Token(NamedTuple):
         verb: "" for a word that can be something else; "base" for a word that can only be a
             verb, as written ("achieve"); "inflected" for a verb form that is no adjective
             ("helped", "provides"). From WordNet's word lists, not from a tagger.
+        classes: the WordNet word classes of the word or its lemma, "n" noun, "v" verb, "a"
+            adjective ("nv" for "change"); "" for a word the lists do not know (acronyms, jargon).
+        hyphen_before: the word is the second part of a hyphenated word ("putting" in "off-putting").
+        hyphen_after: the word is the first part of one ("cross" in "cross-border").
     """
 
     lower: str
@@ -34,6 +41,9 @@ class Token(NamedTuple):
     written: str
     word: bool
     verb: str = ""
+    classes: str = ""
+    hyphen_before: bool = False
+    hyphen_after: bool = False
 
 
 class PhraseTokenizer:
@@ -54,6 +64,7 @@ class PhraseTokenizer:
         self._verbs = set(index.get("verb", ()))
         self._only_verbs = self._verbs - nouns - adjectives
         self._adjectives = adjectives
+        self._nouns = nouns
         self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
         self._memo: dict[str, list[Token]] = {}
 
@@ -71,16 +82,37 @@ class PhraseTokenizer:
         found = self._memo.get(text)
         if found is None:
             found = []
-            for t in self._nlp(text):
+            doc = self._nlp(text)
+            for t in doc:
                 # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
                 # The lookup is case-sensitive, so a capitalised word is looked up in lower case.
                 lemma = t.lower_ if t.is_upper else self._lookup.get(t.lower_, t.lower_).lower()
                 word = t.is_alpha
                 content = word and len(lemma) > 1 and lemma not in self._stop and t.lower_ not in self._stop
                 verb = self._verb(t.lower_, lemma) if word and not t.is_upper else ""
-                found.append(Token(t.lower_, lemma, content, t.text, word, verb))
+                glued = [  # a hyphen written without spaces between two words
+                    0 < k < len(doc) - 1 and doc[k].text == "-" and not doc[k - 1].whitespace_ and not doc[k].whitespace_
+                    for k in (t.i - 1, t.i + 1)
+                ]
+                classes = self._classes(t.lower_, lemma) if word else ""
+                found.append(Token(t.lower_, lemma, content, t.text, word, verb, classes, *glued))
             self._memo[text] = found
         return found
+
+    def _classes(self, lower: str, lemma: str) -> str:
+        words = (lower, lemma)
+        lists = (("n", self._nouns), ("v", self._verbs), ("a", self._adjectives))
+        return "".join(c for c, s in lists if any(w in s for w in words))
+
+    def gerund(self, lemma: str) -> str:
+        """The -ing form of a verb ("create" -> "creating", "map" -> "mapping"): the spelling
+        whose lookup lemma is ``lemma``, else ``lemma`` + "ing"."""
+        stem = lemma[:-1] if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")) else lemma
+        stem = lemma[:-2] + "y" if lemma.endswith("ie") else stem
+        forms = [stem + "ing", lemma + "ing", lemma + lemma[-1:] + "ing"]
+        if _ONE_SYLLABLE_CVC.fullmatch(lemma):  # "put" -> "putting", "map" -> "mapping"
+            forms.insert(0, forms.pop())
+        return next((f for f in forms if self._lookup.get(f) == lemma), forms[0])
 
     def lemmas(self, text: str) -> set[str]:
         return {t.lemma for t in self.tokens(text) if t.content}

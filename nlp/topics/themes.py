@@ -162,6 +162,10 @@ def build_themes(
         tok,
         reserved=list(pinned.values()),
         pooled={k for k, key in enumerate(keyed) if key[0] == "p"},
+        children={
+            k: [c for c, child in enumerate(keyed) if child[0] == "t" and parent_of.get(child[1]) == key[1]]
+            for k, key in enumerate(keyed) if key[0] == "p"
+        },
     )
     name_of = {key: names[k] for k, key in enumerate(keyed)} | {key: pinned[key[1]] for key in groups if key[1] in pinned}
     picks = {t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t]) for t in topic_order}
