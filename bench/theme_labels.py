@@ -5,8 +5,8 @@ figures on gold-labelled data that the names cannot be tuned to.
 
 * **Seed** (``RAW_DIR``, default ``data/raw``): the whole pipeline runs in-process with the
   bundled model into a temporary folder. Every time the themes stage names its themes, the same
-  themes are also named with ``MAIN_RULES`` (the names before the word-class and
-  central-keyword rules of ``nlp.topics.naming``), so both columns name identical groups. The Markdown table lists each
+  themes are also named with ``SESSION5_RULES`` (the names before the grammar and
+  shared-parent rules of ``nlp.topics.naming``), so both columns name identical groups. The Markdown table lists each
   top-level theme (by respondents) and its sub-themes: the name after, the name before, and the
   keyword label the topic stage gave the sub-theme (still in ``keywords``). Below it: how much
   of a top-level theme its name covers, before and after (the share of its quotes holding a
@@ -43,14 +43,14 @@ BANKING = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" 
 
 class _BothNamings:
     """Stands in for ``name_themes`` in the themes module: names with the rules (returned, as
-    the pipeline would) and with ``MAIN_RULES`` on the same arguments (kept, after name -> before)."""
+    the pipeline would) and with ``SESSION5_RULES`` on the same arguments (kept, after name -> before)."""
 
     def __init__(self) -> None:
         self.before: dict[str, str] = {}
 
     def __call__(self, *args, **kwargs) -> dict[int, str]:
         after = naming.name_themes(*args, **kwargs)
-        before = naming.name_themes(*args, **{**kwargs, "rules": naming.MAIN_RULES})
+        before = naming.name_themes(*args, **{**kwargs, "rules": naming.SESSION5_RULES})
         self.before.update({after[k]: before[k] for k in after})
         return after
 
