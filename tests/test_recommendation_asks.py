@@ -125,11 +125,13 @@ def test_an_undetected_request_joins_a_close_ask_of_another_respondent_but_never
         _quote("q5", "r4", "They should hire more staff."),  # below threshold, like nothing detected
         _quote("q6", "r5", "They should hire more staff too."),
         _quote("q7", "r6", "OCP should get involved with politicians."),  # close, below the floor
+        _quote("q8", "r7", "They should write about politicians."),  # whole 1.0, span 0.6: spans decide
     ]
-    full = _unit([1, 0], [1, 0.05], [1, 0.02], [1, 0.01], [0, 1], [0, 1], [1, 0.03])
-    embed = _FakeEmbed({s: ([0, 1] if "staff" in s else [1, 0.05]) for s in ask_spans([q.text for q in quotes])})
+    full = _unit([1, 0], [1, 0.05], [1, 0.02], [1, 0.01], [0, 1], [0, 1], [1, 0.03], [1, 0])
+    spans = ask_spans([q.text for q in quotes])
+    embed = _FakeEmbed({s: ([0, 1] if "staff" in s else [1, 1.3] if "write" in s else [1, 0.05]) for s in spans})
     embed.vectors["engage the politicians"] = embed.vectors["engage politicians"] = [1, 0.04]
-    args = (quotes, full, [True] + [False] * 6, [0.91, 0.34, 0.5, 0.4, 0.4, 0.4, 0.2], [0] * 7, embed)
+    args = (quotes, full, [True] + [False] * 7, [0.91, 0.34, 0.5, 0.4, 0.4, 0.4, 0.2, 0.5], [0] * 8, embed)
 
     (ask,) = build_asks(*args)
     assert ask.quote_ids == ("q1", "q2") and ask.support == 2

@@ -59,9 +59,14 @@ A request can score below the run's threshold on its own and still plainly ask f
 else asked for: "OCP could interfere and get involved with politicians in order to persuade the
 government ..." reads 0.34 beside "Bring in the politicians." (0.91). Such a quote joins an ask
 (``join_asks``) only if it asks in form (``ask_core.framed``), comes from a respondent the ask
-does not hold yet, and is on average as close to the ask's detected members as two groups must
-be to merge (``ASK_THRESHOLD``); it never starts an ask or joins another joined quote, so it can
-add support to a request that was detected but cannot create one.
+does not hold yet, and its ask span is on average as close to the detected members' spans as two
+groups must be to merge (``ASK_THRESHOLD``); it never starts an ask or joins another joined
+quote, so it can add support to a request that was detected but cannot create one. Measured on
+``bench/data/ask_groups.tsv`` with each item's own classifier confidence at the default
+threshold 0.72 (items below it undetected): development half, same-ask pairs P / R 0.805 /
+0.236 without joins, 0.800 / 0.286 with (3 joins, 1 a near miss: "Businesses need to pick up
+the litter" to "address its litter problem"); comparing whole quotes as well as spans gave
+0.774 / 0.293 (5 joins, 2 wrong). Test half: 0.857 / 0.062 -> 0.909 / 0.104.
 """
 
 _NAME_WORDS = 10
@@ -222,7 +227,7 @@ def build_asks(
     m = len(members)
     groups = group_asks(full[:m], span_vectors[:m], threshold)
     who = [respondent_of(quotes[i]) for i in members + pool]
-    joined = join_asks(groups, full, span_vectors, who, m, threshold)
+    joined = join_asks(groups, span_vectors, who, m, threshold)
     shares, n_respondents = topic_shares(quotes, topic_ids, respondent_of)
     asks = []
     for group, extra in zip(groups, joined):
@@ -254,7 +259,6 @@ def build_asks(
 
 def join_asks(
     groups: list[list[int]],
-    full: np.ndarray,
     span: np.ndarray,
     who: Sequence[str],
     n_members: int,
@@ -263,15 +267,18 @@ def join_asks(
 ) -> list[list[int]]:
     """For each group of detected rows, the undetected rows (``n_members`` on) that join it.
 
-    A row joins the group it is closest to on average (``pair_similarity`` to the group's
-    detected rows) if that average reaches ``threshold``, the bar two groups must clear to
-    merge, and its respondent (``who``) is not in the group yet. Rows are compared with detected
-    rows only, so joins never chain. Ties go to the earlier group.
+    A row joins the group whose ask spans are closest to its own on average (cosine of ``span``
+    to the group's detected rows) if that average reaches ``threshold``, the bar two groups must
+    clear to merge, and its respondent (``who``) is not in the group yet. Only the spans count:
+    a quote the classifier doubts must ask for the same thing, not only talk about the same
+    subject ("Corporations are not persons and the Citizens United decision needs to be
+    overturned" is 0.78 from a detected ask as a whole and 0.31 as spans). Rows are compared
+    with detected rows only, so joins never chain. Ties go to the earlier group.
     """
     from scipy.sparse import csr_matrix
 
     joined: list[list[int]] = [[] for _ in groups]
-    if len(full) == n_members or not groups:
+    if len(span) == n_members or not groups:
         return joined
     # Group means as one product: member i holds 1/len(group) in its group's column.
     cols = np.concatenate([np.full(len(g), k) for k, g in enumerate(groups)])
@@ -282,9 +289,9 @@ def join_asks(
     for k, group in enumerate(groups):
         for i in group:
             held.setdefault(who[i], set()).add(k)
-    for start in range(n_members, len(full), block):
-        stop = min(start + block, len(full))
-        sims = pair_similarity(full[start:stop] @ full[:n_members].T, span[start:stop] @ span[:n_members].T)
+    for start in range(n_members, len(span), block):
+        stop = min(start + block, len(span))
+        sims = span[start:stop] @ span[:n_members].T
         means = np.asarray((average.T @ sims.T.astype(np.float64)).T)
         for offset, row_means in enumerate(means):
             row = start + offset
