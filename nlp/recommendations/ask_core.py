@@ -279,10 +279,12 @@ def framed(text: str) -> bool:
 
     A clause whose only frame is a modal that may as well describe ("it can make it", "it will
     be a big miss", "they may wish to") does not count, nor does liking ("We love OCP's
-    approach"); "could" does ("OCP could get involved with politicians"). A text without a frame ("The events were very relevant") is either a
-    bare request or no request at all, and does not count either.
+    approach"); "could" does ("OCP could get involved with politicians"). A text without a
+    frame ("The events were very relevant") is either a bare request or no request at all, and
+    does not count either.
     """
-    return any(core and found and not _DESCRIBING.fullmatch(found.strip()) for core, found in map(_strip_frames, _clauses(text)))
+    stripped = map(_strip_frames, _clauses(text))
+    return any(core and found and not _DESCRIBING.fullmatch(found.strip()) for core, found in stripped)
 
 
 def ask_spans(texts: Sequence[str]) -> list[str]:

@@ -179,11 +179,11 @@ def build_asks(
 
     Quotes with ``duplicate_of`` set repeat a quote already counted and are left out. A quote
     below the detection threshold joins an ask when it plainly asks for the same thing as its
-    detected members (``join_asks``); the ask's text, name and score stay its detected members'. Each ask
-    carries a short extractive ``name`` (the ask span of its most central member), ``support``
-    (distinct respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids``
-    and ``respondent_ids`` in input order, and the ``sections`` its members come from. ``text``,
-    ``quote_id``, ``section`` and ``topic_id`` are those of the most confident member.
+    detected members (``JOIN_FLOOR``, ``join_asks``). Each ask carries a short extractive
+    ``name`` (the ask span of its most central detected member), ``support`` (distinct
+    respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids`` and
+    ``respondent_ids`` in input order, and the ``sections`` its members come from. ``text``,
+    ``quote_id``, ``section`` and ``topic_id`` are those of the most confident detected member.
     ``score`` is ``score_candidate`` over respondents; asks come sorted by support, then score,
     then id, so an ask several people make always ranks above any one person's.
 
@@ -215,9 +215,10 @@ def build_asks(
         i for i in range(n)
         if not is_rec[i] and quotes[i].duplicate_of is None and confidence[i] >= join_floor and framed(quotes[i].text)
     ]
-    spans = ask_spans([quotes[i].text for i in members + pool])
-    pool = [i for i, span in zip(pool, spans[len(members):]) if names_something(span)]
-    spans = spans[: len(members)] + [s for s in spans[len(members):] if names_something(s)]
+    # An undetected quote whose span names nothing ("Um", "Fix it") has nothing to join on.
+    pool_spans = [(i, s) for i, s in zip(pool, ask_spans([quotes[i].text for i in pool])) if names_something(s)]
+    pool = [i for i, _ in pool_spans]
+    spans = ask_spans([quotes[i].text for i in members]) + [span for _, span in pool_spans]
     span_vectors = np.asarray(embed(comparable_spans(spans)), dtype=np.float32)
     if span_vectors.shape != (len(spans), embeddings.shape[1]):
         raise ValueError(f"embed returned shape {span_vectors.shape} for {len(spans)} ask spans")
