@@ -13,6 +13,10 @@ One run measures, side by side:
 - Grouping of recommendations into asks on ``bench/data/ask_groups.tsv`` (hand-labelled Polis
   proposals and seed recommendations, see ``bench/data/README.md``): pairwise precision and
   recall of "same ask" on its development and test halves.
+- Joining undetected requests to asks (``asks.JOIN_FLOOR``) on the same items: each item scored
+  by the head and detected at its default threshold, as in a transcript where requests are
+  rare; ``detected`` groups the detected items only (the rest stay alone), ``joining`` also lets
+  the others join (``build_asks`` as the pipeline runs it).
 
 Methods: ``pipeline`` (the shipped head, or ``build_asks``), ``previous`` (the first head,
 ``bench/data/recommendation_head_2026-11-24.json``, at its own threshold; or the previous
@@ -60,7 +64,9 @@ RATES = (0.05, 0.10, 0.15)
 BACKENDS = ("onnx-fp32", "onnx-int8")
 N_DRAWS = 20
 DRAW_SEED = 14
-PREFIX = {"pipeline": "", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_"}
+PREFIX = {"pipeline": "", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_",
+          "detected": "detected_", "joining": "joining_"}
+ASK_METHODS = ("pipeline", "before", "previous", "detected", "joining")
 PREVIOUS_MERGE = 0.85
 """Cosine of whole sentences at which the retired ``build_candidates`` merged two recommendations."""
 
@@ -166,7 +172,26 @@ def pairwise_scores(groups: Sequence[str], predicted: Sequence[int]) -> dict[str
     return {"pairs_true": tp, "pairs_false": fp, "pairs_missed": fn}
 
 
+def _joined_labels(items: list[dict], idx: list[int], full: np.ndarray, proba: np.ndarray, threshold: float,
+                   embed: Callable, join: bool) -> list[int]:
+    """Ask labels of ``items[idx]`` from ``build_asks``: items at ``proba >= threshold`` detected,
+    the others alone unless ``join`` lets them join an ask; every item outside an ask alone."""
+    from nlp.recommendations.asks import JOIN_FLOOR, build_asks
+    from nlp.schemas import Quote
+
+    quotes = [Quote(str(k), "ask_groups.tsv", items[i]["set"], "", items[i]["respondent"], None, True,
+                    items[i]["text"], 0, len(items[i]["text"])) for k, i in enumerate(idx)]
+    asks = build_asks(quotes, full[idx], list(proba[idx] >= threshold), proba[idx].tolist(), [0] * len(idx), embed,
+                      join_floor=JOIN_FLOOR if join else None)
+    labels = list(range(len(idx), 2 * len(idx)))  # each item alone ...
+    for label, ask in enumerate(asks):
+        for q in ask.quote_ids:
+            labels[int(q)] = label  # ... unless it is in an ask
+    return labels
+
+
 def _ask_rows(embedder) -> list[dict]:
+    from nlp.recommendations import default_head, predict_proba
     from nlp.recommendations.ask_core import ask_spans, comparable_spans
     from nlp.recommendations.asks import group_asks
 
@@ -178,9 +203,11 @@ def _ask_rows(embedder) -> list[dict]:
     full = embedder.embed(texts)
     span = embedder.embed(comparable_spans(ask_spans(texts)))
     before = embedder.embed([before_spans.get((r["set"], r["item"]), s) for r, s in zip(items, ask_spans(texts))])
+    head = default_head()
+    proba = np.asarray(predict_proba(texts, embeddings=full, head=head))
     rows = []
     for split in ("dev", "test"):
-        totals = {m: {"pairs_true": 0, "pairs_false": 0, "pairs_missed": 0} for m in ("pipeline", "before", "previous")}
+        totals = {m: {"pairs_true": 0, "pairs_false": 0, "pairs_missed": 0} for m in ASK_METHODS}
         for name in sorted({r["set"] for r in items if r["split"] == split}):
             idx = [i for i, r in enumerate(items) if r["set"] == name]
             labels = {
@@ -188,6 +215,8 @@ def _ask_rows(embedder) -> list[dict]:
                 "before": _labels(group_asks(full[idx], before[idx], BEFORE_THRESHOLD), len(idx)),
                 # The previous merge: whole sentences, complete linkage at cosine 0.85.
                 "previous": _labels(_complete_linkage(full[idx], PREVIOUS_MERGE), len(idx)),
+                "detected": _joined_labels(items, idx, full, proba, head.threshold, embedder.embed, join=False),
+                "joining": _joined_labels(items, idx, full, proba, head.threshold, embedder.embed, join=True),
             }
             for method, predicted in labels.items():
                 for k, v in pairwise_scores([items[i]["ask"] for i in idx], predicted).items():
@@ -268,7 +297,7 @@ def _table(rows: list[dict]) -> str:
         lines.append(f"{dataset:<30}" + "".join(cells))
     lines += ["", f"{'asks: same-ask pairs':<30}{'method':>10}{'precision':>11}{'recall':>9}{'joined':>8}"]
     for split in ("dev", "test"):
-        for method in ("pipeline", "before", "previous"):
+        for method in ASK_METHODS:
             get = lambda k: value.get((f"ask_groups_{split}", method, k))  # noqa: E731
             lines.append(f"{'ask_groups_' + split:<30}{method:>10}{get('pairwise_precision'):>11.3f}"
                          f"{get('pairwise_recall'):>9.3f}{get('pairs_joined'):>8.0f}")

@@ -63,7 +63,8 @@ does not hold yet, and its ask span is on average as close to the detected membe
 groups must be to merge (``ASK_THRESHOLD``); it never starts an ask or joins another joined
 quote, so it can add support to a request that was detected but cannot create one. Measured on
 ``bench/data/ask_groups.tsv`` with each item's own classifier confidence at the default
-threshold 0.72 (items below it undetected): development half, same-ask pairs P / R 0.805 /
+threshold 0.72 (items below it undetected; ``bench.recommendation_quality``, rows ``detected``
+and ``joining``): development half, same-ask pairs P / R 0.805 /
 0.236 without joins, 0.800 / 0.286 with (3 joins, 1 a near miss: "Businesses need to pick up
 the litter" to "address its litter problem"); comparing whole quotes as well as spans gave
 0.774 / 0.293 (5 joins, 2 wrong). Test half: 0.857 / 0.062 -> 0.909 / 0.104.
