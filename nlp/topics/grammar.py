@@ -104,6 +104,7 @@ _TAKES = {
 NOMINAL_CUES = frozenset("the a an this that more less some any no much enough my your his her our their its".split())
 _SHAPE_VERB = re.compile(r"V(?:D?C[CG]{0,3}|D?C[CG]?PD?[CG]{1,3}|PD?[CG]{1,4})")
 _POSSESSIVE = frozenset(("'s", "’s"))
+_PREPOSITIONS = frozenset("versus vs via per plus minus despite unlike".split())
 # Discourse markers name nothing ("End of the day"): cut out of a quote, like meta-talk.
 DISCOURSE = re.compile(
     r"\b(?:at the end of the day|on the other hand|at the same time|at the moment|in terms of|first of all"
@@ -143,8 +144,10 @@ def has_noun_head(span: Sequence[Token], verb_first: bool = False) -> bool:
     without one ("Protected from business changes") is out. A generic head ("topic", "concern",
     "case") needs another content word that can be a noun and is not generic: "Huge topic" and
     "Main concern" say nothing, "Data issues" does. A span that starts with an -ing word or a
-    verb is an activity.
+    verb is an activity. Every name ends on a word that can be a noun.
     """
+    if not _noun(span[-1]):
+        return False  # a noun phrase ends on its head: "Predictions for multiple weeks ahead"
     if verb_first or span[0].lower.endswith("ing"):
         return True
     cut = next((k for k, t in enumerate(span) if t.lower in CONNECTORS and t.lower != "and"), len(span))
@@ -187,11 +190,15 @@ def _kinds(tokens: Sequence[Token], filler: frozenset[str], classes: bool, gramm
         # "challenges rely on incentives", "countries formally sign".
         if classes and kind in "CG" and kinds[-1:] in ("C", "G") and (t.verb or t.lower.endswith("ly")):
             kind = "X"
-        if grammar and kind == "C" and "v" in t.classes:
+        if grammar and t.lower in _PREPOSITIONS:
+            kind = "X"  # prepositions the stop-word lists miss: "versus user ID"
+        elif grammar and kind == "C" and "v" in t.classes:
             if t.lower == t.lemma and (t.verb == "base" or _verb_in_context(tokens, k)):
                 kind = "V"  # a verb that may start an activity: "to create regional hubs"
             elif t.lower != t.lemma and _verb_in_context(tokens, k):
                 kind = "X"  # a verb form in a clause: "I stopped participating", "you're protected"
+            elif t.lemma in _STATIVE and t.lower.endswith("s") and kinds[-1:] in ("C", "G"):
+                kind = "X"  # a verb of state after its subject: "EU institutions means"
         kinds += kind
     return kinds
 
