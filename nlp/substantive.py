@@ -43,6 +43,7 @@ __all__ = [
     "FILLER_WORDS",
     "MAX_FRAGMENT_WORDS",
     "META_PATTERNS",
+    "META_PHRASES",
     "content_words",
     "non_substantive_reason",
     "substantive_flags",
@@ -107,6 +108,8 @@ _META = [
     r"where was i",
     r"i (?:talked|talk|spoke) (?:a lot|too much)",
 ]
+META_PHRASES: tuple[str, ...] = tuple(_META)
+"""The meta-talk phrases as regular expressions without their word boundaries (for combining)."""
 META_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(rf"(?<![\w'’]){p}(?![\w'’])", re.IGNORECASE) for p in _META
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from nlp.substantive import META_PATTERNS, content_words
+from nlp.substantive import META_PHRASES, content_words
 
 __all__ = ["TURN_TALK", "score_without_turn_talk", "without_turn_talk"]
 
@@ -44,9 +44,16 @@ TURN_TALK: tuple[str, ...] = (
 )
 """Turn-taking phrases, as regular expressions (case-insensitive, whole words)."""
 
-# META_PATTERNS carry their own word boundaries; the turn-taking phrases get the same ones.
+# The meta-talk phrases and the turn-taking phrases, each between word boundaries. The
+# boundaries stand once around the alternation, as in ``nlp.substantive``: the match is the same
+# as with boundaries around each phrase (the phrases are tried in the same order at each
+# position), but a position inside a word fails once instead of once per phrase, which makes
+# the search about three times faster (it reads every quote of a run). Each phrase is grouped,
+# so "go ahead|go for it" needs a boundary on both sides of either phrase (joined from
+# ``META_PATTERNS`` it did not: only before "go ahead" and after "go for it").
+_BOUNDARY_BEFORE, _BOUNDARY_AFTER = r"(?<![\w'’])", r"(?![\w'’])"
 _TALK = re.compile(
-    "|".join([p.pattern for p in META_PATTERNS] + [rf"(?<![\w'’])(?:{p})(?![\w'’])" for p in TURN_TALK]),
+    _BOUNDARY_BEFORE + "(?:" + "|".join(f"(?:{p})" for p in [*META_PHRASES, *TURN_TALK]) + ")" + _BOUNDARY_AFTER,
     re.IGNORECASE,
 )
 _STRAY_COMMAS = re.compile(r"\s*([,;])(?:\s*[,;])+")
