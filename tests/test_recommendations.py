@@ -151,3 +151,26 @@ def test_semeval_reader_survives_quotes_and_code_page_bytes(tmp_path):
     assert data.labels == (True, False)
     assert data.texts[0].startswith("A fantastic caf") and '"croissants"' in data.texts[0]
     assert data.texts[1] == "It crashes on start."
+
+
+def test_flagged_first_tokens_match_what_the_patterns_as_written_match():
+    """The lexeme flags of ``rules._flagged`` are a speed-up: every match must stay the same."""
+    import spacy
+    from spacy.matcher import Matcher
+
+    from nlp.recommendations import rules
+
+    texts = [*RECOMMENDS, *DOES_NOT, "I NEED to go. The city Needs more trees!", "You Should book early, please.",
+             "If you want quiet, ask for a room at the back.", "Must have been the wind; must try harder.",
+             "My recommendation is to start small. Why not both?", "Let's see. More buses, fewer cars."]
+    nlp, flagged = rules._pipeline()
+    plain = Matcher(spacy.blank("en").vocab)
+    for name, patterns in rules._PATTERNS.items():
+        plain.add(name, patterns)
+    for text in texts:
+        doc = nlp(text)
+        same_tokens = spacy.tokens.Doc(plain.vocab, [t.text for t in doc])
+        as_written = sorted((plain.vocab.strings[m], b, e) for m, b, e in plain(same_tokens))
+        assert sorted((nlp.vocab.strings[m], b, e) for m, b, e in flagged(doc)) == as_written, text
+    assert any(isinstance(key, int) for patterns in rules._flagged(rules._PATTERNS, spacy.blank("en").vocab).values()
+               for pattern in patterns for key in pattern[0])
