@@ -7,7 +7,7 @@ then: quote vectors cached, ask spans and rescored texts not, as in a cold ``ben
 pipeline has by then), and times ``nlp.pipeline.find_recommendations`` alone, optionally under
 cProfile; it saves the stage's output, so two code trees can be compared on the same inputs:
 
-    python -m bench.rec_stage prepare --size 10000 --dir /tmp/rec-10k
+    python -m bench.rec_stage prepare --size 10000 --dir /tmp/rec-10k   # or --raw data/raw
     python bench/rec_stage.py time --dir /tmp/rec-10k --out after.pkl [--profile after.prof]
     PYTHONPATH=/path/to/other/tree python /this/tree/bench/rec_stage.py time --dir ... --out before.pkl
     python -m bench.rec_stage compare before.pkl after.pkl
@@ -34,15 +34,17 @@ class _Captured(Exception):
     """Raised by the capturing runner once the stage's inputs are saved: the rest is not needed."""
 
 
-def prepare(size: int, folder: Path, seed: int = 0) -> None:
-    """Write the corpus, run up to the recommendations stage, save its inputs and the cache."""
+def prepare(size: int | None, folder: Path, seed: int = 0, raw: Path | None = None) -> None:
+    """Write the corpus (or take ``raw``), run up to the recommendations stage, save its inputs and the cache."""
     from bench.scale import write_corpus
     from nlp.config import PipelineConfig
     from nlp.sequence import InProcess, run_stages
 
     folder.mkdir(parents=True, exist_ok=True)
-    raw, cache = folder / "raw", folder / "cache-live"
-    write_corpus(raw, size, seed)
+    cache = folder / "cache-live"
+    if raw is None:
+        raw = folder / "raw"
+        write_corpus(raw, size, seed)
     config = PipelineConfig(raw_dir=raw, out_dir=folder / "out", cache_dir=cache)
 
     class Capture(InProcess):
@@ -155,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare")
-    p.add_argument("--size", type=int, required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--size", type=int, help="quotes of bench.scale's corpus")
+    source.add_argument("--raw", type=Path, help="an input folder instead (the seed: data/raw)")
     p.add_argument("--dir", type=Path, required=True)
     t = sub.add_parser("time")
     t.add_argument("--dir", type=Path, required=True)
@@ -167,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("b", type=Path)
     args = parser.parse_args(argv)
     if args.command == "prepare":
-        prepare(args.size, args.dir)
+        prepare(args.size, args.dir, raw=args.raw)
     elif args.command == "time":
         time_stage(args.dir, args.out, args.profile, args.parts)
     elif not compare(args.a, args.b):
