@@ -73,6 +73,7 @@ PARTS = (
     ("nlp.recommendations", "build_asks"),
     ("nlp.recommendations.asks", "ask_spans"),
     ("nlp.recommendations.asks", "group_asks"),
+    ("nlp.recommendations.asks", "join_asks"),
     ("nlp.pipeline", "embed_with_cache"),
 )
 
@@ -85,7 +86,9 @@ def _time_parts() -> dict[str, list[float]]:
     totals: dict[str, list[float]] = {}
     for module_name, name in PARTS:
         module = importlib.import_module(module_name)
-        fn = getattr(module, name)
+        fn = getattr(module, name, None)
+        if fn is None:  # an older tree
+            continue
         total = totals.setdefault(name, [0.0, 0.0, 0, 0])
 
         @functools.wraps(fn)
