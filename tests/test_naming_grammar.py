@@ -141,3 +141,12 @@ def test_a_name_ends_on_a_word_that_can_be_a_noun():
     ])
     assert before.endswith("ahead"), before  # what the rule is there to stop
     assert not after.endswith("ahead") and "revision" in after.lower(), after
+
+
+def test_coordinated_activities_still_name_a_theme():
+    _, after = _before_after([
+        "Planning and scheduling took most of the year.",
+        "Better planning and scheduling, please.",
+        "Planning and scheduling were late again.",
+    ])
+    assert after == "Planning and scheduling", after

@@ -78,24 +78,24 @@ _STATIVE = frozenset(
 _TAKES = {
     prep: frozenset(verbs.split())
     for prep, verbs in {
-        "with": """work deal engage partner collaborate cooperate interact cope comply connect align communicate
+        "with": """pay continue operate work deal engage partner collaborate cooperate interact cope comply connect align communicate
             consult experiment play struggle help start begin share meet talk speak agree disagree compete
             negotiate coordinate integrate link associate combine compare replace provide equip keep stay stick
             live fill come go""",
-        "on": """focus rely depend build work report comment agree concentrate insist capitalise capitalize draw
+        "on": """deploy run deliver learn focus rely depend build work report comment agree concentrate insist capitalise capitalize draw
             spend act base plan train reflect follow decide elaborate expand improve collaborate touch vote count
             call keep move""",
-        "in": """invest participate engage specialise specialize result believe succeed involve work live share
+        "in": """deploy run plug use expand operate invest participate engage specialise specialize result believe succeed involve work live share
             help assist take bring get put lead join""",
-        "for": """advocate account apply care prepare plan pay look search wait fight call push argue vote ask hope
+        "for": """work use assess shoot advocate account apply care prepare plan pay look search wait fight call push argue vote ask hope
             aim strive compensate provide allow budget fund lobby campaign stand train""",
-        "to": """respond contribute adapt listen talk speak refer react relate belong move switch lead reach commit
+        "to": """deploy extend add respond contribute adapt listen talk speak refer react relate belong move switch lead reach commit
             turn object adhere aspire attend consent cater point return scale migrate transition open reach""",
         "from": """learn benefit recover move switch suffer differ emerge result derive come graduate transition
             shift draw borrow escape""",
         "about": "think talk care worry know hear learn speak complain ask forget read write bring",
-        "into": "translate turn look tap convert break move get go put integrate feed",
-        "between": "choose distinguish differentiate switch alternate",
+        "into": "expand translate turn look tap convert break move get go put integrate feed",
+        "between": "shift choose distinguish differentiate switch alternate",
         "by": "abide stand",
         "across": "come cut scale",
     }.items()
@@ -240,6 +240,8 @@ def _starts_activity(tokens: Sequence[Token], kinds: str, i: int, nominal: froze
     """A span starting at ``i`` reads as a noun phrase or an activity (see ``spans``)."""
     if kinds[i] == "V" and tokens[i].lemma in _STATIVE:
         return False
+    if kinds[i] == "G" and kinds[i + 1 : i + 2] == "P" and tokens[i + 1].lower == "and":
+        return True  # coordinated activities: "Planning and budgeting"
     if kinds[i] in "GV" and kinds[i + 1 : i + 2] == "P":
         return takes(tokens[i], tokens[i + 1]) or (kinds[i] == "G" and tokens[i].lower in nominal)
     return True
