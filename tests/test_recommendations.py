@@ -70,6 +70,32 @@ def test_questions_notes_and_nouns_are_not_imperatives(text):
     assert "imperative" not in find_cues(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "· Open contracting helps governments themselves.",
+        "Very credible. Open contracting is the new norm.",
+        "Change management is key.",
+        "Open Contracting Partnership has helped us.",
+    ],
+)
+def test_a_noun_phrase_subject_before_a_verb_is_not_an_imperative(text):
+    assert "imperative" not in find_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open the data to the public.",
+        "Make sure everything is documented.",
+        "Check the files are there.",
+        "Fund projects that are local.",
+    ],
+)
+def test_an_order_whose_object_holds_a_verb_stays_an_imperative(text):
+    assert "imperative" in find_cues(text)
+
+
 def test_imperative_opening_a_later_clause_is_its_own_cue():
     assert "clause_imperative" in find_cues("Funding is scarce, so prioritise the smaller groups.")
     assert "clause_imperative" in find_cues("The town is busy in August; book well ahead.")

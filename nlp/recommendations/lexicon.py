@@ -10,11 +10,14 @@ from __future__ import annotations
 
 __all__ = [
     "ADVICE_NOUNS",
+    "CLAUSE_OBJECT_VERBS",
+    "FINITE_AFTER_SUBJECT",
     "GOOD",
     "IMPERATIVE_VERBS",
     "LEADING_FILLERS",
     "LEADING_PHRASES",
     "NOT_AFTER_IMPERATIVE",
+    "NOT_IN_SUBJECT",
     "SUGGEST",
 ]
 
@@ -52,6 +55,39 @@ IMPERATIVE_VERBS = frozenset(
 # "Support was great", "Book is ...", "Check-in took ages" (a hyphenated compound is a noun).
 NOT_AFTER_IMPERATIVE = frozenset(
     "is was are were 's has had have of 'd will would could can did does been - ’s".split()
+)
+
+# A finite verb two or three words into a sentence: "Open contracting helps governments",
+# "Use cases are ...", "Change management is key". The words before it are a noun phrase, the
+# sentence's subject, and the first word is no order (see ``rules._is_imperative``). Besides
+# auxiliaries and modals, third-person verbs that are rarely plural nouns.
+FINITE_AFTER_SUBJECT = frozenset(
+    """
+    is are was were 's has have had will would can could should must may might does did
+    helps means seems makes remains becomes provides allows enables requires gives takes
+    brings creates shows depends
+    """.split()
+)
+
+# Words that cannot sit inside such a subject: determiners, pronouns, prepositions, particles
+# and question words end the phrase ("Bring in the politicians", "Fund projects that are ...").
+NOT_IN_SUBJECT = frozenset(
+    """
+    a an the this that these those my your our their his her its some any all every each no
+    it them us me him you i we they he she there what which who whom whose where when why how
+    whether in on at to for with of from by into onto up out down off over about away back
+    together through forward ahead around and or but as than so if not also more less
+    """.split()
+)
+
+# Imperatives whose object can be a clause with its own finite verb ("Make sure everything is
+# ready", "Check the files are there"): never read as the start of a subject.
+CLAUSE_OBJECT_VERBS = frozenset(
+    """
+    make ensure check verify confirm see remember note know say tell show prove explain decide
+    expect insist demand consider find feel think understand imagine assume bear keep hope
+    request require trust let mention notify inform warn remind recognise recognize ask learn
+    """.split()
 )
 
 # Leading words skipped before looking for an imperative or a bare modal: fillers, politeness

@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 from nlp.recommendations.lexicon import (
     ADVICE_NOUNS,
     GOOD,
+    CLAUSE_OBJECT_VERBS,
+    FINITE_AFTER_SUBJECT,
     IMPERATIVE_VERBS,
     LEADING_FILLERS,
     LEADING_PHRASES,
     NOT_AFTER_IMPERATIVE,
+    NOT_IN_SUBJECT,
     SUGGEST,
 )
 
@@ -270,10 +273,27 @@ def _is_imperative(doc: Doc, i: int) -> bool:
         return True
     if word in {"never", "beware", "dont"}:
         return True
-    if word not in IMPERATIVE_VERBS or nxt in NOT_AFTER_IMPERATIVE:
+    if word not in IMPERATIVE_VERBS or nxt in NOT_AFTER_IMPERATIVE or _opens_subject(doc, i):
         return False
     # "Do you ...?", "Have you tried ...?" are questions; "Give it a try" keeps its object.
     return not (word in _AUXILIARIES and nxt in _SUBJECTS)
+
+
+def _opens_subject(doc: Doc, i: int) -> bool:
+    """Whether ``doc[i]`` opens a noun phrase of two or three words that a finite verb follows.
+
+    "Open contracting helps governments", "Change management is key", "Use cases are rare": the
+    first word is a noun modifier, not an order. Verbs that take a clause as their object ("Make
+    sure everything is ready") are never read so.
+    """
+    if doc[i].lower_ in CLAUSE_OBJECT_VERBS:
+        return False
+    for j in (i + 1, i + 2):
+        if j + 1 >= len(doc) or not doc[j].is_alpha or doc[j].lower_ in NOT_IN_SUBJECT:
+            return False
+        if doc[j + 1].lower_ in FINITE_AFTER_SUBJECT:
+            return True
+    return False
 
 
 def _start_cues(doc: Doc, start: int) -> set[str]:
