@@ -2,7 +2,8 @@
 
 Part 1, the layouts (``reseed_rows``). On the seed, why-art, 20 Newsgroups and Banking77, the
 topic stage (``nlp.topics.fit_topics``) is fitted with each layout (``TopicConfig.layout``: UMAP,
-the default, and the deterministic spectral layout) under several seeds, and on vectors with
+the default, the deterministic spectral layout, and Leiden communities of the neighbour graph)
+under several seeds, and on vectors with
 N(0, 1e-4) noise: ARI between every pair of seeds, ARI to the noisy fit, and each fit's quality
 against the human codes (code recovery F1 and NMI, ``bench.coded_data``; the seed: reader themes
 that land in one theme at either level), all in one run on the same vectors. Issue 17's target:
@@ -52,7 +53,7 @@ from nlp.topics.config import n_topics_for
 
 __all__ = ["LAYOUTS", "print_reseed", "print_table", "reseed_rows", "run"]
 
-LAYOUTS = ("umap", "spectral")
+LAYOUTS = ("umap", "spectral", "leiden")
 
 BASE_SEED = 42
 NOISE_SD = 1e-4

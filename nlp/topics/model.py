@@ -14,6 +14,7 @@ import numpy as np
 from nlp.schemas import Quote, Topic
 from nlp.topics import stability
 from nlp.topics.clustering import SPECTRAL_MAX_DOCS, SpectralLayout, WardClusterer
+from nlp.topics.communities import GraphLayout, LeidenClusterer
 from nlp.topics.config import TopicConfig, n_neighbors_for, n_topics_for
 from nlp.topics.context import sentence_context
 from nlp.topics.labels import TermStats, label_from, vectorizer
@@ -29,7 +30,7 @@ __all__ = [
     "topic_centroids",
 ]
 
-LAYOUTS = ("umap", "spectral")
+LAYOUTS = ("umap", "spectral", "leiden")
 
 
 @dataclass
@@ -100,9 +101,14 @@ def _build_model(
     from umap import UMAP
 
     n_neighbors = min(n_neighbors_for(n_docs), n_docs - 1)
+    clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     if cfg.layout == "spectral" and n_docs <= SPECTRAL_MAX_DOCS:
         # Deterministic: no seed reaches it, and a rerun needs no warm start (init_layout).
         umap = SpectralLayout(n_neighbors, spectral_dims(cfg.n_topics or n_topics_for(n_docs)))
+    elif cfg.layout == "leiden" and n_docs <= SPECTRAL_MAX_DOCS:
+        # Communities of the same neighbour graph, on the joined vectors themselves.
+        umap = GraphLayout()
+        clusterer = LeidenClusterer(n_neighbors, cfg.n_topics, cfg.min_topic_size, cfg.seed)
     else:
         umap = UMAP(
             n_neighbors=n_neighbors,
@@ -114,11 +120,10 @@ def _build_model(
             init=init_layout if init_layout is not None else "spectral",
             n_epochs=stability.WARM_EPOCHS if init_layout is not None else None,  # starts near its answer
         )
-    clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     words = vectorizer(n_docs)
     if cfg.lexical_weight > 0 or cfg.context_weight > 0:
-        # The spectral layout is a function of the quotes alone, so its lexical SVD takes a fixed seed.
-        lexical_seed = 0 if isinstance(umap, SpectralLayout) else cfg.seed
+        # The spectral and graph layouts draw on no seed (Leiden takes its own), so their lexical SVD takes a fixed one.
+        lexical_seed = 0 if isinstance(umap, SpectralLayout | GraphLayout) else cfg.seed
         lexical = (
             lexical_features(texts, words.analyzer, lexical_seed) if cfg.lexical_weight > 0 else np.zeros((n_docs, 1))
         )
