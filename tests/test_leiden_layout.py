@@ -40,14 +40,14 @@ def test_communities_below_min_size_are_outliers():
 
 
 def test_consensus_holds_overlapping_groups_steadier_than_one_run():
-    x, _ = _blobs(n_per=40, n_groups=8, spread=1.4)
+    x, _ = _blobs(n_per=30, n_groups=8, spread=1.2)
     graph = knn_graph(x, 10)
 
     def spread(runs: int) -> float:
-        parts = [leiden_partition(graph, 12, 3, seed, runs=runs) for seed in range(4)]
+        parts = [leiden_partition(graph, 12, 3, seed, runs=runs) for seed in range(3)]
         return float(np.mean([adjusted_rand_score(a, b) for i, a in enumerate(parts) for b in parts[i + 1:]]))
 
-    assert spread(30) >= spread(1)
+    assert spread(30) > spread(1) + 0.05  # 0.96 against 0.87 when written
 
 
 def test_the_clusterer_places_fitted_points_in_their_own_community():
