@@ -68,3 +68,25 @@ def test_leiden_topics_through_the_topic_stage(fake_embedder):
     assert adjusted_rand_score(groups, fits[0].assignments) == pytest.approx(1.0)
     # The saved layout is what the communities were found in: the joined vectors, one row per quote.
     assert fits[0].layout.shape[0] == len(quotes) and fits[0].layout.shape[1] >= x.shape[1]
+
+
+def test_a_run_and_a_rerun_with_a_new_file_work_with_leiden(tmp_path, seed_path, fake_models):
+    import shutil
+
+    from nlp.config import PipelineConfig
+    from nlp.run import run_pipeline
+    from nlp.tables import read_table
+
+    (tmp_path / "raw").mkdir()
+    shutil.copy(seed_path, tmp_path / "raw")
+    config = PipelineConfig(raw_dir=tmp_path / "raw", out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                            topics=TopicConfig(layout="leiden"))
+    assert run_pipeline(config, models=fake_models(config)).status == "ok"
+    first = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+    assert first.nunique() > 3
+    (tmp_path / "raw" / "later.md").write_text(
+        "# Later\n\nThe helpdesk answered quickly.\n\nFunding for local partners is the main gap.\n", encoding="utf-8"
+    )
+    assert run_pipeline(config, models=fake_models(config)).status == "ok"
+    second = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+    assert second.reindex(first.index).notna().all()
