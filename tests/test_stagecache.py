@@ -168,3 +168,32 @@ def test_a_fit_with_remembered_terms_writes_the_same_topics(tmp_path, fake_model
         pd.testing.assert_frame_equal(
             pd.read_parquet(first.out_dir / f"{table}.parquet"), pd.read_parquet(second.out_dir / f"{table}.parquet")
         )
+
+
+def test_terms_read_chunk_by_chunk_equal_spacy_reading_the_whole_text():
+    """A topic's concatenated quotes are read from each chunk's remembered tokens, with the same terms."""
+    from nlp.topics.labels import PhraseAnalyzer
+
+    analyser = PhraseAnalyzer()
+
+    def whole(text: str) -> list[tuple[str, str]]:  # the analysis as spaCy reads the full text
+        out, previous = [], None
+        for token in analyser._nlp(text):
+            lemma = token.lower_ if token.is_upper else token.lemma_.lower()
+            if token.is_alpha and len(lemma) > 1 and lemma not in analyser._stop and token.lower_ not in analyser._stop:
+                out.append((lemma, token.lower_))
+                if previous is not None and previous[0] != lemma:
+                    out.append((f"{previous[0]} {lemma}", f"{previous[1]} {token.lower_}"))
+                previous = (lemma, token.lower_)
+            else:
+                previous = None
+        return out
+
+    tricky = ["Open data portal  helpdesk", "Open data\nportal", "OCDS data-standards (e.g. tenders)", " leading space",
+              "U.S. policy makers don't  know", "contracting\u00a0reform", "tabs\tbetween\twords", "end. Start again"]
+    texts = [*ANSWERS, *tricky, " ".join(ANSWERS), " ".join(tricky), "  ".join(ANSWERS[:5]), "\n".join(tricky)]
+    for text in texts:
+        assert analyser._analyse(text) == whole(text), text
+    # The concatenations joined adjacent quotes' words into phrases, as BERTopic's c-TF-IDF sees them.
+    joined = analyser._analyse("Open data portal helpdesk")
+    assert ("datum portal", "data portal") in joined and ("portal helpdesk", "portal helpdesk") in joined

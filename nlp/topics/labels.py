@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,11 @@ __all__ = ["MIN_LABEL_LIFT", "PhraseAnalyzer", "TermStats", "label_from", "remem
 
 # Quotes are short; BERTopic's per-topic concatenations run to thousands of characters.
 _MEMO_MAX_CHARS = 2000
+
+# spaCy's tokenizer splits a text at whitespace before anything else (``PhraseAnalyzer._analyse``).
+_WHITESPACE = re.compile(r"(\s+)")
+# Chunks read by one spaCy call: its texts may not exceed ``nlp.max_length`` (a million characters).
+_LEARN_BATCH = 5000
 
 # Terms of quotes analysed in earlier runs, lent to every analyser inside ``remembered_terms``.
 _REMEMBERED: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -61,10 +67,12 @@ class PhraseAnalyzer:
         self._nlp.initialize()
         self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
         self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
+        # Each whitespace-free chunk's tokens: (lemma, lower form) of a content word, else None.
+        self._chunks: dict[str, tuple[tuple[str, str] | None, ...]] = {}
 
     def __getstate__(self) -> dict:
-        # The memo is a per-fit speed-up, not state worth pickling with a model.
-        return {**self.__dict__, "_memo": {}}
+        # The memos are a per-fit speed-up, not state worth pickling with a model.
+        return {**self.__dict__, "_memo": {}, "_chunks": {}}
 
     def terms(self, text: str) -> list[tuple[str, str]]:
         """(term, surface form) pairs: each content lemma, then each adjacent pair.
@@ -91,20 +99,51 @@ class PhraseAnalyzer:
         self._memo.clear()
 
     def _analyse(self, text: str) -> list[tuple[str, str]]:
+        """The terms of ``text``, read from its chunks' tokens.
+
+        spaCy's tokenizer cuts a text at whitespace first and tokenizes each run of non-space
+        characters (a chunk) on its own; a whitespace run other than one space becomes a token
+        of its own. So a text's tokens are its chunks' tokens in order, and each chunk is read
+        by spaCy once per analyser: BERTopic's per-topic concatenations repeat every quote, and
+        reading them whole was most of a rerun's keyword work. Same terms as reading the text.
+        """
+        parts = _WHITESPACE.split(text)  # chunk, whitespace, chunk, ...
+        missing = list(dict.fromkeys(c for c in parts[0::2] if c and c not in self._chunks))
+        for start in range(0, len(missing), _LEARN_BATCH):
+            self._learn(missing[start : start + _LEARN_BATCH])
         out: list[tuple[str, str]] = []
         previous: tuple[str, str] | None = None
-        for token in self._nlp(text):
+        for k, part in enumerate(parts):
+            if k % 2:
+                if part != " ":  # a whitespace token: not a word, so it breaks a phrase
+                    previous = None
+                continue
+            for token in self._chunks.get(part, ()):
+                if token is None:
+                    previous = None
+                    continue
+                out.append(token)
+                if previous is not None and previous[0] != token[0]:
+                    out.append((f"{previous[0]} {token[0]}", f"{previous[1]} {token[1]}"))
+                previous = token
+        return out
+
+    def _learn(self, chunks: Sequence[str]) -> None:
+        """Tokenize ``chunks`` (no whitespace in any) in one spaCy call and remember each one's tokens."""
+        ends = np.cumsum([len(c) + 1 for c in chunks])  # joined by one space
+        found: list[list[tuple[str, str] | None]] = [[] for _ in chunks]
+        k = 0
+        for token in self._nlp(" ".join(chunks)):
+            while token.idx >= ends[k]:
+                k += 1
             # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
             lemma = token.lower_ if token.is_upper else token.lemma_.lower()
             content = token.is_alpha and len(lemma) > 1
             if content and lemma not in self._stop and token.lower_ not in self._stop:
-                out.append((lemma, token.lower_))
-                if previous is not None and previous[0] != lemma:
-                    out.append((f"{previous[0]} {lemma}", f"{previous[1]} {token.lower_}"))
-                previous = (lemma, token.lower_)
+                found[k].append((lemma, token.lower_))
             else:
-                previous = None
-        return out
+                found[k].append(None)
+        self._chunks.update(zip(chunks, map(tuple, found)))
 
     def __call__(self, text: str) -> list[str]:
         return [term for term, _ in self.terms(text)]
