@@ -11,7 +11,8 @@ is exactly what the all-files call computes for it:
 - a quote's substance is judged on its own text, and its language from its own text with its
   file as the fallback context (``nlp.language.detect_languages`` groups by file);
 - a quote's recommendation confidence comes from its own text and head vector;
-- a quote's keyword terms (``nlp.topics.labels.PhraseAnalyzer``) come from its own text.
+- a quote's keyword terms (``nlp.topics.labels.PhraseAnalyzer``) and the tokens theme naming
+  reads (``nlp.topics.phrases.PhraseTokenizer``) come from its own text.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from nlp.quotes import QuoteSplit, mark_duplicates, split_quotes_by_file
 from nlp.schemas import Document, Quote
 from nlp.stagecache import StageCache, content_key
 
-__all__ = ["recommendation_confidence", "split_and_annotate", "with_remembered_terms"]
+__all__ = ["recommendation_confidence", "split_and_annotate", "with_remembered_terms", "with_remembered_tokens"]
 
 T = TypeVar("T")
 
@@ -131,4 +132,26 @@ def with_remembered_terms(config: PipelineConfig, quotes: Sequence[Quote], fn: C
     if fresh:
         texts = {q.text for q in quotes}
         cache.put("terms", {t: v for t, v in {**known, **fresh}.items() if t in texts})
+    return result
+
+
+def with_remembered_tokens(config: PipelineConfig, texts: Sequence[str], fn: Callable[..., T], *args, **kwargs) -> T:
+    """``fn(*args, tokenizer=..., **kwargs)``, a theme naming, with a tokenizer that knows earlier runs' texts.
+
+    Naming reads every quote with spaCy's lemmatizer and WordNet's word lists
+    (``nlp.topics.phrases``), about half a CPU second for 2,800 quotes, each run. A text's
+    tokens depend only on the text, that module's code and spaCy's tables (the fingerprint).
+    What is kept: the tokens of ``texts`` (this run's quotes) and of whatever else this run read.
+    """
+    from nlp.topics.phrases import PhraseTokenizer
+
+    settings = {"spacy": _version("spacy"), "lookups": _version("spacy-lookups-data")}
+    cache = StageCache(_stage_root(config), "phrase_tokens", settings, ("nlp.topics.phrases",))
+    known = cache.get("tokens") or {}
+    tokenizer = PhraseTokenizer(known)
+    result = fn(*args, tokenizer=tokenizer, **kwargs)
+    read = tokenizer.memo()
+    if read.keys() != known.keys():
+        current = set(texts)
+        cache.put("tokens", {t: v for t, v in read.items() if t in current or t not in known})
     return result

@@ -21,6 +21,7 @@ from nlp import tables
 from nlp.config import PipelineConfig
 from nlp.curated_topics import CurationRecord, RetiredTopic
 from nlp.curation import RESEARCHER
+from nlp.incremental import with_remembered_tokens
 from nlp.parent_curation import ParentDecisions
 from nlp.pipeline import TopicResult
 from nlp.previous import Previous
@@ -98,7 +99,8 @@ def theme_levels(
     if not topics.topics:
         return topics, ThemeResult()
     pinned = {t.topic_id: t.label for t in topics.topics if t.label_source == RESEARCHER}
-    themes = build_themes(
+    themes = with_remembered_tokens(  # naming reads old quotes from the stage cache (nlp.incremental)
+        config, [q.text for q in quotes], build_themes,
         quotes, vectors, topics.topic_ids, topics.topics,
         previous_parents=previous.parents, next_id=topics.next_topic_id, run_id=run_id,
         match_threshold=config.topic_match_threshold, previous_quotes=previous.parent_quotes, pinned=pinned, decisions=decisions,

@@ -10,6 +10,7 @@ verb, "support" is a noun too, "advanced" is an adjective.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 __all__ = ["PhraseTokenizer", "Token"]
@@ -47,9 +48,14 @@ class Token(NamedTuple):
 
 
 class PhraseTokenizer:
-    """Tokens of a text (``Token``), memoised per text."""
+    """Tokens of a text (``Token``), memoised per text.
 
-    def __init__(self) -> None:
+    Args:
+        known: tokens of texts read before (text -> tokens), e.g. by the previous run
+            (``nlp.incremental.remembered_tokenizer``); taken as they are.
+    """
+
+    def __init__(self, known: Mapping[str, list[Token]] | None = None) -> None:
         import spacy
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
         from spacy.lookups import load_lookups
@@ -66,7 +72,7 @@ class PhraseTokenizer:
         self._adjectives = adjectives
         self._nouns = nouns
         self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
-        self._memo: dict[str, list[Token]] = {}
+        self._memo: dict[str, list[Token]] = dict(known or {})
 
     def _verb(self, lower: str, lemma: str) -> str:
         if lower.endswith("ing") or lower in self._adjectives:
@@ -113,6 +119,10 @@ class PhraseTokenizer:
         if _ONE_SYLLABLE_CVC.fullmatch(lemma):  # "put" -> "putting", "map" -> "mapping"
             forms.insert(0, forms.pop())
         return next((f for f in forms if self._lookup.get(f) == lemma), forms[0])
+
+    def memo(self) -> dict[str, list[Token]]:
+        """Every text read so far with its tokens (a copy)."""
+        return dict(self._memo)
 
     def lemmas(self, text: str) -> set[str]:
         return {t.lemma for t in self.tokens(text) if t.content}

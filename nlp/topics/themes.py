@@ -94,6 +94,7 @@ def build_themes(
     previous_quotes: Mapping[int, frozenset[str]] | None = None,
     pinned: Mapping[int, str] | None = None,
     decisions: ParentDecisions | None = None,
+    tokenizer: PhraseTokenizer | None = None,
 ) -> Themes:
     """Top level, names and card quotes for a run's topics.
 
@@ -113,6 +114,7 @@ def build_themes(
         pinned: theme id (topic or parent) -> a researcher's label, which is kept as it is
             and which no machine name repeats.
         decisions: a researcher's decisions about top-level themes (``nlp.parent_curation``).
+        tokenizer: the ``PhraseTokenizer`` to read quotes with (one is built when omitted).
     """
     assigned = np.asarray(topic_of, dtype=int)
     pinned = dict(pinned or {})
@@ -151,7 +153,7 @@ def build_themes(
         ("p", p): _merged_keywords([by_id[t] for t in children(p)]) for p in parent_order
     }
     keyed = [key for key in groups if key[1] not in pinned]
-    tok = PhraseTokenizer()
+    tok = tokenizer or PhraseTokenizer()
     stored = ranked_keywords(parent_members, {p: keywords[("p", p)] for p in parent_order}, [q.text for q in quotes], tok)
     names = name_themes(
         {k: groups[key] for k, key in enumerate(keyed)},
