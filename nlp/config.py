@@ -86,6 +86,10 @@ class PipelineConfig:
         lock_timeout_s: seconds a run waits for another run on the same output folder to
             finish (``nlp.runlock``) before it gives up with "another run is in progress";
             0 refuses at once.
+        cache_keep: after a run that computed anything, each stage cache
+            (``<cache_dir>/stages/<stage>``, ``nlp.stagecache.prune``) keeps every entry the run
+            used and this many others, the most recently used; the rest are deleted. The
+            embedding cache is not pruned.
         quotes: how units become quotes (``nlp.quotes.QuoteConfig``).
         topics: settings of the topic stage (``nlp.topics.TopicConfig``); its ``seed`` is
             replaced by ``seed``.
@@ -118,6 +122,9 @@ class PipelineConfig:
     lock_timeout_s: float = _setting(
         1800.0, "Seconds to wait for another run on the same output folder; 0 refuses at once."
     )
+    cache_keep: int = _setting(
+        200, "Stage cache entries this run did not use that each stage keeps (most recent first)."
+    )
     quotes: QuoteConfig = _setting(QuoteConfig, "How units become quotes.")
     topics: TopicConfig = _setting(TopicConfig, "Settings of the topic stage.")
 
@@ -130,7 +137,9 @@ class PipelineConfig:
 # the raw folder's files are hashed instead of its name, and the output and cache folders only
 # say where things go. The model's weights hash stands in for its path. Anything not listed
 # here is fingerprinted: a forgotten setting costs a re-analysis, never stale outputs.
-RESULT_NEUTRAL = frozenset({"raw_dir", "out_dir", "cache_dir", "model_path", "progress", "lock_timeout_s"})
+RESULT_NEUTRAL = frozenset(
+    {"raw_dir", "out_dir", "cache_dir", "model_path", "progress", "lock_timeout_s", "cache_keep"}
+)
 
 
 def _jsonable(value: Any) -> Any:

@@ -27,6 +27,7 @@ from nlp.previous import Previous, load_previous
 from nlp.runlock import output_lock
 from nlp.theme_stage import theme_levels, with_parent_outcome
 from nlp.run_summary import RunSummary, finished, run_identity, unchanged_since_last_run
+from nlp.stagecache import file_clock, prune
 
 __all__ = ["InProcess", "Runner", "Timer", "batches", "run_stages", "utc_now"]
 
@@ -136,6 +137,8 @@ def _run_locked(
     if not force and (skipped := unchanged_since_last_run(previous, fingerprint, config, timer.timings)):
         log.info("Inputs unchanged since %s: outputs are up to date.", skipped.run_id)
         return skipped
+    # Stage cache entries touched from here on are this run's (nlp.stagecache.prune).
+    since = file_clock(Path(config.cache_dir) / "stages")
 
     with timer("ingest"):
         ingested = runner.run("ingest", pipeline.ingest, config)
@@ -197,6 +200,10 @@ def _run_locked(
     )
     with timer("write"):
         runner.run("write_outputs", write_run, run)
+    # Stage caches keep what this run used and a bounded number of other entries (nlp.stagecache).
+    removed = prune(Path(config.cache_dir) / "stages", since, config.cache_keep)
+    if removed:
+        log.info("Stage caches: %d entries this run did not use removed (cache_keep=%d).", removed, config.cache_keep)
     log.info("Wrote %s: %d quotes, %d topics, %d recommendation candidates",
              config.out_dir, len(quotes), len(topics.topics), len(recommendations.candidates))
     return finished(run, timer.timings)

@@ -164,10 +164,27 @@ def test_a_fit_with_remembered_terms_writes_the_same_topics(tmp_path, fake_model
     # A second output folder (no previous run to start from) on the same cache: terms are reused.
     second = dataclasses.replace(first, out_dir=tmp_path / "second")
     run_pipeline(second, models=fake_models(second))
-    for table in ("topics", "quotes"):
+    assert any((first.cache_dir / "stages" / "phrase_tokens").rglob("*.pkl"))  # theme naming's tokens too
+    for table in ("topics", "quotes", "parents"):
         pd.testing.assert_frame_equal(
             pd.read_parquet(first.out_dir / f"{table}.parquet"), pd.read_parquet(second.out_dir / f"{table}.parquet")
         )
+
+
+def test_naming_tokens_are_remembered_between_runs(tmp_path, monkeypatch):
+    from nlp.topics.phrases import PhraseTokenizer
+
+    config = PipelineConfig(cache_dir=tmp_path)
+    texts = [*ANSWERS, "OCDS helped governments publish tenders"]
+    expected = {t: PhraseTokenizer().tokens(t) for t in texts}
+
+    def read_all(tokenizer):
+        return {t: tokenizer.tokens(t) for t in texts}
+
+    assert incremental.with_remembered_tokens(config, texts, read_all) == expected
+    # The next run reads nothing with spaCy: every text's tokens come from the stage cache.
+    monkeypatch.setattr(PhraseTokenizer, "__init__", lambda self, known=None: setattr(self, "_memo", dict(known)))
+    assert incremental.with_remembered_tokens(config, texts, read_all) == expected
 
 
 def test_terms_read_chunk_by_chunk_equal_spacy_reading_the_whole_text():
@@ -197,3 +214,45 @@ def test_terms_read_chunk_by_chunk_equal_spacy_reading_the_whole_text():
     # The concatenations joined adjacent quotes' words into phrases, as BERTopic's c-TF-IDF sees them.
     joined = analyser._analyse("Open data portal helpdesk")
     assert ("datum portal", "data portal") in joined and ("portal helpdesk", "portal helpdesk") in joined
+
+
+def test_prune_keeps_what_the_run_used_and_the_latest_others(tmp_path):
+    import os
+
+    from nlp.stagecache import prune
+
+    cache = StageCache(tmp_path, "quotes", {"x": 1}, ("nlp.quotes",))
+    other = StageCache(tmp_path, "quotes", {"x": 2}, ("nlp.quotes",))  # an older setting's folder
+    for i in range(4):
+        cache.put(f"old{i}", i)
+        os.utime(cache.folder / f"old{i}.pkl", (1000 + i, 1000 + i))
+    other.put("gone", 0)
+    os.utime(other.folder / "gone.pkl", (500, 500))
+    cache.put("new", 9)
+    assert cache.get("old0") == 0  # read by this run: it counts as used
+    assert prune(tmp_path, since=2000, keep=2) == 2
+    assert sorted(p.stem for p in tmp_path.rglob("*.pkl")) == ["new", "old0", "old2", "old3"]
+    assert not other.folder.exists()  # emptied, so removed
+    assert prune(tmp_path / "missing", since=0, keep=0) == 0
+
+
+def test_the_stage_cache_stops_growing_and_a_rerun_stays_warm(tmp_path, monkeypatch, fake_models):
+    """Edit one file again and again: old versions beyond ``cache_keep`` go, the last ones stay usable."""
+    raw = _raw(tmp_path, FILES)
+    config = PipelineConfig(raw_dir=raw, out_dir=tmp_path / "out", cache_dir=tmp_path / "interim", cache_keep=1)
+    quote_entries = lambda: sorted((config.cache_dir / "stages" / "quotes").rglob("*.pkl"))  # noqa: E731
+    versions = [_transcript([*ANSWERS[6:], SHARED, f"Answer number {n} about the helpdesk hours."]) for n in range(4)]
+    for text in versions:
+        (raw / "b.txt").write_text(text, encoding="utf-8")
+        run_pipeline(config, models=fake_models(config))
+        # a.txt and this b.txt (used), plus at most one older version of b.txt
+        assert len(quote_entries()) <= 3
+    assert len(quote_entries()) == 3
+    for stage in (config.cache_dir / "stages").iterdir():  # each stage: two files' entries and one more
+        assert len(list(stage.rglob("*.pkl"))) <= 3, stage.name
+
+    # Back to the previous version: both files come from the cache, and nothing else was dropped.
+    seen = _count_splits(monkeypatch)
+    (raw / "b.txt").write_text(versions[-2], encoding="utf-8")
+    run_pipeline(config, models=fake_models(config))
+    assert seen == [] and len(quote_entries()) == 3
