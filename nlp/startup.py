@@ -27,6 +27,7 @@ of weights. Three measures, each safe to skip:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -252,6 +253,28 @@ def _vectorise_umap_small_data_distances() -> None:
 
     pairwise_distances._vectorised_cosine = True
     umap_module.pairwise_distances = pairwise_distances
+    umap_module.fast_knn_indices = functools.partial(stable_knn_indices, fallback=umap_module.fast_knn_indices)
+
+
+def stable_knn_indices(X, n_neighbors: int, fallback=None) -> np.ndarray:
+    """Each row's ``n_neighbors`` smallest entries' columns, smallest first, ties by column.
+
+    umap's small-data path gets them from ``fast_knn_indices``, a ``parallel=True`` numba kernel
+    (a stable mergesort of each row) whose compilation was half of a fresh machine's 14 CPU s
+    of kernels. A stable order is unique, so this gives the same int32 array: a partition finds
+    each row's k-th value, the columns below it and the first ones equal to it are kept, and a
+    stable sort orders them. NaN, which numba's sort leaves unordered, goes to ``fallback``.
+    """
+    X = np.asarray(X)
+    k = int(n_neighbors)
+    if fallback is not None and (X.ndim != 2 or not 0 < k <= X.shape[1] or np.isnan(X).any()):
+        return fallback(X, n_neighbors)
+    kth = np.partition(X, k - 1, axis=1)[:, k - 1 : k]
+    below, equal = X < kth, X == kth
+    keep = below | (equal & (np.cumsum(equal, axis=1) <= k - below.sum(axis=1, keepdims=True)))
+    columns = np.nonzero(keep)[1].reshape(X.shape[0], k)  # row by row, ascending columns
+    order = np.argsort(np.take_along_axis(X, columns, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(columns, order, axis=1).astype(np.int32)
 
 
 def enable_umap_jit_cache() -> int:

@@ -115,12 +115,35 @@ def test_umap_small_corpus_distances_are_one_matrix_product_with_the_same_values
     assert np.array_equal(umap_module.pairwise_distances(x, metric=euclidean), sklearn_pairwise(x, metric=euclidean))
 
 
+def test_umap_small_corpus_neighbours_are_numbas_stable_sort_without_compiling_it():
+    import numpy as np
+
+    from nlp.startup import import_bertopic, stable_knn_indices
+
+    import_bertopic()
+    import umap.umap_ as umap_module
+    from umap.utils import fast_knn_indices  # umap's parallel numba kernel
+
+    rng = np.random.default_rng(0)
+    for rows, cols, k in ((50, 50, 15), (30, 40, 1), (20, 20, 20), (60, 60, 7)):
+        x = np.round(rng.random((rows, cols)), 1).astype(np.float32)  # many ties, at the k-th value too
+        x[0, :5] = np.inf
+        x[1] = 0.0  # a row of ties only
+        fast = stable_knn_indices(x, k)
+        assert fast.dtype == np.int32 and fast.shape == (rows, k)
+        assert np.array_equal(fast, fast_knn_indices(x, k))
+    # umap's own small-data path calls it; NaN goes to the kernel, whose sort leaves it unordered.
+    x[2, 3] = np.nan
+    assert umap_module.fast_knn_indices.func is stable_knn_indices
+    assert np.array_equal(umap_module.fast_knn_indices(x, 7), fast_knn_indices(x, 7))
+
+
 def test_setup_compiles_every_cached_umap_kernel():
     # ``make setup`` runs this, so a new machine's first run finds the kernels compiled.
     from nlp.startup import _UMAP_KERNELS, compile_umap_kernels
 
     compile_umap_kernels()
     for module, name in _UMAP_KERNELS:
-        if (module, name) == ("umap.distances", "cosine"):
-            continue  # small corpora get their cosine distances from one matrix product instead
+        if (module, name) in (("umap.distances", "cosine"), ("umap.utils", "fast_knn_indices")):
+            continue  # small corpora get these from numpy instead (the kernels serve NaN input)
         assert getattr(sys.modules[module], name).signatures, f"{module}.{name} was not compiled"
