@@ -30,7 +30,7 @@ from nlp.incremental import recommendation_confidence, split_and_annotate, with_
 from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
 from nlp.topics import TopicFit, fit_topics, reassign_topics
 from nlp.topics.lineage import assign_stable_ids, statuses_from_quotes
-from nlp.topics.stability import fit_order, keep_previous_topics, warm_layout
+from nlp.topics.stability import fit_key, fit_order, keep_previous_topics, reused_layout, warm_layout
 
 logger = logging.getLogger("nlp.pipeline")
 
@@ -190,6 +190,7 @@ class TopicResult:
     fit: TopicFit | None = field(default=None, repr=False)
     # The quotes the topic model saw (the analysable ones), in the order of ``layout``'s rows.
     fitted_quote_ids: list[str] = field(default_factory=list)
+    fit_key: str = ""  # what the fit read (nlp.topics.stability.fit_key), saved with the layout
     # Topics a curation merged away or made noise (nlp.curated_topics), for the next run's lineage.
     retired: tuple = field(default=(), repr=False)
     # Why there are no topics, when the corpus was too small for them (nlp.guards).
@@ -215,7 +216,8 @@ class TopicResult:
                 self.retired, tables.TOPIC_LINEAGE, centroid=[r.centroid.astype(np.float32).tolist() for r in self.retired]
             )
         if self.fit is not None and self.layout is not None:
-            out[tables.LAYOUT] = pd.DataFrame({"quote_id": self.fitted_quote_ids, "layout": self.layout.tolist()})
+            layout = {"quote_id": self.fitted_quote_ids, "layout": self.layout.tolist(), "fit_key": self.fit_key}
+            out[tables.LAYOUT] = pd.DataFrame(layout)
         return out
 
 
@@ -244,13 +246,13 @@ def model_topics(
     topic_config = replace(config.topics, seed=config.seed)
     memory = previous.memory
     order = fit_order([q.quote_id for q in quotes], memory)
-    quotes_fit = [quotes[i] for i in order]
-    vectors_fit = vectors[order]
+    quotes_fit, vectors_fit = [quotes[i] for i in order], vectors[order]
     ids_fit = [q.quote_id for q in quotes_fit]
     init = warm_layout(ids_fit, vectors_fit, memory, topic_config.n_components, config.seed)
+    key = fit_key(quotes_fit, vectors_fit, topic_config)  # the same input as last time: the same layout
     fit = with_remembered_terms(  # a rerun always reassigns below, which computes the keywords
         config, quotes_fit, fit_topics, quotes_fit, vectors_fit, models.embedder, topic_config,
-        init_layout=init, fine_tune=not memory.topic_of,
+        init_layout=init, fine_tune=not memory.topic_of, layout=reused_layout(ids_fit, memory, key),
     )
     lineage = assign_stable_ids(
         fit.centroids, previous.topics, previous.next_topic_id, run_id, threshold=config.topic_match_threshold
@@ -295,9 +297,8 @@ def model_topics(
         quality=fit.quality,
         next_topic_id=lineage.next_id,
         layout=None if fit.layout is None else fit.layout[back],
-        model_topic_ids={int(t): stable(t) for t in set(fit.assignments)},
-        fit=fit,
-        fitted_quote_ids=[q.quote_id for q in quotes],
+        model_topic_ids={int(t): stable(t) for t in set(fit.assignments)}, fit=fit,
+        fitted_quote_ids=[q.quote_id for q in quotes], fit_key=key,
     )
 
 

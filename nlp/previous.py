@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from nlp import tables
 from nlp.manifest import Manifest, read_manifest
@@ -64,14 +65,18 @@ def load_previous(out_dir: Path) -> Previous:
             for r in tables.TOPIC_LINEAGE.read(out_dir).itertuples()
             if int(r.topic_id) not in known
         )
-    layout = {}
+    layout, key = {}, ""
     if (Path(out_dir) / tables.LAYOUT.filename).is_file():
-        table = tables.LAYOUT.read(out_dir)
+        # Read as it is: a layout written before ``fit_key`` existed still warm-starts the fit.
+        table = pd.read_parquet(Path(out_dir) / tables.LAYOUT.filename)
         layout = {q: np.asarray(v, dtype=np.float64) for q, v in zip(table.quote_id, table.layout)}
+        keys = set(table.get("fit_key", pd.Series([None])))
+        key = str(keys.pop()) if len(keys) == 1 and None not in keys else ""
     memory = TopicMemory(
         layout,
         dict(zip(quotes.quote_id, quotes.topic_id.astype(int))),
         {q: i for i, q in enumerate(quotes.quote_id)},
+        key,
     )
     parents, parent_quotes = _previous_parents(Path(out_dir))
     return Previous(manifest, topics, memory, parents, parent_quotes)

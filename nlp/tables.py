@@ -210,6 +210,8 @@ LAYOUT = Table(
     (
         Column("quote_id", STRING, "the quote"),
         Column("layout", FLOATS, "its coordinates in the topic model's reduced space"),
+        Column("fit_key", STRING, "hash of what the fit read (quotes, vectors, settings, code); a rerun that reads "
+               "the same clusters these coordinates as they are", nullable=True),
     ),
     file="topic_model/layout.parquet",
 )

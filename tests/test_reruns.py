@@ -170,3 +170,29 @@ def test_two_cold_runs_give_identical_tables(cold, tmp_path):
         a = pd.read_parquet(config.out_dir / f"{name}.parquet")
         b = pd.read_parquet(other.out_dir / f"{name}.parquet")
         pd.testing.assert_frame_equal(a, b, obj=name)
+
+
+def test_a_layout_is_reused_only_for_a_fit_that_reads_exactly_what_it_read():
+    import numpy as np
+
+    from nlp.schemas import Quote
+    from nlp.topics.config import TopicConfig
+    from nlp.topics.stability import TopicMemory, fit_key, reused_layout
+
+    def quote(i: int, text: str) -> Quote:
+        return Quote(f"q{i}", "a.txt", "", "", f"r{i}", None, False, text, i, i + 1)
+
+    quotes = [quote(i, f"text {i}") for i in range(3)]
+    vectors = np.eye(3, dtype=np.float32)
+    key = fit_key(quotes, vectors, TopicConfig())
+    memory = TopicMemory({q.quote_id: np.full(2, i, dtype=np.float64) for i, q in enumerate(quotes)}, fit_key=key)
+    ids = [q.quote_id for q in quotes]
+
+    assert reused_layout(ids, memory, key).tolist() == [[0, 0], [1, 1], [2, 2]]
+    # Another text, vector, setting or quote set is another fit: the layout is fitted again.
+    edited = [quotes[0], quote(1, "edited"), quotes[2]]
+    for other in (fit_key(edited, vectors, TopicConfig()), fit_key(quotes, vectors * 0.5, TopicConfig()),
+                  fit_key(quotes, vectors, TopicConfig(seed=7))):
+        assert other != key and reused_layout(ids, memory, other) is None
+    assert reused_layout([*ids, "q9"], memory, key) is None
+    assert reused_layout(ids, TopicMemory(memory.layout), key) is None  # a layout saved without its key

@@ -108,6 +108,7 @@ def test_a_rerun_with_a_new_interview_keeps_the_parents_that_hold_the_same_quote
 def test_a_label_pinned_by_a_researcher_wins_over_machine_names(config, fake_models, tmp_path):
     run_pipeline(config, models=fake_models(config))
     topics = tables.TOPICS.read(config.out_dir)
+    before = tables.QUOTES.read(config.out_dir).set_index("quote_id").topic_id
     first = int(topics.topic_id.iloc[0])
     machine_name = str(topics.label.iloc[1])
     curation = tmp_path / "curation.yaml"
@@ -118,6 +119,9 @@ def test_a_label_pinned_by_a_researcher_wins_over_machine_names(config, fake_mod
     topics = tables.TOPICS.read(config.out_dir).set_index("topic_id")
     parents = tables.PARENTS.read(config.out_dir)
     assert topics.loc[first, "label"] == machine_name and topics.loc[first, "label_source"] == "researcher"
+    # Pinning a label changes nothing the fit reads: every quote keeps its theme.
+    after = tables.QUOTES.read(config.out_dir).set_index("quote_id").topic_id
+    assert after.equals(before) and set(topics.status) == {"kept"}
     others = [*topics.drop(index=first).label, *parents.label]
     assert machine_name.lower() not in {label.lower() for label in others}
 

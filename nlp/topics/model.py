@@ -91,7 +91,8 @@ def spectral_dims(n_topics: int) -> int:
 
 
 def _build_model(
-    texts: Sequence[str], embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None, context=None
+    texts: Sequence[str], embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None, context=None,
+    layout: np.ndarray | None = None,
 ):
     n_docs = len(texts)
     import_bertopic()
@@ -102,7 +103,9 @@ def _build_model(
 
     n_neighbors = min(n_neighbors_for(n_docs), n_docs - 1)
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
-    if cfg.layout == "spectral" and n_docs <= SPECTRAL_MAX_DOCS:
+    if layout is not None:
+        umap = stability.FixedLayout(layout)  # the previous fit's, for the very same input
+    elif cfg.layout == "spectral" and n_docs <= SPECTRAL_MAX_DOCS:
         # Deterministic: no seed reaches it, and a rerun needs no warm start (init_layout).
         umap = SpectralLayout(n_neighbors, spectral_dims(cfg.n_topics or n_topics_for(n_docs)))
     elif cfg.layout == "leiden" and n_docs <= SPECTRAL_MAX_DOCS:
@@ -121,7 +124,7 @@ def _build_model(
             n_epochs=stability.WARM_EPOCHS if init_layout is not None else None,  # starts near its answer
         )
     words = vectorizer(n_docs)
-    if cfg.lexical_weight > 0 or cfg.context_weight > 0:
+    if layout is None and (cfg.lexical_weight > 0 or cfg.context_weight > 0):
         # The spectral and graph layouts draw on no seed (Leiden takes its own), so their lexical SVD takes a fixed one.
         lexical_seed = 0 if isinstance(umap, SpectralLayout | GraphLayout) else cfg.seed
         lexical = (
@@ -182,6 +185,7 @@ def fit_topics(
     config: TopicConfig | None = None,
     init_layout: np.ndarray | None = None,
     fine_tune: bool = True,
+    layout: np.ndarray | None = None,
 ) -> TopicFit:
     """Fit topics on ``quotes`` with their precomputed ``embeddings``.
 
@@ -196,6 +200,8 @@ def fit_topics(
         fine_tune: ``False`` leaves each topic's keywords as its plain c-TF-IDF terms, for a
             caller that calls ``reassign_topics`` next, which computes the full keywords anyway
             (KeyBERT and MMR were about a quarter of a rerun's topic stage).
+        layout: coordinates to cluster as they are, instead of fitting a layout: the previous
+            fit's, when this one reads the same (``nlp.topics.stability.reused_layout``).
 
     Returns:
         Topics, the assignment of each quote, centroids, the layout and quality figures.
@@ -207,7 +213,8 @@ def fit_topics(
     if len(texts) < max(cfg.min_topic_size, 3):
         raise ValueError(f"need at least {max(cfg.min_topic_size, 3)} quotes to fit topics, got {len(texts)}")
     _seed_everything(cfg.seed)
-    model = _build_model(texts, embedder, cfg, init_layout, sentence_context(quotes) if cfg.context_weight > 0 else None)
+    context = sentence_context(quotes) if cfg.context_weight > 0 and layout is None else None
+    model = _build_model(texts, embedder, cfg, init_layout, context, layout)
     representation = model.representation_model
     if not fine_tune:
         model.representation_model = None

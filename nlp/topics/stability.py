@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["STICKY_MARGIN", "WARM_EPOCHS", "TopicMemory", "fit_order", "keep_previous_topics", "warm_layout"]
+__all__ = [
+    "STICKY_MARGIN", "WARM_EPOCHS", "FixedLayout", "TopicMemory", "fit_key", "fit_order", "keep_previous_topics",
+    "reused_layout", "warm_layout",
+]
+
+# The modules whose code decides a fit's layout and clusters (``fit_key``).
+_FIT_MODULES = (
+    "nlp.topics.model", "nlp.topics.clustering", "nlp.topics.communities", "nlp.topics.lexical",
+    "nlp.topics.context", "nlp.topics.config", "nlp.topics.labels",
+)
 
 # Measured on the seed plus one new transcript, with a fresh embedding cache (the hard case:
 # float noise between batches shifts Ward's cuts): share of old quotes keeping their topic id
@@ -46,6 +55,57 @@ class TopicMemory:
     layout: Mapping[str, np.ndarray] = field(default_factory=dict)
     topic_of: Mapping[str, int] = field(default_factory=dict)
     position: Mapping[str, int] = field(default_factory=dict)
+    # What the previous fit read (``fit_key``); "" when unknown (a layout written before it existed).
+    fit_key: str = ""
+
+
+def fit_key(quotes: Sequence, embeddings: np.ndarray, config) -> str:
+    """Hash of everything a topic fit reads: its quotes in fit order, their vectors, its settings, its code.
+
+    Two fits with the same key get the same layout from the same start; a rerun that changed
+    nothing the fit reads (a pinned label, a new participants file) reuses the previous layout
+    (``reused_layout``) instead of optimising UMAP again from it, which moves the quotes enough
+    to recut a quarter of the themes.
+    """
+    import dataclasses
+    from importlib import metadata
+
+    from nlp.stagecache import code_fingerprint, content_key
+
+    return content_key(
+        dataclasses.asdict(config), tuple(quotes), np.ascontiguousarray(embeddings, dtype=np.float32).tobytes(),
+        code_fingerprint(*_FIT_MODULES), metadata.version("umap-learn"), metadata.version("bertopic"),
+    )
+
+
+def reused_layout(quote_ids: Sequence[str], memory: TopicMemory, key: str) -> np.ndarray | None:
+    """The previous run's layout, row for row, when this fit reads exactly what that one read; else None."""
+    if not key or memory.fit_key != key or any(q not in memory.layout for q in quote_ids):
+        return None
+    return np.asarray([memory.layout[q] for q in quote_ids], dtype=np.float32)
+
+
+class FixedLayout:
+    """A layout given rather than fitted, with the API BERTopic asks of its ``umap_model``.
+
+    ``fit_transform`` returns the given coordinates (one row per document fitted); there is no
+    projection to place new documents with, so ``transform`` refuses.
+    """
+
+    def __init__(self, layout: np.ndarray) -> None:
+        self.embedding_ = np.asarray(layout, dtype=np.float32)
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        if len(X) != len(self.embedding_):
+            raise ValueError(f"the fixed layout has {len(self.embedding_)} rows for {len(X)} documents")
+        return self.embedding_
+
+    def fit(self, X, y=None) -> FixedLayout:
+        self.fit_transform(X)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        raise NotImplementedError("a reused layout cannot place new documents; fit the topics again")
 
 
 def fit_order(quote_ids: Sequence[str], memory: TopicMemory) -> np.ndarray:
