@@ -60,7 +60,7 @@ class TopicConfig:
             ``SPECTRAL_MAX_DOCS`` quotes, UMAP above. Not the default: it scored lower on
             Banking77 and 20 Newsgroups (README, "Topics that hold still"). ``"leiden"``:
             no layout; Leiden communities of the same neighbour graph of the joined vectors, a
-            consensus of 30 seeded runs (``nlp.topics.communities``); up to
+            consensus of 50 seeded runs (``nlp.topics.communities``); up to
             ``SPECTRAL_MAX_DOCS`` quotes, UMAP above.
     """
 
