@@ -41,6 +41,7 @@ _QUOTE_MODULES = (
     "nlp.quotes", "nlp.analysable", "nlp.substantive", "nlp.language", "nlp.schemas", "nlp.ingest.markup",
 )
 _RECOMMENDATION_MODULES = ("nlp.recommendations.classifier", "nlp.recommendations.rules", "nlp.recommendations.lexicon")
+_RESCORE_MODULES = ("nlp.recommendations.clauses", "nlp.recommendations.turn_talk")
 
 
 def _stage_root(config: PipelineConfig) -> Path:
@@ -77,12 +78,19 @@ def split_and_annotate(documents: Sequence[Document], config: PipelineConfig) ->
 
 
 def recommendation_confidence(
-    quotes: Sequence[Quote], head_vectors: np.ndarray, head, config: PipelineConfig
+    quotes: Sequence[Quote],
+    head_vectors: np.ndarray,
+    head,
+    config: PipelineConfig,
+    rescore: Callable[[list[str], list[float]], list[float]] | None = None,
 ) -> list[float]:
     """``nlp.recommendations.predict_proba`` of every quote, computed one source file at a time.
 
     A file's entry is keyed by its quotes' texts and head vectors, and the head's weights are
     part of the fingerprint, so a new head, model or backend scores everything again.
+    ``rescore(texts, confidences)``, when given, is applied to each file's scores before they
+    are kept (``nlp.recommendations.clauses.rescore_quotes``: per quote, so per file gives the
+    all-files result), and its modules join the fingerprint.
     """
     from nlp.recommendations import predict_proba
 
@@ -90,7 +98,9 @@ def recommendation_confidence(
     # numpy's repr abbreviates long ones.
     fields = [getattr(head, f.name) for f in dataclasses.fields(head) if f.name != "metadata"]
     settings = {"head": content_key(*(v.tobytes() if isinstance(v, np.ndarray) else v for v in fields))}
-    cache = StageCache(_stage_root(config), "recommendation_confidence", settings, _RECOMMENDATION_MODULES)
+    modules = _RECOMMENDATION_MODULES + (_RESCORE_MODULES if rescore is not None else ())
+    settings["rescored"] = rescore is not None
+    cache = StageCache(_stage_root(config), "recommendation_confidence", settings, modules)
     vectors = np.asarray(head_vectors)
     by_file: dict[str, list[int]] = {}
     for i, q in enumerate(quotes):
@@ -102,6 +112,8 @@ def recommendation_confidence(
         scores = cache.get(key)
         if scores is None:
             scores = [float(p) for p in predict_proba(texts, embeddings=vectors[rows], head=head)]
+            if rescore is not None:
+                scores = [float(p) for p in rescore(texts, scores)]
             cache.put(key, scores)
         for i, p in zip(rows, scores):
             confidence[i] = p

@@ -381,9 +381,9 @@ def find_recommendations(
     # threshold was chosen on.
     embedder = models.head_embedder or models.embedder
     embed = lambda xs: embed_with_cache(list(xs), embedder.embedder, embedder.cache)[0]  # noqa: E731
-    confidence = recommendation_confidence(quotes, head_vectors, head, config)  # per file, cached
-    texts = [q.text for q in quotes]
-    confidence = rescore_quotes(texts, confidence, lambda xs: predict_proba(xs, embeddings=embed(xs), head=head))
+    score = lambda xs: predict_proba(xs, embeddings=embed(xs), head=head)  # noqa: E731
+    rescore = lambda texts, p: rescore_quotes(texts, p, score)  # noqa: E731 - talk out, dash parts alone
+    confidence = recommendation_confidence(quotes, head_vectors, head, config, rescore)  # per file, cached
     ok = analysable(quotes)
     threshold = head.threshold_for([p for p, keep in zip(confidence, ok) if keep])
     flags = [p >= threshold and keep for p, keep in zip(confidence, ok)]

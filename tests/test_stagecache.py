@@ -256,3 +256,39 @@ def test_the_stage_cache_stops_growing_and_a_rerun_stays_warm(tmp_path, monkeypa
     (raw / "b.txt").write_text(versions[-2], encoding="utf-8")
     run_pipeline(config, models=fake_models(config))
     assert seen == [] and len(quote_entries()) == 3
+
+
+def test_rescored_confidence_is_kept_per_file_and_equals_rescoring_all_quotes(tmp_path):
+    from nlp.recommendations import default_head, predict_proba
+    from nlp.recommendations.clauses import rescore_quotes
+    from nlp.schemas import Quote
+
+    texts = [*ANSWERS, "Thanks, that's a good question. We need a helpdesk - please add one for suppliers."]
+    quotes = [
+        Quote(quote_id=f"q{i}", source_file=f"{'ab'[i % 2]}.txt", section="", question="", response_id=f"r{i}",
+              speaker="", is_direct_quote=False, text=t, char_start=0, char_end=len(t))
+        for i, t in enumerate(texts)
+    ]
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((len(quotes), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    part_vectors: dict[str, np.ndarray] = {}  # each part text's vector, the same whatever its batch
+
+    def score(xs):
+        vs = np.stack([part_vectors.setdefault(x, rng.standard_normal(384).astype(np.float32)) for x in xs])
+        return predict_proba(list(xs), embeddings=vs / np.linalg.norm(vs, axis=1, keepdims=True), head=head)
+
+    head = default_head()
+    config = PipelineConfig(cache_dir=tmp_path)
+    calls: list[int] = []
+
+    def rescore(xs, p):
+        calls.append(len(xs))
+        return rescore_quotes(xs, p, score)
+
+    kept = incremental.recommendation_confidence(quotes, vectors, head, config, rescore)
+    whole = rescore_quotes(texts, predict_proba(texts, embeddings=vectors, head=head), score)
+    assert kept == pytest.approx(whole, rel=1e-12, abs=1e-12) and len(calls) == 2  # one call per file
+    assert incremental.recommendation_confidence(quotes, vectors, head, config, rescore) == kept and len(calls) == 2
+    plain = incremental.recommendation_confidence(quotes, vectors, head, config)  # not rescored: its own entries
+    assert plain == pytest.approx(predict_proba(texts, embeddings=vectors, head=head), rel=1e-12)
