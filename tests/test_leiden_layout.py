@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 from nlp.topics import TopicConfig, fit_topics
 from nlp.topics.clustering import knn_graph
 from nlp.topics.communities import GraphLayout, LeidenClusterer, leiden_partition
-from tests.test_spectral_layout import _blobs, _quotes
+from tests.test_spectral_layout import _blobs, _quotes, run_then_add_a_file
 
 
 def test_clear_groups_are_found_whatever_the_seed():
@@ -71,22 +71,6 @@ def test_leiden_topics_through_the_topic_stage(fake_embedder):
 
 
 def test_a_run_and_a_rerun_with_a_new_file_work_with_leiden(tmp_path, seed_path, fake_models):
-    import shutil
-
-    from nlp.config import PipelineConfig
-    from nlp.run import run_pipeline
-    from nlp.tables import read_table
-
-    (tmp_path / "raw").mkdir()
-    shutil.copy(seed_path, tmp_path / "raw")
-    config = PipelineConfig(raw_dir=tmp_path / "raw", out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                            topics=TopicConfig(layout="leiden"))
-    assert run_pipeline(config, models=fake_models(config)).status == "ok"
-    first = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+    first, second = run_then_add_a_file(tmp_path, seed_path, fake_models, "leiden")
     assert first.nunique() > 3
-    (tmp_path / "raw" / "later.md").write_text(
-        "# Later\n\nThe helpdesk answered quickly.\n\nFunding for local partners is the main gap.\n", encoding="utf-8"
-    )
-    assert run_pipeline(config, models=fake_models(config)).status == "ok"
-    second = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
     assert second.reindex(first.index).notna().all()

@@ -84,9 +84,9 @@ def test_an_unknown_layout_is_refused_by_name(fake_embedder):
         fit_topics(_quotes(groups), x, fake_embedder, TopicConfig(layout="tsne"))
 
 
-def test_a_run_and_a_rerun_with_a_new_file_work_with_the_spectral_layout(tmp_path, seed_path, fake_models):
+def run_then_add_a_file(tmp_path, seed_path, fake_models, layout: str):
+    """Topic ids per quote id after a run on the seed, and after a rerun with one short file added."""
     import shutil
-    from dataclasses import replace
 
     from nlp.config import PipelineConfig
     from nlp.run import run_pipeline
@@ -95,14 +95,18 @@ def test_a_run_and_a_rerun_with_a_new_file_work_with_the_spectral_layout(tmp_pat
     (tmp_path / "raw").mkdir()
     shutil.copy(seed_path, tmp_path / "raw")
     config = PipelineConfig(raw_dir=tmp_path / "raw", out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                            topics=TopicConfig(layout="spectral"))
+                            topics=TopicConfig(layout=layout))
     assert run_pipeline(config, models=fake_models(config)).status == "ok"
     first = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
     (tmp_path / "raw" / "later.md").write_text(
         "# Later\n\nThe helpdesk answered quickly.\n\nFunding for local partners is the main gap.\n", encoding="utf-8"
     )
-    assert run_pipeline(replace(config), models=fake_models(config)).status == "ok"
-    second = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+    assert run_pipeline(config, models=fake_models(config)).status == "ok"
+    return first, read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+
+
+def test_a_run_and_a_rerun_with_a_new_file_work_with_the_spectral_layout(tmp_path, seed_path, fake_models):
+    first, second = run_then_add_a_file(tmp_path, seed_path, fake_models, "spectral")
     # Old quotes keep their topic (the deterministic layout barely moves when a file is added).
     kept = (second.reindex(first.index) == first).mean()
     assert kept >= 0.8
