@@ -17,15 +17,18 @@ Run as a script, the ``nlp`` package comes from ``PYTHONPATH``: the tree under t
 
 from __future__ import annotations
 
-import argparse
-import cProfile
 import dataclasses
 import pickle
 import shutil
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+if __package__:
+    from bench.stage_timing import first_difference, print_parts, time_parts, timed
+    from bench.stage_timing import main as stage_main
+else:  # run as a script from another tree's PYTHONPATH: this file's sibling, not that tree's
+    from stage_timing import first_difference, print_parts, time_parts, timed  # type: ignore[no-redef]
+    from stage_timing import main as stage_main  # type: ignore[no-redef]
 
 __all__ = ["compare", "prepare", "time_stage"]
 
@@ -78,40 +81,12 @@ PARTS = (
 )
 
 
-def _time_parts() -> dict[str, list[float]]:
-    """Wrap each of ``PARTS`` so that its calls add up [wall s, CPU s, calls, texts]."""
-    import functools
-    import importlib
-
-    totals: dict[str, list[float]] = {}
-    for module_name, name in PARTS:
-        module = importlib.import_module(module_name)
-        fn = getattr(module, name, None)
-        if fn is None:  # an older tree
-            continue
-        total = totals.setdefault(name, [0.0, 0.0, 0, 0])
-
-        @functools.wraps(fn)
-        def timed(*args, _fn=fn, _total=total, **kwargs):
-            wall, cpu = time.perf_counter(), time.process_time()
-            try:
-                return _fn(*args, **kwargs)
-            finally:
-                _total[0] += time.perf_counter() - wall
-                _total[1] += time.process_time() - cpu
-                _total[2] += 1
-                _total[3] += len(args[0]) if args and hasattr(args[0], "__len__") else 0
-
-        setattr(module, name, timed)
-    return totals
-
-
 def time_stage(folder: Path, out: Path, profile: Path | None = None, parts: bool = False) -> float:
     """Seconds ``find_recommendations`` takes on the saved inputs; its output goes to ``out``."""
     from nlp.loaded import load_models
     from nlp.pipeline import find_recommendations
 
-    totals = _time_parts() if parts else {}
+    totals = time_parts(PARTS) if parts else {}
 
     with (folder / "inputs.pkl").open("rb") as fh:
         saved = pickle.load(fh)
@@ -122,23 +97,13 @@ def time_stage(folder: Path, out: Path, profile: Path | None = None, parts: bool
         models = load_models(config)
         models.embedder.embedder.embed(["start the session"])  # the pipeline's embed stage has
         args = (saved["quotes"], saved["head_vectors"], saved["topic_ids"], models, config)
-        profiler = cProfile.Profile() if profile else None
-        started, cpu = time.perf_counter(), time.process_time()
-        if profiler:
-            profiler.enable()
-        result = find_recommendations(*args)
-        if profiler:
-            profiler.disable()
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        if profiler:
-            profiler.dump_stats(profile)
+        result, seconds, cpu = timed(lambda: find_recommendations(*args), profile)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     with out.open("wb") as fh:
         pickle.dump({"seconds": seconds, "cpu_s": cpu, "is_recommendation": result.is_recommendation,
                      "confidence": result.confidence, "asks": [dataclasses.asdict(a) for a in result.candidates]}, fh)
-    for name, (part_s, part_cpu, calls, n) in totals.items():
-        print(f"  {name:<28} {part_s:7.1f} s {part_cpu:7.1f} CPU s  {calls:3d} calls  {n:7d} items")
+    print_parts(totals)
     print(f"{folder}: find_recommendations {seconds:.1f} s ({cpu:.1f} CPU s), {sum(result.is_recommendation)} flagged, "
           f"{len(result.candidates)} asks")
     return seconds
@@ -147,38 +112,14 @@ def time_stage(folder: Path, out: Path, profile: Path | None = None, parts: bool
 def compare(a: Path, b: Path) -> bool:
     """Whether two saved outputs hold the same flags, confidences and asks; prints the first difference."""
     left, right = (pickle.loads(p.read_bytes()) for p in (a, b))
-    for key in ("is_recommendation", "confidence", "asks"):
-        if left[key] != right[key]:
-            n = next((i for i, (x, y) in enumerate(zip(left[key], right[key])) if x != y), None)
-            print(f"{key} differ (lengths {len(left[key])} / {len(right[key])}; first at {n})")
-            return False
+    if not first_difference(left, right, ("is_recommendation", "confidence", "asks")):
+        return False
     print(f"identical: {len(left['asks'])} asks; {left['seconds']:.1f} s / {right['seconds']:.1f} s")
     return True
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("prepare")
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--size", type=int, help="quotes of bench.scale's corpus")
-    source.add_argument("--raw", type=Path, help="an input folder instead (the seed: data/raw)")
-    p.add_argument("--dir", type=Path, required=True)
-    t = sub.add_parser("time")
-    t.add_argument("--dir", type=Path, required=True)
-    t.add_argument("--out", type=Path, required=True)
-    t.add_argument("--profile", type=Path, default=None)
-    t.add_argument("--parts", action="store_true", help="also time the stage's main steps")
-    c = sub.add_parser("compare")
-    c.add_argument("a", type=Path)
-    c.add_argument("b", type=Path)
-    args = parser.parse_args(argv)
-    if args.command == "prepare":
-        prepare(args.size, args.dir, raw=args.raw)
-    elif args.command == "time":
-        time_stage(args.dir, args.out, args.profile, args.parts)
-    elif not compare(args.a, args.b):
-        sys.exit(1)
+    stage_main(__doc__.splitlines()[0], prepare, time_stage, compare, argv)
 
 
 if __name__ == "__main__":
