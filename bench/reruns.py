@@ -9,10 +9,14 @@ new processes:
 - cold: empty output and cache folders (the machine's compiled kernels and ONNX export are
   warm, as on any machine that has run the pipeline once);
 - rerun, no change: the same command again;
-- rerun, one new file: the last transcript copied in, the same command again.
+- rerun, one new file: the last transcript copied in, the same command again;
+- the same, full refit: from a copy of the state before that rerun, with
+  ``--topics-max-placed-share 0``, so UMAP is fitted on the whole corpus instead of the new
+  quotes being placed in the saved layout (``nlp.topics.stability.plan_layout``).
 
 Each row gives wall and CPU seconds (the child's user + system) and its ratio to that entry
-point's cold run; the new-file row also gives how many old quotes kept their topic id.
+point's cold run; the new-file rows also give how many old quotes kept their topic id, and the
+placed row how its new quotes' topics agree with the full refit's (same stable id; ARI).
 
     python -m bench.reruns [--only cli flow]
 """
@@ -73,6 +77,25 @@ def _kept_topic_ids(before: pd.DataFrame, after: pd.DataFrame) -> float:
     return float((both.topic_id_before == both.topic_id_after).mean()) if len(both) else float("nan")
 
 
+def _placed_agreement(before: pd.DataFrame, placed: pd.DataFrame, refitted: pd.DataFrame, out: Path) -> dict:
+    """How the new quotes' topics in the placed rerun agree with the full refit's.
+
+    Both runs match their topics to the same previous run's, so the same stable id means the
+    same topic; ARI compares the two groupings whatever their ids.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    layout = pd.read_parquet(out / "topic_model" / "layout.parquet", columns=["quote_id", "placed"])
+    both = placed.merge(refitted, on="quote_id", suffixes=("_placed", "_refit"))
+    new = both[~both.quote_id.isin(before.quote_id)]
+    return {
+        "placed_quotes": int(layout.placed.sum()),
+        "new_same_id": float((new.topic_id_placed == new.topic_id_refit).mean()),
+        "new_ari": float(adjusted_rand_score(new.topic_id_refit, new.topic_id_placed)),
+        "all_ari": float(adjusted_rand_score(both.topic_id_refit, both.topic_id_placed)),
+    }
+
+
 def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
     """Rows of {entry, step, wall_s, cpu_s, ratio_wall, ratio_cpu[, kept_topic_id]}.
 
@@ -96,11 +119,22 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
             steps.append({"step": "cold", **_timed(cmd), "stages": _stage_seconds(out)})
             before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
             steps.append({"step": "rerun, no change", **_timed(cmd)})
+            snapshot = work / "before-new-file"
+            for name in ("raw", "processed", "interim"):
+                shutil.copytree(work / name, snapshot / name, symlinks=True)
             shutil.copy(new, raw / new.name)
+            shutil.copy(new, snapshot / "raw" / new.name)
             steps.append({"step": "rerun, one new file", **_timed(cmd), "stages": _stage_seconds(out)})
             after = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
             steps[-1]["kept_topic_id"] = _kept_topic_ids(before, after)
             steps[-1]["quotes"] = len(after)
+            refit_cmd = [str(snapshot / part[len(str(work)) + 1:]) if part.startswith(str(work)) else part for part in cmd]
+            refit = snapshot / "processed"
+            steps.append({"step": "  the same, full refit", **_timed([*refit_cmd, "--topics-max-placed-share", "0"]),
+                          "stages": _stage_seconds(refit)})
+            refitted = pd.read_parquet(refit / "quotes.parquet", columns=["quote_id", "topic_id"])
+            steps[-1]["kept_topic_id"] = _kept_topic_ids(before, refitted)
+            steps[-2].update(_placed_agreement(before, after, refitted, out))
             steps[0]["quotes"] = len(before)
             for s in steps:
                 s["ratio_wall"] = s["wall_s"] / steps[0]["wall_s"]
@@ -120,6 +154,9 @@ def print_table(rows: list[dict]) -> None:
         kept = f"{r['kept_topic_id']:.1%}" if "kept_topic_id" in r else ""
         ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x"
         print(f"{r['entry']:<6} {r['step']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20} {kept:>8}")
+        if "new_same_id" in r:
+            print(f"       {r['placed_quotes']} quotes placed; against the full refit: new quotes' same topic id "
+                  f"{r['new_same_id']:.1%}, ARI new {r['new_ari']:.2f}, all {r['all_ari']:.2f}")
         if r.get("stages"):
             print("       stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
 

@@ -30,7 +30,7 @@ from nlp.incremental import recommendation_confidence, split_and_annotate, with_
 from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
 from nlp.topics import TopicFit, fit_topics, reassign_topics
 from nlp.topics.lineage import assign_stable_ids, statuses_from_quotes
-from nlp.topics.stability import fit_key, fit_order, keep_previous_topics, reused_layout, warm_layout
+from nlp.topics.stability import LayoutPlan, fit_order, keep_previous_topics, plan_layout
 
 logger = logging.getLogger("nlp.pipeline")
 
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 # Bump when a change to the code changes outputs, so unchanged inputs are re-analysed.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str) -> str:
@@ -176,7 +176,7 @@ class TopicResult:
     """Topics with stable ids, and each quote's stable topic id (in the run's quote order).
 
     Attributes:
-        layout: each quote's UMAP coordinates, to warm-start the next run.
+        layout: UMAP coordinates of the fitted quotes, in fit order (``fitted_quote_ids``), for the next run.
         model_topic_ids: the saved BERTopic model's own topic number -> stable id.
     """
 
@@ -190,7 +190,7 @@ class TopicResult:
     fit: TopicFit | None = field(default=None, repr=False)
     # The quotes the topic model saw (the analysable ones), in the order of ``layout``'s rows.
     fitted_quote_ids: list[str] = field(default_factory=list)
-    fit_key: str = ""  # what the fit read (nlp.topics.stability.fit_key), saved with the layout
+    plan: LayoutPlan | None = field(default=None, repr=False)  # what the fit read and which rows it placed
     # Topics a curation merged away or made noise (nlp.curated_topics), for the next run's lineage.
     retired: tuple = field(default=(), repr=False)
     # Why there are no topics, when the corpus was too small for them (nlp.guards).
@@ -215,8 +215,9 @@ class TopicResult:
             out[tables.TOPIC_LINEAGE] = tables.records_frame(
                 self.retired, tables.TOPIC_LINEAGE, centroid=[r.centroid.astype(np.float32).tolist() for r in self.retired]
             )
-        if self.fit is not None and self.layout is not None:
-            layout = {"quote_id": self.fitted_quote_ids, "layout": self.layout.tolist(), "fit_key": self.fit_key}
+        if self.fit is not None and self.layout is not None and self.plan is not None:
+            layout = {"quote_id": self.fitted_quote_ids, "layout": self.layout.tolist(), "fit_key": self.plan.key}
+            layout.update(placed=self.plan.placed, topic_id=self.plan.topics)
             out[tables.LAYOUT] = pd.DataFrame(layout)
         return out
 
@@ -248,11 +249,10 @@ def model_topics(
     order = fit_order([q.quote_id for q in quotes], memory)
     quotes_fit, vectors_fit = [quotes[i] for i in order], vectors[order]
     ids_fit = [q.quote_id for q in quotes_fit]
-    init = warm_layout(ids_fit, vectors_fit, memory, topic_config.n_components, config.seed)
-    key = fit_key(quotes_fit, vectors_fit, topic_config)  # the same input as last time: the same layout
+    plan = plan_layout(quotes_fit, vectors_fit, memory, topic_config)  # reuse, place new quotes, or fit UMAP
     fit = with_remembered_terms(  # a rerun always reassigns below, which computes the keywords
         config, quotes_fit, fit_topics, quotes_fit, vectors_fit, models.embedder, topic_config,
-        init_layout=init, fine_tune=not memory.topic_of, layout=reused_layout(ids_fit, memory, key),
+        init_layout=plan.init, fine_tune=not memory.topic_of, layout=plan.layout, kept_topics=plan.kept_topics,
     )
     lineage = assign_stable_ids(
         fit.centroids, previous.topics, previous.next_topic_id, run_id, threshold=config.topic_match_threshold
@@ -261,7 +261,7 @@ def model_topics(
     if memory.topic_of:
         current = [stable(t) for t in fit.assignments]
         centroids = {stable(t): c for t, c in fit.centroids.items()}
-        sticky = keep_previous_topics(current, ids_fit, vectors_fit, centroids, memory)
+        sticky = keep_previous_topics(current, ids_fit, vectors_fit, centroids, memory, plan.sticky_margin)
         local = {s: t for t, s in lineage.ids.items()}
         fit = with_remembered_terms(
             config, quotes_fit, reassign_topics,
@@ -296,9 +296,9 @@ def model_topics(
         centroids={stable(t): c for t, c in fit.centroids.items()},
         quality=fit.quality,
         next_topic_id=lineage.next_id,
-        layout=None if fit.layout is None else fit.layout[back],
+        layout=fit.layout,  # in fit order: the next run fits old quotes in this order
         model_topic_ids={int(t): stable(t) for t in set(fit.assignments)}, fit=fit,
-        fitted_quote_ids=[q.quote_id for q in quotes], fit_key=key,
+        fitted_quote_ids=ids_fit, plan=replace(plan, topics=tuple(stable(t) for t in fit.assignments)),
     )
 
 

@@ -65,18 +65,24 @@ def load_previous(out_dir: Path) -> Previous:
             for r in tables.TOPIC_LINEAGE.read(out_dir).itertuples()
             if int(r.topic_id) not in known
         )
-    layout, key = {}, ""
+    layout, key, placed, machine, order = {}, "", frozenset(), {}, quotes.quote_id
     if (Path(out_dir) / tables.LAYOUT.filename).is_file():
-        # Read as it is: a layout written before ``fit_key`` existed still warm-starts the fit.
+        # Read as it is: a layout written before ``fit_key`` or ``placed`` existed still warm-starts the fit.
         table = pd.read_parquet(Path(out_dir) / tables.LAYOUT.filename)
         layout = {q: np.asarray(v, dtype=np.float64) for q, v in zip(table.quote_id, table.layout)}
         keys = set(table.get("fit_key", pd.Series([None])))
         key = str(keys.pop()) if len(keys) == 1 and None not in keys else ""
+        placed = frozenset(table.quote_id[table["placed"]]) if "placed" in table else frozenset()
+        machine = dict(zip(table.quote_id, table.topic_id.astype(int))) if "topic_id" in table else {}
+        # Its rows are in the last fit's order, which the next fit keeps for old quotes.
+        order = pd.concat([table.quote_id, quotes.quote_id[~quotes.quote_id.isin(table.quote_id)]])
     memory = TopicMemory(
         layout,
         dict(zip(quotes.quote_id, quotes.topic_id.astype(int))),
-        {q: i for i, q in enumerate(quotes.quote_id)},
+        {q: i for i, q in enumerate(order)},
         key,
+        placed,
+        machine,
     )
     parents, parent_quotes = _previous_parents(Path(out_dir))
     return Previous(manifest, topics, memory, parents, parent_quotes)

@@ -166,15 +166,18 @@ def import_spacy():
     return spacy
 
 
-def import_bertopic():
+def import_bertopic(umap: bool = True):
     """Import BERTopic and UMAP without torch, with UMAP's kernels cached on disk.
 
     umap-learn also warns that TensorFlow is missing, which only its ParametricUMAP needs; that
-    warning is silenced here, at its only source.
+    warning is silenced here, at its only source. ``umap=False`` leaves UMAP out (BERTopic
+    imports it only to build its default model): a rerun that places new quotes in the saved
+    layout fits no UMAP, and importing it and pynndescent costs about 1.5 s.
     """
     import_spacy()  # BERTopic imports spaCy for its part-of-speech representation
     with _IMPORT_LOCK:
-        if "bertopic" not in sys.modules:
+        missing = [m for m in ("bertopic", "umap")[: 2 if umap else 1] if m not in sys.modules]
+        if missing:
             # torch itself too: bertopic._save_utils imports it only to write legacy pickles,
             # and topic models here are saved with safetensors.
             deferred = _Deferred(_DEFERRED_MODULES)
@@ -182,12 +185,13 @@ def import_bertopic():
             try:
                 with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), _eager_kernels_cached(), warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
-                    import bertopic  # noqa: F401
-                    import umap  # noqa: F401
+                    for name in missing:
+                        importlib.import_module(name)
             finally:
                 sys.meta_path.remove(deferred)
-        enable_umap_jit_cache()
-        _vectorise_umap_small_data_distances()
+        if umap:
+            enable_umap_jit_cache()
+            _vectorise_umap_small_data_distances()
     import bertopic
 
     return bertopic

@@ -206,12 +206,16 @@ RECOMMENDATIONS = Table(
 
 LAYOUT = Table(
     "layout",
-    "one row per quote: its UMAP coordinates, read back to warm-start the next run",
+    "one row per fitted quote, in the fit's order: its UMAP coordinates, read back to warm-start the next run",
     (
         Column("quote_id", STRING, "the quote"),
         Column("layout", FLOATS, "its coordinates in the topic model's reduced space"),
         Column("fit_key", STRING, "hash of what the fit read (quotes, vectors, settings, code); a rerun that reads "
                "the same clusters these coordinates as they are", nullable=True),
+        Column("placed", BOOL, "its coordinates were placed among its most similar quotes' rather than fitted by UMAP, "
+               "since the last full fit (a rerun that only added a few quotes)"),
+        Column("topic_id", INT, "its topic as the topic model made it, before any curation; a rerun that places "
+               "new quotes keeps it"),
     ),
     file="topic_model/layout.parquet",
 )

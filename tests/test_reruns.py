@@ -196,3 +196,71 @@ def test_a_layout_is_reused_only_for_a_fit_that_reads_exactly_what_it_read():
         assert other != key and reused_layout(ids, memory, other) is None
     assert reused_layout([*ids, "q9"], memory, key) is None
     assert reused_layout(ids, TopicMemory(memory.layout), key) is None  # a layout saved without its key
+
+
+def test_a_small_new_file_is_placed_in_the_saved_layout_and_a_larger_share_refits(cold):
+    config, _ = cold
+    old = pd.read_parquet(config.out_dir / "quotes.parquet")
+    old_layout = pd.read_parquet(config.out_dir / "topic_model" / "layout.parquet")
+    assert not old_layout.placed.any()  # a cold run fits every quote
+    (config.raw_dir / "followup.md").write_text(NEW_INTERVIEW, encoding="utf-8")
+    run_pipeline(config)
+    layout = pd.read_parquet(config.out_dir / "topic_model" / "layout.parquet")
+    new_ids = set(pd.read_parquet(config.out_dir / "quotes.parquet").query("source_file == 'followup.md'").quote_id)
+    assert set(layout.quote_id[layout.placed]) == new_ids & set(layout.quote_id) != set()
+    # No UMAP fit: the old quotes keep their coordinates, row for row, and every one its topic.
+    again = layout.iloc[: len(old_layout)]
+    assert again.quote_id.tolist() == old_layout.quote_id.tolist()
+    assert again.layout.map(list).tolist() == old_layout.layout.map(list).tolist()
+    kept = old.merge(pd.read_parquet(config.out_dir / "quotes.parquet"), on="quote_id", suffixes=("_old", "_new"))
+    assert (kept.topic_id_old == kept.topic_id_new).all()
+
+    # The same quotes with a bound they exceed (3 of 220 placed > 1%): UMAP is fitted on all.
+    from dataclasses import replace
+
+    strict = replace(config, topics=replace(config.topics, max_placed_share=0.01))
+    run_pipeline(strict)
+    refit = pd.read_parquet(config.out_dir / "topic_model" / "layout.parquet")
+    assert not refit.placed.any()
+    assert refit.layout.map(list).tolist() != layout.layout.map(list).tolist()
+
+
+def test_new_quotes_are_placed_only_when_nothing_else_changed_and_within_the_bound():
+    import numpy as np
+
+    from nlp.schemas import Quote
+    from nlp.topics.config import TopicConfig
+    from nlp.topics.stability import TopicMemory, fit_key, plan_layout
+
+    def quote(i: int, text: str) -> Quote:
+        return Quote(f"q{i}", "a.txt", "", "", f"r{i}", None, False, text, i, i + 1)
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(12, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    quotes = [quote(i, f"text {i}") for i in range(12)]
+    config = TopicConfig(max_placed_share=0.2)
+    old_layout = {q.quote_id: np.full(5, i, dtype=np.float64) for i, q in enumerate(quotes[:10])}
+    topics = {q.quote_id: i % 3 for i, q in enumerate(quotes[:11])}
+    memory = TopicMemory(old_layout, fit_key=fit_key(quotes[:10], vectors[:10], config), machine_topic=topics)
+
+    plan = plan_layout(quotes[:11], vectors[:11], memory, config)  # one added: 1 of 11 placed
+    assert plan.layout is not None and plan.init is None
+    assert plan.placed.tolist() == [False] * 10 + [True]
+    assert plan.layout[:10].tolist() == [[i] * 5 for i in range(10)]
+    assert plan.kept_topics.tolist() == [i % 3 for i in range(10)]  # old quotes keep their topics
+    assert 0 <= plan.layout[10, 0] <= 9  # a weighted mean of old coordinates
+    # Placed quotes count towards the bound until the next full fit: 1 + 2 of 13 > 20%.
+    after = TopicMemory(
+        {**old_layout, "q10": plan.layout[10]}, fit_key=plan.key, placed=frozenset({"q10"}), machine_topic=topics
+    )
+    more = [*quotes[:11], quote(12, "text 12"), quote(13, "text 13")]
+    more_vectors = np.vstack([vectors[:11], vectors[10:12]])
+    assert plan_layout(more, more_vectors, after, config).layout is None
+    assert plan_layout(more[:12], more_vectors[:12], after, config).layout is not None  # 2 of 12 placed
+    # An edited old quote, another setting, or a bound of 0: UMAP is fitted on every quote.
+    edited = [quote(0, "edited"), *quotes[1:11]]
+    assert plan_layout(edited, vectors[:11], memory, config).layout is None
+    assert plan_layout(quotes[:11], vectors[:11], memory, TopicConfig(max_placed_share=0.2, n_components=4)).layout is None
+    refit = plan_layout(quotes[:11], vectors[:11], memory, TopicConfig(max_placed_share=0))
+    assert refit.layout is None and not refit.placed.any()

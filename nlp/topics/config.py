@@ -62,6 +62,10 @@ class TopicConfig:
             no layout; Leiden communities of the same neighbour graph of the joined vectors, a
             consensus of 50 seeded runs (``nlp.topics.communities``); up to
             ``SPECTRAL_MAX_DOCS`` quotes, UMAP above.
+        max_placed_share: on a rerun that only adds quotes, the new ones are placed in the
+            previous UMAP layout (``nlp.topics.stability.plan_layout``) instead of fitting UMAP
+            again, as long as the quotes placed since the last full fit are at most this share
+            of all; past it, or at 0, UMAP is fitted on the whole corpus.
     """
 
     seed: int = 42
@@ -76,3 +80,4 @@ class TopicConfig:
     lexical_weight: float = 0.3
     context_weight: float = 0.3
     layout: str = "umap"
+    max_placed_share: float = 0.2

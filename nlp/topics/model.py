@@ -58,7 +58,7 @@ class _Embedder:
     """Adapter so BERTopic's KeyBERTInspired can embed candidate words with our embedder."""
 
     def __init__(self, embedder) -> None:
-        import_bertopic()
+        import_bertopic(umap=False)
         from bertopic.backend import BaseEmbedder
 
         class _Backend(BaseEmbedder):
@@ -73,11 +73,11 @@ def _seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
-def import_bertopic():
+def import_bertopic(umap: bool = True):
     """Import BERTopic and UMAP once: without torch, with UMAP's kernels cached (``nlp.startup``)."""
     from nlp.startup import import_bertopic as _import
 
-    return _import()
+    return _import(umap)
 
 
 def spectral_dims(n_topics: int) -> int:
@@ -92,19 +92,20 @@ def spectral_dims(n_topics: int) -> int:
 
 def _build_model(
     texts: Sequence[str], embedder, cfg: TopicConfig, init_layout: np.ndarray | None = None, context=None,
-    layout: np.ndarray | None = None,
+    layout: np.ndarray | None = None, kept_topics: np.ndarray | None = None,
 ):
     n_docs = len(texts)
-    import_bertopic()
+    import_bertopic(umap=layout is None)  # a given layout needs no UMAP
     from bertopic import BERTopic
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
     from bertopic.vectorizers import ClassTfidfTransformer
-    from umap import UMAP
 
     n_neighbors = min(n_neighbors_for(n_docs), n_docs - 1)
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     if layout is not None:
-        umap = stability.FixedLayout(layout)  # the previous fit's, for the very same input
+        umap = stability.FixedLayout(layout)  # the previous fit's, for the very same input or with new quotes placed
+        if kept_topics is not None:  # old quotes keep their topics; only the placed ones are clustered
+            clusterer = stability.KeptClusters(kept_topics)
     elif cfg.layout == "spectral" and n_docs <= SPECTRAL_MAX_DOCS:
         # Deterministic: no seed reaches it, and a rerun needs no warm start (init_layout).
         umap = SpectralLayout(n_neighbors, spectral_dims(cfg.n_topics or n_topics_for(n_docs)))
@@ -113,6 +114,8 @@ def _build_model(
         umap = GraphLayout()
         clusterer = LeidenClusterer(n_neighbors, cfg.n_topics, cfg.min_topic_size, cfg.seed)
     else:
+        from umap import UMAP
+
         umap = UMAP(
             n_neighbors=n_neighbors,
             n_components=min(cfg.n_components, max(2, n_docs - 2)),
@@ -186,6 +189,7 @@ def fit_topics(
     init_layout: np.ndarray | None = None,
     fine_tune: bool = True,
     layout: np.ndarray | None = None,
+    kept_topics: np.ndarray | None = None,
 ) -> TopicFit:
     """Fit topics on ``quotes`` with their precomputed ``embeddings``.
 
@@ -201,7 +205,10 @@ def fit_topics(
             caller that calls ``reassign_topics`` next, which computes the full keywords anyway
             (KeyBERT and MMR were about a quarter of a rerun's topic stage).
         layout: coordinates to cluster as they are, instead of fitting a layout: the previous
-            fit's, when this one reads the same (``nlp.topics.stability.reused_layout``).
+            fit's, when this one reads the same (``nlp.topics.stability.reused_layout``), or
+            with new quotes placed in it (``nlp.topics.stability.plan_layout``).
+        kept_topics: with ``layout``, a topic per leading row (-1 an outlier) that those quotes
+            keep; the other rows join the nearest topic (``nlp.topics.stability.KeptClusters``).
 
     Returns:
         Topics, the assignment of each quote, centroids, the layout and quality figures.
@@ -214,7 +221,7 @@ def fit_topics(
         raise ValueError(f"need at least {max(cfg.min_topic_size, 3)} quotes to fit topics, got {len(texts)}")
     _seed_everything(cfg.seed)
     context = sentence_context(quotes) if cfg.context_weight > 0 and layout is None else None
-    model = _build_model(texts, embedder, cfg, init_layout, context, layout)
+    model = _build_model(texts, embedder, cfg, init_layout, context, layout, kept_topics)
     representation = model.representation_model
     if not fine_tune:
         model.representation_model = None

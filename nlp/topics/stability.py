@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
-    "STICKY_MARGIN", "WARM_EPOCHS", "FixedLayout", "TopicMemory", "fit_key", "fit_order", "keep_previous_topics",
-    "reused_layout", "warm_layout",
+    "STICKY_MARGIN", "WARM_EPOCHS", "FixedLayout", "KeptClusters", "LayoutPlan", "TopicMemory", "fit_key", "fit_order",
+    "keep_previous_topics", "place_in_layout", "plan_layout", "reused_layout", "warm_layout",
 ]
 
 # The modules whose code decides a fit's layout and clusters (``fit_key``).
@@ -57,6 +57,10 @@ class TopicMemory:
     position: Mapping[str, int] = field(default_factory=dict)
     # What the previous fit read (``fit_key``); "" when unknown (a layout written before it existed).
     fit_key: str = ""
+    # Quotes whose saved coordinates were placed (``place_in_layout``) since the last full fit.
+    placed: frozenset[str] = frozenset()
+    # The topic model's own topic of each fitted quote (stable id), before any curation.
+    machine_topic: Mapping[str, int] = field(default_factory=dict)
 
 
 def fit_key(quotes: Sequence, embeddings: np.ndarray, config) -> str:
@@ -72,8 +76,10 @@ def fit_key(quotes: Sequence, embeddings: np.ndarray, config) -> str:
 
     from nlp.stagecache import code_fingerprint, content_key
 
+    # How much may be placed decides whether to fit, not what a fit reads (``plan_layout``).
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "max_placed_share"}
     return content_key(
-        dataclasses.asdict(config), tuple(quotes), np.ascontiguousarray(embeddings, dtype=np.float32).tobytes(),
+        settings, tuple(quotes), np.ascontiguousarray(embeddings, dtype=np.float32).tobytes(),
         code_fingerprint(*_FIT_MODULES), metadata.version("umap-learn"), metadata.version("bertopic"),
     )
 
@@ -106,6 +112,40 @@ class FixedLayout:
 
     def transform(self, X) -> np.ndarray:
         raise NotImplementedError("a reused layout cannot place new documents; fit the topics again")
+
+
+class KeptClusters:
+    """The clusterer (BERTopic's ``hdbscan_model``) of a layout with new quotes placed in it.
+
+    The old quotes, the first ``len(kept)`` rows, keep the previous fit's topics (``kept``: a
+    topic id per row, -1 an outlier); each new quote joins the topic whose centroid in the
+    layout is nearest, as ``WardClusterer`` assigns the quotes beyond its sample. Nothing is
+    cut afresh: only the new quotes are clustered, and a new interview's new themes wait for
+    the next full fit (``TopicConfig.max_placed_share``).
+    """
+
+    def __init__(self, kept: np.ndarray) -> None:
+        self.kept = np.asarray(kept, dtype=int)
+        self.labels_: np.ndarray | None = None
+        self.centroids_: np.ndarray | None = None
+
+    def fit(self, X: np.ndarray, y=None) -> KeptClusters:
+        X = np.asarray(X, dtype=np.float64)
+        m = len(self.kept)
+        topics = np.unique(self.kept[self.kept >= 0])
+        self.centroids_ = np.stack([X[:m][self.kept == t].mean(axis=0) for t in topics])
+        labels = np.full(len(X), -1, dtype=int)
+        labels[:m] = np.where(self.kept >= 0, np.searchsorted(topics, self.kept), -1)
+        labels[m:] = self.predict(X[m:])
+        self.labels_ = labels
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        return ((X[:, None, :] - self.centroids_[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+    def fit_predict(self, X: np.ndarray, y=None) -> np.ndarray:
+        return self.fit(X).labels_
 
 
 def fit_order(quote_ids: Sequence[str], memory: TopicMemory) -> np.ndarray:
@@ -169,3 +209,88 @@ def keep_previous_topics(
         if float(embeddings[i] @ centroids[before]) >= here - margin:
             out[i] = before
     return out
+
+
+@dataclass(frozen=True)
+class LayoutPlan:
+    """How a fit lays its quotes out (rows in fit order).
+
+    Attributes:
+        key: what the fit reads (``fit_key``), saved with the layout.
+        layout: coordinates to cluster as they are (``FixedLayout``): the previous layout, for
+            the very same input or with new quotes placed in it; ``None`` fits UMAP.
+        init: UMAP's starting coordinates when it is fitted (``warm_layout``).
+        placed: per quote, whether its coordinates were placed rather than fitted, since the
+            last full fit (``topic_model/layout.parquet`` column ``placed``).
+    """
+
+    key: str
+    layout: np.ndarray | None
+    init: np.ndarray | None
+    placed: np.ndarray = field(repr=False)
+    # With new quotes placed: the previous fit's topic (stable id, -1 outlier) of each old quote,
+    # which it keeps (``KeptClusters``).
+    kept_topics: np.ndarray | None = field(default=None, repr=False)
+    # After the fit: each quote's topic as the topic model made it (stable id), saved with the layout.
+    topics: tuple[int, ...] = ()
+
+    @property
+    def sticky_margin(self) -> float:
+        """``keep_previous_topics``'s margin: when old quotes keep their coordinates (a layout
+        reused, or new quotes placed in it), nothing about them changed, so each keeps its
+        previous topic whenever that topic still exists; a fitted layout moved them."""
+        return float("inf") if self.layout is not None else STICKY_MARGIN
+
+
+def place_in_layout(
+    new: np.ndarray, old: np.ndarray, old_layout: np.ndarray, k: int, chunk: int = 512
+) -> np.ndarray:
+    """Coordinates of ``new`` unit vectors in a fitted layout of ``old`` ones.
+
+    Each is the similarity-weighted mean of the layout coordinates of its ``k`` most similar
+    (cosine) old quotes, as UMAP's own ``transform`` starts a new point before optimising it.
+    Rows are done ``chunk`` at a time, so memory stays ``chunk x len(old)``.
+    """
+    k = max(1, min(k, len(old)))
+    out = np.empty((len(new), old_layout.shape[1]), dtype=np.float32)
+    for start in range(0, len(new), chunk):
+        sims = np.asarray(new[start:start + chunk], dtype=np.float32) @ np.asarray(old, dtype=np.float32).T
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        weights = np.clip(np.take_along_axis(sims, top, axis=1), 1e-6, None)
+        out[start:start + chunk] = (weights[..., None] * old_layout[top]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
+    return out
+
+
+def plan_layout(quotes: Sequence, embeddings: np.ndarray, memory: TopicMemory, config) -> LayoutPlan:
+    """Reuse the previous layout, place new quotes in it, or fit UMAP (warm-started) on all quotes.
+
+    ``quotes`` are in fit order (``fit_order``: old quotes first). The previous layout is
+    clustered as it is when this fit reads exactly what that one read; new quotes are placed in
+    it (``place_in_layout``) when only quotes were added: every old quote, vector and setting
+    as the previous fit read them (its ``fit_key`` over the old quotes), a UMAP layout, and at
+    most ``config.max_placed_share`` of the quotes placed since the last full fit. Anything
+    else, or a share above that bound (0 refits at once), fits UMAP on the whole corpus.
+    """
+    from nlp.topics.config import n_neighbors_for
+
+    ids = [q.quote_id for q in quotes]
+    n, key = len(ids), fit_key(quotes, embeddings, config)
+    was_placed = np.asarray([q in memory.placed for q in ids], dtype=bool)
+    bound = config.max_placed_share * n
+    reused = reused_layout(ids, memory, key)
+    if reused is not None and was_placed.sum() <= bound:
+        return LayoutPlan(key, reused, None, was_placed)
+    m = len(memory.layout)
+    if (
+        config.layout == "umap" and memory.fit_key and 0 < m < n and was_placed.sum() + n - m <= bound
+        and all(q in memory.layout and q in memory.machine_topic for q in ids[:m])
+        and any(memory.machine_topic[q] >= 0 for q in ids[:m])
+        and fit_key(quotes[:m], embeddings[:m], config) == memory.fit_key
+    ):
+        old = np.asarray([memory.layout[q] for q in ids[:m]], dtype=np.float32)
+        new = place_in_layout(embeddings[m:], embeddings[:m], old, n_neighbors_for(n))
+        kept = np.asarray([memory.machine_topic[q] for q in ids[:m]], dtype=int)
+        placed = np.concatenate([was_placed[:m], np.ones(n - m, bool)])
+        return LayoutPlan(key, np.vstack([old, new]), None, placed, kept)
+    init = warm_layout(ids, embeddings, memory, config.n_components, config.seed)
+    return LayoutPlan(key, None, init, np.zeros(n, dtype=bool))
