@@ -12,11 +12,13 @@ new processes:
 - rerun, one new file: the last transcript copied in, the same command again;
 - the same, full refit: from a copy of the state before that rerun, with
   ``--topics-max-placed-share 0``, so UMAP is fitted on the whole corpus instead of the new
-  quotes being placed in the saved layout (``nlp.topics.stability.plan_layout``).
+  quotes being placed in the saved layout (``nlp.topics.stability.plan_layout``); then again
+  with ``--seed 43``, the noise floor of a refit.
 
 Each row gives wall and CPU seconds (the child's user + system) and its ratio to that entry
 point's cold run; the new-file rows also give how many old quotes kept their topic id, and the
-placed row how its new quotes' topics agree with the full refit's (same stable id; ARI).
+placed row and the seed-43 refit how their new quotes' topics agree with the seed-42 refit's
+(same stable id; ARI).
 
     python -m bench.reruns [--only cli flow]
 """
@@ -87,6 +89,7 @@ def _placed_agreement(before: pd.DataFrame, placed: pd.DataFrame, refitted: pd.D
 
     layout = pd.read_parquet(out / "topic_model" / "layout.parquet", columns=["quote_id", "placed"])
     both = placed.merge(refitted, on="quote_id", suffixes=("_placed", "_refit"))
+    both = both[both.quote_id.isin(layout.quote_id)]  # the quotes the topic model saw
     new = both[~both.quote_id.isin(before.quote_id)]
     return {
         "placed_quotes": int(layout.placed.sum()),
@@ -123,18 +126,23 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
             for name in ("raw", "processed", "interim"):
                 shutil.copytree(work / name, snapshot / name, symlinks=True)
             shutil.copy(new, raw / new.name)
-            shutil.copy(new, snapshot / "raw" / new.name)
+            shutil.copy(new, snapshot / "raw" / new.name)  # copied again for each full refit below
             steps.append({"step": "rerun, one new file", **_timed(cmd), "stages": _stage_seconds(out)})
             after = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
             steps[-1]["kept_topic_id"] = _kept_topic_ids(before, after)
             steps[-1]["quotes"] = len(after)
-            refit_cmd = [str(snapshot / part[len(str(work)) + 1:]) if part.startswith(str(work)) else part for part in cmd]
-            refit = snapshot / "processed"
-            steps.append({"step": "  the same, full refit", **_timed([*refit_cmd, "--topics-max-placed-share", "0"]),
-                          "stages": _stage_seconds(refit)})
-            refitted = pd.read_parquet(refit / "quotes.parquet", columns=["quote_id", "topic_id"])
-            steps[-1]["kept_topic_id"] = _kept_topic_ids(before, refitted)
-            steps[-2].update(_placed_agreement(before, after, refitted, out))
+            refits = []
+            for seed in ("42", "43"):  # the noise floor: two full refits that differ only in UMAP's seed
+                copy = work / f"refit-{seed}"
+                shutil.copytree(snapshot, copy, symlinks=True)
+                refit_cmd = [str(copy / p[len(str(work)) + 1:]) if p.startswith(str(work)) else p for p in cmd]
+                refit_cmd += ["--topics-max-placed-share", "0", "--seed", seed]
+                steps.append({"step": f"  the same, full refit{', seed ' + seed if seed != '42' else ''}",
+                              **_timed(refit_cmd), "stages": _stage_seconds(copy / "processed")})
+                refits.append(pd.read_parquet(copy / "processed" / "quotes.parquet", columns=["quote_id", "topic_id"]))
+                steps[-1]["kept_topic_id"] = _kept_topic_ids(before, refits[-1])
+            steps[-3].update(_placed_agreement(before, after, refits[0], out))
+            steps[-1].update(_placed_agreement(before, refits[1], refits[0], work / "refit-43" / "processed"))
             steps[0]["quotes"] = len(before)
             for s in steps:
                 s["ratio_wall"] = s["wall_s"] / steps[0]["wall_s"]
@@ -155,7 +163,8 @@ def print_table(rows: list[dict]) -> None:
         ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x"
         print(f"{r['entry']:<6} {r['step']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20} {kept:>8}")
         if "new_same_id" in r:
-            print(f"       {r['placed_quotes']} quotes placed; against the full refit: new quotes' same topic id "
+            what = f"{r['placed_quotes']} quotes placed" if r["placed_quotes"] else "UMAP fitted"
+            print(f"       {what}; against the seed-42 full refit: new quotes' same topic id "
                   f"{r['new_same_id']:.1%}, ARI new {r['new_ari']:.2f}, all {r['all_ari']:.2f}")
         if r.get("stages"):
             print("       stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))

@@ -236,10 +236,10 @@ class LayoutPlan:
 
     @property
     def sticky_margin(self) -> float:
-        """``keep_previous_topics``'s margin: when old quotes keep their coordinates (a layout
-        reused, or new quotes placed in it), nothing about them changed, so each keeps its
-        previous topic whenever that topic still exists; a fitted layout moved them."""
-        return float("inf") if self.layout is not None else STICKY_MARGIN
+        """``keep_previous_topics``'s margin. With new quotes placed, old quotes already keep the
+        topic model's own previous topics (``KeptClusters``), and the previous quotes table's
+        ids, which a curation may have changed, must not pull them elsewhere: none moves."""
+        return float("-inf") if self.kept_topics is not None else STICKY_MARGIN
 
 
 def place_in_layout(
