@@ -248,7 +248,10 @@ def test_new_quotes_are_placed_only_when_nothing_else_changed_and_within_the_bou
     assert plan.layout is not None and plan.init is None
     assert plan.placed.tolist() == [False] * 10 + [True]
     assert plan.layout[:10].tolist() == [[i] * 5 for i in range(10)]
-    assert plan.kept_topics.tolist() == [i % 3 for i in range(10)]  # old quotes keep their topics
+    # Old quotes keep their topics; the new one joins the topic whose old quotes it is most like.
+    centroids = [vectors[[i for i in range(10) if i % 3 == t]].mean(axis=0) for t in range(3)]
+    nearest = int(np.argmax([vectors[10] @ c / np.linalg.norm(c) for c in centroids]))
+    assert plan.kept_topics.tolist() == [i % 3 for i in range(10)] + [nearest]
     assert 0 <= plan.layout[10, 0] <= 9  # a weighted mean of old coordinates
     # Placed quotes count towards the bound until the next full fit: 1 + 2 of 13 > 20%.
     after = TopicMemory(

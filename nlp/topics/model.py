@@ -104,7 +104,7 @@ def _build_model(
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     if layout is not None:
         umap = stability.FixedLayout(layout)  # the previous fit's, for the very same input or with new quotes placed
-        if kept_topics is not None:  # old quotes keep their topics; only the placed ones are clustered
+        if kept_topics is not None:  # old quotes keep their topics, new ones join the nearest
             clusterer = stability.KeptClusters(kept_topics)
     elif cfg.layout == "spectral" and n_docs <= SPECTRAL_MAX_DOCS:
         # Deterministic: no seed reaches it, and a rerun needs no warm start (init_layout).
@@ -207,8 +207,8 @@ def fit_topics(
         layout: coordinates to cluster as they are, instead of fitting a layout: the previous
             fit's, when this one reads the same (``nlp.topics.stability.reused_layout``), or
             with new quotes placed in it (``nlp.topics.stability.plan_layout``).
-        kept_topics: with ``layout``, a topic per leading row (-1 an outlier) that those quotes
-            keep; the other rows join the nearest topic (``nlp.topics.stability.KeptClusters``).
+        kept_topics: with ``layout``, the topic of every quote (-1 an outlier) instead of a
+            Ward cut (``nlp.topics.stability.KeptClusters``).
 
     Returns:
         Topics, the assignment of each quote, centroids, the layout and quality figures.
