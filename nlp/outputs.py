@@ -29,6 +29,7 @@ from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, SentimentResult
 from nlp.schemas import Quote
 from nlp.store import OutputStaging, staged_output
 from nlp.theme_stage import ThemeResult
+from nlp.topics.stability import placed_count
 
 __all__ = ["RunResults", "build_manifest", "quotes_frame", "versions", "write_run"]
 
@@ -122,6 +123,7 @@ def build_manifest(run: RunResults) -> Manifest:
             **_analysis_counts(quotes),
             "duplicate_quotes": sum(q.duplicate_of is not None for q in quotes),
             "new_quotes_embedded": run.new_quotes_embedded,
+            "placed_quotes": placed_count(run.topics.plan),
             "topics": len(run.topics.topics),
             "top_level_themes": len(run.themes.parents),
             "recommendations": len(run.recommendations.candidates),
@@ -132,7 +134,7 @@ def build_manifest(run: RunResults) -> Manifest:
         seed=run.config.seed,
         next_topic_id=run.topics.next_topic_id,
         quality=run.topics.quality,
-        notes=tuple(n for n in (run.topics.note,) if n),
+        notes=tuple(n for n in (run.topics.note, run.topics.plan and run.topics.plan.placed_note) if n),
         timings=dict(run.timings),
         config=jsonable_config(run.config),
         curation=run.curation.manifest_entry() if run.curation is not None else {},

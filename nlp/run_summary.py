@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from nlp.config import PipelineConfig
 from nlp.previous import Previous
 from nlp.store import outputs_whole
+from nlp.topics.stability import placed_count
 
 if TYPE_CHECKING:
     from nlp.outputs import RunResults
@@ -58,6 +59,7 @@ def finished(run: RunResults, timings: dict[str, float]) -> RunSummary:
         {
             "quotes": len(run.quotes),
             "new_quotes_embedded": run.new_quotes_embedded,
+            "placed_quotes": placed_count(run.topics.plan),
             "topics": len(run.topics.topics),
             "recommendations": len(run.recommendations.candidates),
         },

@@ -204,10 +204,14 @@ def test_a_small_new_file_is_placed_in_the_saved_layout_and_a_larger_share_refit
     old_layout = pd.read_parquet(config.out_dir / "topic_model" / "layout.parquet")
     assert not old_layout.placed.any()  # a cold run fits every quote
     (config.raw_dir / "followup.md").write_text(NEW_INTERVIEW, encoding="utf-8")
-    run_pipeline(config)
+    summary = run_pipeline(config)
     layout = pd.read_parquet(config.out_dir / "topic_model" / "layout.parquet")
     new_ids = set(pd.read_parquet(config.out_dir / "quotes.parquet").query("source_file == 'followup.md'").quote_id)
     assert set(layout.quote_id[layout.placed]) == new_ids & set(layout.quote_id) != set()
+    # The user is told: a count in the summary and the manifest, and a note saying how to refit.
+    manifest = json.loads((config.out_dir / "run_manifest.json").read_text(encoding="utf-8"))
+    assert summary.counts["placed_quotes"] == manifest["counts"]["placed_quotes"] == int(layout.placed.sum())
+    assert any("--topics-max-placed-share 0" in note for note in manifest["notes"])
     # No UMAP fit: the old quotes keep their coordinates, row for row, and every one its topic.
     again = layout.iloc[: len(old_layout)]
     assert again.quote_id.tolist() == old_layout.quote_id.tolist()
@@ -222,6 +226,7 @@ def test_a_small_new_file_is_placed_in_the_saved_layout_and_a_larger_share_refit
     run_pipeline(strict)
     refit = pd.read_parquet(config.out_dir / "topic_model" / "layout.parquet")
     assert not refit.placed.any()
+    assert not json.loads((config.out_dir / "run_manifest.json").read_text(encoding="utf-8"))["notes"]
     assert refit.layout.map(list).tolist() != layout.layout.map(list).tolist()
 
 

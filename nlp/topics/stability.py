@@ -29,7 +29,7 @@ import numpy as np
 
 __all__ = [
     "STICKY_MARGIN", "WARM_EPOCHS", "FixedLayout", "KeptClusters", "LayoutPlan", "TopicMemory", "fit_key", "fit_order",
-    "keep_previous_topics", "nearest_topic", "place_in_layout", "plan_layout", "reused_layout", "warm_layout",
+    "keep_previous_topics", "nearest_topic", "place_in_layout", "placed_count", "plan_layout", "reused_layout", "warm_layout",
 ]
 
 # The modules whose code decides a fit's layout and clusters (``fit_key``).
@@ -255,11 +255,26 @@ class LayoutPlan:
     topics: tuple[int, ...] = ()
 
     @property
+    def placed_note(self) -> str | None:
+        """What a reader must know when some quotes were placed rather than fitted (manifest ``notes``)."""
+        n = int(self.placed.sum())
+        if not n:
+            return None
+        return (f"{n} of {len(self.placed)} quotes were placed in the saved topic layout since its last full fit, "
+                "not fitted: they joined existing topics, and themes they alone would form appear at the next full "
+                "fit (--topics-max-placed-share 0 fits now)")
+
+    @property
     def sticky_margin(self) -> float:
         """``keep_previous_topics``'s margin. With new quotes placed, old quotes already keep the
         topic model's own previous topics (``KeptClusters``), and the previous quotes table's
         ids, which a curation may have changed, must not pull them elsewhere: none moves."""
         return float("-inf") if self.kept_topics is not None else STICKY_MARGIN
+
+
+def placed_count(plan: LayoutPlan | None) -> int:
+    """Quotes placed rather than fitted since the layout's last full fit (0 without a topic fit)."""
+    return int(plan.placed.sum()) if plan is not None else 0
 
 
 def place_in_layout(
