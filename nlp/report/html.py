@@ -35,7 +35,8 @@ img.chart { max-width: 100%; height: auto; }
 <body>
 <h1>{{ title }}</h1>
 <p class="meta">Run {{ data.run_id or "unknown" }}: {{ data.n_quotes }} distinct quotes from {{ data.n_respondents }} respondents ({{ data.n_responses }} responses), {{ data.n_topics }} themes. Sentiment runs from −1 (negative) to +1 (positive).</p>
-
+{% for note in data.notes %}<p class="meta">Note: {{ note }}.</p>
+{% endfor %}
 {% set top = data.cards|selectattr("level", "equalto", "theme")|list %}
 {% if top %}<h2>Themes</h2>
 <table>

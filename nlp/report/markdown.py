@@ -110,6 +110,7 @@ def render_markdown(
         f"respondents ({data.n_responses} responses), {data.n_topics} themes. Sentiment runs from -1 (negative) to +1 (positive).",
         "",
     ]
+    out += [line for note in data.notes for line in (f"*Note: {e(note)}.*", "")]
     out += _cards(data.cards)
     if overview_image:
         out += [f"![Themes by size and sentiment]({overview_image})", ""]

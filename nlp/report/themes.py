@@ -100,6 +100,8 @@ class ReportData:
     n_shared_recommendations: int = 0
     # Every ask, ranked as the page ranks them (support, then score): the workbook lists them all.
     all_recommendations: tuple[RecommendationRef, ...] = ()
+    # What a reader must know about the run (the manifest's ``notes``), e.g. quotes placed, not fitted.
+    notes: tuple[str, ...] = ()
 
     @property
     def recommendations_note(self) -> str:
@@ -288,4 +290,5 @@ def gather_report(
         n_recommendations=len(recs),
         n_shared_recommendations=int((recs["support"] >= 2).sum()),
         all_recommendations=tuple(_recommendation_refs(recs, labels, quote_text)),
+        notes=tuple(outputs.manifest.notes) if outputs.manifest else (),
     )

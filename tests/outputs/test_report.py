@@ -181,3 +181,14 @@ def test_report_on_the_seed_lists_every_shared_ask_first_on_one_page(processed_d
     assert len(supports) <= 25 and supports == sorted(supports, reverse=True)
     assert sum(s >= 2 for s in supports) == min(25, int((recs["support"] >= 2).sum()))
     assert f"{len(recs) - len(supports)} more are in recommendations.parquet" in data.recommendations_note
+
+
+def test_what_a_reader_must_know_about_the_run_heads_the_report(tmp_path):
+    from dataclasses import replace
+
+    note = "12 of 200 quotes were placed in the saved topic layout since its last full fit, not fitted"
+    outputs = replace(_tiny_outputs(), manifest=Manifest("run-test", 1, "", "", notes=(note,)))
+    files = write_report(outputs, tmp_path, top=2)
+    assert f"Note: {note}." in files.markdown.read_text(encoding="utf-8")
+    assert f"Note: {note}." in files.html.read_text(encoding="utf-8")
+    assert "Note:" not in write_report(_tiny_outputs(), tmp_path / "plain", top=2).markdown.read_text(encoding="utf-8")
