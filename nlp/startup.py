@@ -20,7 +20,10 @@ of weights. Three measures, each safe to skip:
   one interpreted call per pair, 2.6 million of them for 2,300 quotes, over half of a topic
   stage's time. ``import_bertopic`` points umap at a ``pairwise_distances`` that computes that
   one metric as scikit-learn's vectorised cosine distance instead (the same distances to
-  float32 rounding, about 6e-8), and passes every other metric through unchanged.
+  float32 rounding, about 6e-8), and passes every other metric through unchanged. Below the
+  same bound, the kernels that find each point's neighbours and turn them into graph weights
+  run as numpy (``nlp.umap_kernels``, step for step the kernels' arithmetic), so a machine
+  without compiled kernels does not compile them.
 * ``cached_sha256`` remembers a file's hash under its size, mtime, ctime and inode, the
   stamp git and make trust, so the weights are hashed once per machine and whenever they change.
 """
@@ -44,9 +47,12 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp import umap_kernels
+from nlp.umap_kernels import stable_knn_indices
+
 __all__ = [
     "cache_home", "cached_sha256", "compile_umap_kernels", "enable_umap_jit_cache", "file_sha256",
-    "import_bertopic", "import_spacy",
+    "import_bertopic", "import_spacy", "stable_knn_indices", "umap_kernel",
 ]
 
 # BERTopic's optional modules that import torch, transformers or PIL at their top level. Each is
@@ -258,27 +264,28 @@ def _vectorise_umap_small_data_distances() -> None:
     pairwise_distances._vectorised_cosine = True
     umap_module.pairwise_distances = pairwise_distances
     umap_module.fast_knn_indices = functools.partial(stable_knn_indices, fallback=umap_module.fast_knn_indices)
+    umap_module.smooth_knn_dist = _small_corpus_numpy(umap_kernels.smooth_knn_dist, umap_module.smooth_knn_dist)
+    umap_module.compute_membership_strengths = _small_corpus_numpy(
+        umap_kernels.compute_membership_strengths, umap_module.compute_membership_strengths
+    )
 
 
-def stable_knn_indices(X, n_neighbors: int, fallback=None) -> np.ndarray:
-    """Each row's ``n_neighbors`` smallest entries' columns, smallest first, ties by column.
+def _small_corpus_numpy(numpy_version, kernel):
+    """``numpy_version`` for fewer than ``SMALL_CORPUS`` rows, umap's numba ``kernel`` above."""
 
-    umap's small-data path gets them from ``fast_knn_indices``, a ``parallel=True`` numba kernel
-    (a stable mergesort of each row) whose compilation was half of a fresh machine's 14 CPU s
-    of kernels. A stable order is unique, so this gives the same int32 array: a partition finds
-    each row's k-th value, the columns below it and the first ones equal to it are kept, and a
-    stable sort orders them. NaN, which numba's sort leaves unordered, goes to ``fallback``.
-    """
-    X = np.asarray(X)
-    k = int(n_neighbors)
-    if fallback is not None and (X.ndim != 2 or not 0 < k <= X.shape[1] or np.isnan(X).any()):
-        return fallback(X, n_neighbors)
-    kth = np.partition(X, k - 1, axis=1)[:, k - 1 : k]
-    below, equal = X < kth, X == kth
-    keep = below | (equal & (np.cumsum(equal, axis=1) <= k - below.sum(axis=1, keepdims=True)))
-    columns = np.nonzero(keep)[1].reshape(X.shape[0], k)  # row by row, ascending columns
-    order = np.argsort(np.take_along_axis(X, columns, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(columns, order, axis=1).astype(np.int32)
+    @functools.wraps(numpy_version)
+    def call(first, *args, **kwargs):
+        version = numpy_version if len(first) < umap_kernels.SMALL_CORPUS else kernel
+        return version(first, *args, **kwargs)
+
+    call.kernel = kernel
+    return call
+
+
+def umap_kernel(module_name: str, attribute: str):
+    """umap's numba kernel ``module.attribute``, also where a numpy version stands in for it."""
+    found = getattr(sys.modules[module_name], attribute, None)
+    return getattr(found, "kernel", found)
 
 
 def enable_umap_jit_cache() -> int:
@@ -291,8 +298,7 @@ def enable_umap_jit_cache() -> int:
 
     switched = 0
     for module_name, attribute in _UMAP_KERNELS:
-        module = sys.modules.get(module_name)
-        kernel = getattr(module, attribute, None) if module is not None else None
+        kernel = umap_kernel(module_name, attribute) if module_name in sys.modules else None
         cache = getattr(kernel, "_cache", None)
         if isinstance(cache, NullCache) and not kernel.signatures:
             kernel.enable_caching()
@@ -371,12 +377,20 @@ def compile_umap_kernels() -> None:
     import_bertopic()
     from umap import UMAP
 
+    import umap.umap_ as umap_module
+
     data = np.random.default_rng(0).normal(size=(80, 32)).astype(np.float32)
     settings = {"n_neighbors": 10, "n_components": 5, "min_dist": 0.0, "metric": "cosine", "low_memory": True}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # n_jobs overridden by random_state, and the like
         layout = UMAP(random_state=0, **settings).fit_transform(data)
         UMAP(random_state=0, init=layout, **settings).fit_transform(data)
+    # A small corpus gets the graph kernels from numpy; a large one calls them as a fit does.
+    distances = umap_module.pairwise_distances(data, metric=umap_module.dist.cosine)
+    indices = stable_knn_indices(distances, settings["n_neighbors"])
+    knn = np.take_along_axis(distances, indices, axis=1).astype(np.float32)
+    sigmas, rhos = umap_module.smooth_knn_dist.kernel(knn, float(settings["n_neighbors"]), local_connectivity=1.0)
+    umap_module.compute_membership_strengths.kernel(indices, knn, sigmas, rhos, None)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def test_topic_libraries_import_without_torch_and_cache_umap_kernels_beside_umap
         "import umap.umap_ as u\n"
         "from numba.core.caching import NullCache\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
-        "assert not isinstance(u.smooth_knn_dist._cache, NullCache), 'UMAP kernel not cached'\n"
+        "assert not isinstance(u.smooth_knn_dist.kernel._cache, NullCache), 'UMAP kernel not cached'\n"
         # Kernels umap compiles while it is imported are cached too, and plotly waits for a figure.
         "import umap.utils as uu\n"
         "assert not isinstance(uu.tau_rand_int._cache, NullCache), 'import-time kernel not cached'\n"
@@ -83,7 +83,7 @@ def test_topic_libraries_import_without_torch_and_cache_umap_kernels_beside_umap
         # Beside umap's source, where pynndescent keeps its own: a folder of ours would make a
         # fresh cache recompile pynndescent's kernels as well.
         "assert 'NUMBA_CACHE_DIR' not in os.environ, os.environ.get('NUMBA_CACHE_DIR')\n"
-        "where = Path(u.smooth_knn_dist._cache._cache_path).resolve()\n"
+        "where = Path(u.smooth_knn_dist.kernel._cache._cache_path).resolve()\n"
         "print(where.is_relative_to(Path(u.__file__).resolve().parent) or where)\n"
         "import torch\n"  # still importable afterwards
         "print('ok')\n"
@@ -140,10 +140,11 @@ def test_umap_small_corpus_neighbours_are_numbas_stable_sort_without_compiling_i
 
 def test_setup_compiles_every_cached_umap_kernel():
     # ``make setup`` runs this, so a new machine's first run finds the kernels compiled.
-    from nlp.startup import _UMAP_KERNELS, compile_umap_kernels
+    from nlp.startup import _UMAP_KERNELS, compile_umap_kernels, umap_kernel
 
     compile_umap_kernels()
     for module, name in _UMAP_KERNELS:
         if (module, name) in (("umap.distances", "cosine"), ("umap.utils", "fast_knn_indices")):
             continue  # small corpora get these from numpy instead (the kernels serve NaN input)
-        assert getattr(sys.modules[module], name).signatures, f"{module}.{name} was not compiled"
+        # The graph kernels too: small corpora get numpy versions, corpora over 4,096 the kernels.
+        assert umap_kernel(module, name).signatures, f"{module}.{name} was not compiled"
