@@ -7,14 +7,23 @@ Every row is a new Python process on the seed's quotes, as a user starts one:
 - ``ours, warm``: ``interviews run --no-prefect --force`` with the machine caches (compiled
   UMAP kernels, remembered hashes) and the data cache (ONNX export, embeddings) already filled
   by an untimed first run;
-- ``ours, fresh kernels``: the same, after deleting what a fresh machine lacks at start-up:
-  the compiled UMAP kernels numba keeps beside umap's source (and those umap and pynndescent
-  compile at import, which ``nlp.startup`` lets numba cache), and the remembered file hashes
-  (a new ``$INTERVIEWS_CACHE_HOME`` holding only a link to the warm ONNX export, so the export
-  is hashed again but not rebuilt); the data cache stays warm. pynndescent's kernels, which
-  pynndescent itself caches beside its source, stay, as they do for any user of it;
+- ``ours, fresh kernels``: the same, without what a fresh machine lacks at start-up: the
+  compiled UMAP kernels (and those umap and pynndescent compile at import, which
+  ``nlp.startup`` lets numba cache), and the remembered file hashes (a new
+  ``$INTERVIEWS_CACHE_HOME`` holding only a link to the warm ONNX export, so the export is
+  hashed again but not rebuilt); the data cache stays warm. pynndescent's kernels, which
+  pynndescent itself caches, stay, as they do for any user of it;
 - ``ours, fresh``: the same with nothing kept: the ONNX export is built again and every quote
   embedded; a user's very first run.
+
+Each timed run writes to an output folder of its own, as a first run does: a previous run's
+topic layout in the same folder, fitted on the same quotes, would let the topic stage reuse it
+instead of fitting UMAP.
+
+numba's compiled kernels live in folders of this benchmark's own (``NUMBA_CACHE_DIR``), never
+beside the installed libraries' sources, so other processes on the machine are not disturbed:
+the peer's is filled by an untimed peer run, ours by the untimed first run, and each fresh row
+gets a copy of ours with the kernels above deleted from it.
 
 Rows are interleaved within each repeat, so load from other jobs on a shared machine falls on
 all of them alike; the median repeat counts. Wall seconds and the child's CPU seconds (user +
@@ -79,12 +88,13 @@ def _timed(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
 
 
 # Deletes numba's cache files (index and machine code) of the UMAP kernels nlp.startup caches,
-# and of the kernels umap and pynndescent compile at import that it switched to the cache.
+# and of the kernels umap and pynndescent compile at import that it switched to the cache, from
+# the folder $NUMBA_CACHE_DIR it runs with.
 _CLEAR_UMAP_KERNELS = """
 import glob, os, sys
-from nlp.startup import _UMAP_KERNELS, EAGER_CACHED, import_bertopic
+from nlp.startup import _UMAP_KERNELS, EAGER_CACHED, import_bertopic, umap_kernel
 import_bertopic()
-kernels = [getattr(sys.modules[module], name) for module, name in _UMAP_KERNELS] + EAGER_CACHED
+kernels = [umap_kernel(module, name) for module, name in _UMAP_KERNELS] + EAGER_CACHED
 for kernel in kernels:
     files = kernel._cache._cache_file
     base = files._index_name[: -len(".nbi")]
@@ -99,12 +109,18 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def _ours(work: Path, home: Path, cache: Path) -> tuple[list[str], dict[str, str]]:
+def _ours(out: Path, home: Path, cache: Path, kernels: Path) -> tuple[list[str], dict[str, str]]:
     cmd = [
         sys.executable, "-m", "flows.cli", "run", "--no-prefect", "--force",
-        "--raw-dir", str(SEED_DIR), "--out-dir", str(work / "out"), "--cache-dir", str(cache),
+        "--raw-dir", str(SEED_DIR), "--out-dir", str(out), "--cache-dir", str(cache),
     ]
-    return cmd, _env(INTERVIEWS_CACHE_HOME=str(home))
+    return cmd, _env(INTERVIEWS_CACHE_HOME=str(home), NUMBA_CACHE_DIR=str(kernels))
+
+
+def _without_umap_kernels(warm: Path, fresh: Path) -> None:
+    """``fresh``: a copy of the numba cache folder ``warm`` without the kernels a fresh machine lacks."""
+    shutil.copytree(warm, fresh, symlinks=True)
+    _timed([sys.executable, "-c", _CLEAR_UMAP_KERNELS], _env(NUMBA_CACHE_DIR=str(fresh)))
 
 
 ROWS = ("peer", "ours, warm", "ours, fresh kernels", "ours, fresh")
@@ -120,9 +136,9 @@ def run(repeats: int = 3, only: tuple[str, ...] = ROWS) -> list[dict]:
     try:
         texts = work / "texts.json"
         texts.write_text(json.dumps(_seed_texts()), encoding="utf-8")
-        peer = ([sys.executable, "-c", _PEER, str(texts)], _env())
-        warm_home, warm_cache = work / "home-warm", work / "interim-warm"
-        _timed(*_ours(work, warm_home, warm_cache))  # fills both caches, untimed
+        peer = ([sys.executable, "-c", _PEER, str(texts)], _env(NUMBA_CACHE_DIR=str(work / "numba-peer")))
+        warm_home, warm_cache, warm_kernels = work / "home-warm", work / "interim-warm", work / "numba-warm"
+        _timed(*_ours(work / "out", warm_home, warm_cache, warm_kernels))  # fills the caches, untimed
         if "peer" in only:
             _timed(*peer)  # lets numba write pynndescent's own cache, as any second peer run has
         for rep in range(repeats):
@@ -131,14 +147,14 @@ def run(repeats: int = 3, only: tuple[str, ...] = ROWS) -> list[dict]:
             (fresh / "home-k" / "onnx").symlink_to(warm_home / "onnx", target_is_directory=True)
             rows = {
                 "peer": peer,
-                "ours, warm": _ours(work, warm_home, warm_cache),
-                "ours, fresh kernels": _ours(work, fresh / "home-k", warm_cache),
-                "ours, fresh": _ours(work, fresh / "home", fresh / "interim"),
+                "ours, warm": _ours(fresh / "out-w", warm_home, warm_cache, warm_kernels),
+                "ours, fresh kernels": _ours(fresh / "out-k", fresh / "home-k", warm_cache, fresh / "numba-k"),
+                "ours, fresh": _ours(fresh / "out", fresh / "home", fresh / "interim", fresh / "numba"),
             }
             names = [n for n in rows if n in only]
             for name in names[rep % len(names):] + names[: rep % len(names)]:
                 if name.startswith("ours, fresh"):
-                    _timed([sys.executable, "-c", _CLEAR_UMAP_KERNELS], _env())  # untimed
+                    _without_umap_kernels(warm_kernels, Path(rows[name][1]["NUMBA_CACHE_DIR"]))  # untimed
                 samples.setdefault(name, []).append(_timed(*rows[name]))
                 last = samples[name][-1]
                 print(f"[startup] repeat {rep}: {name}: {last['wall_s']:.1f} s wall, {last['cpu_s']:.1f} s CPU",
