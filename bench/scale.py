@@ -9,9 +9,11 @@ Each size runs in a fresh subprocess with a fresh embedding cache (a cold run, t
 and numba's compilation included, as a first ``make run`` pays them), then, unless
 ``--no-warm``, a second fresh subprocess re-analyses the same input with that cache filled
 (a warm run: the pipeline without embedding). Peak RSS is the subprocess's own peak,
-from ``/proc/self/status`` ``VmHWM`` (``ru_maxrss`` where that is missing).
+from ``/proc/self/status`` ``VmHWM`` (``ru_maxrss`` where that is missing). ``--stages`` adds,
+per stage, the process's CPU seconds and its peak RSS within that stage (``VmHWM`` reset at the
+stage's start through ``/proc/self/clear_refs``), to find which stage holds the peak.
 
-    python -m bench.scale [--sizes 1000 10000 100000] [--no-warm] [--backend torch]
+    python -m bench.scale [--sizes 1000 10000 100000] [--no-warm] [--backend torch] [--stages]
 
 Targets: 100k quotes end to end in at most 15 minutes and 6 GiB on 2 cores; time from 10k to
 100k grows at most 15x.
@@ -87,12 +89,62 @@ def _child(raw: Path, out: Path, cache: Path, backend: str) -> None:
     from nlp.config import PipelineConfig
     from nlp.run import run_pipeline
 
+    stages = _StageMeter.install()
     t = time.perf_counter()
     config = PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache, backend=backend)
     summary = run_pipeline(config, force=True)
     total = time.perf_counter() - t
-    row = {"total_s": total, "timings": summary.timings, "counts": summary.counts, "hwm_kib": _own_peak_kib()}
+    row = {"total_s": total, "timings": summary.timings, "counts": summary.counts, "hwm_kib": stages.peak_kib()}
+    if stages.cpu_s:
+        row["stage_cpu_s"], row["stage_peak_gib"] = stages.cpu_s, stages.peak_gib
     print(json.dumps(row))
+
+
+class _StageMeter:
+    """CPU seconds and peak RSS per stage of ``nlp.sequence``'s ``Timer``, which it wraps.
+
+    Each stage resets the kernel's high-water mark (``clear_refs`` 5) on entry and reads it on
+    exit; the run's peak is the largest mark seen, before, during or between stages.
+    """
+
+    def __init__(self) -> None:
+        self.cpu_s: dict[str, float] = {}
+        self.peak_gib: dict[str, float] = {}
+        self._peak = 0
+
+    @classmethod
+    def install(cls) -> _StageMeter:
+        from contextlib import contextmanager
+
+        from nlp import sequence
+
+        meter, timed = cls(), sequence.Timer.__call__
+        if not meter._reset():
+            return meter  # no clear_refs: whole-run peak only
+
+        @contextmanager
+        def metered(timer, stage: str):
+            meter._reset()
+            cpu = time.process_time()
+            with timed(timer, stage):
+                yield
+            meter.cpu_s[stage] = round(meter.cpu_s.get(stage, 0.0) + time.process_time() - cpu, 2)
+            stage_kib = _own_peak_kib() or 0
+            meter.peak_gib[stage] = round(max(meter.peak_gib.get(stage, 0.0), stage_kib / 2**20), 3)
+
+        sequence.Timer.__call__ = metered
+        return meter
+
+    def _reset(self) -> bool:
+        self._peak = max(self._peak, _own_peak_kib() or 0)
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def peak_kib(self) -> int | None:
+        return max(self._peak, _own_peak_kib() or 0) or None
 
 
 def _own_peak_kib() -> int | None:
@@ -132,11 +184,16 @@ def _measure(raw: Path, out: Path, cache: Path, backend: str) -> dict:
 
 
 def run(
-    sizes: tuple[int, ...] = DEFAULT_SIZES, warm: bool = True, seed: int = 0, backend: str | None = None
+    sizes: tuple[int, ...] = DEFAULT_SIZES,
+    warm: bool = True,
+    seed: int = 0,
+    backend: str | None = None,
+    keep: Path | None = None,
 ) -> list[dict]:
     """Rows of {size, cache, backend, quotes, total_s, process_s, cpu_s, peak_rss_gib, timings, ratio}.
 
-    ``backend`` is the embedding backend; ``None`` is the pipeline's default.
+    ``backend`` is the embedding backend; ``None`` is the pipeline's default. ``keep``: a folder
+    that receives each run's outputs as ``out-<size>-<cache>``, to compare two trees' tables.
 
     ``total_s`` is ``run_pipeline`` alone; ``process_s`` adds interpreter start and imports.
     ``ratio`` is ``total_s`` over the previous size's, for the same cache state.
@@ -154,6 +211,8 @@ def run(
                 result = _measure(raw, work / f"out-{n}-{state}", cache, backend)
                 quotes = result["counts"].get("quotes", 0)
                 rows.append({"size": n, "cache": state, "backend": backend, "quotes": quotes, **result})
+                if keep is not None:
+                    shutil.copytree(work / f"out-{n}-{state}", keep / f"out-{n}-{state}", dirs_exist_ok=True)
                 shutil.rmtree(work / f"out-{n}-{state}", ignore_errors=True)
             shutil.rmtree(cache, ignore_errors=True)
     finally:
@@ -167,6 +226,16 @@ def run(
 
 
 STAGES = ("check", "ingest", "quotes", "embed", "topics", "sentiment", "recommendations", "write")
+
+
+def print_stage_table(rows: list[dict]) -> None:
+    """CPU seconds and peak RSS GiB per stage, for the rows run with ``--stages``."""
+    for r in rows:
+        if "stage_cpu_s" not in r:
+            continue
+        print(f"{r['size']} {r['cache']}: stage, CPU s, peak RSS GiB within the stage")
+        for stage, cpu in r["stage_cpu_s"].items():
+            print(f"  {stage:<16} {cpu:>8.1f} {r['stage_peak_gib'][stage]:>7.2f}")
 
 
 def print_table(rows: list[dict]) -> None:
@@ -188,14 +257,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-warm", action="store_true", help="skip the warm-cache rerun of each size")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     parser.add_argument("--backend", default=None, help="embedding backend; default: the pipeline's")
+    parser.add_argument("--keep", type=Path, default=None, help="copy each run's outputs into this folder")
+    parser.add_argument("--stages", action="store_true", help="also print CPU s and peak RSS per stage")
     parser.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._child:
         raw, out, cache, backend = args._child
         _child(Path(raw), Path(out), Path(cache), backend)
         return
-    rows = run(tuple(args.sizes), warm=not args.no_warm, backend=args.backend)
+    rows = run(tuple(args.sizes), warm=not args.no_warm, backend=args.backend, keep=args.keep)
     print_table(rows)
+    if args.stages:
+        print_stage_table(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 
