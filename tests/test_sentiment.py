@@ -267,6 +267,21 @@ def test_bootstrap_interval_contains_the_mean_and_is_seeded():
     assert aggregate_sections(quotes, scores, seed=4) != rows
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 1001])
+@pytest.mark.parametrize("block_values", [1, 3, 2_000, 10**9])
+def test_bootstrap_interval_does_not_depend_on_how_resamples_are_blocked(monkeypatch, n, block_values):
+    # Resamples are drawn a block of rows at a time to bound memory on large sections; the
+    # interval must be the one a single draw of every resample gives, to the last bit.
+    from nlp.sentiment import sections
+
+    values = np.random.default_rng(n).normal(size=n)
+    resampled = values[np.random.default_rng(11).integers(0, n, size=(2000, n))].mean(axis=1)
+    tail = (1.0 - 0.95) / 2.0 * 100.0  # as bootstrap_ci computes it (2.500000000000002)
+    expected = tuple(float(x) for x in np.percentile(resampled, [tail, 100.0 - tail]))
+    monkeypatch.setattr(sections, "_BOOT_BLOCK_VALUES", block_values)
+    assert sections.bootstrap_ci(values, np.random.default_rng(11)) == expected
+
+
 def test_section_interval_does_not_depend_on_other_sections():
     quotes = [quote("1", "A"), quote("2", "A"), quote("3", "A"), quote("4", "B")]
     scores = [0.9, -0.3, 0.2, 0.5]
