@@ -239,7 +239,7 @@ def model_topics(
     """
     everyone = quotes
     kept = [i for i, ok in enumerate(analysable(quotes)) if ok]
-    quotes, vectors = [quotes[i] for i in kept], vectors[kept]
+    quotes = [quotes[i] for i in kept]
     if note := topics_note(quotes):
         # Too little text to cluster: every quote is an outlier, and the run says why.
         logger.warning("%s", note)
@@ -247,7 +247,7 @@ def model_topics(
     topic_config = replace(config.topics, seed=config.seed)
     memory = previous.memory
     order = fit_order([q.quote_id for q in quotes], memory)
-    quotes_fit, vectors_fit = [quotes[i] for i in order], vectors[order]
+    quotes_fit, vectors_fit = [quotes[i] for i in order], vectors[np.asarray(kept, dtype=np.intp)[order]]
     ids_fit = [q.quote_id for q in quotes_fit]
     plan = plan_layout(quotes_fit, vectors_fit, memory, topic_config)  # reuse, place new quotes, or fit UMAP
     fit = with_remembered_terms(  # a rerun always reassigns below, which computes the keywords

@@ -154,6 +154,7 @@ def _run_locked(
         texts = pipeline.distinct_texts(quotes)
         embedded = runner.map("embed_batch", pipeline.embed_batch, batches(texts, config.batch_size), models=models)
         embedding = pipeline.join_batches(quotes, texts, embedded)
+        del embedded  # the batches' vectors, a second copy of every vector, held to the end of the run
     log.info("%d quotes, %d newly embedded", len(quotes), embedding.new)
     with timer("topics"):
         topics = runner.run(
