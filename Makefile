@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet $(FIND_LINKS) -e '.[dev]'
 	# UMAP's kernels compiled and cached now, once per machine, not in the first run.
 	$(PY) -m nlp.startup
+	# The default embedding backend's ONNX export built now, once per machine, not in the first run.
+	$(PY) -m nlp.backends
 	touch $(STAMP)
 
 # A researcher's decisions on the themes apply whenever data/curation.yaml exists.

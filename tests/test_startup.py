@@ -148,3 +148,11 @@ def test_setup_compiles_every_cached_umap_kernel():
             continue  # small corpora get these from numpy instead (the kernels serve NaN input)
         # The graph kernels too: small corpora get numpy versions, corpora over 4,096 the kernels.
         assert umap_kernel(module, name).signatures, f"{module}.{name} was not compiled"
+
+
+def test_setup_builds_the_default_backends_export_so_a_first_run_does_not(tmp_path):
+    # `make setup` runs `python -m nlp.backends`: on a machine with an empty cache home it leaves
+    # the default (fp32) export in place, which a run then only checks.
+    env = {**os.environ, "INTERVIEWS_CACHE_HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "nlp.backends"], cwd=REPO, env=env, check=True, capture_output=True)
+    assert [p.parent.name for p in tmp_path.glob("onnx/*/*/model.onnx")] == ["fp32"]
