@@ -54,8 +54,16 @@ class OnnxEmbedder:
     vectors (``bench.embed_speed``, 2-core AVX2 host under load: 2.99x and 2.88x plain torch per
     CPU second on the seed and Polis, against 2.09x and 1.91x): small products split across
     threads spend much of their time waiting for each other, and onnxruntime's waiting threads
-    spin on cores other jobs need. With int8 the activations are quantised per batch,
-    so a text's vector can shift slightly with its batch-mates; fp32's do not.
+    spin on cores other jobs need.
+
+    int8 runs each text alone (``alone``): onnxruntime's dynamic quantisation takes one
+    activation scale per input tensor, so in a batch a text's vector moved with its batch-mates
+    and their padding (cosine 0.991 alone against beside a longer sentence), and the embedding
+    cache then made a run's output depend on what it had seen before. Alone, a text's int8
+    vector is the same in any batch and any order, and on a VNNI CPU it cost no more CPU per
+    text than batches of 8 (``bench.embed_speed``). Batches of ``batch_size`` texts are still
+    handed to the worker threads, which run their texts one by one. fp32's vectors do not
+    depend on the batch, so it keeps batching.
 
     Args:
         onnx_path: the exported model, from ``build_onnx_model``.
@@ -66,6 +74,9 @@ class OnnxEmbedder:
         threads: batches run at once, each on one thread; ``None`` uses every physical core
             this process may run on.
         progress: show a progress bar over the batches.
+        alone: run each text as its own forward pass (no batch-mates, no padding); ``None``
+            does so for the int8 variants. Alone int8 vectors get their own cache key
+            (``-alone``), as they differ from batched ones.
     """
 
     dim = EMBEDDING_DIM
@@ -80,12 +91,16 @@ class OnnxEmbedder:
         batch_size: int = BATCH_SIZE,
         threads: int | None = None,
         progress: bool = False,
+        alone: bool | None = None,
     ) -> None:
         self.onnx_path = Path(onnx_path)
         self.model_dir = Path(model_dir)
         self.source_sha256 = source_sha256
         self.variant = variant
-        self.model_sha256 = f"{source_sha256}-onnx-{variant}"
+        self.alone = variant.startswith("int8") if alone is None else alone
+        # fp32's vectors are the same alone or batched; int8's are not, so they get their own key.
+        suffix = "-alone" if self.alone and variant.startswith("int8") else ""
+        self.model_sha256 = f"{source_sha256}-onnx-{variant}{suffix}"
         base = DEFAULT_MODEL_NAME if source_sha256 == DEFAULT_MODEL_SHA256 else str(self.model_dir)
         self.name = name or f"{base} (onnx {variant})"
         self.batch_size = batch_size
@@ -133,6 +148,13 @@ class OnnxEmbedder:
         batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
 
         def run(rows: np.ndarray) -> None:
+            if self.alone:
+                for k in range(len(rows)):
+                    forward(rows[k : k + 1])
+            else:
+                forward(rows)
+
+        def forward(rows: np.ndarray) -> None:
             width = max(len(ids[i]) for i in rows)
             input_ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
