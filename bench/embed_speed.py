@@ -1,9 +1,11 @@
 """Embedding speed and fidelity: sentence-transformers (torch fp32) beside the ONNX embedders.
 
-Five embedders embed the same texts in one process, interleaved and repeated (best of
+Six embedders embed the same texts in one process, interleaved and repeated (best of
 ``repeats``), so a machine shared with other jobs shifts them all alike and only the ratios
 mean much. Texts: the seed's quotes and ~2,000 Polis comments. "onnx fp32, before" is the same
-export run with the previous settings (32-text batches over all cores, spinning threads).
+export run with the previous settings (32-text batches over all cores, spinning threads);
+"onnx int8 batched" is the int8 export run the old way (batches of 8, whose activation scale
+is shared by the batch), beside "onnx int8 alone", the current way (each text its own run).
 
     python -m bench.embed_speed [--repeats 3] [--polis 2000]
 
@@ -135,7 +137,10 @@ def run(repeats: int = 3, polis_n: int = 2000) -> list[dict]:
             "torch fp32 len-sorted": _LengthSortedTorch(torch_plain).embed,
             "onnx fp32": fp32.embed,
             "onnx fp32, before": _PreviousOnnxSettings(fp32).embed,
-            f"onnx {int8.variant}": int8.embed,
+            f"onnx {int8.variant} alone": int8.embed,
+            f"onnx {int8.variant} batched": OnnxEmbedder(
+                int8.onnx_path, int8.model_dir, int8.source_sha256, int8.variant, alone=False
+            ).embed,
         }
         for embed in backends.values():  # load models and sessions outside the timings
             embed(["warm up", "a second, longer warm-up sentence"])

@@ -59,10 +59,10 @@ class PipelineConfig:
             ``"onnx-fp32"`` (default: an fp32 ONNX export built once per machine, offline, from
             the bundled weights; within 2e-7 of torch, 1.7-2.1x its speed; a text's vector is
             the same whatever it is batched with), ``"onnx-int8"`` (int8 weights of that export;
-            within the noise of fp32 on every quality figure and 2.6-4.2x torch on CPUs with
-            VNNI, about fp32's speed without, but its activations are quantised per batch, so a
-            text's vector moves with its batch-mates: cosine 0.991 alone against beside a longer
-            sentence; see the README) or ``"torch"`` (plain sentence-transformers). With ``model_path`` set, both ONNX
+            within the noise of fp32 on every quality figure; each text runs alone, as its
+            activations are quantised per run, so a text's vector is the same in any batch;
+            faster than fp32 per CPU second on CPUs with VNNI, about fp32's speed without;
+            see the README) or ``"torch"`` (plain sentence-transformers). With ``model_path`` set, both ONNX
             backends run that model on plain sentence-transformers, which honours its own pooling.
         seed: seeds every stochastic step.
         text_column: survey CSV column holding the answers; ``None`` detects it.

@@ -7,7 +7,8 @@ pooling and L2 normalisation reproduce sentence-transformers exactly, so the fp3
 the torch vectors to float rounding and the int8 variant stays close to them.
 
 Cache keys: an ``OnnxEmbedder``'s ``model_sha256`` is ``<source-sha256>-onnx-<variant>``, not
-the source hash. Its vectors are not bit-identical to the torch ones (int8 ones have a mean
+the source hash, with ``-alone`` after int8 variants run a text at a time (the default), whose
+vectors differ from batched int8's. Its vectors are not bit-identical to the torch ones (int8 ones have a mean
 cosine of about 0.99 to them, about 0.96 at worst), and mixing backends under one
 ``EmbeddingCache`` key would make a run's output depend on which backend filled the cache first.
 ``source_sha256`` names the weights the export came from: the sentiment and recommendation
