@@ -156,3 +156,24 @@ def test_seed_reader_themes_land_in_one_theme_at_either_level(seed_topics, seed_
     top_homes = seed_theme_homes(seed_quotes, top)
     landed = [name for name in sub_homes if max(sub_homes[name], top_homes[name]) >= 0.6]
     assert len(landed) >= 5, (sub_homes, top_homes)
+
+
+def test_a_layout_fitted_on_a_sample_still_separates_the_seeds_concerns(
+    seed_topics, seed_quotes, seed_vectors, cached_embedder
+):
+    """Above ``layout_sample`` UMAP sees a seeded sample; the other quotes are placed, and all are cut as before."""
+    from nlp.topics import TopicConfig
+
+    config = TopicConfig(layout_sample=len(seed_quotes) // 2, keybert=False)
+    fit = fit_topics(seed_quotes, seed_vectors, cached_embedder, config)
+    assert fit.layout.shape == seed_topics.layout.shape and np.isfinite(fit.layout).all()
+    assert not np.allclose(fit.layout, seed_topics.layout)  # the setting took effect
+    assert fit.assignments == fit_topics(seed_quotes, seed_vectors, cached_embedder, config).assignments
+
+    def home(*needles: str) -> int:
+        hits = [t for q, t in zip(seed_quotes, fit.assignments) if any(n in q.text.lower() for n in needles)]
+        return Counter(hits).most_common(1)[0][0]
+
+    assert len({home("helpdesk", "help desk"), home("private sector"), home("evidence")}) == 3
+    sizes = Counter(fit.assignments)
+    assert max(s for t, s in sizes.items() if t != -1) / len(seed_quotes) <= 0.30

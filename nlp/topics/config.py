@@ -66,6 +66,9 @@ class TopicConfig:
             previous UMAP layout (``nlp.topics.stability.plan_layout``) instead of fitting UMAP
             again, as long as the quotes placed since the last full fit are at most this share
             of all; past it, or at 0, UMAP is fitted on the whole corpus.
+        layout_sample: above this many quotes, UMAP is fitted on a seeded sample of this many
+            and the others are placed in its layout (``nlp.topics.sampled.SampledLayout``);
+            0 fits UMAP on every quote.
     """
 
     seed: int = 42
@@ -81,3 +84,4 @@ class TopicConfig:
     context_weight: float = 0.3
     layout: str = "umap"
     max_placed_share: float = 0.2
+    layout_sample: int = 0

@@ -19,6 +19,7 @@ from nlp.topics.config import TopicConfig, n_neighbors_for, n_topics_for
 from nlp.topics.context import sentence_context
 from nlp.topics.labels import TermStats, label_from, vectorizer
 from nlp.topics.lexical import LexicalUMAP, lexical_features
+from nlp.topics.sampled import SampledLayout
 
 __all__ = [
     "LAYOUTS",
@@ -126,6 +127,8 @@ def _build_model(
             init=init_layout if init_layout is not None else "spectral",
             n_epochs=stability.WARM_EPOCHS if init_layout is not None else None,  # starts near its answer
         )
+        if cfg.layout_sample and n_docs > cfg.layout_sample:  # fit a sample, place the rest
+            umap = SampledLayout(umap, cfg.layout_sample, cfg.seed, n_neighbors)
     words = vectorizer(n_docs)
     if layout is None and (cfg.lexical_weight > 0 or cfg.context_weight > 0):
         # The spectral and graph layouts draw on no seed (Leiden takes its own), so their lexical SVD takes a fixed one.
