@@ -1,0 +1,128 @@
+"""The topic stage with UMAP on every quote beside UMAP on a sample (``TopicConfig.layout_sample``).
+
+bench.scale's corpus (20 Newsgroups sentences, each labelled with its newsgroup) at each size;
+each fit runs in a fresh process, so the sampled fit's saving includes the numba compile of
+pynndescent a cold run pays from 4,096 quotes on. Several UMAP seeds show the seed-to-seed noise.
+Scores: NMI and code-recovery F1 (``bench.coded_data``) of the topics against the newsgroups.
+
+    python -m bench.layout_sample [--sizes 10000 30000] [--seeds 42 43] [--sample 4000]
+
+The first run embeds the sentences (about 100 CPU s at 30,000) into --cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path("data/interim/embeddings")
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _child(vectors_file: str, n: int, seed: int, sample: int) -> None:
+    import warnings
+
+    from bench.coded_data import code_recovery
+    from bench.scale import corpus_sentences
+    from nlp.schemas import Quote
+    from nlp.topics import TopicConfig, fit_topics
+    from nlp.topics.model import import_bertopic
+    from sklearn.metrics import normalized_mutual_info_score
+
+    pairs = corpus_sentences(n)
+    vectors = np.load(vectors_file, mmap_mode="r")[:n].copy()
+    quotes = [Quote(f"s{i}", "r", g, "", f"s{i}", None, False, t, 0, len(t)) for i, (g, t) in enumerate(pairs)]
+    import_bertopic()  # imports are not the stage's work; numba compiling pynndescent is
+    start_cpu, start = _cpu_s(), time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_topics(quotes, vectors, None, TopicConfig(seed=seed, layout_sample=sample))
+    cpu, wall = _cpu_s() - start_cpu, time.perf_counter() - start
+    labels = [g for g, _ in pairs]
+    f1, _ = code_recovery({q.quote_id: [g] for q, g in zip(quotes, labels)},
+                          {q.quote_id: [t] for q, t in zip(quotes, fit.assignments)})
+    print(json.dumps({"size": n, "seed": seed, "sample": sample, "cpu_s": cpu, "wall_s": wall, "f1": f1,
+                      "nmi": normalized_mutual_info_score(labels, fit.assignments), "topics": len(fit.topics)}))
+
+
+def run(sizes: list[int], seeds: list[int], sample: int, cache: Path) -> list[dict]:
+    from bench.scale import corpus_sentences
+    from nlp.embeddings import EmbeddingCache, default_embedder, embed_with_cache
+
+    embedder = default_embedder()
+    texts = [t for _, t in corpus_sentences(max(sizes))]
+    vectors, _ = embed_with_cache(texts, embedder, EmbeddingCache(cache, embedder.model_sha256))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        vectors_file = str(Path(tmp) / "vectors.npy")
+        np.save(vectors_file, vectors)
+        for n in sizes:
+            for seed in seeds:
+                for s in (0, sample):  # full and sampled side by side, seed by seed
+                    out = subprocess.run(
+                        [sys.executable, "-m", "bench.layout_sample", "--_child", vectors_file, str(n), str(seed), str(s)],
+                        check=True, capture_output=True, text=True, env=os.environ,
+                    )
+                    rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                    print_table(rows[-1:], header=not rows[:-1])
+    return rows
+
+
+def print_table(rows: list[dict], header: bool = True) -> None:
+    if header:
+        print(f"{'size':>6} {'seed':>4} {'layout':<14} {'CPU s':>6} {'wall s':>6} {'NMI':>6} {'F1':>6} {'topics':>6}")
+    for r in rows:
+        layout = f"sample {r['sample']}" if r["sample"] else "all quotes"
+        print(f"{r['size']:>6} {r['seed']:>4} {layout:<14} {r['cpu_s']:>6.1f} {r['wall_s']:>6.1f} "
+              f"{r['nmi']:>6.3f} {r['f1']:>6.3f} {r['topics']:>6d}", flush=True)
+
+
+def print_summary(rows: list[dict]) -> None:
+    """Per size: mean CPU s ratio, and each layout's NMI/F1 range over the seeds."""
+    for n in sorted({r["size"] for r in rows}):
+        full = [r for r in rows if r["size"] == n and not r["sample"]]
+        part = [r for r in rows if r["size"] == n and r["sample"]]
+        ratio = statistics.mean(p["cpu_s"] for p in part) / statistics.mean(f["cpu_s"] for f in full)
+        span = {name: {k: (min(r[k] for r in rs), max(r[k] for r in rs)) for k in ("nmi", "f1")}
+                for name, rs in (("all", full), ("sample", part))}
+        print(f"{n}: sampled/all CPU {ratio:.2f}x; NMI all {span['all']['nmi'][0]:.3f}-{span['all']['nmi'][1]:.3f} "
+              f"sample {span['sample']['nmi'][0]:.3f}-{span['sample']['nmi'][1]:.3f}; F1 all "
+              f"{span['all']['f1'][0]:.3f}-{span['all']['f1'][1]:.3f} sample "
+              f"{span['sample']['f1'][0]:.3f}-{span['sample']['f1'][1]:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Topic stage: UMAP on all quotes vs on a sample, side by side")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 30000])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43])
+    parser.add_argument("--sample", type=int, default=4000)
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._child:
+        vectors_file, n, seed, sample = args._child
+        _child(vectors_file, int(n), int(seed), int(sample))
+        return
+    rows = run(args.sizes, args.seeds, args.sample, args.cache)
+    print_summary(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
