@@ -68,7 +68,9 @@ class TopicConfig:
             of all; past it, or at 0, UMAP is fitted on the whole corpus.
         layout_sample: above this many quotes, UMAP is fitted on a seeded sample of this many
             and the others are placed in its layout (``nlp.topics.sampled.SampledLayout``);
-            0 fits UMAP on every quote.
+            0 (the default) fits UMAP on every quote. At 4,000 it took 0.2-0.27x the stage's CPU
+            time at 10k-30k quotes but lost 0.011-0.029 NMI against 20 Newsgroups, more than
+            UMAP seeds move it (README, "Scale"), so it is not on by default.
     """
 
     seed: int = 42
