@@ -30,7 +30,6 @@ of weights. Three measures, each safe to skip:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import importlib.abc
@@ -43,7 +42,7 @@ import threading
 import uuid
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +51,7 @@ from nlp import umap_kernels
 from nlp.umap_kernels import stable_knn_indices
 
 __all__ = [
-    "cache_home", "cached_sha256", "compile_umap_kernels", "enable_umap_jit_cache", "file_sha256",
+    "cache_home", "cached_sha256", "compile_umap_kernels", "enable_umap_jit_cache", "file_sha256", "file_stamp",
     "import_bertopic", "import_spacy", "stable_knn_indices", "umap_kernel",
 ]
 
@@ -191,7 +190,7 @@ def import_bertopic(umap: bool = True):
             sys.meta_path.insert(0, deferred)
             try:
                 # numba itself (about 0.25 CPU s) is imported only when umap is: BERTopic without it needs none.
-                kernels = _eager_kernels_cached() if "umap" in missing else contextlib.nullcontext()
+                kernels = _eager_kernels_cached() if "umap" in missing else nullcontext()
                 with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), kernels, warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
                     for name in missing:
@@ -309,7 +308,8 @@ def enable_umap_jit_cache() -> int:
     return switched
 
 
-def _file_stamp(path: Path) -> str:
+def file_stamp(path: Path) -> str:
+    """Size, mtime, ctime and inode: changes whenever the file is written or replaced."""
     st = path.stat()
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
@@ -336,14 +336,14 @@ def cached_sha256(path: Path, stamps: Path | None = None) -> str:
     """
     path = Path(path).resolve()
     stamps = Path(stamps) if stamps is not None else cache_home() / "sha256.json"
-    key, stamp = str(path), _file_stamp(path)
+    key, stamp = str(path), file_stamp(path)
     with _STAMP_LOCK:
         known = _read_stamps(stamps)
         entry = known.get(key)
         if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("sha256"), str):
             return entry["sha256"]
         digest = file_sha256(path)
-        if _file_stamp(path) != stamp:  # changed while it was read: trust nothing
+        if file_stamp(path) != stamp:  # changed while it was read: trust nothing
             return digest
         known[key] = {"stamp": stamp, "sha256": digest}
         _write_stamps(stamps, known)
