@@ -177,3 +177,30 @@ def test_a_layout_fitted_on_a_sample_still_separates_the_seeds_concerns(
     assert len({home("helpdesk", "help desk"), home("private sector"), home("evidence")}) == 3
     sizes = Counter(fit.assignments)
     assert max(s for t, s in sizes.items() if t != -1) / len(seed_quotes) <= 0.30
+
+
+def test_a_sampled_layout_warm_starts_umap_on_its_sample_and_places_the_rest_near_their_neighbours():
+    from nlp.topics.sampled import SampledLayout
+
+    class RecordingUmap:  # stands in for UMAP: returns each row's first two features as its coordinates
+        def __init__(self, init):
+            self.init = init
+
+        def fit_transform(self, X):
+            self.fitted = X
+            return X[:, :2] * 10
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    init = np.arange(80, dtype=np.float64).reshape(40, 2)
+    umap = RecordingUmap(init.copy())
+    layout = SampledLayout(umap, sample=10, seed=3, k=1).fit_transform(X)
+    sampled = [i for i in range(40) if any(np.array_equal(X[i], row) for row in umap.fitted)]
+    assert len(sampled) == 10
+    assert np.array_equal(umap.init, init[sampled])  # the warm start is cut to the sampled rows, in order
+    assert np.allclose(layout[sampled], X[sampled, :2] * 10)
+    # With k = 1 a placed quote sits exactly on its most similar sampled quote.
+    for i in set(range(40)) - set(sampled):
+        nearest = sampled[int(np.argmax(X[sampled] @ X[i]))]
+        assert np.allclose(layout[i], layout[nearest])
