@@ -72,6 +72,8 @@ def _reruns(full: bool) -> list[Row]:
     out = []
     for r in rows:
         value = f"{r['wall_s']:.1f}; {r['cpu_s']:.1f} ({r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x)"
+        if "server_cpu_s" in r:  # the running server's, paid by the server process, not the run
+            value += f"; server {r['server_cpu_s']:.1f}"
         # Issue 17's targets, judged on CPU seconds, which other jobs' load moves less than wall.
         target, met = "", None
         if r["step"] == "rerun, no change":

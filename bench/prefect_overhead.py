@@ -31,19 +31,18 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.prefect_server import prefect_env, start_server, stop_server
+
 __all__ = ["print_table", "run"]
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "data" / "raw" / "interview_summary.txt"
-SERVER_START_S = 180
 N_TASKS = 50
 
 
@@ -109,65 +108,6 @@ def _measure(mode: str, raw: Path, out: Path, cache: Path, env: dict[str, str]) 
     return result
 
 
-def _env(home: Path, api_url: str | None) -> dict[str, str]:
-    # Only this benchmark's Prefect settings: a developer's profile must not point elsewhere.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(
-        PREFECT_HOME=str(home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_UI_ENABLED="false",
-        # The default 20 s is too short for a first start (migrations) on a loaded 2-core box.
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    if api_url:
-        env["PREFECT_API_URL"] = api_url
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_server(home: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    log = (home / "server.log").open("wb")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("prefect")), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=_env(home, None), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, so stopping it stops its workers too
-    )
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"prefect server exited with {server.returncode}; see {home / 'server.log'}")
-        try:
-            if httpx.get(f"{api}/health", timeout=2, trust_env=False).status_code == 200:
-                return server, api
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    _stop_server(server)
-    raise RuntimeError(f"prefect server not healthy after {SERVER_START_S} s")
-
-
-def _stop_server(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)  # the group this benchmark started, nothing else
-        server.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(server.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 def run(repeats: int = 2) -> list[dict]:
     """Rows of {row, server, process_s, cpu_s, import_s, call_s, stages_s, orchestration_s, status}.
 
@@ -185,9 +125,10 @@ def run(repeats: int = 2) -> list[dict]:
         temp_home.mkdir()
         server_home.mkdir()
         t = time.perf_counter()
-        server_proc, api = _start_server(server_home)
+        server_proc, api = start_server(server_home)
         rows.append({"row": "prefect server start", "server": "running", "call_s": time.perf_counter() - t})
-        envs = {"-": _env(temp_home, None), "temporary": _env(temp_home, None), "running": _env(server_home, api)}
+        envs = {"-": prefect_env(temp_home, None), "temporary": prefect_env(temp_home, None),
+                "running": prefect_env(server_home, api)}
         for server in ("temporary", "running"):  # untimed: database migrations, flow registration
             _measure("noop", raw, work / "x", work / "x", envs[server])
         for i in range(repeats):
@@ -206,7 +147,7 @@ def run(repeats: int = 2) -> list[dict]:
                              **_measure("tasks", raw, work, work, envs[server])})
     finally:
         if server_proc is not None:
-            _stop_server(server_proc)
+            stop_server(server_proc)
         shutil.rmtree(work, ignore_errors=True)
     for r in rows:
         if "stages_s" in r:

@@ -2,9 +2,11 @@
 
 Corpus: the seed interview summary plus the interview transcripts in
 ``../shared/data/interviews-mlsys/`` (all but the last, which arrives later), copied into a
-temporary raw folder. For each entry point, ``interviews run --no-prefect`` and the Prefect
-flow (``python -m flows.interview_pipeline``, with its temporary API server), three runs in
-new processes:
+temporary raw folder. For each entry point, ``interviews run --no-prefect``, the Prefect
+flow (``python -m flows.interview_pipeline``) with its temporary API server (``flow``, what
+``make run`` does), and the same flow command against a ``prefect server start`` running
+beforehand (``served``, the set-up README documents for scheduled runs; the server is started
+here in a throwaway ``PREFECT_HOME`` and warmed by one untimed no-op flow), runs in new processes:
 
 - cold: empty output and cache folders (the machine's compiled kernels and ONNX export are
   warm, as on any machine that has run the pipeline once);
@@ -16,16 +18,18 @@ new processes:
   with ``--seed 43``, the noise floor of a refit.
 
 Each row gives wall and CPU seconds (the child's user + system) and its ratio to that entry
-point's cold run; the new-file rows also give how many old quotes kept their topic id, and the
-placed row and the seed-43 refit how their new quotes' topics agree with the seed-42 refit's
-(same stable id; ARI).
+point's cold run (for ``served``, also the running server's CPU seconds during that run, which
+the child's figure leaves out: a scheduled user starts the server once, not per run); the
+new-file rows also give how many old quotes kept their topic id, and the placed row and the
+seed-43 refit how their new quotes' topics agree with the seed-42 refit's (same stable id; ARI).
 
-    python -m bench.reruns [--only cli flow]
+    python -m bench.reruns [--only cli flow served]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -37,6 +41,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
+from bench.prefect_server import prefect_env, server_cpu_s, start_server, stop_server
 
 __all__ = ["TARGET_ADD_ONE", "TARGET_NO_CHANGE", "TRANSCRIPTS", "print_table", "run"]
 
@@ -50,13 +56,17 @@ TARGET_ADD_ONE = 0.3
 ENTRY_POINTS = {
     "cli": [sys.executable, "-m", "flows.cli", "run", "--no-prefect"],
     "flow": [sys.executable, "-m", "flows.interview_pipeline"],
+    "served": [sys.executable, "-m", "flows.interview_pipeline"],  # with PREFECT_API_URL set, in run()
 }
 
 
-def _timed(cmd: list[str]) -> dict[str, float]:
+def _timed(cmd: list[str], base_env: dict[str, str] | None = None, server=None) -> dict[str, float]:
+    """Wall and CPU seconds of one child; with ``server`` (a running Prefect server), its CPU too."""
+    server_before = server_cpu_s(server) if server else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    base_env = os.environ if base_env is None else base_env
+    env = {**base_env, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), base_env.get("PYTHONPATH", "")) if p)}
     # The flow's temporary Prefect server gives up after 20 s by default, which a loaded
     # shared machine can exceed; the wait is timed either way.
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
@@ -65,7 +75,24 @@ def _timed(cmd: list[str]) -> dict[str, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed ({done.returncode}): {done.stderr[-1500:]}")
-    return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
+    timed = {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
+    if server:
+        timed["server_cpu_s"] = server_cpu_s(server) - server_before
+    return timed
+
+
+def _served(home: Path) -> tuple[subprocess.Popen, dict[str, str]]:
+    """A running Prefect server for the ``served`` entry, and the environment pointing flows at it.
+
+    One untimed no-op flow first: the server's first flow run (client set-up, the first writes
+    to its database) is not part of any run a scheduled user waits for.
+    """
+    home.mkdir()
+    server, api = start_server(home)
+    env = prefect_env(home, api)
+    warm = [sys.executable, "-m", "bench.prefect_overhead", "--_child", "noop", *[str(home)] * 3]
+    subprocess.run(warm, cwd=REPO, env={**env, "PYTHONPATH": str(REPO)}, check=True, capture_output=True)
+    return server, env
 
 
 def _stage_seconds(out: Path) -> dict[str, float]:
@@ -112,22 +139,27 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
     rows: list[dict] = []
     for entry in only:
         work = Path(tempfile.mkdtemp(prefix=f"bench-reruns-{entry}-"))
+        server = None
         try:
+            env = None
+            if entry == "served":
+                server, env = _served(work / "prefect-home")
+            timed = functools.partial(_timed, base_env=env, server=server)
             raw, out = work / "raw", work / "processed"
             raw.mkdir()
             for path in (SEED, *first):
                 shutil.copy(path, raw / path.name)
             cmd = [*ENTRY_POINTS[entry], "--raw-dir", str(raw), "--out-dir", str(out), "--cache-dir", str(work / "interim")]
             steps = []
-            steps.append({"step": "cold", **_timed(cmd), "stages": _stage_seconds(out)})
+            steps.append({"step": "cold", **timed(cmd), "stages": _stage_seconds(out)})
             before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
-            steps.append({"step": "rerun, no change", **_timed(cmd)})
+            steps.append({"step": "rerun, no change", **timed(cmd)})
             snapshot = work / "before-new-file"
             for name in ("raw", "processed", "interim"):
                 shutil.copytree(work / name, snapshot / name, symlinks=True)
             shutil.copy(new, raw / new.name)
             shutil.copy(new, snapshot / "raw" / new.name)  # copied again for each full refit below
-            steps.append({"step": "rerun, one new file", **_timed(cmd), "stages": _stage_seconds(out)})
+            steps.append({"step": "rerun, one new file", **timed(cmd), "stages": _stage_seconds(out)})
             after = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
             steps[-1]["kept_topic_id"] = _kept_topic_ids(before, after)
             steps[-1]["quotes"] = len(after)
@@ -138,7 +170,7 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
                 refit_cmd = [str(copy / p[len(str(work)) + 1:]) if p.startswith(str(work)) else p for p in cmd]
                 refit_cmd += ["--topics-max-placed-share", "0", "--seed", seed]
                 steps.append({"step": f"  the same, full refit{', seed ' + seed if seed != '42' else ''}",
-                              **_timed(refit_cmd), "stages": _stage_seconds(copy / "processed")})
+                              **timed(refit_cmd), "stages": _stage_seconds(copy / "processed")})
                 refits.append(pd.read_parquet(copy / "processed" / "quotes.parquet", columns=["quote_id", "topic_id"]))
                 steps[-1]["kept_topic_id"] = _kept_topic_ids(before, refits[-1])
             steps[-3].update(_placed_agreement(before, after, refits[0], out))
@@ -151,6 +183,8 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
                 print(f"[reruns] {entry}: {s['step']}: {s['wall_s']:.1f} s wall, {s['cpu_s']:.1f} s CPU",
                       file=sys.stderr, flush=True)
         finally:
+            if server is not None:
+                stop_server(server)
             shutil.rmtree(work, ignore_errors=True)
     return rows
 
@@ -166,12 +200,14 @@ def print_table(rows: list[dict]) -> None:
             what = f"{r['placed_quotes']} quotes placed" if r["placed_quotes"] else "UMAP fitted"
             print(f"       {what}; against the seed-42 full refit: new quotes' same topic id "
                   f"{r['new_same_id']:.1%}, ARI new {r['new_ari']:.2f}, all {r['all_ari']:.2f}")
+        if "server_cpu_s" in r:
+            print(f"       the running server's CPU during the run: {r['server_cpu_s']:.1f} s")
         if r.get("stages"):
             print("       stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Rerun cost beside a cold run, through the CLI and the flow")
+    parser = argparse.ArgumentParser(description="Rerun cost beside a cold run, through the CLI, the flow and a served flow")
     parser.add_argument("--only", nargs="+", choices=tuple(ENTRY_POINTS), default=list(ENTRY_POINTS))
     args = parser.parse_args()
     try:
