@@ -81,18 +81,21 @@ def _timed(cmd: list[str], base_env: dict[str, str] | None = None, server=None) 
     return timed
 
 
-def _served(home: Path) -> tuple[subprocess.Popen, dict[str, str]]:
-    """A running Prefect server for the ``served`` entry, and the environment pointing flows at it.
+def _served(home: Path) -> tuple[subprocess.Popen, dict[str, str], dict[str, float]]:
+    """A running Prefect server for the ``served`` entry, the environment pointing flows at it,
+    and what starting it cost (wall seconds to healthy, the server's CPU seconds by then).
 
     One untimed no-op flow first: the server's first flow run (client set-up, the first writes
     to its database) is not part of any run a scheduled user waits for.
     """
     home.mkdir()
+    started = time.perf_counter()
     server, api = start_server(home)
+    start = {"server_start_s": time.perf_counter() - started, "server_start_cpu_s": server_cpu_s(server)}
     env = prefect_env(home, api)
     warm = [sys.executable, "-m", "bench.prefect_overhead", "--_child", "noop", *[str(home)] * 3]
     subprocess.run(warm, cwd=REPO, env={**env, "PYTHONPATH": str(REPO)}, check=True, capture_output=True)
-    return server, env
+    return server, env, start
 
 
 def _stage_seconds(out: Path) -> dict[str, float]:
@@ -141,9 +144,9 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
         work = Path(tempfile.mkdtemp(prefix=f"bench-reruns-{entry}-"))
         server = None
         try:
-            env = None
+            env, start = None, {}
             if entry == "served":
-                server, env = _served(work / "prefect-home")
+                server, env, start = _served(work / "prefect-home")
             timed = functools.partial(_timed, base_env=env, server=server)
             raw, out = work / "raw", work / "processed"
             raw.mkdir()
@@ -151,7 +154,7 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
                 shutil.copy(path, raw / path.name)
             cmd = [*ENTRY_POINTS[entry], "--raw-dir", str(raw), "--out-dir", str(out), "--cache-dir", str(work / "interim")]
             steps = []
-            steps.append({"step": "cold", **timed(cmd), "stages": _stage_seconds(out)})
+            steps.append({"step": "cold", **timed(cmd), "stages": _stage_seconds(out), **start})
             before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
             steps.append({"step": "rerun, no change", **timed(cmd)})
             snapshot = work / "before-new-file"
@@ -200,6 +203,9 @@ def print_table(rows: list[dict]) -> None:
             what = f"{r['placed_quotes']} quotes placed" if r["placed_quotes"] else "UMAP fitted"
             print(f"       {what}; against the seed-42 full refit: new quotes' same topic id "
                   f"{r['new_same_id']:.1%}, ARI new {r['new_ari']:.2f}, all {r['all_ari']:.2f}")
+        if "server_start_s" in r:
+            print(f"       prefect server start, once: {r['server_start_s']:.1f} s wall to healthy, "
+                  f"{r['server_start_cpu_s']:.1f} s CPU")
         if "server_cpu_s" in r:
             print(f"       the running server's CPU during the run: {r['server_cpu_s']:.1f} s")
         if r.get("stages"):
