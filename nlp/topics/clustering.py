@@ -19,7 +19,10 @@ import numpy as np
 
 from nlp.topics.config import n_topics_for
 
-__all__ = ["SPECTRAL_MAX_DOCS", "SpectralLayout", "WardClusterer", "knn_graph", "spectral_layout"]
+__all__ = [
+    "SPECTRAL_MAX_DOCS", "CentroidClusterer", "SpectralLayout", "WardClusterer", "cluster_centroids", "knn_graph",
+    "spectral_layout",
+]
 
 # Exact cosine neighbours take n^2 similarities (10,000 quotes: 1e8, about a second); beyond
 # that UMAP's approximate search is the cheaper graph.
@@ -137,7 +140,31 @@ class SpectralLayout:
         return {**self.__dict__, "_fitted": None}
 
 
-class WardClusterer:
+def cluster_centroids(X: np.ndarray, labels: np.ndarray, clusters) -> np.ndarray:
+    """The mean row of ``X`` of each cluster in ``clusters`` (rows labelled with it), in that order."""
+    return np.stack([X[labels == c].mean(axis=0) for c in clusters])
+
+
+class CentroidClusterer:
+    """``predict`` and ``fit_predict`` as BERTopic calls them, for a clusterer whose ``fit`` sets
+    ``labels_`` and ``centroids_``: a new point joins the cluster with the nearest centroid."""
+
+    labels_: np.ndarray | None
+    centroids_: np.ndarray | None
+
+    def fit(self, X: np.ndarray, y=None) -> CentroidClusterer:
+        raise NotImplementedError
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        d = ((X[:, None, :] - self.centroids_[None, :, :]) ** 2).sum(axis=2)
+        return d.argmin(axis=1)
+
+    def fit_predict(self, X: np.ndarray, y=None) -> np.ndarray:
+        return self.fit(X).labels_
+
+
+class WardClusterer(CentroidClusterer):
     """Ward agglomerative clustering with the ``fit``/``labels_``/``predict`` BERTopic expects.
 
     Clusters below ``min_size`` are labelled ``-1`` so BERTopic treats them as outliers.
@@ -170,7 +197,7 @@ class WardClusterer:
         kept = [c for c in np.unique(fit_labels) if (fit_labels == c).sum() >= self.min_size]
         if not kept:  # too few documents to hold min_size anywhere: one topic
             kept, fit_labels = [0], np.zeros(len(fit_idx), dtype=int)
-        self.centroids_ = np.stack([X[fit_idx][fit_labels == c].mean(axis=0) for c in kept])
+        self.centroids_ = cluster_centroids(X[fit_idx], fit_labels, kept)
         remap = {c: i for i, c in enumerate(kept)}
         labels = np.full(n, -1, dtype=int)
         labels[fit_idx] = [remap.get(c, -1) for c in fit_labels]
@@ -179,11 +206,3 @@ class WardClusterer:
             labels[rest] = self.predict(X[rest])
         self.labels_ = labels
         return self
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        d = ((X[:, None, :] - self.centroids_[None, :, :]) ** 2).sum(axis=2)
-        return d.argmin(axis=1)
-
-    def fit_predict(self, X: np.ndarray, y=None) -> np.ndarray:
-        return self.fit(X).labels_

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.topics.clustering import knn_graph
+from nlp.topics.clustering import CentroidClusterer, cluster_centroids, knn_graph
 from nlp.topics.config import n_topics_for
 
 __all__ = ["CONSENSUS_RUNS", "GraphLayout", "LeidenClusterer", "leiden_partition"]
@@ -142,7 +142,7 @@ class GraphLayout:
         return {**self.__dict__, "embedding_": None}
 
 
-class LeidenClusterer:
+class LeidenClusterer(CentroidClusterer):
     """Leiden communities of the kNN graph of what it is fitted on, with BERTopic's clusterer API.
 
     Args:
@@ -167,14 +167,6 @@ class LeidenClusterer:
         labels = leiden_partition(knn_graph(X, min(self.n_neighbors, n - 1)), k, self.min_size, self.seed)
         if (labels < 0).all():  # too few documents to hold min_size anywhere: one topic
             labels = np.zeros(n, dtype=int)
-        self.centroids_ = np.stack([X[labels == c].mean(axis=0) for c in range(labels.max() + 1)])
+        self.centroids_ = cluster_centroids(X, labels, range(labels.max() + 1))
         self.labels_ = labels
         return self
-
-    def predict(self, X) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        d = ((X[:, None, :] - self.centroids_[None, :, :]) ** 2).sum(axis=2)
-        return d.argmin(axis=1)
-
-    def fit_predict(self, X, y=None) -> np.ndarray:
-        return self.fit(X).labels_

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nlp.topics.clustering import CentroidClusterer, cluster_centroids
+
 __all__ = [
     "STICKY_MARGIN", "WARM_EPOCHS", "FixedLayout", "KeptClusters", "LayoutPlan", "TopicMemory", "fit_key", "fit_order",
     "keep_previous_topics", "nearest_topic", "place_in_layout", "placed_count", "plan_layout", "reused_layout", "warm_layout",
@@ -131,12 +133,12 @@ def nearest_topic(embeddings: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """
     m = len(kept)
     topics = np.unique(kept[kept >= 0])
-    centroids = np.stack([embeddings[:m][kept == t].mean(axis=0) for t in topics])
+    centroids = cluster_centroids(embeddings[:m], kept, topics)
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
     return topics[np.argmax(np.asarray(embeddings[m:], dtype=np.float32) @ centroids.T.astype(np.float32), axis=1)]
 
 
-class KeptClusters:
+class KeptClusters(CentroidClusterer):
     """The clusterer (BERTopic's ``hdbscan_model``) of a layout with new quotes placed in it.
 
     Every quote's topic is given (``kept``: a topic id per row, -1 an outlier): the old quotes
@@ -156,16 +158,9 @@ class KeptClusters:
         if len(X) != len(self.kept):
             raise ValueError(f"{len(self.kept)} given topics for {len(X)} documents")
         topics = np.unique(self.kept[self.kept >= 0])
-        self.centroids_ = np.stack([X[self.kept == t].mean(axis=0) for t in topics])
+        self.centroids_ = cluster_centroids(X, self.kept, topics)
         self.labels_ = np.where(self.kept >= 0, np.searchsorted(topics, self.kept), -1)
         return self
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        return ((X[:, None, :] - self.centroids_[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-
-    def fit_predict(self, X: np.ndarray, y=None) -> np.ndarray:
-        return self.fit(X).labels_
 
 
 def fit_order(quote_ids: Sequence[str], memory: TopicMemory) -> np.ndarray:
