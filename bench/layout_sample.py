@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +26,12 @@ import numpy as np
 CACHE = Path("data/interim/embeddings")
 
 
-def _cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _child(vectors_file: str, n: int, seed: int, sample: int) -> None:
     import warnings
 
     from bench.coded_data import code_recovery
     from bench.scale import corpus_sentences
+    from bench.stage_timing import timed
     from nlp.schemas import Quote
     from nlp.topics import TopicConfig, fit_topics
     from nlp.topics.model import import_bertopic
@@ -47,11 +41,9 @@ def _child(vectors_file: str, n: int, seed: int, sample: int) -> None:
     vectors = np.load(vectors_file, mmap_mode="r")[:n].copy()
     quotes = [Quote(f"s{i}", "r", g, "", f"s{i}", None, False, t, 0, len(t)) for i, (g, t) in enumerate(pairs)]
     import_bertopic()  # imports are not the stage's work; numba compiling pynndescent is
-    start_cpu, start = _cpu_s(), time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = fit_topics(quotes, vectors, None, TopicConfig(seed=seed, layout_sample=sample))
-    cpu, wall = _cpu_s() - start_cpu, time.perf_counter() - start
+        fit, wall, cpu = timed(lambda: fit_topics(quotes, vectors, None, TopicConfig(seed=seed, layout_sample=sample)))
     labels = [g for g, _ in pairs]
     f1, _ = code_recovery({q.quote_id: [g] for q, g in zip(quotes, labels)},
                           {q.quote_id: [t] for q, t in zip(quotes, fit.assignments)})

@@ -65,8 +65,7 @@ def prepare_default_backend() -> None:
     ``make setup`` calls this (``python -m nlp.backends``), so a new machine's first run does not
     export the model (about half of that run's CPU time, ``bench.startup``'s "fresh" row).
     """
-    backend = PipelineConfig.__dataclass_fields__["backend"].default
-    base_embedder(None, backend, "").embed(["The ONNX export is built once per machine."])
+    base_embedder(None, PipelineConfig().backend, "").embed(["The ONNX export is built once per machine."])
 
 
 if __name__ == "__main__":
