@@ -67,6 +67,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlp.ingest.captions import CAPTION_FORMATS, read_captions
 from nlp.ingest.decode import decode_text
 from nlp.ingest.docx_reader import read_docx
 from nlp.ingest.errors import IngestError
@@ -96,7 +97,7 @@ logger = logging.getLogger("nlp.ingest")
 
 DEFAULT_MAX_BYTES = 20 * 2**20
 _TABLE_EXTENSIONS = frozenset({".csv", ".tsv"})
-_TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".text"})
+_TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".text", *CAPTION_FORMATS})
 _EXPECTED = (
     "expected an interview summary ('Section N: Title' / 'N.N Title' headings, a question, "
     "then one blank-line-separated cell per interviewee) or a transcript (lines starting "
@@ -150,6 +151,8 @@ def ingest_file(
     text = decode_text(data, source_file)
     if not text.strip():
         raise IngestError(source_file, "no text: the file holds only whitespace")
+    if suffix in CAPTION_FORMATS:
+        return read_captions(text, source_file, sha256, suffix)
     if suffix in _TABLE_EXTENSIONS:
         return read_survey_csv(
             text, source_file, sha256, text_column=text_column, id_column=id_column

@@ -33,7 +33,15 @@ from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import bullet_units, clean_text, quoted_spans, strip_markup
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["DEFAULT_SECTION", "count_speaker_turns", "looks_like_transcript", "read_transcript"]
+__all__ = [
+    "DEFAULT_SECTION",
+    "SpokenTurn",
+    "count_speaker_turns",
+    "leading_speaker",
+    "looks_like_transcript",
+    "read_transcript",
+    "transcript_from_turns",
+]
 
 DEFAULT_SECTION = "Transcript"
 
@@ -122,6 +130,40 @@ def _classify(label: str) -> tuple[str | None, bool] | None:
     return None, has_title
 
 
+def _label_at(line: str, start: int) -> _Label | None:
+    """The speaker label that opens ``line`` (which starts at ``start`` in the text), if any."""
+    m = _LABEL_RE.match(line)
+    # Without a colon, only a following timestamp ("P2 0:25") marks a label.
+    if m is None or not (m.group("colon") or m.group("ts2")):
+        return None
+    timestamp = m.group("ts1") or m.group("ts2")
+    speaker = " ".join(m.group("label").split())
+    kind = _classify(speaker)
+    if kind is None:
+        return None
+    role, certain = kind
+    return _Label(
+        line_start=start,
+        content_start=start + m.end(),
+        speaker=speaker,
+        key=speaker.casefold(),
+        role=role,
+        certain=certain or timestamp is not None,
+        timestamp=timestamp,
+    )
+
+
+def leading_speaker(line: str) -> tuple[str, int, bool] | None:
+    """The speaker label a line starts with, as a .txt transcript's is read.
+
+    Returns:
+        ``(speaker, offset of the text after the label, certain)``, or None. A plain name
+        (``Maria:``) is not certain: it counts only when it labels at least two lines.
+    """
+    label = _label_at(line, 0)
+    return None if label is None else (label.speaker, label.content_start, label.certain)
+
+
 def _scan(text: str) -> tuple[list[_Label], list[_Heading]]:
     """Every accepted speaker label and markdown heading, in text order."""
     candidates: list[_Label] = []
@@ -131,28 +173,8 @@ def _scan(text: str) -> tuple[list[_Label], list[_Heading]]:
         start, pos = pos, pos + len(line) + 1
         if h := _HEADING_RE.match(line):
             headings.append(_Heading(start, clean_text(h.group("title"))))
-            continue
-        m = _LABEL_RE.match(line)
-        # Without a colon, only a following timestamp ("P2 0:25") marks a label.
-        if m is None or not (m.group("colon") or m.group("ts2")):
-            continue
-        timestamp = m.group("ts1") or m.group("ts2")
-        speaker = " ".join(m.group("label").split())
-        kind = _classify(speaker)
-        if kind is None:
-            continue
-        role, certain = kind
-        candidates.append(
-            _Label(
-                line_start=start,
-                content_start=start + m.end(),
-                speaker=speaker,
-                key=speaker.casefold(),
-                role=role,
-                certain=certain or timestamp is not None,
-                timestamp=timestamp,
-            )
-        )
+        elif (label := _label_at(line, start)) is not None:
+            candidates.append(label)
     uses = Counter(c.key for c in candidates)
     return [c for c in candidates if c.certain or uses[c.key] >= 2], headings
 
@@ -273,6 +295,42 @@ def read_transcript(text: str, source_file: str, sha256: str) -> Document:
             "no speaker turns found: expected lines starting with a label such as "
             "'Interviewer:', 'Q:', 'Maria:' or 'P2 0:25'",
         )
+    return _document(text, turns, source_file, sha256)
+
+
+@dataclass(frozen=True)
+class SpokenTurn:
+    """A turn whose speaker a reader already knows (a caption file's cues, say).
+
+    ``text[start:end]`` is what was said, without the label; ``timestamp`` as written;
+    ``role`` ``"interviewer"``/``"respondent"``, or None to read it from the speaker's name.
+    """
+
+    speaker: str
+    start: int
+    end: int
+    timestamp: str | None = None
+    role: str | None = None
+
+
+def transcript_from_turns(
+    text: str, turns: list[SpokenTurn], source_file: str, sha256: str
+) -> Document:
+    """The Document ``read_transcript`` makes, from turns a reader found in its own way.
+
+    Speakers, interviewers, questions, merged turns and ids follow ``read_transcript``; a
+    speaker named like a role (``Interviewer``, ``Q``) has that role. ``turns`` in text order.
+    """
+    made: list[_Turn] = []
+    for k, t in enumerate(turns, 1):
+        kind = _classify(t.speaker) if t.speaker.split() else None
+        role = t.role or (kind[0] if kind else None)
+        label = _Label(t.start, t.start, t.speaker, t.speaker.casefold(), role, True, t.timestamp)
+        made.append(_Turn(k, label, t.start, t.end, DEFAULT_SECTION))
+    return _document(text, made, source_file, sha256)
+
+
+def _document(text: str, turns: list[_Turn], source_file: str, sha256: str) -> Document:
     interviewers = _interviewers(text, turns)
     display: dict[str, str] = {}
     for turn in turns:

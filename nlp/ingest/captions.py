@@ -1,0 +1,163 @@
+"""Reader for caption transcripts: WebVTT (``.vtt``: Zoom, Teams) and SubRip (``.srt``).
+
+The cues are parsed by ``webvtt-py`` (its SRT reader too). A cue's speaker is its voice tag
+(``<v Maria Garcia>``, Teams) or a leading label as in a .txt transcript (``Maria Garcia:``,
+Zoom; a plain name must label at least two cues, as in a .txt, unless most cues carry a label);
+a cue without one goes on with the speaker before it. Cues before any speaker (a whole file
+without names) belong to ``UNNAMED_SPEAKER``, a respondent: their words become quotes, the
+interviewer's too when nothing names them. Cue
+tags (``<i>``, ``<c.loud>``) and character references (``&amp;``) are removed.
+
+Consecutive cues of one speaker are one turn: a caption cuts sentences anywhere, so the turn
+is rendered as one paragraph, one line per cue line, after ``[start] Speaker:`` (the first
+cue's start time as written). ``Document.text`` is that rendering, as a .docx's is; every span
+indexes it, and the turns go through ``nlp.ingest.transcript`` like those of a .txt
+transcript (interviewer, question, respondent ids, ``timestamp``). Each response's
+``metadata["lines"]`` gives the 1-based lines of the file its cue text spans, first and last:
+neither parser reports positions, so each cue is found again in the file, in order.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from nlp.ingest.errors import IngestError
+from nlp.ingest.transcript import SpokenTurn, leading_speaker, transcript_from_turns
+from nlp.schemas import Document
+
+__all__ = ["CAPTION_FORMATS", "UNNAMED_SPEAKER", "read_captions"]
+
+# File extension -> Document.format.
+CAPTION_FORMATS = {".vtt": "webvtt", ".srt": "srt"}
+UNNAMED_SPEAKER = "Unnamed Speaker"
+
+
+@dataclass(frozen=True)
+class _Cue:
+    timestamp: str  # start time as written in the file
+    first_line: int  # 1-based lines of the file holding the cue's text
+    last_line: int
+    speaker: str | None
+    lines: tuple[str, ...]  # cue text without tags and speaker label
+
+
+def _parse(text: str, source_file: str, kind: str) -> list:
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+    name = "WebVTT" if kind == ".vtt" else "SubRip (.srt)"
+    try:
+        if kind == ".vtt":
+            return list(webvtt.WebVTT.from_string(text).captions)
+        return list(webvtt.WebVTT.from_buffer(io.StringIO(text), format="srt").captions)
+    except (MalformedFileError, MalformedCaptionError) as exc:
+        expected = "a 'WEBVTT' first line" if kind == ".vtt" else "a cue number, then 'start --> end'"
+        raise IngestError(
+            source_file, f"not a valid {name} file ({exc}): expected {expected}, then cues"
+        ) from None
+
+
+def _located(captions: list, text: str, source_file: str) -> list[tuple[str, int, int]]:
+    """(start time as written, first and last line of its text) of each caption, in order."""
+    lines = [line.strip() for line in text.split("\n")]
+    found: list[tuple[str, int, int]] = []
+    cursor = 0
+    for n, caption in enumerate(captions, 1):
+        try:
+            timing = next(i for i in range(cursor, len(lines)) if "-->" in lines[i])
+            at = [timing]
+            for line in caption.lines:
+                at.append(next(i for i in range(at[-1] + 1, len(lines)) if lines[i] == line.strip()))
+        except StopIteration:
+            raise IngestError(source_file, f"cue {n} could not be found again in the file") from None
+        cursor = at[-1] + 1
+        written = lines[timing].split("-->")[0].strip()
+        found.append((written, at[min(1, len(at) - 1)] + 1, at[-1] + 1))
+    return found
+
+
+def _cues(captions: list, text: str, source_file: str) -> list[_Cue]:
+    """The cues with their text cleaned and the speaker each one names, if any."""
+    raw: list[tuple[tuple[str, int, int], str | None, bool, list[str], list[str]]] = []
+    for caption, place in zip(captions, _located(captions, text, source_file)):
+        lines = [html.unescape(line).strip() for line in caption.text.split("\n")]
+        lines = [line for line in lines if line]
+        speaker, certain, rest = " ".join((caption.voice or "").split()) or None, True, lines
+        if speaker is None and lines and (label := leading_speaker(lines[0])) is not None:
+            speaker, offset, certain = label
+            rest = [t for t in [lines[0][offset:].strip(), *lines[1:]] if t]
+        raw.append((place, speaker, certain, lines, rest))
+    # A plain name ("So:", "Maria:") counts when it labels at least two cues, as in a .txt
+    # transcript, or when labels are the file's habit: most cues with text carry one (Zoom).
+    uses = Counter(s.casefold() for _, s, certain, _, _ in raw if s and not certain)
+    habit = sum(s is not None for _, s, _, _, _ in raw) * 2 > sum(bool(t) for *_, t, _ in raw)
+    cues: list[_Cue] = []
+    for (written, first, last), speaker, certain, lines, rest in raw:
+        if speaker and (certain or habit or uses[speaker.casefold()] >= 2):
+            cues.append(_Cue(written, first, last, speaker, tuple(rest)))
+        else:
+            cues.append(_Cue(written, first, last, None, tuple(lines)))
+    return cues
+
+
+def read_captions(text: str, source_file: str, sha256: str, suffix: str) -> Document:
+    """Parse a .vtt or .srt file into the transcript Document of its speakers' turns.
+
+    Args:
+        text: The decoded, newline-normalised file content.
+        source_file: File name used in provenance and ids.
+        sha256: Hash of the file's bytes.
+        suffix: ``".vtt"`` or ``".srt"``.
+
+    Returns:
+        A Document of format ``CAPTION_FORMATS[suffix]`` whose text is the rendering (module
+        docstring); ``metadata`` as ``read_transcript``'s plus ``layout`` ``"transcript"``,
+        ``cues`` and ``unnamed_cues`` (cues with text but no speaker of their own).
+
+    Raises:
+        IngestError: If the file is not valid WebVTT/SubRip, has no cues, or no cue has text.
+    """
+    captions = _parse(text, source_file, suffix)
+    if not captions:
+        raise IngestError(source_file, "no captions: the file has no cues")
+    cues = [c for c in _cues(captions, text, source_file) if c.lines]
+    if not cues:
+        raise IngestError(source_file, f"no text: none of its {len(captions)} cues has any text")
+    runs: list[list[_Cue]] = []
+    speakers: list[str] = []
+    for cue in cues:
+        speaker = cue.speaker or (speakers[-1] if speakers else UNNAMED_SPEAKER)
+        if runs and speaker.casefold() == speakers[-1].casefold():
+            runs[-1].append(cue)
+        else:
+            runs.append([cue])
+            speakers.append(speaker)
+    parts: list[str] = []
+    turns: list[SpokenTurn] = []
+    pos = 0
+    for run, speaker in zip(runs, speakers):
+        label = f"[{run[0].timestamp}] {speaker}: "
+        body = "\n".join(line for cue in run for line in cue.lines)
+        # Nothing tells whether the unnamed speaker asks or answers: their words are kept.
+        role = "respondent" if speaker == UNNAMED_SPEAKER and run[0].speaker is None else None
+        start = pos + len(label)
+        turns.append(SpokenTurn(speaker, start, start + len(body), run[0].timestamp, role))
+        parts.append(label + body)
+        pos += len(label) + len(body) + 2
+    rendered = "\n\n".join(parts) + "\n"
+    doc = transcript_from_turns(rendered, turns, source_file, sha256)
+    responses = tuple(
+        replace(r, metadata={**r.metadata, "lines": [runs[r.metadata["turns"][0] - 1][0].first_line,
+                                                     runs[r.metadata["turns"][-1] - 1][-1].last_line]})
+        for r in doc.responses
+    )
+    return replace(
+        doc,
+        format=CAPTION_FORMATS[suffix],
+        responses=responses,
+        metadata={**doc.metadata, "layout": "transcript", "cues": len(captions),
+                  "unnamed_cues": sum(c.speaker is None for c in cues)},
+    )
