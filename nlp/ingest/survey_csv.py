@@ -11,6 +11,7 @@ kept in ``Response.metadata[text_column]``. An opening quotation mark that is ne
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +21,13 @@ from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import quoted_spans
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "read_survey_csv"]
+__all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FORMAT", "read_survey_csv"]
 
+# Document.format of a survey read from a CSV/TSV and from a workbook (nlp.ingest.spreadsheet):
+# the columns other than text and id describe the respondent (nlp.participants).
+CSV_FORMAT = "survey_csv"
+XLSX_FORMAT = "survey_xlsx"
+SURVEY_FORMATS = frozenset({CSV_FORMAT, XLSX_FORMAT})
 # Normalised (lower case, "-"/"_" as spaces) names of free-text columns, in order of preference.
 KNOWN_TEXT_COLUMNS: tuple[str, ...] = (
     "comment body",
@@ -216,6 +222,32 @@ def _pick_id_column(
     return None, None
 
 
+def _is_import_id_row(record: _Record) -> bool:
+    """A Qualtrics export's third row: every cell ``{"ImportId": ...}`` JSON, none an answer."""
+    cells = [f.value.strip() for f in record.fields if f.value.strip()]
+    for cell in cells:
+        try:
+            value = json.loads(cell)
+        except ValueError:
+            return False
+        if not isinstance(value, dict) or "ImportId" not in value:
+            return False
+    return bool(cells)
+
+
+def _export_rows(data: list[_Record]) -> tuple[_Record | None, _Record | None]:
+    """(question-text row, ImportId row) of a Qualtrics export below the header, else Nones.
+
+    Qualtrics writes column ids (``Q1``), then the question texts, then one ``{"ImportId":
+    …}`` per column; the ImportId row, which no answer can look like, marks the layout.
+    """
+    if data and _is_import_id_row(data[0]):
+        return None, data[0]
+    if len(data) > 1 and _is_import_id_row(data[1]):
+        return data[0], data[1]
+    return None, None
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -230,6 +262,7 @@ def read_survey_csv(
     sha256: str,
     text_column: str | None = None,
     id_column: str | None = None,
+    delimiter: str | None = None,
 ) -> Document:
     """Parse a CSV/TSV export into one Response per row with a non-empty text cell.
 
@@ -247,6 +280,7 @@ def read_survey_csv(
             (exact name, else case/``-``/``_``-insensitive); else the first of
             ``KNOWN_ID_COLUMNS`` present (``ResponseId``, ``respondent``, ``author-id``, …,
             ``id`` last); else each row is its own respondent.
+        delimiter: The field delimiter, to skip detection (a rendered spreadsheet).
 
     Returns:
         A Document of format ``"survey_csv"``. Each Response has ``section`` and ``question``
@@ -259,13 +293,15 @@ def read_survey_csv(
 
     The first row is the header unless it reads as data (``nlp.ingest.csv_header``); without
     one the columns are named ``column_1``, ``column_2``, … and ``metadata["header_row"]`` is
-    false.
+    false. A Qualtrics export's two rows below the header, the question texts and the
+    ``{"ImportId": …}`` row, are not answers: the question text of the text column becomes
+    each Response's ``question``, and ``metadata["export_rows"]`` lists their lines.
 
     Raises:
         IngestError: If the file has no records, no data rows, no usable text column, the
             requested text or id column is missing, or a quoted field is never closed.
     """
-    delimiter = _sniff_delimiter(text, source_file)
+    delimiter = delimiter or _sniff_delimiter(text, source_file)
     records = list(_records(text, delimiter, source_file))
     if not records:
         raise IngestError(source_file, "no header row: the CSV holds no records")
@@ -275,6 +311,9 @@ def read_survey_csv(
         (*KNOWN_TEXT_COLUMNS, *_SPEAKER_COLUMNS), text_column,
     )
     header, data = (records[0], records[1:]) if has_header else (None, records)
+    question_row, import_row = _export_rows(data) if header is not None else (None, None)
+    skipped = [r for r in (question_row, import_row) if r is not None]
+    data = data[len(skipped):]
     if not data:
         raise IngestError(source_file, "no data rows below the header")
     names = _column_names(header) if header is not None else []
@@ -286,6 +325,7 @@ def read_survey_csv(
     col, chosen_by = _pick_text_column(names, values, text_column, source_file)
     id_col, id_chosen_by = _pick_id_column(names, id_column, col, source_file)
     speaker_col = next((k for k, name in enumerate(names) if _norm(name) in _SPEAKER_COLUMNS), None)
+    asked = question_row.fields[col].value.strip() if question_row and col < len(question_row.fields) else ""
 
     responses: list[Response] = []
     n_empty = 0
@@ -301,7 +341,7 @@ def read_survey_csv(
             Response(
                 response_id=f"{source_file}#row{n}",
                 section=names[col],
-                question=names[col],
+                question=asked or names[col],
                 units=(Unit(start, end),),
                 speaker=speaker or None,
                 quoted_spans=tuple(quoted_spans(text, start, end)),
@@ -313,7 +353,7 @@ def read_survey_csv(
     return Document(
         source_file=source_file,
         sha256=sha256,
-        format="survey_csv",
+        format=CSV_FORMAT,
         text=text,
         responses=tuple(responses),
         metadata={
@@ -326,5 +366,7 @@ def read_survey_csv(
             "header_row": has_header,
             "n_rows": len(data),
             "n_empty_rows": n_empty,
-        },
+        }
+        # Only a Qualtrics export has the key, so other files' manifests stay as they were.
+        | ({"export_rows": [r.line for r in skipped]} if skipped else {}),
     )
