@@ -17,6 +17,7 @@ import pandas as pd
 from nlp import tables
 from nlp.config import PipelineConfig
 from nlp.ingest import IngestResult
+from nlp.ingest.survey_csv import SURVEY_FORMATS
 from nlp.participants import (
     RespondentAttributes,
     join_attributes,
@@ -80,7 +81,7 @@ def attach_attributes(ingested: IngestResult, quotes: Sequence[Quote], config: P
     participants = None
     if config.participants is not None:
         survey_columns = {c for d in documents for c in survey_attribute_names(d)}
-        survey_columns |= {c for d in documents if d.format == "survey_csv" for c in d.metadata.get("columns", [])}
+        survey_columns |= {c for d in documents if d.format in SURVEY_FORMATS for c in d.metadata.get("columns", [])}
         participants = read_participants(config.participants, survey_columns)
     respondent_of = {q.response_id: getattr(q, "respondent_id", None) for q in quotes}
     attributes = join_attributes(documents, participants, {k: v for k, v in respondent_of.items() if v})

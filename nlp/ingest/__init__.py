@@ -71,6 +71,7 @@ from nlp.ingest.captions import CAPTION_FORMATS, read_captions
 from nlp.ingest.decode import decode_text
 from nlp.ingest.docx_reader import read_docx
 from nlp.ingest.errors import IngestError
+from nlp.ingest.spreadsheet import SPREADSHEET_EXTENSIONS, read_xlsx
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.survey_csv import read_survey_csv
 from nlp.ingest.transcript import count_speaker_turns, looks_like_transcript, read_transcript
@@ -146,6 +147,8 @@ def ingest_file(
     suffix = Path(source_file).suffix.lower()
     if suffix == ".docx":
         return read_docx(data, source_file, sha256)
+    if suffix in SPREADSHEET_EXTENSIONS:
+        return read_xlsx(data, source_file, sha256, text_column=text_column, id_column=id_column)
     if suffix not in _TEXT_EXTENSIONS | _TABLE_EXTENSIONS and _is_docx_package(data):
         return read_docx(data, source_file, sha256)
     text = decode_text(data, source_file)

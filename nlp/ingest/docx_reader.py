@@ -95,12 +95,13 @@ def _open(data: bytes, source_file: str):
         ) from None
 
 
-def check_zip_sizes(data: bytes, source_file: str) -> None:
+def check_zip_sizes(data: bytes, source_file: str, kind: str = ".docx") -> None:
     """Refuse a ZIP archive that would inflate far beyond its size, before anything unpacks it.
 
     Args:
         data: The archive's bytes.
         source_file: The file's name, for the error.
+        kind: What the archive should be (``.docx``, ``.xlsx``), for the error.
 
     Raises:
         IngestError: If the declared uncompressed size is over ``MAX_UNCOMPRESSED_BYTES``, or
@@ -112,7 +113,7 @@ def check_zip_sizes(data: bytes, source_file: str) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise IngestError(
-            source_file, f"corrupted .docx: cannot be opened ({type(exc).__name__}: {exc})"
+            source_file, f"corrupted {kind}: cannot be opened ({type(exc).__name__}: {exc})"
         ) from None
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED_BYTES:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from nlp.ingest.survey_csv import SURVEY_FORMATS
 from nlp.participants.read import (
     UNKNOWN,
     ParticipantRow,
@@ -45,8 +46,8 @@ def respondent_key(source_file: str, speaker: str | None, response_id: str) -> s
     return f"{source_file}#{speaker}" if speaker else response_id
 
 def survey_attribute_names(doc: Document) -> list[str]:
-    """A survey CSV's columns that describe the respondent: all but text, id and speaker."""
-    if doc.format != "survey_csv":
+    """A survey's (CSV, workbook) columns that describe the respondent: all but text, id, speaker."""
+    if doc.format not in SURVEY_FORMATS:
         return []
     text_column = doc.metadata.get("text_column")
     return [c for c in doc.metadata.get("columns", []) if c != text_column and norm(c) not in _ID_NAMES]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 __all__ = [
@@ -96,19 +95,6 @@ def norm(name: str) -> str:
     return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
 
 
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a person sees: ``3`` not ``3.0``, dates as ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) for every non-blank row, header first."""
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
@@ -117,13 +103,15 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
+        from nlp.ingest.spreadsheet import cell_text
+
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise ParticipantsError(path, f"not a readable .xlsx workbook ({exc})") from None
         try:
             sheet = workbook.worksheets[0]
-            rows = [(n, [_cell_text(v) for v in values])
+            rows = [(n, [cell_text(v) for v in values])
                     for n, values in enumerate(sheet.iter_rows(values_only=True), 1)]
         finally:
             workbook.close()
