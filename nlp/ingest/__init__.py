@@ -23,6 +23,9 @@ Formats, chosen by extension, then by content:
   ``text``, ``comment``, …), else the longest mostly-non-numeric column. See
   ``nlp.ingest.survey_csv``. The respondent is ``id_column`` if given, else a known id
   column (``ResponseId``, ``respondent``, ``author-id``, …, ``id``), else the row.
+- ``.vtt`` / ``.srt``: caption transcripts (Zoom, Teams), turns of cue speakers; see
+  ``nlp.ingest.captions``.
+- ``.xlsx`` / ``.xlsm``: a survey export's first sheet, read as a CSV; ``nlp.ingest.spreadsheet``.
 - ``.txt`` / ``.md`` (and any other extension, after a check for a .docx inside): a summary if
   it has ``Section N: Title`` or ``N.N Title`` headings, else a transcript if at least two lines
   start with a speaker label, else an error. When both match, the transcript wins if it has
