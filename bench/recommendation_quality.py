@@ -18,7 +18,9 @@ One run measures, side by side:
   rare; ``detected`` groups the detected items only (the rest stay alone), ``joining`` also lets
   the others join (``build_asks`` as the pipeline runs it).
 
-Methods: ``pipeline`` (the shipped head, or ``build_asks``), ``previous`` (the first head,
+Methods: ``pipeline`` (the shipped detector: the head, its candidates re-scored by the
+fine-tuned model; or ``build_asks``), ``head`` (the logistic head alone, as shipped on
+2026-12-02: ``bench/data/recommendation_head_2026-12-02.json``), ``previous`` (the first head,
 ``bench/data/recommendation_head_2026-11-24.json``, at its own threshold; or the previous
 whole-sentence merge at cosine 0.85), ``before`` (asks as grouped on 2026-12-02, from the
 ask spans frozen in ``bench/data/ask_spans_2026-12-02.tsv``) and ``keyword`` (a keyword list). The SemEval test sets
@@ -49,6 +51,8 @@ DATA_DIR = REPO.parent / "shared" / "data" / "semeval2019-task9"
 TRAINING_FILE = "V1.4_Training.csv"
 REVIEWS = REPO / "training" / "data" / "suggestions" / "uci_reviews_suggestions.tsv"
 PREVIOUS_HEAD = REPO / "bench" / "data" / "recommendation_head_2026-11-24.json"
+# The logistic head alone, as shipped before the fine-tuned model re-scored its candidates.
+HEAD_ALONE = REPO / "bench" / "data" / "recommendation_head_2026-12-02.json"
 ASK_GROUPS = REPO / "bench" / "data" / "ask_groups.tsv"
 # The ask spans of the labelled items as ``ask_core`` cut them on 2026-12-02, before its second
 # round of rules (the code of commit 06db1d3 run over every labelled item): the "before" of the
@@ -64,7 +68,7 @@ RATES = (0.05, 0.10, 0.15)
 BACKENDS = ("onnx-fp32", "onnx-int8")
 N_DRAWS = 20
 DRAW_SEED = 14
-PREFIX = {"pipeline": "", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_",
+PREFIX = {"pipeline": "", "head": "head_", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_",
           "detected": "detected_", "joining": "joining_"}
 ASK_METHODS = ("pipeline", "before", "previous", "detected", "joining")
 PREVIOUS_MERGE = 0.85
@@ -160,6 +164,33 @@ def _detect(texts: Sequence[str], vectors: np.ndarray, heads: dict) -> dict[str,
     keyword = np.asarray(keyword_baseline(texts))
     out["keyword"] = lambda idx: keyword[idx]
     return out
+
+
+def _cost_rows(texts: Sequence[str], vectors: np.ndarray, heads: dict) -> list[dict]:
+    """CPU seconds per 1,000 texts of ``predict_proba`` (vectors given, as in a run) per head, and
+    the share of texts the fine-tuned model re-scores. The first call of each head loads its files
+    and is not counted."""
+    import time
+
+    from nlp.recommendations import predict_proba
+
+    rows = []
+    for method, head in heads.items():
+        predict_proba(texts[:2], embeddings=vectors[:2], head=head)  # load, untimed
+        started = time.process_time()
+        proba = np.asarray(predict_proba(texts, embeddings=vectors, head=head))
+        cpu = time.process_time() - started
+        rescored = 0.0
+        if head.tuned is not None:
+            from nlp.recommendations.classifier import word_counts
+            from nlp.recommendations.rules import cue_matrix
+
+            base = head.proba(vectors, cue_matrix(texts), word_counts(texts))
+            rescored = float(np.mean(base >= head.tuned.bar))
+        for metric, value in (("cpu_s_per_1k", cpu / len(texts) * 1000), ("share_rescored", rescored)):
+            rows.append({"metric": PREFIX[method] + metric, "dataset": "forum_heldout_cost",
+                         "value": round(value, 4), "method": method})
+    return rows
 
 
 def pairwise_scores(groups: Sequence[str], predicted: Sequence[int]) -> dict[str, float]:
@@ -262,7 +293,8 @@ def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
     from nlp.recommendations import RecommendationHead, default_head
     from nlp.recommendations.datasets import heldout_split, read_labelled_tsv, read_semeval
 
-    heads = {"pipeline": default_head(), "previous": RecommendationHead.from_json(PREVIOUS_HEAD)}
+    heads = {"pipeline": default_head(), "head": RecommendationHead.from_json(HEAD_ALONE),
+             "previous": RecommendationHead.from_json(PREVIOUS_HEAD)}
     embedder = _embedder(backend)
     forum, reviews = read_semeval(Path(data_dir) / TRAINING_FILE), read_labelled_tsv(REVIEWS)
     texts = list(forum.texts) + list(reviews.texts)
@@ -274,6 +306,8 @@ def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
         idx = held[domains[held] == domain]
         subset = [texts[i] for i in idx]
         rows += _detection_rows(dataset, gold[idx], _detect(subset, embedder.embed(subset), heads), rates=True)
+        if domain == "forum":
+            rows += _cost_rows(subset, embedder.embed(subset), {m: heads[m] for m in ("pipeline", "head")})
     for dataset, file_name in TRIAL_SETS.items():
         corpus = read_semeval(Path(data_dir) / file_name)
         predictions = _detect(corpus.texts, embedder.embed(list(corpus.texts)), heads)
@@ -282,9 +316,9 @@ def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
 
 
 def _table(rows: list[dict]) -> str:
-    detection = [r for r in rows if not r["dataset"].startswith("ask_groups")]
+    detection = [r for r in rows if not r["dataset"].startswith("ask_groups") and not r["dataset"].endswith("_cost")]
     datasets = list(dict.fromkeys(r["dataset"] for r in detection))
-    methods = ["pipeline", "previous", "keyword"]
+    methods = ["pipeline", "head", "previous", "keyword"]
     value = {(r["dataset"], r["method"], r["metric"].removeprefix(PREFIX[r["method"]])): r["value"] for r in rows}
     header = f"{'dataset':<30}" + "".join(f"{m[:8] + ' ' + k:>12}" for m in methods for k in ("P", "R", "F1"))
     lines = [header, "-" * len(header)]
@@ -295,6 +329,11 @@ def _table(rows: list[dict]) -> str:
                 v = value.get((dataset, method, metric))
                 cells.append(f"{'' if v is None else f'{v:.3f}':>12}")
         lines.append(f"{dataset:<30}" + "".join(cells))
+    for method in ("pipeline", "head"):
+        cost = value.get(("forum_heldout_cost", method, "cpu_s_per_1k"))
+        if cost is not None:
+            share = value[("forum_heldout_cost", method, "share_rescored")]
+            lines.append(f"cost {method:<25} {cost:.3f} CPU s per 1k texts (vectors given), {share:.1%} re-scored")
     lines += ["", f"{'asks: same-ask pairs':<30}{'method':>10}{'precision':>11}{'recall':>9}{'joined':>8}"]
     for split in ("dev", "test"):
         for method in ASK_METHODS:

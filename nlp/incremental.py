@@ -40,7 +40,10 @@ T = TypeVar("T")
 _QUOTE_MODULES = (
     "nlp.quotes", "nlp.analysable", "nlp.substantive", "nlp.language", "nlp.schemas", "nlp.ingest.markup",
 )
-_RECOMMENDATION_MODULES = ("nlp.recommendations.classifier", "nlp.recommendations.rules", "nlp.recommendations.lexicon")
+_RECOMMENDATION_MODULES = (
+    "nlp.recommendations.classifier", "nlp.recommendations.rules", "nlp.recommendations.lexicon",
+    "nlp.recommendations.tuned",
+)
 _RESCORE_MODULES = ("nlp.recommendations.clauses", "nlp.recommendations.turn_talk")
 
 

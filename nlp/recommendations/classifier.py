@@ -15,6 +15,7 @@ import numpy as np
 from nlp.embeddings import Embedder, default_embedder
 from nlp.heads import JsonFile, bundled_head
 from nlp.recommendations.rules import CUES, STRONG_CUES, cue_matrix
+from nlp.recommendations.tuned import TunedScorer
 
 __all__ = [
     "HEAD_FORMAT",
@@ -60,6 +61,9 @@ class RecommendationHead(JsonFile):
             domains): how a run's suggestion rate is estimated from the share it flags.
         adapt_above: ``threshold_for`` leaves ``threshold`` in place unless a run's estimated
             rate reaches this; set above every estimate seen at realistic rates (5-15 %).
+        tuned: the fine-tuned model that re-scores the texts this head scores at or above its
+            bar (``tuned.TunedScorer``); ``threshold``, ``rate_thresholds``, ``rate_probe`` and
+            ``adapt_above`` are then chosen on the re-scored confidences. None: the head alone.
     """
 
     coef: np.ndarray
@@ -73,6 +77,7 @@ class RecommendationHead(JsonFile):
     rate_thresholds: tuple[tuple[float, float], ...] = ()
     rate_probe: tuple[float, float] | None = None
     adapt_above: float = 1.0
+    tuned: TunedScorer | None = None
 
     @property
     def embedding_dim(self) -> int:
@@ -85,7 +90,10 @@ class RecommendationHead(JsonFile):
         """
         features = np.hstack([np.asarray(embeddings, dtype=np.float64), cues.astype(np.float64)])
         logits = features @ self.coef + self.intercept
-        proba = 1.0 / (1.0 + np.exp(-logits))
+        return self.floored(1.0 / (1.0 + np.exp(-logits)), cues, n_words)
+
+    def floored(self, proba: np.ndarray, cues: np.ndarray, n_words: np.ndarray | None = None) -> np.ndarray:
+        """``proba`` raised to ``strong_floor`` where a text has a strong cue (and is short enough)."""
         strong = cues[:, [j for j, name in enumerate(self.cues) if name in STRONG_CUES]].any(axis=1)
         if self.floor_max_words is not None:
             if n_words is None:
@@ -135,6 +143,7 @@ class RecommendationHead(JsonFile):
             "rate_thresholds": [list(pair) for pair in self.rate_thresholds],
             "rate_probe": None if self.rate_probe is None else list(self.rate_probe),
             "adapt_above": self.adapt_above,
+            "tuned": None if self.tuned is None else self.tuned.to_dict(),
             "metadata": dict(self.metadata),
         }
 
@@ -168,6 +177,7 @@ class RecommendationHead(JsonFile):
             rate_thresholds=tuple((float(r), float(t)) for r, t in data.get("rate_thresholds", ())),
             rate_probe=None if data.get("rate_probe") is None else (float(data["rate_probe"][0]), float(data["rate_probe"][1])),
             adapt_above=float(data.get("adapt_above", 1.0)),
+            tuned=None if data.get("tuned") is None else TunedScorer.from_dict(data["tuned"]),
         )
 
 
@@ -222,7 +232,14 @@ def predict_proba(
     embeddings, cues = _features(texts, embeddings)
     if embeddings.shape[1] != head.embedding_dim:
         raise ValueError(f"{embeddings.shape[1]}-d embeddings for a head trained on {head.embedding_dim}-d")
-    return [float(p) for p in head.proba(embeddings, cues, word_counts(texts))]
+    n_words = word_counts(texts)
+    proba = head.proba(embeddings, cues, n_words)
+    if head.tuned is not None:
+        # The tuned model re-scores what the head lets through (the floor only if chosen so).
+        proba = head.tuned.rescore(texts, proba, cues)
+        if head.tuned.floor:
+            proba = head.floored(proba, cues, n_words)
+    return [float(p) for p in proba]
 
 
 def classify(
