@@ -186,14 +186,14 @@ def _score(model, ids, cues, rows) -> np.ndarray:
     return out
 
 
-def train(epochs: int = EPOCHS, threads: int = 1) -> None:
+def train(epochs: int = EPOCHS, threads: int = 1, lr_encoder: float = LR, work: Path = WORK) -> None:
     import torch
     from sklearn.linear_model import LogisticRegression
 
     torch.set_num_threads(threads)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
-    WORK.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     texts, y, domain = load_corpus()
     train_idx, val_idx, _ = splits(y, domain)
     ids = [enc.ids for enc in tokenizer().encode_batch(texts)]
@@ -202,7 +202,7 @@ def train(epochs: int = EPOCHS, threads: int = 1) -> None:
     weight_of = dict(zip(train_idx.tolist(), weights))
     model = build_model()
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    log = {"n_train": len(train_idx), "n_val": len(val_idx), "epochs": []}
+    log = {"n_train": len(train_idx), "n_val": len(val_idx), "lr": lr_encoder, "epochs": []}
 
     # Epoch 0: the untouched encoder with a logistic head fitted on the training part.
     t0, c0 = time.time(), time.process_time()
@@ -231,7 +231,7 @@ def train(epochs: int = EPOCHS, threads: int = 1) -> None:
     total = steps_per_epoch * epochs
     warmup = int(WARMUP * total)
     encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW([{"params": encoder_params, "lr": LR},
+    opt = torch.optim.AdamW([{"params": encoder_params, "lr": lr_encoder},
                              {"params": model.head.parameters(), "lr": HEAD_LR}], weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
@@ -267,9 +267,9 @@ def train(epochs: int = EPOCHS, threads: int = 1) -> None:
                                                             proba[domain[val_idx] == d] >= t, 0.10)
                                  for d in ("forum", "reviews")}})
         print(json.dumps(log["epochs"][-1]), file=sys.stderr, flush=True)
-        torch.save(model.state_dict(), WORK / f"epoch{epoch}.pt")
-        np.save(WORK / f"val_proba_epoch{epoch}.npy", proba)
-        (WORK / "train_log.json").write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
+        torch.save(model.state_dict(), work / f"epoch{epoch}.pt")
+        np.save(work / f"val_proba_epoch{epoch}.npy", proba)
+        (work / "train_log.json").write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
 
 
 def export_onnx(checkpoint: Path, fp32_path: Path) -> None:
@@ -328,7 +328,7 @@ BARS = (0.0, 0.05, 0.10, 0.15, 0.20, 0.30, 0.40, 0.50)
 BAR_TOLERANCE = 0.005
 
 
-def export(epoch: int | None = None, reduce_range: bool = True) -> None:
+def export(epoch: int | None = None, reduce_range: bool = True, work: Path = WORK) -> None:
     """Export the chosen epoch, quantise it, choose the bar, threshold and rate policy on the
     validation part, and write ``nlp/models/recommendation_tuned.onnx`` and the head JSON."""
     import dataclasses
@@ -344,10 +344,10 @@ def export(epoch: int | None = None, reduce_range: bool = True) -> None:
     from nlp.recommendations.tuned import FILE, TunedScorer, _Runner
     from training.train_recommendations import _rate_policy
 
-    log = json.loads((WORK / "train_log.json").read_text(encoding="utf-8"))
+    log = json.loads((work / "train_log.json").read_text(encoding="utf-8"))
     epoch = epoch or max(log["epochs"][1:], key=lambda e: e["val_mean_f1"])["epoch"]
-    fp32, int8 = WORK / "tuned_fp32.onnx", WORK / "tuned_int8.onnx"
-    export_onnx(WORK / f"epoch{epoch}.pt", fp32)
+    fp32, int8 = work / "tuned_fp32.onnx", work / "tuned_int8.onnx"
+    export_onnx(work / f"epoch{epoch}.pt", fp32)
     _quantize(fp32, int8, reduce_range)
     texts, y, domain = load_corpus()
     train_idx, val_idx, _ = splits(y, domain)
@@ -391,7 +391,7 @@ def export(epoch: int | None = None, reduce_range: bool = True) -> None:
     metadata["tuned"] = {
         "created": dt.date.today().isoformat(),
         "training": {"script": "training/train_recommendation_tuned.py", "seed": SEED, "epochs_run": len(log["epochs"]) - 1,
-                     "epoch": epoch, "lr": LR, "head_lr": HEAD_LR, "batch": BATCH, "max_tokens": MAX_TOKENS,
+                     "epoch": epoch, "lr": log.get("lr", LR), "head_lr": HEAD_LR, "batch": BATCH, "max_tokens": MAX_TOKENS,
                      "validation_share_of_fit": VALIDATION_SHARE, "frozen": "word embeddings", "log": log},
         "quantisation": {"type": "dynamic int8, MatMul weights per channel", "reduce_range": reduce_range,
                          "fp32_mb": round(fp32.stat().st_size / 1e6, 1), "int8_mb": round(target.stat().st_size / 1e6, 1)},
@@ -416,15 +416,18 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("train", help="fine-tune, one checkpoint and validation score per epoch")
     t.add_argument("--epochs", type=int, default=EPOCHS)
     t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--lr", type=float, default=LR, help="encoder learning rate")
+    t.add_argument("--work", type=Path, default=WORK, help="checkpoint folder")
     e = sub.add_parser("export", help="ONNX int8 file, bar, threshold and rate policy; writes nlp/models/")
     e.add_argument("--epoch", type=int, help="checkpoint to ship (default: best validation mean F1)")
     e.add_argument("--no-reduce-range", dest="reduce_range", action="store_false",
                    help="8-bit weights (only exact on CPUs with VNNI) instead of 7-bit")
+    e.add_argument("--work", type=Path, default=WORK, help="checkpoint folder")
     args = parser.parse_args(argv)
     if args.step == "train":
-        train(args.epochs, args.threads)
+        train(args.epochs, args.threads, args.lr, args.work)
     else:
-        export(args.epoch, args.reduce_range)
+        export(args.epoch, args.reduce_range, args.work)
     return 0
 
 
