@@ -19,8 +19,10 @@ One run measures, side by side:
   the others join (``build_asks`` as the pipeline runs it).
 
 Methods: ``pipeline`` (the shipped detector: the head, its candidates re-scored by the
-fine-tuned model; or ``build_asks``), ``head`` (the logistic head alone, as shipped on
-2026-12-02: ``bench/data/recommendation_head_2026-12-02.json``), ``previous`` (the first head,
+fine-tuned model in a run the head estimates rare, the head alone otherwise; or ``build_asks``),
+``head`` (the logistic head alone, as shipped on 2026-12-02:
+``bench/data/recommendation_head_2026-12-02.json``), ``tuned`` (the re-scoring in every run, no
+rate rule), ``previous`` (the first head,
 ``bench/data/recommendation_head_2026-11-24.json``, at its own threshold; or the previous
 whole-sentence merge at cosine 0.85), ``before`` (asks as grouped on 2026-12-02, from the
 ask spans frozen in ``bench/data/ask_spans_2026-12-02.tsv``) and ``keyword`` (a keyword list). The SemEval test sets
@@ -37,6 +39,7 @@ unique: ``previous`` metrics carry the prefix ``previous_``, keyword ones ``keyw
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -68,7 +71,7 @@ RATES = (0.05, 0.10, 0.15)
 BACKENDS = ("onnx-fp32", "onnx-int8")
 N_DRAWS = 20
 DRAW_SEED = 14
-PREFIX = {"pipeline": "", "head": "head_", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_",
+PREFIX = {"pipeline": "", "head": "head_", "tuned": "tuned_", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_",
           "detected": "detected_", "joining": "joining_"}
 ASK_METHODS = ("pipeline", "before", "previous", "detected", "joining")
 PREVIOUS_MERGE = 0.85
@@ -153,23 +156,33 @@ def _embedder(backend: str = "onnx-fp32"):
 def _detect(texts: Sequence[str], vectors: np.ndarray, heads: dict) -> dict[str, Callable]:
     """Per method, a function from the indices of one sample (a run) to its decisions.
 
-    A head decides at ``threshold_for`` the sample's own scores, as the pipeline does per run.
+    A head decides on the sample's own scores as the pipeline does per run (``run_confidence``:
+    the head alone at ``threshold_for``, or the tuned model if the head estimates the run rare).
     """
-    from nlp.recommendations import predict_proba
+    from nlp.recommendations import predict_proba, run_confidence
 
     out: dict[str, Callable] = {}
     for method, head in heads.items():
-        proba = np.asarray(predict_proba(texts, embeddings=vectors, head=head))
-        out[method] = lambda idx, p=proba, h=head: p[idx] >= h.threshold_for(p[idx])
+        alone = np.asarray(predict_proba(texts, embeddings=vectors, head=head.alone()))
+        both = {None: alone}
+        if head.tuned is not None:
+            both[head.tuned] = np.asarray(predict_proba(texts, embeddings=vectors, head=head))
+
+        def decide(idx, h=head, p=both):
+            proba, threshold = run_confidence(h, lambda g: p[g.tuned][idx])
+            return np.asarray(proba) >= threshold
+
+        out[method] = decide
     keyword = np.asarray(keyword_baseline(texts))
     out["keyword"] = lambda idx: keyword[idx]
     return out
 
 
 def _cost_rows(texts: Sequence[str], vectors: np.ndarray, heads: dict) -> list[dict]:
-    """CPU seconds per 1,000 texts of ``predict_proba`` (vectors given, as in a run) per head, and
-    the share of texts the fine-tuned model re-scores. The first call of each head loads its files
-    and is not counted."""
+    """CPU seconds per 1,000 texts of scoring them as a run where suggestions are rare (the head
+    alone, then the tuned model's re-scoring when there is one: ``run_confidence``; vectors given,
+    as in a run) per head, and the share of texts the fine-tuned model re-scores. The first call
+    of each head loads its files and is not counted."""
     import time
 
     from nlp.recommendations import predict_proba
@@ -178,7 +191,8 @@ def _cost_rows(texts: Sequence[str], vectors: np.ndarray, heads: dict) -> list[d
     for method, head in heads.items():
         predict_proba(texts[:2], embeddings=vectors[:2], head=head)  # load, untimed
         started = time.process_time()
-        proba = np.asarray(predict_proba(texts, embeddings=vectors, head=head))
+        for h in [head.alone()] + ([head] if head.tuned is not None else []):  # a rare run scores both
+            predict_proba(texts, embeddings=vectors, head=h)
         cpu = time.process_time() - started
         rescored = 0.0
         if head.tuned is not None:
@@ -246,8 +260,8 @@ def _ask_rows(embedder) -> list[dict]:
                 "before": _labels(group_asks(full[idx], before[idx], BEFORE_THRESHOLD), len(idx)),
                 # The previous merge: whole sentences, complete linkage at cosine 0.85.
                 "previous": _labels(_complete_linkage(full[idx], PREVIOUS_MERGE), len(idx)),
-                "detected": _joined_labels(items, idx, full, proba, head.threshold, embedder.embed, join=False),
-                "joining": _joined_labels(items, idx, full, proba, head.threshold, embedder.embed, join=True),
+                "detected": _joined_labels(items, idx, full, proba, head.rare_threshold, embedder.embed, join=False),
+                "joining": _joined_labels(items, idx, full, proba, head.rare_threshold, embedder.embed, join=True),
             }
             for method, predicted in labels.items():
                 for k, v in pairwise_scores([items[i]["ask"] for i in idx], predicted).items():
@@ -294,6 +308,8 @@ def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
     from nlp.recommendations.datasets import heldout_split, read_labelled_tsv, read_semeval
 
     heads = {"pipeline": default_head(), "head": RecommendationHead.from_json(HEAD_ALONE),
+             # The tuned model in every run, however dense its suggestions (no rate rule).
+             "tuned": dataclasses.replace(default_head(), adapt_above=float("inf")),
              "previous": RecommendationHead.from_json(PREVIOUS_HEAD)}
     embedder = _embedder(backend)
     forum, reviews = read_semeval(Path(data_dir) / TRAINING_FILE), read_labelled_tsv(REVIEWS)
@@ -318,7 +334,7 @@ def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
 def _table(rows: list[dict]) -> str:
     detection = [r for r in rows if not r["dataset"].startswith("ask_groups") and not r["dataset"].endswith("_cost")]
     datasets = list(dict.fromkeys(r["dataset"] for r in detection))
-    methods = ["pipeline", "head", "previous", "keyword"]
+    methods = ["pipeline", "head", "tuned", "previous", "keyword"]
     value = {(r["dataset"], r["method"], r["metric"].removeprefix(PREFIX[r["method"]])): r["value"] for r in rows}
     header = f"{'dataset':<30}" + "".join(f"{m[:8] + ' ' + k:>12}" for m in methods for k in ("P", "R", "F1"))
     lines = [header, "-" * len(header)]

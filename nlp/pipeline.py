@@ -373,19 +373,18 @@ def find_recommendations(
     adds no support. Talk about the conversation itself ("go for it", "let me know") is scored
     out of each quote, and dash-joined parts are scored alone (``recommendations.clauses``).
     """
-    from nlp.recommendations import build_asks, predict_proba
+    from nlp.recommendations import build_asks, predict_proba, run_confidence
     from nlp.recommendations.clauses import rescore_quotes
 
-    head = models.recommendation_head
     # Ask spans and talk-free texts are embedded in the heads' vector space, the model the
     # threshold was chosen on.
     embedder = models.head_embedder or models.embedder
     embed = lambda xs: embed_with_cache(list(xs), embedder.embedder, embedder.cache)[0]  # noqa: E731
-    score = lambda xs: predict_proba(xs, embeddings=embed(xs), head=head)  # noqa: E731
-    rescore = lambda texts, p: rescore_quotes(texts, p, score)  # noqa: E731 - talk out, dash parts alone
-    confidence = recommendation_confidence(quotes, head_vectors, head, config, rescore)  # per file, cached
-    ok = analysable(quotes)
-    threshold = head.threshold_for([p for p, keep in zip(confidence, ok) if keep])
+    score = lambda head: lambda xs: predict_proba(xs, embeddings=embed(xs), head=head)  # noqa: E731
+    scored = lambda head: recommendation_confidence(  # noqa: E731 - per file, cached; talk out, dash parts alone
+        quotes, head_vectors, head, config, lambda texts, p: rescore_quotes(texts, p, score(head)))
+    ok = analysable(quotes)  # the head alone decides, or the tuned model if the run's requests are rare
+    confidence, threshold = run_confidence(models.recommendation_head, scored, ok)
     flags = [p >= threshold and keep for p, keep in zip(confidence, ok)]
     kept = [i for i, keep in enumerate(ok) if keep]
     asks = build_asks(

@@ -49,4 +49,4 @@ def test_the_seeds_planning_request_is_found_with_the_real_head(real_embedder):
     head = default_head()
     whole = predict_proba([PLANNING], embedder=real_embedder, head=head)
     out = rescore_quotes([PLANNING], whole, lambda xs: predict_proba(xs, embedder=real_embedder, head=head))
-    assert whole[0] < head.threshold <= out[0]
+    assert whole[0] < head.rare_threshold <= out[0]

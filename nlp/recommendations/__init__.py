@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from nlp.recommendations.asks import ASK_THRESHOLD, build_asks
 from nlp.recommendations.candidates import SCORE_WEIGHTS, recommendation_id, score_candidate
-from nlp.recommendations.classifier import RecommendationHead, classify, default_head, predict_proba
+from nlp.recommendations.classifier import RecommendationHead, classify, default_head, predict_proba, run_confidence
 
 __all__ = [
     "ASK_THRESHOLD",
@@ -20,5 +20,6 @@ __all__ = [
     "default_head",
     "predict_proba",
     "recommendation_id",
+    "run_confidence",
     "score_candidate",
 ]

