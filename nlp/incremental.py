@@ -103,7 +103,9 @@ def recommendation_confidence(
     settings = {"head": content_key(*(v.tobytes() if isinstance(v, np.ndarray) else v for v in fields))}
     modules = _RECOMMENDATION_MODULES + (_RESCORE_MODULES if rescore is not None else ())
     settings["rescored"] = rescore is not None
-    cache = StageCache(_stage_root(config), "recommendation_confidence", settings, modules)
+    # The re-scored confidences are a stage of their own, so each stage keeps one entry per file.
+    stage = "recommendation_confidence" if getattr(head, "tuned", None) is None else "recommendation_tuned"
+    cache = StageCache(_stage_root(config), stage, settings, modules)
     vectors = np.asarray(head_vectors)
     by_file: dict[str, list[int]] = {}
     for i, q in enumerate(quotes):
