@@ -24,6 +24,7 @@ from nlp.participants import (
     quote_attribute_columns,
     read_participants,
     survey_attribute_names,
+    withheld_survey_columns,
 )
 from nlp.schemas import Quote
 
@@ -38,11 +39,14 @@ class AttributeResult:
         attributes: every response's values (``nlp.participants.join_attributes``).
         columns: ``quotes.parquet`` column -> one value per quote, in quote order.
         participants_file: the participants file read, if any.
+        withheld: survey columns that identify a person without describing them (IP address,
+            e-mail, names, coordinates): read, but kept out of every output.
     """
 
     attributes: RespondentAttributes = field(default_factory=RespondentAttributes)
     columns: Mapping[str, Sequence[str]] = field(default_factory=dict)
     participants_file: str | None = None
+    withheld: tuple[str, ...] = ()
 
     def open_quote_columns(self) -> Mapping[str, Sequence[str]]:
         """The attribute columns: named by the data, so open columns of ``tables.QUOTES``."""
@@ -68,6 +72,7 @@ class AttributeResult:
             "columns": dict(zip(self.attributes.names, self.columns)),
             "sources": dict(self.attributes.sources),
             "missing_respondents": list(self.attributes.missing),
+            "withheld_columns": list(self.withheld),
         }
 
 
@@ -86,4 +91,5 @@ def attach_attributes(ingested: IngestResult, quotes: Sequence[Quote], config: P
     respondent_of = {q.response_id: getattr(q, "respondent_id", None) for q in quotes}
     attributes = join_attributes(documents, participants, {k: v for k, v in respondent_of.items() if v})
     columns = quote_attribute_columns([q.response_id for q in quotes], attributes, taken=tables.QUOTES.names)
-    return AttributeResult(attributes, columns, str(config.participants) if config.participants else None)
+    withheld = tuple(dict.fromkeys(c for d in documents for c in withheld_survey_columns(d)))
+    return AttributeResult(attributes, columns, str(config.participants) if config.participants else None, withheld)

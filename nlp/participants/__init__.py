@@ -27,6 +27,7 @@ from nlp.participants.join import (
     quote_attribute_columns,
     respondent_key,
     survey_attribute_names,
+    withheld_survey_columns,
 )
 from nlp.participants.read import (
     UNKNOWN,
@@ -50,4 +51,5 @@ __all__ = [
     "read_participants",
     "respondent_key",
     "survey_attribute_names",
+    "withheld_survey_columns",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "quote_attribute_columns",
     "respondent_key",
     "survey_attribute_names",
+    "withheld_survey_columns",
 ]
 
 logger = logging.getLogger("nlp.participants")
@@ -45,12 +46,36 @@ def respondent_key(source_file: str, speaker: str | None, response_id: str) -> s
     """
     return f"{source_file}#{speaker}" if speaker else response_id
 
-def survey_attribute_names(doc: Document) -> list[str]:
-    """A survey's (CSV, workbook) columns that describe the respondent: all but text, id, speaker."""
+# Contact and location columns that survey tools add to every export (Qualtrics: IPAddress,
+# Recipient*, Location*; SurveyMonkey: "IP Address", "Email Address", "First Name", "Last Name").
+# They identify a person without describing them, so they never become attributes: not in
+# quotes.parquet, the workbook, the group comparisons or the REFI-QDA export.
+_CONTACT_NAMES = frozenset(
+    {"ipaddress", "ip address", "ip", "recipientemail", "recipientfirstname", "recipientlastname",
+     "recipient email", "recipient first name", "recipient last name", "email", "email address",
+     "e mail", "e mail address", "first name", "last name", "locationlatitude", "locationlongitude",
+     "location latitude", "location longitude", "latitude", "longitude"}
+)
+
+
+def _describing(doc: Document) -> list[str]:
+    """A survey's columns other than its text, id and speaker columns."""
     if doc.format not in SURVEY_FORMATS:
         return []
     text_column = doc.metadata.get("text_column")
     return [c for c in doc.metadata.get("columns", []) if c != text_column and norm(c) not in _ID_NAMES]
+
+
+def survey_attribute_names(doc: Document) -> list[str]:
+    """A survey's (CSV, workbook) columns that describe the respondent: all but text, id, speaker
+    and the contact/location columns of ``withheld_survey_columns``."""
+    return [c for c in _describing(doc) if norm(c) not in _CONTACT_NAMES]
+
+
+def withheld_survey_columns(doc: Document) -> list[str]:
+    """A survey's contact and location columns (IP address, e-mail, names, coordinates): kept
+    out of every output, so a shared table never carries them."""
+    return [c for c in _describing(doc) if norm(c) in _CONTACT_NAMES]
 
 
 def _match_file(table: ParticipantTable, row: ParticipantRow, value: str, files: Collection[str]) -> str:
