@@ -373,19 +373,19 @@ def find_recommendations(
     adds no support. Talk about the conversation itself ("go for it", "let me know") is scored
     out of each quote, and dash-joined parts are scored alone (``recommendations.clauses``).
     """
-    from nlp.recommendations import build_asks, predict_proba, run_confidence
+    from nlp.recommendations import build_asks, document_confidence, predict_proba
     from nlp.recommendations.clauses import rescore_quotes
 
-    # Ask spans and talk-free texts are embedded in the heads' vector space, the model the
-    # threshold was chosen on.
+    # Ask spans and talk-free texts are embedded in the heads' vector space (the thresholds' model).
     embedder = models.head_embedder or models.embedder
     embed = lambda xs: embed_with_cache(list(xs), embedder.embedder, embedder.cache)[0]  # noqa: E731
     score = lambda head: lambda xs: predict_proba(xs, embeddings=embed(xs), head=head)  # noqa: E731
-    scored = lambda head: recommendation_confidence(  # noqa: E731 - per file, cached; talk out, dash parts alone
-        quotes, head_vectors, head, config, lambda texts, p: rescore_quotes(texts, p, score(head)))
-    ok = analysable(quotes)  # the head alone decides, or the tuned model if the run's requests are rare
-    confidence, threshold = run_confidence(models.recommendation_head, scored, ok)
-    flags = [p >= threshold and keep for p, keep in zip(confidence, ok)]
+    scored = lambda head, rows: recommendation_confidence(  # noqa: E731 - per file, cached; talk out, dash parts alone
+        [quotes[i] for i in rows], np.asarray(head_vectors)[rows], head, config,
+        lambda t, p: rescore_quotes(t, p, score(head)))
+    ok = analysable(quotes)  # per file: the head alone decides, or the tuned model where requests are rare
+    confidence, bars = document_confidence(models.recommendation_head, scored, [q.source_file for q in quotes], ok)
+    flags = [p >= bar and keep for p, bar, keep in zip(confidence, bars, ok)]
     kept = [i for i, keep in enumerate(ok) if keep]
     asks = build_asks(
         [quotes[i] for i in kept],

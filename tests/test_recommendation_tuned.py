@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nlp.embeddings import ModelIntegrityError
-from nlp.recommendations import RecommendationHead, default_head, predict_proba, run_confidence
+from nlp.recommendations import RecommendationHead, default_head, document_confidence, predict_proba, run_confidence
 from nlp.recommendations.classifier import MIN_TEXTS_FOR_RATE
 from nlp.recommendations.rules import cue_matrix
 
@@ -102,3 +102,58 @@ def test_the_tuned_threshold_survives_the_json_round_trip():
     head = _with_tuned()
     assert RecommendationHead.from_dict(head.to_dict()).tuned.threshold == 0.8
     assert default_head().rare_threshold == default_head().tuned.threshold != default_head().threshold
+
+
+def _files(**shares: tuple[int, float]) -> tuple[list[str], dict]:
+    """Texts of several files (name -> (texts, share scored high)): each text's file and both scorings."""
+    names, scores = [], {None: [], "tuned": []}
+    for name, (n, share) in shares.items():
+        run = _runs(n, share)
+        names += [name] * n
+        for key in scores:
+            scores[key] += run[key]
+    return names, scores
+
+
+def _flags_by_file(head, names, scores) -> dict[str, list[bool]]:
+    confidence, bars = document_confidence(head, lambda h, rows: [scores[h.tuned and "tuned"][i] for i in rows], names)
+    out: dict[str, list[bool]] = {}
+    for name, p, bar in zip(names, confidence, bars):
+        out.setdefault(name, []).append(p >= bar)
+    return out
+
+
+def test_a_dense_summary_and_a_sparse_transcript_in_one_run_get_their_own_decisions():
+    head = _with_tuned()
+    names, scores = _files(summary=(100, 0.425), transcript=(400, 0.06))
+    flags = _flags_by_file(head, names, scores)
+    assert sum(flags["summary"]) == 42  # dense (estimate 0.49): the head's 0.95 at its 0.3
+    assert sum(flags["transcript"]) == 0  # rare (estimate 0.01): the tuned model's 0.6 under 0.8
+    # Decided as one run, the transcript's weight makes the summary rare too: none of it flagged.
+    confidence, threshold = run_confidence(head, lambda h: scores[h.tuned and "tuned"])
+    assert not any(p >= threshold for p in confidence)
+
+
+def test_adding_a_file_does_not_change_another_files_flags():
+    head = _with_tuned()
+    names, scores = _files(a=(100, 0.2), b=(100, 0.1))  # a: estimate 0.2, rare, next to the bar
+    before = _flags_by_file(head, names, scores)
+    names, scores = _files(a=(100, 0.2), b=(100, 0.1), summary=(60, 0.9))
+    after = _flags_by_file(head, names, scores)
+    assert after["a"] == before["a"] and after["b"] == before["b"]
+    assert sum(after["summary"]) == 54
+    # As one run, the new file lifts the estimate over adapt_above and flips every flag of a.
+    confidence, threshold = run_confidence(head, lambda h: scores[h.tuned and "tuned"])
+    assert sum(p >= threshold for p in confidence[:100]) == 20 != sum(before["a"])
+
+
+def test_files_too_small_for_an_estimate_are_decided_together():
+    head = _with_tuned()
+    few = MIN_TEXTS_FOR_RATE // 2
+    names, scores = _files(note1=(few, 0.5), note2=(few, 0.5), transcript=(400, 0.06))
+    flags = _flags_by_file(head, names, scores)
+    # The two notes pool to MIN_TEXTS_FOR_RATE texts, estimated dense: the head decides them.
+    assert sum(flags["note1"]) + sum(flags["note2"]) == 2 * round(few * 0.5)
+    assert sum(flags["transcript"]) == 0
+    names, scores = _files(note1=(few, 0.5), transcript=(400, 0.06))
+    assert sum(_flags_by_file(head, names, scores)["note1"]) == 0  # alone too small: rare

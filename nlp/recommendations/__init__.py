@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from nlp.recommendations.asks import ASK_THRESHOLD, build_asks
 from nlp.recommendations.candidates import SCORE_WEIGHTS, recommendation_id, score_candidate
-from nlp.recommendations.classifier import RecommendationHead, classify, default_head, predict_proba, run_confidence
+from nlp.recommendations.classifier import (
+    RecommendationHead, classify, default_head, document_confidence, predict_proba, run_confidence,
+)
 
 __all__ = [
     "ASK_THRESHOLD",
@@ -18,6 +20,7 @@ __all__ = [
     "build_asks",
     "classify",
     "default_head",
+    "document_confidence",
     "predict_proba",
     "recommendation_id",
     "run_confidence",

@@ -23,6 +23,7 @@ __all__ = [
     "RecommendationHead",
     "classify",
     "default_head",
+    "document_confidence",
     "predict_proba",
     "run_confidence",
     "word_counts",
@@ -293,17 +294,57 @@ def run_confidence(
     score: Callable[[RecommendationHead], Sequence[float]],
     counted: Sequence[bool] | None = None,
 ) -> tuple[list[float], float]:
-    """The confidences and the threshold one run (or corpus) is decided with.
+    """The confidences and the threshold one run (or corpus), taken as one document, is decided with.
 
-    ``score(h)`` gives every text's confidence under head ``h``. The head alone scores the run
-    first; if the run is one for the tuned model (``RecommendationHead.uses_tuned``), its
-    confidences are ``score(head)`` read at the tuned threshold, otherwise the head's own at
-    ``threshold_for``. Only the texts where ``counted`` is True (default: all) enter the rate
-    estimate and the threshold.
+    ``score(h)`` gives every text's confidence under head ``h``; see ``document_confidence``.
+    """
+    scores = {True: [float(p) for p in score(head.alone())]}  # keyed by "the head alone"
+
+    def rows_score(h: RecommendationHead, rows: list[int]) -> list[float]:
+        if (h.tuned is None) not in scores:
+            scores[h.tuned is None] = [float(p) for p in score(h)]
+        return [scores[h.tuned is None][i] for i in rows]
+
+    proba, thresholds = document_confidence(head, rows_score, [""] * len(scores[True]), counted)
+    return proba, thresholds[0] if thresholds else head.rare_threshold
+
+
+def document_confidence(
+    head: RecommendationHead,
+    score: Callable[[RecommendationHead, list[int]], Sequence[float]],
+    documents: Sequence[str],
+    counted: Sequence[bool] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Every text's confidence and the threshold it is decided at, each document a run of its own.
+
+    ``score(h, rows)`` gives the confidences of the texts at ``rows`` under head ``h``;
+    ``documents`` names each text's document (its source file). The head alone scores every
+    text; then a document where suggestions are rare (``RecommendationHead.uses_tuned`` on its
+    counted texts) has its texts re-scored, ``score(head, rows)``, and read at the tuned
+    threshold, and a dense one keeps the head's scores, read at ``threshold_for``. Only the
+    texts where ``counted`` is True (default: all) enter an estimate. A document with fewer
+    than ``MIN_TEXTS_FOR_RATE`` counted texts says too little about its own rate: all such
+    documents are decided together, on their pooled texts (fewer than that in all: rare). So
+    a document with its own estimate is decided the same whatever else is in the run, and a
+    dense summary beside sparse transcripts is read as dense while they are read as rare.
     """
     alone = head.alone()
-    proba = [float(p) for p in score(alone)]
-    counted_proba = proba if counted is None else [p for p, keep in zip(proba, counted) if keep]
-    if head.uses_tuned(counted_proba):
-        return [float(p) for p in score(head)], head.rare_threshold
-    return proba, alone.threshold_for(counted_proba)
+    proba = [float(p) for p in score(alone, list(range(len(documents))))]
+    keep = [True] * len(proba) if counted is None else list(counted)
+    rows: dict[str, list[int]] = {}
+    for i, doc in enumerate(documents):
+        rows.setdefault(doc, []).append(i)
+    own = {doc: [proba[i] for i in mine if keep[i]] for doc, mine in rows.items()}
+    pooled = [p for ps in own.values() if len(ps) < MIN_TEXTS_FOR_RATE for p in ps]
+    thresholds = [0.0] * len(proba)
+    rare: list[int] = []
+    for doc, mine in rows.items():
+        basis = own[doc] if len(own[doc]) >= MIN_TEXTS_FOR_RATE else pooled
+        tuned = head.uses_tuned(basis)
+        rare.extend(mine if tuned else [])
+        for i in mine:
+            thresholds[i] = head.rare_threshold if tuned else alone.threshold_for(basis)
+    rare.sort()
+    for i, p in zip(rare, score(head, rare) if rare else []):
+        proba[i] = float(p)
+    return proba, thresholds
