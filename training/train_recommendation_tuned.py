@@ -466,11 +466,11 @@ def rate_rule(y: np.ndarray, domain: np.ndarray, head_proba: np.ndarray, proba: 
 
 
 def rule(work: Path = WORK) -> None:
-    """Choose the tuned threshold again and measure the rate rule, for the shipped ONNX file.
+    """Re-decide the strong-cue floor, choose the tuned threshold again and measure the rate rule.
 
-    The threshold is chosen as ``export`` chooses it (validation mean F1 at 5/10/15 %, the cascade
-    at the recorded bar); the head's own policy is the shipped head's. Rewrites the head JSON's
-    ``tuned`` entry and its record, not the model file.
+    For the shipped ONNX file. Floor and threshold are chosen as ``export`` chooses them
+    (validation mean F1 at 5/10/15 %, the cascade at the recorded bar); the head's own policy is
+    the shipped head's. Rewrites the head JSON's ``tuned`` entry and its record, not the model file.
     """
     import dataclasses
 
@@ -495,16 +495,22 @@ def rule(work: Path = WORK) -> None:
     tuned_val = _runner(shipped.tuned.file, shipped.tuned.sha256, shipped.tuned.max_tokens).proba(
         [texts[i] for i in val_idx], cues[val_idx])
     scores = np.where(head_val >= shipped.tuned.bar, tuned_val, head_val)
-    if shipped.tuned.floor:
-        scores = head.floored(scores, cues[val_idx], n_words[val_idx])
+    # The head's strong-cue floor on the tuned scores, re-decided at the shipped bar, each way
+    # with its own threshold: kept only if it raises validation mean F1.
+    floored = head.floored(scores, cues[val_idx], n_words[val_idx])
+    floor_check = {f"floor {f:d}": dict(zip(("threshold", "mean_f1"), best_threshold(yv, dv, s)))
+                   for f, s in ((False, scores), (True, floored))}
+    floor = floor_check["floor 1"]["mean_f1"] > floor_check["floor 0"]["mean_f1"]
+    scores = floored if floor else scores
     threshold, mean = best_threshold(yv, dv, scores)
-    print(f"  validation tuned threshold {threshold} (mean F1 {mean:.4f} at 5/10/15 %); head alone "
-          f"{best_threshold(yv, dv, head_val)}", file=sys.stderr)
-    scorer = dataclasses.replace(shipped.tuned, threshold=threshold)
+    print(f"  validation floor {floor} {floor_check}; tuned threshold {threshold} (mean F1 {mean:.4f} at "
+          f"5/10/15 %); head alone {best_threshold(yv, dv, head_val)}", file=sys.stderr)
+    scorer = dataclasses.replace(shipped.tuned, threshold=threshold, floor=floor)
     record = rate_rule(yv, dv, head_val, scores, dataclasses.replace(head, tuned=scorer))
     metadata = dict(shipped.metadata)
     metadata["tuned"] = {k: v for k, v in metadata.get("tuned", {}).items() if k != "rate_thresholds"}
     metadata["tuned"]["rate_rule"] = record
+    metadata["tuned"]["floor_at_bar"] = floor_check
     dataclasses.replace(shipped, tuned=scorer, metadata=metadata).to_json(HEAD_FILE)
     print(f"wrote {HEAD_FILE}: tuned threshold {threshold}, rate rule at the head's adapt_above "
           f"{shipped.adapt_above}", file=sys.stderr)
