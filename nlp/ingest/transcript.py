@@ -9,7 +9,9 @@ before it in brackets or after it, bare or in brackets):
   ``R:``, ``Participant:`` (respondent);
 - participant codes: ``P2:``, ``R1:``, ``Participant 3:``, ``Speaker 1:``, ``Q1:``/``I1:``
   (interviewer), with or without a colon when a timestamp follows: ``P2 0:25``,
-  ``P2 (00:01:23):``, ``[00:12] P3:``, ``Speaker 1  0:03`` (text on the next lines);
+  ``P2 (00:01:23):``, ``[00:12] P3:``, ``Speaker 1  0:03`` (text on the next lines); the
+  diarisation labels of WhisperX/pyannote, ``SPEAKER_00:`` or ``[SPEAKER_00]:`` (a code or
+  role may stand in square brackets, a name may not);
 - names: ``Maria:``, ``Dr. Jane Smith:``, up to four capitalised words. So that a line such as
   ``Note: …`` is not read as a speaker, a plain name counts only when it labels at least two
   lines, or carries a title (Dr., Mr., Ms., Mrs., Mx., Prof.) or a timestamp.
@@ -56,7 +58,7 @@ _TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame"})
 _PARTICLES = frozenset({"de", "da", "del", "della", "la", "le", "van", "von", "der", "bin", "al"})
 _CODE_RE = re.compile(
     r"(?P<prefix>p|r|i|q|a|s|participant|respondent|interviewee|interviewer|speaker|person"
-    r"|subject|informant|stakeholder|user|customer|moderator)[ ]?(?P<n>\d{1,3})",
+    r"|subject|informant|stakeholder|user|customer|moderator)[ _]?(?P<n>\d{1,3})",
     re.IGNORECASE,
 )
 _CODE_INTERVIEWER_PREFIXES = frozenset({"i", "q", "interviewer", "moderator"})
@@ -70,7 +72,7 @@ _LABEL_RE = re.compile(
     ^[ \t]*
     (?P<md>\*\*|__|\*|_)?
     (?:[\[(](?P<ts1>{_TS})[\])][ \t]*(?:(?P=md)[ \t]*)?)?
-    (?P<label>{_LABEL})
+    (?P<bracket>\[)?(?P<label>{_LABEL})(?(bracket)\])
     (?:[ \t]*[\[(]?(?P<ts2>{_TS})[\])]?)?
     [ \t]*(?:(?P=md)[ \t]*)?
     (?P<colon>:)?
@@ -142,6 +144,8 @@ def _label_at(line: str, start: int) -> _Label | None:
     if kind is None:
         return None
     role, certain = kind
+    if m.group("bracket") and not certain:  # "[SPEAKER_00]:" yes, "[Laughs]:" no
+        return None
     return _Label(
         line_start=start,
         content_start=start + m.end(),
