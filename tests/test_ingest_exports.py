@@ -105,3 +105,52 @@ def test_named_speaker_exports(tmp_path, nlp, name, content):
     doc = _one(tmp_path, name, content)
     _check_turns(doc, nlp, "Ana Lopez", "Maria Garcia")
     assert [r.metadata["timestamp"].endswith(("0:02", "0:04")) for r in doc.responses] == [True, True]
+
+
+# SurveyMonkey's "all responses" export: the questions, then a row naming each column's part
+# of its question (a choice question spans one column per choice), Respondent ID empty in it.
+SURVEYMONKEY_ROWS = [
+    ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
+     "First Name", "Last Name", "Custom Data 1", "How satisfied were you with the training?",
+     "Which parts helped?", "", "", "What would you change about the training?"],
+    ["", "", "", "", "", "", "", "", "", "Response", "Workshops", "Mentoring",
+     "Other (please specify)", "Open-Ended Response"],
+    [11400000001, 40000001, "03/01/2024 10:02:11 AM", "03/01/2024 10:05:40 AM", "203.0.113.5",
+     "", "", "", "", "Very satisfied", "Workshops", "", "", ANSWER_2],
+    [11400000002, 40000001, "03/01/2024 11:00:00 AM", "03/01/2024 11:04:10 AM", "203.0.113.9",
+     "", "", "", "", "Neutral", "", "Mentoring", "", ANSWER_1],
+]
+
+
+def _table(name: str, rows: list[list[object]]) -> str | bytes:
+    if name.endswith(".csv"):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue()
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append([None if v == "" else v for v in row])
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
+
+
+@pytest.mark.parametrize("name", ["surveymonkey.csv", "surveymonkey.xlsx"])
+def test_surveymonkey_second_header_row_is_not_an_answer(tmp_path, nlp, name):
+    doc = _one(tmp_path, name, _table(name, SURVEYMONKEY_ROWS))
+    assert doc.metadata["text_column"] == "What would you change about the training?"
+    assert [q.text for q in split_quotes([doc], nlp)] == [ANSWER_2, ANSWER_1]
+    assert [r.respondent_id for r in doc.responses] == [
+        f"{name}#Respondent ID=11400000001", f"{name}#Respondent ID=11400000002",
+    ]
+    assert {r.question for r in doc.responses} == {"What would you change about the training?"}
+    assert doc.metadata["export_rows"] == [2]
+    assert doc.metadata["n_rows"] == 2
+
+
+def test_a_first_answer_of_response_is_still_an_answer(tmp_path, nlp):
+    rows = [["Respondent ID", "Type", "Comment"],
+            ["7", "Response", "The mentoring was the most useful part for our team."]]
+    doc = _one(tmp_path, "typed.csv", _table("typed.csv", rows))
+    assert "export_rows" not in doc.metadata
+    assert len(doc.responses) == 1

@@ -235,12 +235,26 @@ def _is_import_id_row(record: _Record) -> bool:
     return bool(cells)
 
 
-def _export_rows(data: list[_Record]) -> tuple[_Record | None, _Record | None]:
-    """(question-text row, ImportId row) of a Qualtrics export below the header, else Nones.
+def _is_subheader_row(header: _Record, record: _Record) -> bool:
+    """A SurveyMonkey export's second row: what each column holds, no respondent in it."""
+    names = [_norm(f.value) for f in header.fields]
+    cells = [_norm(f.value) for f in record.fields]
+    if "respondent id" not in names or not set(cells) & {"response", "open ended response"}:
+        return False
+    k = names.index("respondent id")
+    return k >= len(cells) or not cells[k]
+
+
+def _export_rows(header: _Record, data: list[_Record]) -> tuple[_Record | None, _Record | None]:
+    """(question-text row, marker row) of a survey tool's export below the header, else Nones.
 
     Qualtrics writes column ids (``Q1``), then the question texts, then one ``{"ImportId":
     …}`` per column; the ImportId row, which no answer can look like, marks the layout.
+    SurveyMonkey writes the questions, then a row naming each column's part (``Response``,
+    ``Open-Ended Response``, a choice) with ``Respondent ID`` empty: that row marks it.
     """
+    if data and _is_subheader_row(header, data[0]):
+        return None, data[0]
     if data and _is_import_id_row(data[0]):
         return None, data[0]
     if len(data) > 1 and _is_import_id_row(data[1]):
@@ -295,7 +309,8 @@ def read_survey_csv(
     one the columns are named ``column_1``, ``column_2``, … and ``metadata["header_row"]`` is
     false. A Qualtrics export's two rows below the header, the question texts and the
     ``{"ImportId": …}`` row, are not answers: the question text of the text column becomes
-    each Response's ``question``, and ``metadata["export_rows"]`` lists their lines.
+    each Response's ``question``, and ``metadata["export_rows"]`` lists their lines; so is a
+    SurveyMonkey export's second row (``Response``/``Open-Ended Response`` under the questions).
 
     Raises:
         IngestError: If the file has no records, no data rows, no usable text column, the
@@ -311,7 +326,7 @@ def read_survey_csv(
         (*KNOWN_TEXT_COLUMNS, *_SPEAKER_COLUMNS), text_column,
     )
     header, data = (records[0], records[1:]) if has_header else (None, records)
-    question_row, import_row = _export_rows(data) if header is not None else (None, None)
+    question_row, import_row = _export_rows(header, data) if header is not None else (None, None)
     skipped = [r for r in (question_row, import_row) if r is not None]
     data = data[len(skipped):]
     if not data:
@@ -367,6 +382,6 @@ def read_survey_csv(
             "n_rows": len(data),
             "n_empty_rows": n_empty,
         }
-        # Only a Qualtrics export has the key, so other files' manifests stay as they were.
+        # Only a Qualtrics or SurveyMonkey export has the key, so other files' manifests stay as they were.
         | ({"export_rows": [r.line for r in skipped]} if skipped else {}),
     )
