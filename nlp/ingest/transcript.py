@@ -2,7 +2,7 @@
 
 Recognised labels (case and spacing are free; ``**Name:**``/``__Name__:`` markdown emphasis is
 allowed around the label; a timestamp such as ``0:25``, ``00:01:23`` or ``00:01:23.5`` may come
-before it in brackets or after it, bare or in brackets):
+before it in brackets or after it, bare or in brackets, or after its colon in brackets):
 
 - roles: ``Interviewer:``, ``Q:``, ``Question:``, ``Moderator:``, ``Facilitator:``, ``Host:``,
   ``I:``, ``Int:`` (interviewer); ``Interviewee:``, ``Respondent:``, ``A:``, ``Answer:``,
@@ -80,6 +80,8 @@ _LABEL_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# Rev's "Name: [00:00:01]": a timestamp in brackets right after the colon is the label's.
+_AFTER_COLON_TS_RE = re.compile(rf"[\[(](?P<ts>{_TS})[\])][ \t]*")
 _HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
 
 
@@ -138,7 +140,9 @@ def _label_at(line: str, start: int) -> _Label | None:
     # Without a colon, only a following timestamp ("P2 0:25") marks a label.
     if m is None or not (m.group("colon") or m.group("ts2")):
         return None
-    timestamp = m.group("ts1") or m.group("ts2")
+    timestamp, end = m.group("ts1") or m.group("ts2"), m.end()
+    if m.group("colon") and not timestamp and (t := _AFTER_COLON_TS_RE.match(line, end)):
+        timestamp, end = t.group("ts"), t.end()
     speaker = " ".join(m.group("label").split())
     kind = _classify(speaker)
     if kind is None:
@@ -148,7 +152,7 @@ def _label_at(line: str, start: int) -> _Label | None:
         return None
     return _Label(
         line_start=start,
-        content_start=start + m.end(),
+        content_start=start + end,
         speaker=speaker,
         key=speaker.casefold(),
         role=role,
