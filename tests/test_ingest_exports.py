@@ -110,6 +110,21 @@ def test_named_speaker_exports(tmp_path, nlp, name, content):
     assert [r.metadata["timestamp"].endswith(("0:02", "0:04")) for r in doc.responses] == [True, True]
 
 
+def test_teams_docx_transcript(tmp_path, nlp):
+    import docx
+
+    document = docx.Document()
+    for line in ("Interview with Maria Garcia", "December 2, 2026, 10:00AM", "24m 12s"):
+        document.add_paragraph(line)  # Teams' title, date and duration: not quotes
+    for n, (who, said) in enumerate([("Ana Lopez", QUESTION_1), ("Maria Garcia", ANSWER_1),
+                                     ("Ana Lopez", QUESTION_2), ("Maria Garcia", ANSWER_2)], 1):
+        document.add_paragraph(f"{who}   0:0{n}")
+        document.add_paragraph(said)
+    data = io.BytesIO()
+    document.save(data)
+    _check_turns(_one(tmp_path, "teams.docx", data.getvalue()), nlp, "Ana Lopez", "Maria Garcia")
+
+
 # SurveyMonkey's "all responses" export: the questions, then a row naming each column's part
 # of its question (a choice question spans one column per choice), Respondent ID empty in it.
 SURVEYMONKEY_ROWS = [
