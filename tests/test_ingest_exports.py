@@ -91,17 +91,20 @@ def test_a_bracketed_plain_word_is_not_a_speaker(tmp_path, nlp):
     assert doc.metadata["speakers"] == ["Interviewer", "P1"]
 
 
+_NAMES = {"00": "Ana Lopez", "01": "Maria Garcia"}
+
+
 # Read right before this change (Rev's 'Name: [00:00:01]' aside: its timestamp was text in every
 # quote and question); kept so they stay so.
 @pytest.mark.parametrize(
     ("name", "content"),
     [
-        ("otter.txt", _interview(lambda who, n, said: f"{'Ana Lopez' if who == '00' else 'Maria Garcia'}  0:0{n}\n{said}")),
-        ("teams.txt", _interview(lambda who, n, said: f"{'Ana Lopez' if who == '00' else 'Maria Garcia'}   0:0{n}\n{said}")),
-        ("rev.txt", _interview(lambda who, n, said: f"{'Ana Lopez' if who == '00' else 'Maria Garcia'} (00:0{n}):\n{said}")),
-        ("rev_after_colon.txt", _interview(lambda who, n, said: f"{'Ana Lopez' if who == '00' else 'Maria Garcia'}: [00:00:0{n}]\n{said}")),
-        ("rev_inline.txt", _interview(lambda who, n, said: f"{'Ana Lopez' if who == '00' else 'Maria Garcia'}: [00:00:0{n}] {said}")),
-        ("descript.txt", _interview(lambda who, n, said: f"[00:00:0{n}] {'Ana Lopez' if who == '00' else 'Maria Garcia'}: {said}")),
+        ("otter.txt", _interview(lambda who, n, said: f"{_NAMES[who]}  0:0{n}\n{said}")),
+        ("teams.txt", _interview(lambda who, n, said: f"{_NAMES[who]}   0:0{n}\n{said}")),
+        ("rev.txt", _interview(lambda who, n, said: f"{_NAMES[who]} (00:0{n}):\n{said}")),
+        ("rev_after_colon.txt", _interview(lambda who, n, said: f"{_NAMES[who]}: [00:00:0{n}]\n{said}")),
+        ("rev_inline.txt", _interview(lambda who, n, said: f"{_NAMES[who]}: [00:00:0{n}] {said}")),
+        ("descript.txt", _interview(lambda who, n, said: f"[00:00:0{n}] {_NAMES[who]}: {said}")),
     ],
 )
 def test_named_speaker_exports(tmp_path, nlp, name, content):
