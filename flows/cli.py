@@ -9,6 +9,7 @@
     interviews export-qdpx              # a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA
     interviews agreement A.csv B.qdpx   # intercoder agreement and the disagreements
     interviews compare --by group       # themes by the groups of a participant attribute
+    interviews watch                    # run, then rerun in this process on every change
 
 It lives in ``flows/`` because ``run`` starts the Prefect flow, and ``nlp/`` never imports
 Prefect. Every other command only calls ``nlp``.
@@ -124,6 +125,10 @@ def run(
                 summary = state.result()
     except (ParticipantsError, NothingUsableError, RunInProgressError) as exc:
         raise _fail(_escape(str(exc))) from None
+    _show_summary(summary)
+
+
+def _show_summary(summary) -> None:
     console = _console()
     console.print(f"{summary.status}: {summary.run_id} -> {summary.out_dir}", highlight=False)
     console.print(", ".join(f"{k} {v}" for k, v in summary.counts.items()), highlight=False)
@@ -386,8 +391,10 @@ def export_qdpx_command(
 
 
 from flows.compare_command import compare  # noqa: E402  (beside this module, long enough already)
+from flows.watch_command import watch  # noqa: E402
 
 app.command()(compare)
+app.command()(watch)
 
 if __name__ == "__main__":
     app()
