@@ -17,13 +17,19 @@ here in a throwaway ``PREFECT_HOME`` and warmed by one untimed no-op flow), runs
   quotes being placed in the saved layout (``nlp.topics.stability.plan_layout``); then again
   with ``--seed 43``, the noise floor of a refit.
 
+``watch`` is ``interviews watch`` on the same folders: one process that runs once, then reruns
+in-process on each change, so imports, models and compiled kernels are paid at its cold run
+only. Its rows are the watcher's own CPU seconds during each run (``psutil``, all its threads),
+from the change to the run's printed summary; it has no refit rows. Its ratios are given
+against its own cold run and against ``cli``'s cold run when both run.
+
 Each row gives wall and CPU seconds (the child's user + system) and its ratio to that entry
 point's cold run (for ``served``, also the running server's CPU seconds during that run, which
 the child's figure leaves out: a scheduled user starts the server once, not per run); the
 new-file rows also give how many old quotes kept their topic id, and the placed row and the
 seed-43 refit how their new quotes' topics agree with the seed-42 refit's (same stable id; ARI).
 
-    python -m bench.reruns [--only cli flow served]
+    python -m bench.reruns [--only cli flow served watch]
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,7 +64,10 @@ ENTRY_POINTS = {
     "cli": [sys.executable, "-m", "flows.cli", "run", "--no-prefect"],
     "flow": [sys.executable, "-m", "flows.interview_pipeline"],
     "served": [sys.executable, "-m", "flows.interview_pipeline"],  # with PREFECT_API_URL set, in run()
+    "watch": [sys.executable, "-m", "flows.cli", "watch"],  # one process for every step: _watched_steps
 }
+# How long a watched run may take before the bench gives up on it.
+_WATCH_TIMEOUT_S = 1800
 
 
 def _timed(cmd: list[str], base_env: dict[str, str] | None = None, server=None) -> dict[str, float]:
@@ -96,6 +106,81 @@ def _served(home: Path) -> tuple[subprocess.Popen, dict[str, str], dict[str, flo
     warm = [sys.executable, "-m", "bench.prefect_overhead", "--_child", "noop", *[str(home)] * 3]
     subprocess.run(warm, cwd=REPO, env={**env, "PYTHONPATH": str(REPO)}, check=True, capture_output=True)
     return server, env, start
+
+
+class _Watcher:
+    """``interviews watch`` running in the background; its own CPU seconds, its runs as it prints them."""
+
+    def __init__(self, cmd: list[str], log: Path) -> None:
+        import psutil
+
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+               "PYTHONUNBUFFERED": "1"}
+        self.log = log
+        self.started = time.perf_counter()
+        with log.open("w") as fh:
+            self.child = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        self.process = psutil.Process(self.child.pid)
+
+    def cpu_s(self) -> float:
+        """User + system seconds of the watcher process so far (all its threads)."""
+        times = self.process.cpu_times()
+        return times.user + times.system
+
+    def runs(self) -> int:
+        """Runs finished so far: the summary lines ``ok: run-…`` / ``up-to-date: run-…``, or ``error:``."""
+        lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return sum(line.startswith(("ok: run-", "up-to-date: run-", "error:")) for line in lines)
+
+    def wait_for_run(self, n: int) -> float:
+        """Wall seconds until the ``n``-th run has printed its summary.
+
+        Raises:
+            RuntimeError: the watcher exited, a run failed, or none finished in time.
+        """
+        started = time.perf_counter()
+        while self.runs() < n:
+            if self.child.poll() is not None or time.perf_counter() - started > _WATCH_TIMEOUT_S:
+                raise RuntimeError(f"interviews watch: no run {n}: {self.log.read_text()[-1500:]}")
+            time.sleep(0.05)
+        if any(line.startswith("error:") for line in self.log.read_text(encoding="utf-8", errors="replace").splitlines()):
+            raise RuntimeError(f"interviews watch: a run failed: {self.log.read_text()[-1500:]}")
+        return time.perf_counter() - started
+
+    def stop(self) -> None:
+        self.child.send_signal(signal.SIGINT)
+        try:
+            self.child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+
+
+def _watched_steps(cmd: list[str], work: Path, new: Path) -> list[dict]:
+    """The steps through one ``interviews watch`` process: its CPU seconds during each run.
+
+    Cold: from the process start to its first run's summary (imports, models, the run). No
+    change: the seed file written again with the same bytes, which starts a run that finds
+    the inputs unchanged. One new file: the last transcript copied in. Wall seconds run from
+    the change to the summary, so they include the watcher's 1 s quiet time before a run.
+    """
+    raw, out = work / "raw", work / "processed"
+    watcher = _Watcher(cmd, work / "watch.log")
+    try:
+        steps = [{"step": "cold", "wall_s": watcher.wait_for_run(1), "cpu_s": watcher.cpu_s(), "stages": _stage_seconds(out)}]
+        before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
+        for n, (step, change) in enumerate(
+            [("rerun, no change", lambda: (raw / SEED.name).write_bytes(SEED.read_bytes())),
+             ("rerun, one new file", lambda: shutil.copy(new, raw / new.name))], start=2):
+            cpu = watcher.cpu_s()
+            change()
+            steps.append({"step": step, "wall_s": watcher.wait_for_run(n), "cpu_s": watcher.cpu_s() - cpu})
+        steps[-1]["stages"] = _stage_seconds(out)
+        after = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
+        steps[-1].update(kept_topic_id=_kept_topic_ids(before, after), quotes=len(after))
+        steps[0]["quotes"] = len(before)
+    finally:
+        watcher.stop()
+    return steps
 
 
 def _stage_seconds(out: Path) -> dict[str, float]:
@@ -153,6 +238,9 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
             for path in (SEED, *first):
                 shutil.copy(path, raw / path.name)
             cmd = [*ENTRY_POINTS[entry], "--raw-dir", str(raw), "--out-dir", str(out), "--cache-dir", str(work / "interim")]
+            if entry == "watch":
+                rows += _rows(entry, first, new, _watched_steps(cmd, work, new))
+                continue
             steps = []
             steps.append({"step": "cold", **timed(cmd), "stages": _stage_seconds(out), **start})
             before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
@@ -179,16 +267,28 @@ def run(only: tuple[str, ...] = tuple(ENTRY_POINTS)) -> list[dict]:
             steps[-3].update(_placed_agreement(before, after, refits[0], out))
             steps[-1].update(_placed_agreement(before, refits[1], refits[0], work / "refit-43" / "processed"))
             steps[0]["quotes"] = len(before)
-            for s in steps:
-                s["ratio_wall"] = s["wall_s"] / steps[0]["wall_s"]
-                s["ratio_cpu"] = s["cpu_s"] / steps[0]["cpu_s"]
-                rows.append({"entry": entry, "files": 1 + len(first), "new_file": new.name, **s})
-                print(f"[reruns] {entry}: {s['step']}: {s['wall_s']:.1f} s wall, {s['cpu_s']:.1f} s CPU",
-                      file=sys.stderr, flush=True)
+            rows += _rows(entry, first, new, steps)
         finally:
             if server is not None:
                 stop_server(server)
             shutil.rmtree(work, ignore_errors=True)
+    cli_cold = next((r for r in rows if r["entry"] == "cli" and r["step"] == "cold"), None)
+    for r in rows:
+        if r["entry"] == "watch" and cli_cold is not None:  # the watcher pays imports once: also against a fresh `run`
+            r["ratio_cli_wall"] = r["wall_s"] / cli_cold["wall_s"]
+            r["ratio_cli_cpu"] = r["cpu_s"] / cli_cold["cpu_s"]
+    return rows
+
+
+def _rows(entry: str, first: list[Path], new: Path, steps: list[dict]) -> list[dict]:
+    """The rows of one entry point, each with its ratios to that entry point's cold run."""
+    rows = []
+    for s in steps:
+        s["ratio_wall"] = s["wall_s"] / steps[0]["wall_s"]
+        s["ratio_cpu"] = s["cpu_s"] / steps[0]["cpu_s"]
+        rows.append({"entry": entry, "files": 1 + len(first), "new_file": new.name, **s})
+        print(f"[reruns] {entry}: {s['step']}: {s['wall_s']:.1f} s wall, {s['cpu_s']:.1f} s CPU",
+              file=sys.stderr, flush=True)
     return rows
 
 
@@ -199,6 +299,8 @@ def print_table(rows: list[dict]) -> None:
         kept = f"{r['kept_topic_id']:.1%}" if "kept_topic_id" in r else ""
         ratio = f"{r['ratio_wall']:.2f}x; {r['ratio_cpu']:.2f}x"
         print(f"{r['entry']:<6} {r['step']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20} {kept:>8}")
+        if "ratio_cli_cpu" in r:
+            print(f"       x cli cold run: {r['ratio_cli_wall']:.2f}x wall; {r['ratio_cli_cpu']:.2f}x CPU")
         if "new_same_id" in r:
             what = f"{r['placed_quotes']} quotes placed" if r["placed_quotes"] else "UMAP fitted"
             print(f"       {what}; against the seed-42 full refit: new quotes' same topic id "
