@@ -127,6 +127,10 @@ class _Watcher:
         times = self.process.cpu_times()
         return times.user + times.system
 
+    def rss_mib(self) -> float:
+        """The watcher's resident memory now, MiB: a long-lived process should not grow run after run."""
+        return self.process.memory_info().rss / 2**20
+
     def runs(self) -> int:
         """Runs finished so far: the summary lines ``ok: run-…`` / ``up-to-date: run-…``, or ``error:``."""
         lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -166,14 +170,16 @@ def _watched_steps(cmd: list[str], work: Path, new: Path) -> list[dict]:
     raw, out = work / "raw", work / "processed"
     watcher = _Watcher(cmd, work / "watch.log")
     try:
-        steps = [{"step": "cold", "wall_s": watcher.wait_for_run(1), "cpu_s": watcher.cpu_s(), "stages": _stage_seconds(out)}]
+        steps = [{"step": "cold", "wall_s": watcher.wait_for_run(1), "cpu_s": watcher.cpu_s(), "stages": _stage_seconds(out),
+                  "rss_mib": watcher.rss_mib()}]
         before = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
         for n, (step, change) in enumerate(
             [("rerun, no change", lambda: (raw / SEED.name).write_bytes(SEED.read_bytes())),
              ("rerun, one new file", lambda: shutil.copy(new, raw / new.name))], start=2):
             cpu = watcher.cpu_s()
             change()
-            steps.append({"step": step, "wall_s": watcher.wait_for_run(n), "cpu_s": watcher.cpu_s() - cpu})
+            steps.append({"step": step, "wall_s": watcher.wait_for_run(n), "cpu_s": watcher.cpu_s() - cpu,
+                          "rss_mib": watcher.rss_mib()})
         steps[-1]["stages"] = _stage_seconds(out)
         after = pd.read_parquet(out / "quotes.parquet", columns=["quote_id", "topic_id"])
         steps[-1].update(kept_topic_id=_kept_topic_ids(before, after), quotes=len(after))
@@ -301,6 +307,8 @@ def print_table(rows: list[dict]) -> None:
         print(f"{r['entry']:<6} {r['step']:<22} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {ratio:>20} {kept:>8}")
         if "ratio_cli_cpu" in r:
             print(f"       x cli cold run: {r['ratio_cli_wall']:.2f}x wall; {r['ratio_cli_cpu']:.2f}x CPU")
+        if "rss_mib" in r:
+            print(f"       the watcher's resident memory after the run: {r['rss_mib']:.0f} MiB")
         if "new_same_id" in r:
             what = f"{r['placed_quotes']} quotes placed" if r["placed_quotes"] else "UMAP fitted"
             print(f"       {what}; against the seed-42 full refit: new quotes' same topic id "
