@@ -56,11 +56,9 @@ def watch(
 
     A failed run is reported and the last good outputs stay; the watcher waits for the next change. Stop with Ctrl-C. For scheduled runs with a run history, use the Prefect deployment (README, "Watching a folder").
     """
-    from flows.cli import _console, _fail
+    from flows.cli import _console, _escape, _fail, _interactive
     from nlp.config import config_from_options
-    from nlp.watch import watch_runs
-
-    from flows.cli import _interactive
+    from nlp.watch import WatchError, watch_runs
 
     if settings.get("progress") is None:
         settings["progress"] = _interactive()
@@ -71,6 +69,8 @@ def watch(
         watch_runs(config, functools.partial(_show, watched=_watched(config)), quiet_ms=quiet_ms)
     except KeyboardInterrupt:
         _console().print("stopped watching", highlight=False)
+    except WatchError as exc:
+        raise _fail(_escape(str(exc))) from None
 
 
 watch = with_config_options(watch)

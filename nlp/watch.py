@@ -29,7 +29,7 @@ from nlp.loaded import LoadedModels, load_models
 from nlp.run import run_pipeline
 from nlp.run_summary import RunSummary
 
-__all__ = ["DEFAULT_QUIET_MS", "WatchedRun", "watch_runs", "watched_paths"]
+__all__ = ["DEFAULT_QUIET_MS", "WatchError", "WatchedRun", "watch_runs", "watched_paths"]
 
 logger = logging.getLogger("nlp.watch")
 
@@ -55,6 +55,10 @@ class WatchedRun:
     started: float
     summary: RunSummary | None = None
     error: BaseException | None = None
+
+
+class WatchError(RuntimeError):
+    """The folders can no longer be watched (a watched folder was removed, the OS refused a watch)."""
 
 
 def watched_paths(config: PipelineConfig) -> tuple[Path, tuple[Path, ...]]:
@@ -95,16 +99,20 @@ def _wait_threads(config: PipelineConfig, changes: queue.Queue, stop: threading.
     skip = tuple(Path(p).resolve() for p in (config.out_dir, config.cache_dir))
     keep = _relevant(raw, files, skip)
     groups = [((raw,), True)]
-    parents = tuple(dict.fromkeys(f.parent for f in files if not f.is_relative_to(raw)))
+    # A missing folder cannot be watched; the run names the missing file.
+    parents = tuple(dict.fromkeys(f.parent for f in files if not f.is_relative_to(raw) and f.parent.is_dir()))
     if parents:
         groups.append((parents, False))
 
     def wait(paths: tuple[Path, ...], recursive: bool) -> None:
-        for batch in watchfiles.watch(
-            *paths, watch_filter=keep, step=quiet_ms, debounce=max(10 * quiet_ms, 10_000), stop_event=stop,
-            rust_timeout=_POLL_MS, recursive=recursive, raise_interrupt=False, ignore_permission_denied=True,
-        ):
-            changes.put(sorted({path for _, path in batch}))
+        try:
+            for batch in watchfiles.watch(
+                *paths, watch_filter=keep, step=quiet_ms, debounce=max(10 * quiet_ms, 10_000), stop_event=stop,
+                rust_timeout=_POLL_MS, recursive=recursive, raise_interrupt=False, ignore_permission_denied=True,
+            ):
+                changes.put(sorted({path for _, path in batch}))
+        except Exception as exc:  # noqa: BLE001 - handed to the main thread, which stops the watch with it
+            changes.put(WatchError(f"cannot watch {', '.join(map(str, paths))}: {exc}"))
 
     threads = [threading.Thread(target=wait, args=group, name="interviews-watch", daemon=True) for group in groups]
     for t in threads:
@@ -122,6 +130,12 @@ def _one_run(
         return WatchedRun(tuple(changed), started, summary=run_pipeline(config, models=models)), models
     except Exception as exc:  # noqa: BLE001 - the watcher reports every failure and waits for the next change
         return WatchedRun(tuple(changed), started, error=exc), models
+
+
+def _changed(item: list[str] | WatchError) -> list[str]:
+    if isinstance(item, WatchError):
+        raise item
+    return item
 
 
 def watch_runs(
@@ -146,6 +160,7 @@ def watch_runs(
         How many runs were made.
 
     Raises:
+        WatchError: the folders could no longer be watched.
         KeyboardInterrupt: Ctrl-C, after the waiting threads have stopped. A run interrupted
             midway leaves the last good outputs in place (they are replaced only as a whole).
     """
@@ -160,16 +175,18 @@ def watch_runs(
             run, models = _one_run(config, models, changed)
             runs += 1
             on_run(run)
+            if not Path(config.raw_dir).is_dir():  # removed or renamed: nothing left to watch
+                raise WatchError(f"{config.raw_dir}: the raw folder is gone; stopped watching")
             changed = []
             while not changed and not stop.is_set():
                 try:
-                    changed = changes.get(timeout=_POLL_MS / 1000)
+                    changed = _changed(changes.get(timeout=_POLL_MS / 1000))
                 except queue.Empty:
                     continue
             if stop.is_set():
                 return runs
             while not changes.empty():  # bursts the waiting threads split: one run for all
-                changed += changes.get_nowait()
+                changed += _changed(changes.get_nowait())
     finally:
         stop.set()
         for t in threads:

@@ -181,3 +181,27 @@ def test_ctrl_c_stops_the_watch_command_cleanly(tmp_path):
         child.kill()
     assert child.returncode == 0, err
     assert "scan.pdf" in err and "stopped watching" in out and "Traceback" not in err
+
+
+def test_a_removed_raw_folder_ends_the_watch_with_a_message(seeded, fake_models, tmp_path):
+    from nlp.watch import WatchError
+
+    outcome: list[BaseException] = []
+
+    def watching() -> None:
+        try:
+            watch_runs(seeded, runs.append, models=fake_models(seeded), quiet_ms=QUIET_MS)
+        except WatchError as exc:
+            outcome.append(exc)
+
+    runs: list[WatchedRun] = []
+    thread = threading.Thread(target=watching)
+    thread.start()
+    deadline = time.monotonic() + 90
+    while not runs and time.monotonic() < deadline:
+        time.sleep(0.05)
+    outputs = _tree_digest(seeded.out_dir)
+    seeded.raw_dir.rename(tmp_path / "moved")
+    thread.join(timeout=60)
+    assert not thread.is_alive() and len(runs) == 2 and runs[1].error is not None
+    assert "raw folder is gone" in str(outcome[0]) and _tree_digest(seeded.out_dir) == outputs
