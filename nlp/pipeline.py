@@ -98,6 +98,7 @@ def ingest(config: PipelineConfig) -> IngestResult:
         max_bytes=int(config.max_file_mb * 2**20),
         text_column=config.text_column,
         id_column=config.id_column,
+        log_records=False,  # the stage sequence reports every input record (in the flow's log too)
     )
 
 

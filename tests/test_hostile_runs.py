@@ -138,3 +138,17 @@ def test_the_flow_and_the_cli_exit_non_zero_with_the_message(
     assert result.exit_code == 1
     assert "no usable input in" in result.output and "scan.pdf: binary content" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_refused_file_is_reported_once_in_the_run_log(
+    tmp_path: Path, fake_models, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    _raw(tmp_path, {"good.txt": GOOD.encode(), "bad.txt": b"\x00\x01 not text", "copy.txt": GOOD.encode()})
+    config = _config(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        assert run_pipeline(config, models=fake_models(config)).status == "ok"
+    said = [r.getMessage() for r in caplog.records]
+    assert sum("bad.txt: binary content, not text" in m for m in said) == 1, said
+    assert sum("same content as" in m for m in said) == 1, said

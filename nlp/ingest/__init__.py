@@ -197,6 +197,7 @@ def ingest_paths(
     text_column: str | None = None,
     id_column: str | None = None,
     root: Path | None = None,
+    log_records: bool = True,
 ) -> IngestResult:
     """Ingest the given files, recording a clear reason for each one that cannot be used.
 
@@ -207,6 +208,9 @@ def ingest_paths(
         id_column: Respondent id column of CSV/TSV inputs, to skip detection.
         root: If given, files are recorded by their path relative to it (POSIX style);
             otherwise by their file name.
+        log_records: log each refused or duplicate file as it is met. False when the caller
+            reports the returned ``inputs`` itself, as the stage sequence does, so each reason
+            is printed once. A reader's unexpected error is logged with its traceback either way.
 
     Returns:
         The documents parsed and one InputRecord per path (hidden files: ``skipped``).
@@ -226,7 +230,7 @@ def ingest_paths(
             inputs.append(InputRecord(name, None, "skipped", reason))
             continue
         if root is not None and (outside := _outside(path, root)) is not None:
-            inputs.append(_error(name, None, outside))
+            inputs.append(_error(name, None, outside, log=log_records))
             continue
         if root is not None and path.is_symlink():
             target = _record_name(path.resolve(), Path(root).resolve())
@@ -236,26 +240,27 @@ def ingest_paths(
             continue
         if name in names_seen:
             inputs.append(
-                _error(name, None, f"another input is also named {name!r}; quote ids would clash")
+                _error(name, None, f"another input is also named {name!r}; quote ids would clash", log=log_records)
             )
             continue
         names_seen.add(name)
         try:
             data = _read(path, name, max_bytes)
         except IngestError as exc:
-            inputs.append(_error(name, None, exc.reason))
+            inputs.append(_error(name, None, exc.reason, log=log_records))
             continue
         sha = hashlib.sha256(data).hexdigest()
         if sha in first_by_sha:
             first = first_by_sha[sha]
-            logger.warning("%s: same content as %s; not processed again", name, first)
+            if log_records:
+                logger.warning("%s: same content as %s; not processed again", name, first)
             inputs.append(InputRecord(name, sha, "duplicate", f"same content as {first}"))
             continue
         first_by_sha[sha] = name
         try:
             doc = ingest_file(data, name, sha, text_column=text_column, id_column=id_column)
         except IngestError as exc:
-            inputs.append(_error(name, sha, exc.reason))
+            inputs.append(_error(name, sha, exc.reason, log=log_records))
             continue
         # A reader bug on one odd file must not cost the user the rest of the batch; the
         # traceback goes to the log so the bug can still be fixed.
@@ -300,7 +305,8 @@ def ingest_dir(raw_dir: Path, **kw) -> IngestResult:
 
     Args:
         raw_dir: The input folder; it is only read.
-        **kw: ``max_bytes``, ``text_column`` and ``id_column``, as for ``ingest_paths``.
+        **kw: ``max_bytes``, ``text_column``, ``id_column`` and ``log_records``, as for
+            ``ingest_paths``.
 
     Returns:
         The documents parsed and one InputRecord per entry of ``walk_raw``: hidden files and
