@@ -7,13 +7,9 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["compare"]
+from flows.options import ProcessedDir, Top
 
-ProcessedDir = Annotated[
-    Path,
-    typer.Option("--processed-dir", "-p", envvar="INTERVIEWS_PROCESSED_DIR", help="Outputs of a run."),
-]
-Top = Annotated[int, typer.Option("--top", "-n", min=1, help="How many to show.")]
+__all__ = ["compare"]
 
 
 def compare(

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import functools
 import inspect
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
-__all__ = ["config_parameters", "with_config_options"]
+__all__ = ["ProcessedDir", "Top", "config_parameters", "with_config_options"]
+
+# Options the reading commands share (themes, quotes, codes, compare, ...).
+ProcessedDir = Annotated[
+    Path,
+    typer.Option("--processed-dir", "-p", envvar="INTERVIEWS_PROCESSED_DIR", help="Outputs of a run."),
+]
+Top = Annotated[int, typer.Option("--top", "-n", min=1, help="How many to show.")]
 
 
 def config_parameters() -> list[inspect.Parameter]:
