@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from nlp.atomic import atomic_write
-from nlp.startup import file_sha256  # noqa: F401 - one hashing helper; re-exported for callers here
+from nlp.machine_cache import file_sha256  # noqa: F401 - one hashing helper; re-exported for callers here
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",
@@ -80,7 +80,7 @@ def verify_model_dir(model_dir: Path, expected_sha256: str | None) -> str:
     Raises:
         ModelIntegrityError: the weights file is missing or its hash differs from the pin.
     """
-    from nlp.startup import cached_sha256
+    from nlp.machine_cache import cached_sha256
 
     weights = model_dir / "model.safetensors"
     if not weights.is_file():

@@ -51,13 +51,13 @@ def load_identifier():
     A private instance rather than the module-level one, whose language set other code could
     restrict. The bundled model is an LZMA-compressed npz whose decompression costs about
     0.5 CPU s in every process; the built identifier is kept once per machine as a pickle
-    (``nlp.startup.cache_home()``, about 70 MB), which loads in about 0.07 s. The pickle is
+    (``nlp.machine_cache.cache_home()``, about 70 MB), which loads in about 0.07 s. The pickle is
     named for py3langid's version and the model file's stamp, so an upgrade builds it again.
     """
     import py3langid
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    from nlp.startup import cache_home, file_stamp
+    from nlp.machine_cache import cache_home, file_stamp
 
     model = Path(MODEL_DIR) / MODEL_FILE
     key = hashlib.sha256(f"{py3langid.__version__}:{model.resolve()}:{file_stamp(model)}".encode()).hexdigest()[:16]

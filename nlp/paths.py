@@ -17,7 +17,7 @@ RAW_DIR = DATA_DIR / "raw"
 # Outputs of the last successful run, replaced whole by the next one.
 PROCESSED_DIR = DATA_DIR / "processed"
 # State that survives runs: the embedding cache. The ONNX export of the bundled model belongs to
-# the machine, not the project: it lives in nlp.startup.cache_home() / "onnx".
+# the machine, not the project: it lives in nlp.machine_cache.cache_home() / "onnx".
 INTERIM_DIR = DATA_DIR / "interim"
 # Reports written by ``interviews report`` and ``interviews export-qdpx``.
 REPORTS_DIR = Path("reports")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nlp.embeddings import ModelIntegrityError, verify_model_dir
-from nlp.startup import cached_sha256
+from nlp.machine_cache import cached_sha256
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,9 +28,9 @@ def test_a_remembered_hash_is_reused_until_the_file_changes(tmp_path, monkeypatc
     assert cached_sha256(target, stamps) == _sha(b"first version")
 
     # A second call must not read the file again: make reading it fail.
-    import nlp.startup as startup
+    import nlp.machine_cache as machine_cache
 
-    monkeypatch.setattr(startup, "file_sha256", lambda path: pytest.fail("hashed a file whose stamp is unchanged"))
+    monkeypatch.setattr(machine_cache, "file_sha256", lambda path: pytest.fail("hashed a file whose stamp is unchanged"))
     assert cached_sha256(target, stamps) == _sha(b"first version")
     monkeypatch.undo()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.embeddings import ModelIntegrityError, file_sha256
-from nlp.startup import cache_home, cached_sha256
+from nlp.machine_cache import cache_home, cached_sha256
 
 __all__ = ["build_onnx_model", "cpu_int8_flags", "default_onnx_dir"]
 
@@ -46,7 +46,7 @@ def _has_vnni() -> bool:
 
 
 def default_onnx_dir() -> Path:
-    """Where exports are cached by default: once per machine, in ``nlp.startup.cache_home()``.
+    """Where exports are cached by default: once per machine, in ``nlp.machine_cache.cache_home()``.
 
     An export depends only on the bundled weights and the installed libraries, so every project,
     test session and CI run on the machine shares one, and ``make clean`` keeps it.
