@@ -38,6 +38,7 @@ import numpy as np
 
 from nlp.recommendations.datasets import heldout_split, read_labelled_tsv, read_semeval
 from nlp.recommendations.rules import CUES, cue_matrix
+from training.train_recommendations import RATES, at_rate, cell_weights
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "semeval2019-task9" / "V1.4_Training.csv"
@@ -53,7 +54,6 @@ LR = 3e-5
 HEAD_LR = 1e-3
 WARMUP = 0.06
 HEAD_C = 1.0  # the logistic head's cross-validated C (nlp/models/recommendation_head.json)
-RATES = (0.05, 0.10, 0.15)
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
@@ -74,25 +74,6 @@ def splits(y: np.ndarray, domain: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     strata = np.char.add(domain[fit], y[fit].astype(str))
     train, val = train_test_split(fit, test_size=VALIDATION_SHARE, stratify=strata, random_state=SEED)
     return np.sort(train), np.sort(val), held
-
-
-def cell_weights(domain: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Sample weights giving every (domain, class) cell the same total weight, mean 1."""
-    weights = np.zeros(len(y))
-    cells = [(d, c) for d in np.unique(domain) for c in (False, True)]
-    for d, c in cells:
-        mask = (domain == d) & (y == c)
-        weights[mask] = len(y) / (len(cells) * mask.sum())
-    return weights
-
-
-def at_rate(y: np.ndarray, predicted: np.ndarray, rate: float) -> dict[str, float]:
-    """Precision, recall and F1 if ``rate`` of the items were positive (from the TPR and FPR)."""
-    tpr = float(predicted[y].mean()) if y.any() else 0.0
-    fpr = float(predicted[~y].mean()) if (~y).any() else 0.0
-    precision = rate * tpr / (rate * tpr + (1 - rate) * fpr) if tpr + fpr else 0.0
-    f1 = 2 * precision * tpr / (precision + tpr) if precision + tpr else 0.0
-    return {"precision": round(precision, 4), "recall": round(tpr, 4), "f1": round(f1, 4)}
 
 
 def mean_f1(y: np.ndarray, domain: np.ndarray, proba: np.ndarray, threshold: float, rates=RATES) -> float:

@@ -65,7 +65,7 @@ HIGH_RATES = (0.30, 0.40, 0.50)
 RATE_MARGIN = 0.05
 
 
-def _cell_weights(domain: np.ndarray, y: np.ndarray) -> np.ndarray:
+def cell_weights(domain: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Sample weights giving every (domain, class) cell the same total weight, mean 1."""
     weights = np.zeros(len(y))
     cells = [(d, c) for d in np.unique(domain) for c in (False, True)]
@@ -78,7 +78,7 @@ def _cell_weights(domain: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _scores(y: np.ndarray, predicted: np.ndarray, balanced: bool = False) -> dict[str, float]:
     from sklearn.metrics import f1_score, precision_score, recall_score
 
-    weights = _cell_weights(np.zeros(len(y)), y) if balanced else None
+    weights = cell_weights(np.zeros(len(y)), y) if balanced else None
     return {
         "precision": round(float(precision_score(y, predicted, sample_weight=weights, zero_division=0)), 4),
         "recall": round(float(recall_score(y, predicted, sample_weight=weights, zero_division=0)), 4),
@@ -129,7 +129,7 @@ def _oof_proba(features: np.ndarray, y: np.ndarray, strata: np.ndarray, weights:
     return out
 
 
-def _at_rate(y: np.ndarray, predicted: np.ndarray, rate: float) -> dict[str, float]:
+def at_rate(y: np.ndarray, predicted: np.ndarray, rate: float) -> dict[str, float]:
     """Precision, recall and F1 if ``rate`` of the items were positive (from the TPR and FPR)."""
     tpr = float(predicted[y].mean()) if y.any() else 0.0
     fpr = float(predicted[~y].mean()) if (~y).any() else 0.0
@@ -161,7 +161,7 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
 
     strata = np.char.add(domain, y.astype(str))
     fit_idx, held_idx = heldout_split(y, domain)
-    weights = _cell_weights(domain[fit_idx], y[fit_idx])
+    weights = cell_weights(domain[fit_idx], y[fit_idx])
     c = _choose_c(features[fit_idx], y[fit_idx], strata[fit_idx], weights)
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit(features[fit_idx], y[fit_idx], sample_weight=weights)
@@ -187,7 +187,7 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
 
     def mean_f1(t: float) -> float:
         return float(np.mean([
-            _at_rate(y_fit[domain_fit == d], oof[domain_fit == d] >= t, rate)["f1"] for d in domains for rate in RATES
+            at_rate(y_fit[domain_fit == d], oof[domain_fit == d] >= t, rate)["f1"] for d in domains for rate in RATES
         ]))
 
     threshold = float(max(THRESHOLD_GRID, key=mean_f1))
@@ -204,7 +204,7 @@ def train(data: Path, reviews: Path = DEFAULT_REVIEWS, cache_dir: Path = DEFAULT
             "n_positive": int(y_held[mask].sum()),
             "as_is": _scores(y_held[mask], predicted),
             "balanced": _scores(y_held[mask], predicted, balanced=True),
-            **{f"rate{round(r * 100):02d}": _at_rate(y_held[mask], predicted, r) for r in RATES},
+            **{f"rate{round(r * 100):02d}": at_rate(y_held[mask], predicted, r) for r in RATES},
         }
 
     metadata = {
@@ -263,7 +263,7 @@ def _rate_policy(
     table = []
     for rate in HIGH_RATES:
         def f1_at(t: float) -> float:
-            return float(np.mean([_at_rate(y[domain == d], oof[domain == d] >= t, rate)["f1"] for d in domains]))
+            return float(np.mean([at_rate(y[domain == d], oof[domain == d] >= t, rate)["f1"] for d in domains]))
         table.append((rate, float(max(THRESHOLD_GRID, key=f1_at))))
     return tuple(table), (round(tpr, 4), round(fpr, 4)), adapt_above
 
