@@ -9,32 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from nlp.ingest import ingest_paths
-from nlp.quotes import load_sentencizer, split_quotes
+from nlp.quotes import split_quotes
 from nlp.schemas import Document
+from tests.ingest_files import ingest_one as _one
+from tests.ingest_files import nlp  # noqa: F401 - a fixture
 
 QUESTION_1 = "How did the training go for your team?"
 ANSWER_1 = "It went well, the workshops were the most useful part."
 QUESTION_2 = "What would you change?"
 ANSWER_2 = "Shorter sessions and more examples."
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_sentencizer()
-
-
-def _one(tmp_path: Path, name: str, content: str | bytes) -> Document:
-    path = tmp_path / name
-    path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    result = ingest_paths([path])
-    assert [r.status for r in result.inputs] == ["ok"], result.inputs
-    return result.documents[0]
 
 
 def _interview(line: str, *, srt: bool = False, vtt: bool = False) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,8 +19,10 @@ from nlp.ingest import IngestError, decode_text, ingest_dir, ingest_paths
 from nlp.ingest.captions import UNNAMED_SPEAKER, read_captions
 from nlp.ingest.markup import clean_text
 from nlp.participants.join import survey_attribute_names
-from nlp.quotes import load_sentencizer, split_quotes
+from nlp.quotes import split_quotes
 from nlp.schemas import Document
+from tests.ingest_files import ingest_one as _one
+from tests.ingest_files import nlp  # noqa: F401 - a fixture
 
 ZOOM_VTT = """\
 WEBVTT
@@ -75,19 +76,6 @@ P2: The mentoring sessions helped most,
 00:00:08,000 --> 00:00:11,000
 because someone answered our questions every week.
 """
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_sentencizer()
-
-
-def _one(tmp_path: Path, name: str, content: str | bytes) -> Document:
-    path = tmp_path / name
-    path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    result = ingest_paths([path])
-    assert [r.status for r in result.inputs] == ["ok"], result.inputs
-    return result.documents[0]
 
 
 def _quotes(doc: Document, nlp) -> list[tuple[str | None, str]]:
