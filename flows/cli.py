@@ -101,6 +101,7 @@ def run(
             load_curation(config.curation)
         except CurationError as exc:
             raise _fail(str(exc)) from None
+    from nlp.embeddings import ModelIntegrityError
     from nlp.guards import NothingUsableError  # not flows.interview_pipeline's STOPS: Prefect costs 4 CPU s
     from nlp.participants import ParticipantsError, read_participants
     from nlp.runlock import RunInProgressError
@@ -118,7 +119,8 @@ def run(
                 if state.is_failed():
                     raise _fail(_escape(state.message or "the flow run failed"))
                 summary = state.result()
-    except (ParticipantsError, NothingUsableError, RunInProgressError) as exc:
+    # A model file that fails its hash check names the file and both hashes: no traceback.
+    except (ParticipantsError, NothingUsableError, RunInProgressError, ModelIntegrityError) as exc:
         raise _fail(_escape(str(exc))) from None
     _show_summary(summary)
 

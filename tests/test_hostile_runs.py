@@ -152,3 +152,29 @@ def test_a_refused_file_is_reported_once_in_the_run_log(
     said = [r.getMessage() for r in caplog.records]
     assert sum("bad.txt: binary content, not text" in m for m in said) == 1, said
     assert sum("same content as" in m for m in said) == 1, said
+
+
+def test_a_damaged_tuned_model_stops_the_cli_with_the_file_and_no_traceback(
+    tmp_path: Path, fake_models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import nlp.sequence
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    def damaged(config):
+        models = fake_models(config)
+        head = models.recommendation_head
+        wrong = dataclasses.replace(head, tuned=dataclasses.replace(head.tuned, sha256="0" * 64))
+        return dataclasses.replace(models, recommendation_head=wrong)
+
+    monkeypatch.setattr(nlp.sequence, "load_models", damaged)
+    raw = _raw(tmp_path, {"good.txt": GOOD.encode()})
+    args = ["--raw-dir", str(raw), "--out-dir", str(tmp_path / "processed"), "--cache-dir", str(tmp_path / "interim")]
+    result = CliRunner().invoke(app, ["run", "--no-prefect", *args])
+    assert result.exit_code == 1
+    assert "recommendation_tuned.onnx" in result.output and "reinstall the package" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "processed").exists()

@@ -145,5 +145,8 @@ def _runner(file: str, sha256: str, max_tokens: int) -> _Runner:
         with resources.as_file(resources.files("nlp") / "models" / file) as path:
             actual = file_sha256(path)
             if actual != sha256:
-                raise ModelIntegrityError(f"{path}: sha256 {actual}, but the recommendation head expects {sha256}")
+                raise ModelIntegrityError(
+                    f"{path}: sha256 {actual}, but the recommendation head expects {sha256}; "
+                    "the fine-tuned recommendation model is damaged or not this version's: reinstall the package"
+                )
             return _Runner(str(path), max_tokens)
