@@ -277,6 +277,20 @@ def test_bad_captions_and_workbooks_get_a_reason_and_the_batch_goes_on(tmp_path)
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in raw.iterdir()} == before
 
 
+def test_a_workbook_whose_sheet_xml_is_cut_short_is_called_corrupted(tmp_path):
+    good = zipfile.ZipFile(io.BytesIO(_xlsx([["id", "comment"], [1, "The mentoring programme worked well."]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in good.infolist():
+            data = good.read(item)
+            z.writestr(item, data[: len(data) // 2] if item.filename == "xl/worksheets/sheet1.xml" else data)
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(out.getvalue())
+    (record,) = ingest_paths([path]).inputs
+    assert record.status == "error"
+    assert record.error.startswith("cut.xlsx: corrupted .xlsx: cannot be read (ParseError: "), record.error
+
+
 def test_xlsx_zip_bomb_is_refused_unopened(tmp_path):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:

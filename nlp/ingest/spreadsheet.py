@@ -71,7 +71,9 @@ def _first_sheet(data: bytes, source_file: str) -> tuple[str, list[tuple[int, li
             if any(cells := [cell_text(v) for v in values])
         ]
         return sheet.title, rows
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    # The sheet's XML is parsed only here (read-only mode): a damaged one raises a ParseError,
+    # a SyntaxError of ElementTree or lxml.
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
         raise IngestError(
             source_file, f"corrupted .xlsx: cannot be read ({type(exc).__name__}: {exc})"
         ) from None
