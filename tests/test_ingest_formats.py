@@ -143,6 +143,20 @@ def test_srt_without_speaker_names_keeps_every_word(tmp_path, nlp):
     )
 
 
+def test_a_cue_holding_two_speakers_gives_each_their_words(tmp_path, nlp):
+    # Some exports put a question and its answer in one cue, one speaker per line.
+    vtt = (
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nInterviewer: What helped?\nP1: The weekly calls helped.\n\n"
+        "2\n00:00:04.500 --> 00:00:08.000\n<v Interviewer>Anything else?</v>\n<v P1>More training, please.</v>\n"
+    )
+    doc = _one(tmp_path, "pairs.vtt", vtt)
+    assert doc.metadata["speakers"] == ["Interviewer", "P1"]
+    first, second = doc.responses
+    assert (first.question, first.metadata["lines"]) == ("What helped?", [6, 6])
+    assert (second.question, second.metadata["lines"]) == ("Anything else?", [11, 11])
+    assert _quotes(doc, nlp) == [("P1", "The weekly calls helped."), ("P1", "More training, please.")]
+
+
 # --- spreadsheets -------------------------------------------------------------------------
 
 

@@ -2,11 +2,12 @@
 
 The cues are parsed by ``webvtt-py`` (its SRT reader too). A cue's speaker is its voice tag
 (``<v Maria Garcia>``, Teams) or a leading label as in a .txt transcript (``Maria Garcia:``,
-Zoom; a plain name must label at least two cues, as in a .txt, unless most cues carry a label);
-a cue without one goes on with the speaker before it. Cues before any speaker (a whole file
-without names) belong to ``UNNAMED_SPEAKER``, a respondent: their words become quotes, the
-interviewer's too when nothing names them. Cue
-tags (``<i>``, ``<c.loud>``) and character references (``&amp;``) are removed.
+Zoom; a plain name must label at least two lines, as in a .txt, unless most cues open with a
+label); a cue without one goes on with the speaker before it. A later line of a cue that names
+a speaker the same way starts that speaker's words (a question and its answer in one cue).
+Cues before any speaker (a whole file without names) belong to ``UNNAMED_SPEAKER``, a
+respondent: their words become quotes, the interviewer's too when nothing names them. Cue
+tags (``<i>``, ``<c.loud>``) are removed and character references (``&amp;``) decoded.
 
 Consecutive cues of one speaker are one turn: a caption cuts sentences anywhere, so the turn
 is rendered as one paragraph, one line per cue line, after ``[start] Speaker:`` (the first
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -33,15 +35,20 @@ __all__ = ["CAPTION_FORMATS", "UNNAMED_SPEAKER", "read_captions"]
 # File extension -> Document.format.
 CAPTION_FORMATS = {".vtt": "webvtt", ".srt": "srt"}
 UNNAMED_SPEAKER = "Unnamed Speaker"
+# A voice tag opening a cue line, as webvtt-py reads it (Caption.VOICE_SPAN_PATTERN).
+_VOICE_RE = re.compile(r"<v(?:\.\w+)*\s+([^>\s][^>]*)>")
 
 
 @dataclass(frozen=True)
 class _Cue:
-    timestamp: str  # start time as written in the file
-    first_line: int  # 1-based lines of the file holding the cue's text
+    """A cue, or the part of one that a speaker label on one of its lines opens."""
+
+    timestamp: str  # start time of the cue as written in the file
+    first_line: int  # 1-based lines of the file holding this text
     last_line: int
     speaker: str | None
-    lines: tuple[str, ...]  # cue text without tags and speaker label
+    lines: tuple[str, ...]  # text without tags and speaker label
+    opens_cue: bool = True  # the cue's first part (False: a later line of it named a speaker)
 
 
 def _parse(text: str, source_file: str, kind: str) -> list:
@@ -60,10 +67,10 @@ def _parse(text: str, source_file: str, kind: str) -> list:
         ) from None
 
 
-def _located(captions: list, text: str, source_file: str) -> list[tuple[str, int, int]]:
-    """(start time as written, first and last line of its text) of each caption, in order."""
+def _located(captions: list, text: str, source_file: str) -> list[tuple[str, list[int]]]:
+    """(start time as written, 1-based file line of each of its text lines) of each caption, in order."""
     lines = [line.strip() for line in text.split("\n")]
-    found: list[tuple[str, int, int]] = []
+    found: list[tuple[str, list[int]]] = []
     cursor = 0
     for n, caption in enumerate(captions, 1):
         try:
@@ -75,31 +82,51 @@ def _located(captions: list, text: str, source_file: str) -> list[tuple[str, int
             raise IngestError(source_file, f"cue {n} could not be found again in the file") from None
         cursor = at[-1] + 1
         written = lines[timing].split("-->")[0].strip()
-        found.append((written, at[min(1, len(at) - 1)] + 1, at[-1] + 1))
+        found.append((written, [i + 1 for i in at[1:]] or [timing + 1]))
     return found
 
 
-def _cues(captions: list, text: str, source_file: str) -> list[_Cue]:
-    """The cues with their text cleaned and the speaker each one names, if any."""
-    raw: list[tuple[tuple[str, int, int], str | None, bool, list[str], list[str]]] = []
-    for caption, place in zip(captions, _located(captions, text, source_file)):
-        lines = [html.unescape(line).strip() for line in caption.text.split("\n")]
-        lines = [line for line in lines if line]
-        speaker, certain, rest = " ".join((caption.voice or "").split()) or None, True, lines
-        if speaker is None and lines and (label := leading_speaker(lines[0])) is not None:
+def _parts(caption, numbers: list[int]) -> list[tuple[str | None, bool, list[int], list[str], list[str]]]:
+    """A cue cut where a line names a speaker (its voice tag, else a leading label).
+
+    Each part: (speaker, certain, file lines, text lines, text lines without the label). A cue
+    may hold two speakers, one per line ("Interviewer: …" then "P1: …"), as a .txt turn would.
+    """
+    parts: list[tuple[str | None, bool, list[int], list[str], list[str]]] = []
+    for number, tagged, clean in zip(numbers, caption.lines, caption.text.split("\n")):
+        line = html.unescape(clean).strip()
+        voice = _VOICE_RE.match(tagged)
+        speaker, certain, rest = (" ".join(voice.group(1).split()) or None) if voice else None, True, line
+        if speaker is None and line and (label := leading_speaker(line)) is not None:
             speaker, offset, certain = label
-            rest = [t for t in [lines[0][offset:].strip(), *lines[1:]] if t]
-        raw.append((place, speaker, certain, lines, rest))
-    # A plain name ("So:", "Maria:") counts when it labels at least two cues, as in a .txt
-    # transcript, or when labels are the file's habit: most cues with text carry one (Zoom).
-    uses = Counter(s.casefold() for _, s, certain, _, _ in raw if s and not certain)
-    habit = sum(s is not None for _, s, _, _, _ in raw) * 2 > sum(bool(t) for *_, t, _ in raw)
+            rest = line[offset:].strip()
+        if speaker is not None or not parts:
+            parts.append((speaker, certain, [], [], []))
+        parts[-1][2].append(number)
+        if line:
+            parts[-1][3].append(line)
+        if rest:
+            parts[-1][4].append(rest)
+    return parts
+
+
+def _cues(captions: list, text: str, source_file: str) -> list[_Cue]:
+    """The cues, each cut where a line names a speaker, with their text cleaned and that speaker."""
+    raw = [
+        (written, k, part)
+        for caption, (written, numbers) in zip(captions, _located(captions, text, source_file))
+        for k, part in enumerate(_parts(caption, numbers))
+    ]
+    # A plain name ("So:", "Maria:") counts when it labels at least two lines, as in a .txt
+    # transcript, or when labels are the file's habit: most cues with text open with one (Zoom).
+    uses = Counter(s.casefold() for _, _, (s, certain, *_) in raw if s and not certain)
+    opening = [part for _, k, part in raw if k == 0]
+    habit = sum(s is not None for s, *_ in opening) * 2 > sum(bool(t) for *_, t, _ in opening)
     cues: list[_Cue] = []
-    for (written, first, last), speaker, certain, lines, rest in raw:
-        if speaker and (certain or habit or uses[speaker.casefold()] >= 2):
-            cues.append(_Cue(written, first, last, speaker, tuple(rest)))
-        else:
-            cues.append(_Cue(written, first, last, None, tuple(lines)))
+    for written, k, (speaker, certain, numbers, lines, rest) in raw:
+        named = speaker and (certain or (habit and k == 0) or uses[speaker.casefold()] >= 2)
+        cues.append(_Cue(written, numbers[0], numbers[-1], speaker if named else None,
+                         tuple(rest if named else lines), k == 0))
     return cues
 
 
@@ -159,5 +186,5 @@ def read_captions(text: str, source_file: str, sha256: str, suffix: str) -> Docu
         format=CAPTION_FORMATS[suffix],
         responses=responses,
         metadata={**doc.metadata, "layout": "transcript", "cues": len(captions),
-                  "unnamed_cues": sum(c.speaker is None for c in cues)},
+                  "unnamed_cues": sum(c.speaker is None and c.opens_cue for c in cues)},
     )
