@@ -146,8 +146,33 @@ def test_a_missing_or_unreadable_file_is_named(tmp_path):
         read_participants(tmp_path / "nope.csv")
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(ParticipantsError, match=r"broken.xlsx: not a readable .xlsx workbook"):
+    with pytest.raises(ParticipantsError, match=r"broken.xlsx: corrupted .xlsx: cannot be opened"):
         read_participants(bad)
+
+
+def test_a_participants_workbook_with_a_damaged_sheet_or_no_sheet_is_named_with_the_reason(tmp_path):
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook, out = Workbook(), io.BytesIO()
+    workbook.active.append(["respondent_id", "group"])
+    workbook.save(out)
+    parts = {n: zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist()}
+    for name, cut in (("cut.xlsx", lambda d: d[: len(d) // 2]), ("nosheet.xlsx", None)):
+        damaged = io.BytesIO()
+        with zipfile.ZipFile(damaged, "w") as z:
+            for part, data in parts.items():
+                if part != "xl/worksheets/sheet1.xml":
+                    z.writestr(part, data)
+                elif cut is not None:
+                    z.writestr(part, cut(data))
+        (tmp_path / name).write_bytes(damaged.getvalue())
+    with pytest.raises(ParticipantsError, match=r"nosheet.xlsx: no sheets"):
+        read_participants(tmp_path / "nosheet.xlsx")
+    with pytest.raises(ParticipantsError, match=r"cut.xlsx: corrupted .xlsx: cannot be read \(ParseError"):
+        read_participants(tmp_path / "cut.xlsx")
 
 
 def test_quote_columns_follow_each_quotes_response(tmp_path):

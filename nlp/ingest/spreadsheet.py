@@ -26,7 +26,7 @@ from nlp.ingest.errors import IngestError
 from nlp.ingest.survey_csv import XLSX_FORMAT, read_survey_csv
 from nlp.schemas import Document
 
-__all__ = ["SPREADSHEET_EXTENSIONS", "cell_text", "read_xlsx"]
+__all__ = ["SPREADSHEET_EXTENSIONS", "cell_text", "first_sheet", "read_xlsx"]
 
 SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -45,8 +45,16 @@ def cell_text(value: object) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _first_sheet(data: bytes, source_file: str) -> tuple[str, list[tuple[int, list[str]]]]:
-    """The first sheet's title and its (Excel row number, cells) rows that hold a value."""
+def first_sheet(data: bytes, source_file: str) -> tuple[str, list[tuple[int, list[str]]]]:
+    """The first sheet's title and its (Excel row number, cells) rows that hold a value.
+
+    Also the participants reader's (``nlp.participants.read``), so both refuse a broken workbook
+    the same way.
+
+    Raises:
+        IngestError: legacy .xls, not a ZIP, a zip bomb, a workbook that cannot be opened or read,
+            or one without a worksheet.
+    """
     from openpyxl import load_workbook
 
     if data.startswith(_OLE2_MAGIC):
@@ -105,7 +113,7 @@ def read_xlsx(
         IngestError: If the bytes are no readable workbook (legacy .xls, truncated, corrupted, a
             zip bomb), the first sheet is empty, or as ``read_survey_csv`` does.
     """
-    title, rows = _first_sheet(data, source_file)
+    title, rows = first_sheet(data, source_file)
     if not rows:
         raise IngestError(source_file, f"no data: the first sheet ({title!r}) is empty")
     pieces: list[str] = []

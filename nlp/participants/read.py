@@ -98,23 +98,15 @@ def norm(name: str) -> str:
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) for every non-blank row, header first."""
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        import zipfile
+        from nlp.ingest.errors import IngestError
+        from nlp.ingest.spreadsheet import first_sheet
 
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        from nlp.ingest.spreadsheet import cell_text
-
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise ParticipantsError(path, f"not a readable .xlsx workbook ({exc})") from None
-        try:
-            sheet = workbook.worksheets[0]
-            rows = [(n, [cell_text(v) for v in values])
-                    for n, values in enumerate(sheet.iter_rows(values_only=True), 1)]
-        finally:
-            workbook.close()
+        try:  # read as a survey workbook is: the same checks and the same reasons
+            rows = first_sheet(path.read_bytes(), str(path))[1]
+        except OSError as exc:
+            raise ParticipantsError(path, f"cannot be read ({exc.strerror or exc})") from None
+        except IngestError as exc:
+            raise ParticipantsError(path, exc.reason) from None
     else:
         from nlp.ingest.decode import decode_text
         from nlp.ingest.errors import IngestError
