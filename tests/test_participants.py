@@ -206,13 +206,15 @@ def test_contact_columns_of_a_survey_export_never_reach_the_outputs(tmp_path):
     from nlp.ingest import ingest_paths
     from nlp.quotes import split_quotes
 
-    path = _write(tmp_path, "ResponseId,IPAddress,RecipientEmail,LocationLatitude,Department,answer\n"
-                  "R_1,203.0.113.7,ana@example.org,45.5,Finance,We need more training on the new tools.\n"
-                  "R_2,198.51.100.2,bo@example.org,46.1,Legal,The helpdesk answers quickly and well.\n",
+    path = _write(tmp_path, "ResponseId,IPAddress,RecipientEmail,LocationLatitude,ExternalReference,Department,answer\n"
+                  "R_1,203.0.113.7,ana@example.org,45.5,ana.l@corp.example,Finance,We need more training on the new tools.\n"
+                  "R_2,198.51.100.2,bo@example.org,46.1,E-2231,Legal,The helpdesk answers quickly and well.\n",
                   name="survey.csv")
     ingested = ingest_paths([path])
     found = attach_attributes(ingested, split_quotes(ingested.documents), PipelineConfig())
     assert list(found.columns) == ["Department"]  # described, not identified
     values = {v for column in found.columns.values() for v in column}
-    assert not values & {"203.0.113.7", "ana@example.org", "45.5"}
-    assert found.manifest_record()["withheld_columns"] == ["IPAddress", "RecipientEmail", "LocationLatitude"]
+    assert not values & {"203.0.113.7", "ana@example.org", "45.5", "ana.l@corp.example"}
+    assert found.manifest_record()["withheld_columns"] == [
+        "IPAddress", "RecipientEmail", "LocationLatitude", "ExternalReference",
+    ]

@@ -47,14 +47,16 @@ def respondent_key(source_file: str, speaker: str | None, response_id: str) -> s
     return f"{source_file}#{speaker}" if speaker else response_id
 
 # Contact and location columns that survey tools add to every export (Qualtrics: IPAddress,
-# Recipient*, Location*; SurveyMonkey: "IP Address", "Email Address", "First Name", "Last Name").
+# Recipient*, Location*, ExternalReference, the contact list's own id for the person, often an
+# e-mail or staff number; SurveyMonkey: "IP Address", "Email Address", "First Name", "Last Name").
 # They identify a person without describing them, so they never become attributes: not in
 # quotes.parquet, the workbook, the group comparisons or the REFI-QDA export.
 _CONTACT_NAMES = frozenset(
     {"ipaddress", "ip address", "ip", "recipientemail", "recipientfirstname", "recipientlastname",
      "recipient email", "recipient first name", "recipient last name", "email", "email address",
      "e mail", "e mail address", "first name", "last name", "locationlatitude", "locationlongitude",
-     "location latitude", "location longitude", "latitude", "longitude"}
+     "location latitude", "location longitude", "latitude", "longitude", "externalreference",
+     "externaldatareference", "external reference", "external data reference"}
 )
 
 
