@@ -171,6 +171,9 @@ def test_legacy_doc_and_docx_without_text(tmp_path: Path) -> None:
 
     with pytest.raises(IngestError, match=r"^old\.docx: legacy Word \.doc"):
         read_docx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old.docx", "abc")
+    locked = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le")
+    with pytest.raises(IngestError, match=r"^locked\.docx: password-protected \.docx: it is encrypted"):
+        read_docx(locked, "locked.docx", "abc")
     d = docx.Document()
     d.add_paragraph("")
     d.add_table(rows=1, cols=1)

@@ -267,6 +267,8 @@ def test_bad_captions_and_workbooks_get_a_reason_and_the_batch_goes_on(tmp_path)
         "broken.srt": b"1\n00:00:01,000 --> 00:00:02,000\n\n",
         "truncated.xlsx": good[: len(good) // 2],
         "legacy.xlsx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+        # Saved with a password: an OLE2 container whose directory names the EncryptedPackage stream.
+        "locked.xlsx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 + "EncryptedPackage".encode("utf-16-le"),
         "blank.xlsx": _xlsx([]),
         "good.xlsx": good,
         "good.srt": SRT.encode(),
@@ -284,6 +286,7 @@ def test_bad_captions_and_workbooks_get_a_reason_and_the_batch_goes_on(tmp_path)
         "broken.srt": "broken.srt: no captions: the file has no cues",
         "truncated.xlsx": errors["truncated.xlsx"],
         "legacy.xlsx": "legacy.xlsx: legacy Excel .xls (OLE2) format, not .xlsx: save it as .xlsx first",
+        "locked.xlsx": "locked.xlsx: password-protected .xlsx: it is encrypted; save a copy without the password first",
         "blank.xlsx": "blank.xlsx: no data: the first sheet ('Responses') is empty",
     }
     assert errors["truncated.xlsx"].startswith("truncated.xlsx: corrupted .xlsx: cannot be opened (")

@@ -55,6 +55,7 @@ __all__ = [
     "PARAGRAPHS_FORMAT",
     "check_zip_sizes",
     "read_docx",
+    "refuse_ole2",
 ]
 
 PARAGRAPHS_FORMAT = "docx_paragraphs"
@@ -67,18 +68,33 @@ BOMB_MEMBER_BYTES = 10 * 2**20
 _PARAGRAPHS_SECTION = "Document"
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+# Word or Excel saved with a password is an OLE2 container whose stream "EncryptedPackage"
+# holds the encrypted ZIP (MS-OFFCRYPTO); OLE2 directory entry names are UTF-16LE.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _SECTION_NO_RE = re.compile(r"^\s*Section\s+(\d+)", re.IGNORECASE)
 _SUBSECTION_NO_RE = re.compile(r"^\s*(\d+)\.(\d+)")
 _HEADING_LEVEL_RE = re.compile(r"^Heading\s*(\d)$", re.IGNORECASE)
 _MD_HEADING_RE = re.compile(r"^#{1,6} (.*)$")
 
 
+def refuse_ole2(data: bytes, source_file: str, kind: str, legacy: str) -> None:
+    """Refuse an OLE2 file where ``kind`` (``.docx``, ``.xlsx``) was expected, saying which it is.
+
+    Raises:
+        IngestError: a password-protected (encrypted) Office file, or a legacy ``legacy`` file.
+    """
+    if not data.startswith(_OLE2_MAGIC):
+        return
+    if _ENCRYPTED_STREAM in data:
+        raise IngestError(
+            source_file, f"password-protected {kind}: it is encrypted; save a copy without the password first"
+        )
+    raise IngestError(source_file, f"legacy {legacy} (OLE2) format, not {kind}: save it as {kind} first")
+
+
 def _open(data: bytes, source_file: str):
     """The python-docx document, or an IngestError saying why the bytes are not one."""
-    if data.startswith(_OLE2_MAGIC):
-        raise IngestError(
-            source_file, "legacy Word .doc (OLE2) format, not .docx: save it as .docx first"
-        )
+    refuse_ole2(data, source_file, ".docx", "Word .doc")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise IngestError(
             source_file, "not a valid .docx: not a ZIP archive (truncated or corrupted file?)"

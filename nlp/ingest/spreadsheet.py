@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import replace
 from datetime import date, datetime
 
-from nlp.ingest.docx_reader import check_zip_sizes
+from nlp.ingest.docx_reader import check_zip_sizes, refuse_ole2
 from nlp.ingest.errors import IngestError
 from nlp.ingest.survey_csv import XLSX_FORMAT, read_survey_csv
 from nlp.schemas import Document
@@ -29,7 +29,6 @@ from nlp.schemas import Document
 __all__ = ["SPREADSHEET_EXTENSIONS", "cell_text", "first_sheet", "read_xlsx"]
 
 SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 def cell_text(value: object) -> str:
@@ -57,8 +56,7 @@ def first_sheet(data: bytes, source_file: str) -> tuple[str, list[tuple[int, lis
     """
     from openpyxl import load_workbook
 
-    if data.startswith(_OLE2_MAGIC):
-        raise IngestError(source_file, "legacy Excel .xls (OLE2) format, not .xlsx: save it as .xlsx first")
+    refuse_ole2(data, source_file, ".xlsx", "Excel .xls")
     if not data.startswith(b"PK"):
         raise IngestError(source_file, "not a valid .xlsx: not a ZIP archive (is it truncated or renamed?)")
     check_zip_sizes(data, source_file, kind=".xlsx")
