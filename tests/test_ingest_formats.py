@@ -271,6 +271,7 @@ def test_bad_captions_and_workbooks_get_a_reason_and_the_batch_goes_on(tmp_path)
         "locked.xlsx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 + "EncryptedPackage".encode("utf-16-le"),
         "blank.xlsx": _xlsx([]),
         "good.xlsx": good,
+        "nohours.srt": b"1\n00:01,000 --> 00:04,000\nAna: The training helped.\n",
         "good.srt": SRT.encode(),
     }
     for name, data in files.items():
@@ -284,6 +285,8 @@ def test_bad_captions_and_workbooks_get_a_reason_and_the_batch_goes_on(tmp_path)
         "notes.vtt": "notes.vtt: not a valid WebVTT file (Invalid format): expected a 'WEBVTT' "
         "first line, then cues",
         "broken.srt": "broken.srt: no captions: the file has no cues",
+        "nohours.srt": "nohours.srt: no cue could be read: a timing line such as '00:01,000 --> 00:04,000' "
+        "is not in the form '00:00:01,000 --> 00:00:04,000'",
         "truncated.xlsx": errors["truncated.xlsx"],
         "legacy.xlsx": "legacy.xlsx: legacy Excel .xls (OLE2) format, not .xlsx: save it as .xlsx first",
         "locked.xlsx": "locked.xlsx: password-protected .xlsx: it is encrypted; save a copy without the password first",

@@ -149,6 +149,19 @@ def read_captions(text: str, source_file: str, sha256: str, suffix: str) -> Docu
     """
     captions = _parse(text, source_file, suffix)
     if not captions:
+        # The parsers skip a cue whose timing they cannot read ("00:01,000" in an .srt,
+        # "00:00:01 --> 00:00:02" without milliseconds): say so rather than "no cues".
+        from webvtt.srt import SRTCueBlock
+        from webvtt.vtt import WebVTTCueBlock
+
+        readable = (WebVTTCueBlock if suffix == ".vtt" else SRTCueBlock).CUE_TIMINGS_PATTERN
+        timing = next((line.strip() for line in text.split("\n") if "-->" in line), None)
+        if timing is not None and not readable.match(timing):
+            sep = "." if suffix == ".vtt" else ","
+            raise IngestError(
+                source_file, f"no cue could be read: a timing line such as {timing!r} is not in the form "
+                f"'00:00:01{sep}000 --> 00:00:04{sep}000'",
+            )
         raise IngestError(source_file, "no captions: the file has no cues")
     cues = [c for c in _cues(captions, text, source_file) if c.lines]
     if not cues:
