@@ -22,6 +22,7 @@ from prefect.states import Failed
 
 from flows.dask_runner import dask_task_runner
 from nlp.config import PipelineConfig, add_config_arguments, config_from_args
+from nlp.embeddings import ModelIntegrityError
 from nlp.guards import NothingUsableError
 from nlp.runlock import RunInProgressError
 from nlp.run_summary import RunSummary
@@ -34,9 +35,10 @@ STAGE = dict(cache_policy=NO_CACHE, persist_result=False)
 # Batches run wherever the task runner puts them (a Dask worker may be lost mid-batch), so they
 # are retried; they are idempotent because finished batches are already in the cache.
 RETRIES = {"embed_batch": 2, "score_batch": 2, "write_outputs": 1}
-# Stops a user can act on (the batch held nothing usable, another run holds the folder): the
-# flow run fails with the message, and the command exits non-zero, without a traceback.
-STOPS = (NothingUsableError, RunInProgressError)
+# Stops a user can act on (the batch held nothing usable, another run holds the folder, a
+# model file fails its hash check): the flow run fails with the message, and the command exits
+# non-zero, without a traceback.
+STOPS = (NothingUsableError, RunInProgressError, ModelIntegrityError)
 
 
 @functools.cache

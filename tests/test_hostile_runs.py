@@ -154,15 +154,11 @@ def test_a_refused_file_is_reported_once_in_the_run_log(
     assert sum("same content as" in m for m in said) == 1, said
 
 
-def test_a_damaged_tuned_model_stops_the_cli_with_the_file_and_no_traceback(
-    tmp_path: Path, fake_models, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _damaged_tuned_model(fake_models, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs load the real heads, but the tuned model's recorded hash is not its file's."""
     import dataclasses
 
     import nlp.sequence
-    from typer.testing import CliRunner
-
-    from flows.cli import app
 
     def damaged(config):
         models = fake_models(config)
@@ -171,10 +167,37 @@ def test_a_damaged_tuned_model_stops_the_cli_with_the_file_and_no_traceback(
         return dataclasses.replace(models, recommendation_head=wrong)
 
     monkeypatch.setattr(nlp.sequence, "load_models", damaged)
+
+
+def test_a_damaged_tuned_model_stops_the_cli_with_the_file_and_no_traceback(
+    tmp_path: Path, fake_models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    _damaged_tuned_model(fake_models, monkeypatch)
     raw = _raw(tmp_path, {"good.txt": GOOD.encode()})
     args = ["--raw-dir", str(raw), "--out-dir", str(tmp_path / "processed"), "--cache-dir", str(tmp_path / "interim")]
     result = CliRunner().invoke(app, ["run", "--no-prefect", *args])
     assert result.exit_code == 1
     assert "recommendation_tuned.onnx" in result.output and "reinstall the package" in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "processed").exists()
+
+
+@pytest.mark.slow
+def test_a_damaged_tuned_model_fails_the_flow_run_with_its_message(
+    tmp_path: Path, fake_models, monkeypatch: pytest.MonkeyPatch, prefect_harness
+) -> None:
+    from flows.interview_pipeline import interview_pipeline
+
+    _damaged_tuned_model(fake_models, monkeypatch)
+    _raw(tmp_path, {"good.txt": GOOD.encode()})
+    state = interview_pipeline(_config(tmp_path), return_state=True)
+    assert state.is_failed()
+    # An expected stop, as "no usable input" is: the message itself, not "Flow run encountered an exception: …".
+    named = Path(state.message.split(": sha256 ")[0])
+    assert named.name == "recommendation_tuned.onnx" and named.is_file(), state.message
+    assert state.message.endswith("reinstall the package")
     assert not (tmp_path / "processed").exists()
