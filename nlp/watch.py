@@ -91,7 +91,8 @@ def _wait_threads(config: PipelineConfig, changes: queue.Queue, stop: threading.
 
     The raw folder is watched with its subfolders; each single file through its folder, not
     recursively (an editor that saves by replacing the file would end a watch on the file
-    itself, and the folder may hold much else).
+    itself, and the folder may hold much else). The raw folder is the one it names now: a
+    folder put in its place later needs new threads (``watch_runs``).
     """
     import watchfiles
 
@@ -118,6 +119,15 @@ def _wait_threads(config: PipelineConfig, changes: queue.Queue, stop: threading.
     for t in threads:
         t.start()
     return threads
+
+
+def _folder_id(path: Path | str) -> tuple[int, int] | None:
+    """Device and inode of the folder ``path`` names now (links followed); None if it is gone."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _one_run(
@@ -167,7 +177,8 @@ def watch_runs(
     stop = stop or threading.Event()
     changes: queue.Queue[list[str]] = queue.Queue()
     # Watching starts before the first run, so a file copied in during it gives a second run.
-    threads = _wait_threads(config, changes, stop, quiet_ms)
+    halt, watching = threading.Event(), _folder_id(config.raw_dir)
+    threads = _wait_threads(config, changes, halt, quiet_ms)
     runs = 0
     try:
         changed: list[str] = []
@@ -177,6 +188,17 @@ def watch_runs(
             on_run(run)
             if not Path(config.raw_dir).is_dir():  # removed or renamed: nothing left to watch
                 raise WatchError(f"{config.raw_dir}: the raw folder is gone; stopped watching")
+            if _folder_id(config.raw_dir) != watching:
+                # Replaced by a new folder of that name (a sync tool, a checkout, a re-pointed
+                # link): the old watch sees nothing more. Watch the new one and run again for
+                # whatever reached it before this watch began.
+                halt.set()
+                for t in threads:
+                    t.join(timeout=2)
+                halt, watching = threading.Event(), _folder_id(config.raw_dir)
+                threads = _wait_threads(config, changes, halt, quiet_ms)
+                changed = [str(Path(config.raw_dir).resolve())]
+                continue
             changed = []
             while not changed and not stop.is_set():
                 try:
@@ -189,5 +211,6 @@ def watch_runs(
                 changed += _changed(changes.get_nowait())
     finally:
         stop.set()
+        halt.set()
         for t in threads:
             t.join(timeout=2)

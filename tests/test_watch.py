@@ -153,6 +153,25 @@ def test_a_copy_of_several_files_gives_one_run(seeded, fake_models):
     assert sorted(Path(p).name for p in second.changed) == [f"followup-{i}.md" for i in range(3)]
 
 
+def test_a_raw_folder_replaced_by_a_new_one_is_watched_in_its_place(seeded, fake_models, tmp_path):
+    # A sync tool or a checkout puts a new folder where the old one was: the old one's watch
+    # sees nothing more, so a file added to the new folder must still give a run.
+    with Watcher(seeded, fake_models(seeded)) as w:
+        w.wait(1)
+        staged = tmp_path / "raw.new"
+        shutil.copytree(seeded.raw_dir, staged)
+        shutil.rmtree(seeded.raw_dir)
+        staged.rename(seeded.raw_dir)
+        w.wait(2)
+        time.sleep(3 * QUIET_MS / 1000 + 1)  # the replacement's own runs are over
+        before = len(w.runs)
+        (seeded.raw_dir / "followup.md").write_text(NEW_INTERVIEW, encoding="utf-8")
+        run = w.wait(before + 1, timeout=30)
+    assert [Path(p).name for p in run.changed] == ["followup.md"]
+    assert run.error is None and run.summary.status == "ok"
+    assert set(pd.read_parquet(seeded.out_dir / "quotes.parquet").source_file) == {"interview_summary.txt", "followup.md"}
+
+
 def test_watch_command_says_it_runs_without_prefect():
     from typer.testing import CliRunner
 
