@@ -23,7 +23,7 @@ from nlp.analysable import analysable, respondents_per_topic
 from nlp.config import PipelineConfig, fingerprint_settings
 from nlp.embeddings import embed_with_cache
 from nlp.guards import topics_note
-from nlp.ingest import IngestResult, ingest_dir, walk_raw
+from nlp.ingest import IngestResult, ingest_dir, is_hidden, walk_raw
 from nlp.loaded import LoadedModels
 from nlp.previous import Previous
 from nlp.incremental import recommendation_confidence, split_and_annotate, with_remembered_terms
@@ -69,7 +69,7 @@ def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str)
     # a FIFO (which would block) or a hidden file.
     for path in sorted(walk_raw(Path(raw_dir))):
         rel = path.relative_to(raw_dir)
-        if any(part.startswith(".") for part in rel.parts) or path.is_symlink():
+        if is_hidden(rel) or path.is_symlink():
             digest.update(f"{rel}->{path.resolve()}".encode() if path.is_symlink() else b"")
             continue
         if not path.is_file() or not path.resolve().is_relative_to(root):

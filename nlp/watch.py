@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.config import PipelineConfig
+from nlp.ingest import is_hidden
 from nlp.loaded import LoadedModels, load_models
 from nlp.run import run_pipeline
 from nlp.run_summary import RunSummary
@@ -81,7 +82,7 @@ def _relevant(raw: Path, files: tuple[Path, ...], skip: tuple[Path, ...]) -> Cal
             return True
         if not p.is_relative_to(raw) or any(p.is_relative_to(s) for s in skip):
             return False
-        return not any(part.startswith(".") for part in p.relative_to(raw).parts)
+        return not is_hidden(p.relative_to(raw))
 
     return keep
 

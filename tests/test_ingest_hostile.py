@@ -119,6 +119,7 @@ def test_links_out_of_the_raw_folder_are_refused_and_hidden_entries_listed(tmp_p
     (raw / ".hidden.txt").write_text("Interviewer: a?\nP1: b c d e.\n")
     (raw / ".git").mkdir()
     (raw / ".git" / "config").write_text("[core]\n")
+    (raw / "~$survey.xlsx").write_bytes(b"\x05ana" + b"\x00" * 40)  # Excel's owner file while survey.xlsx is open
     os.mkfifo(raw / "pipe.txt")  # reading it would block the run forever
 
     records = _records(raw)
@@ -130,12 +131,17 @@ def test_links_out_of_the_raw_folder_are_refused_and_hidden_entries_listed(tmp_p
     assert records["leak_dir"][0] == "error" and "link to a folder outside the raw folder" in records["leak_dir"][1]
     assert records[".hidden.txt"] == ("skipped", "hidden file (name starts with '.'): skipped, not read")
     assert records[".git"] == ("skipped", "hidden folder (name starts with '.'): skipped, not read")
+    assert records["~$survey.xlsx"] == (
+        "skipped", "Office owner file of an open document (name starts with '~$'): skipped, not read"
+    )
     assert records["pipe.txt"] == ("error", "pipe.txt: not a regular file (a FIFO, socket or device): not read")
     assert records["sub/inside.txt"] == ("ok", None)
     assert records["alias.txt"] == (
         "skipped", "symbolic link to sub/inside.txt, inside the raw folder: skipped, read at its own path"
     )
-    assert set(records) == {"leak.txt", "leak_dir", ".hidden.txt", ".git", "pipe.txt", "sub/inside.txt", "alias.txt"}
+    assert set(records) == {
+        "leak.txt", "leak_dir", ".hidden.txt", ".git", "~$survey.xlsx", "pipe.txt", "sub/inside.txt", "alias.txt"
+    }
 
 
 ANSWERS = [

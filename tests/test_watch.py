@@ -148,8 +148,9 @@ def test_a_copy_of_several_files_gives_one_run(seeded, fake_models):
             (seeded.raw_dir / f"followup-{i}.md").write_text(NEW_INTERVIEW.replace("Follow-up", f"Follow-up {i}"), encoding="utf-8")
         second = w.wait(2)
         (seeded.raw_dir / ".followup-3.md.swp").write_text("an editor's swap file", encoding="utf-8")
+        (seeded.raw_dir / "~$followup-0.docx").write_bytes(b"\x05ana")  # Word's owner file of an open document
         time.sleep(3 * QUIET_MS / 1000 + 1)
-        assert len(w.runs) == 2  # neither a second run for the same copy nor one for a hidden file
+        assert len(w.runs) == 2  # neither a second run for the same copy nor one for a hidden or owner file
     assert sorted(Path(p).name for p in second.changed) == [f"followup-{i}.md" for i in range(3)]
 
 

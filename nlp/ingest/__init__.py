@@ -88,6 +88,7 @@ __all__ = [
     "ingest_dir",
     "ingest_file",
     "ingest_paths",
+    "is_hidden",
     "looks_like_summary",
     "looks_like_transcript",
     "read_docx",
@@ -186,8 +187,11 @@ def _is_docx_package(data: bytes) -> bool:
         return False
 
 
-def _is_hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
+def is_hidden(relative: Path) -> bool:
+    """A path (relative to the raw folder) that is no one's input: a hidden file or folder
+    (``.name``: an editor's swap file, a copy tool's temporary file) or the owner file Office
+    writes beside a document it has open (``~$survey.xlsx``), which holds only who opened it."""
+    return any(part.startswith((".", "~$")) for part in relative.parts)
 
 
 def ingest_paths(
@@ -224,9 +228,11 @@ def ingest_paths(
     first_by_sha: dict[str, str] = {}
     names_seen: set[str] = set()
     for name, path in named:
-        if _is_hidden(Path(name)):
+        if is_hidden(Path(name)):
             kind = "folder" if path.is_dir() and not path.is_symlink() else "file"
-            reason = f"hidden {kind} (name starts with '.'): skipped, not read"
+            reason = (f"hidden {kind} (name starts with '.'): skipped, not read"
+                      if any(part.startswith(".") for part in Path(name).parts)
+                      else "Office owner file of an open document (name starts with '~$'): skipped, not read")
             inputs.append(InputRecord(name, None, "skipped", reason))
             continue
         if root is not None and (outside := _outside(path, root)) is not None:
