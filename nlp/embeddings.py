@@ -18,7 +18,6 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from nlp.atomic import atomic_write
-from nlp.machine_cache import file_sha256  # noqa: F401 - one hashing helper; re-exported for callers here
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",

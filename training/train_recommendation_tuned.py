@@ -325,7 +325,7 @@ def export(epoch: int | None = None, reduce_range: bool = True, work: Path = WOR
     from sklearn.linear_model import LogisticRegression
 
     from bench.recommendation_quality import _embedder
-    from nlp.embeddings import file_sha256
+    from nlp.machine_cache import file_sha256
     from nlp.embeddings_onnx.export import _quantize
     from nlp.recommendations.classifier import RecommendationHead, word_counts
     from nlp.recommendations.tuned import FILE, TunedScorer, _Runner

@@ -19,7 +19,7 @@ from nlp.embeddings import (
 )
 from nlp.embeddings_onnx.export import _has_vnni, _variant, build_onnx_model
 
-__all__ = ["BATCH_SIZE", "MAX_SEQ_LENGTH", "OnnxEmbedder", "onnx_embedder"]
+__all__ = ["BATCH_SIZE", "MAX_SEQ_LENGTH", "OnnxEmbedder", "onnx_embedder", "usable_cores"]
 
 # From the bundled model's sentence_bert_config.json; tokenizer.json itself says 128.
 MAX_SEQ_LENGTH = 256
@@ -28,7 +28,7 @@ MAX_SEQ_LENGTH = 256
 BATCH_SIZE = 8
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
     """Physical cores this process may run on: hyperthread siblings add little to matrix products."""
     # Affinity, not cpu_count: a container or taskset may allow fewer cores than the host has.
     affinity = getattr(os, "sched_getaffinity", None)
@@ -105,7 +105,7 @@ class OnnxEmbedder:
         base = DEFAULT_MODEL_NAME if source_sha256 == DEFAULT_MODEL_SHA256 else str(self.model_dir)
         self.name = name or f"{base} (onnx {variant})"
         self.batch_size = batch_size
-        self.threads = threads or _usable_cores()
+        self.threads = threads or usable_cores()
         self.progress = progress
         self._session = None
         self._tokenizer = None

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.embeddings import ModelIntegrityError, file_sha256
-from nlp.machine_cache import cache_home, cached_sha256
+from nlp.embeddings import ModelIntegrityError
+from nlp.machine_cache import cache_home, cached_sha256, file_sha256
 
 __all__ = ["build_onnx_model", "cpu_int8_flags", "default_onnx_dir"]
 

@@ -80,7 +80,7 @@ class _Runner:
         from tokenizers import Tokenizer
 
         from nlp.embeddings import default_model_path
-        from nlp.embeddings_onnx.embedder import _usable_cores
+        from nlp.embeddings_onnx.embedder import usable_cores
 
         self.tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_tokens)
@@ -91,7 +91,7 @@ class _Runner:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-        self.threads = _usable_cores()
+        self.threads = usable_cores()
         self.table = word_vectors()
 
     def proba(self, texts: Sequence[str], cues: np.ndarray) -> np.ndarray:
@@ -139,7 +139,8 @@ def _runner(file: str, sha256: str, max_tokens: int) -> _Runner:
     Raises:
         ModelIntegrityError: the file's sha256 is not the one the head records.
     """
-    from nlp.embeddings import ModelIntegrityError, file_sha256
+    from nlp.embeddings import ModelIntegrityError
+    from nlp.machine_cache import file_sha256
 
     with _LOCK:
         with resources.as_file(resources.files("nlp") / "models" / file) as path:
