@@ -8,8 +8,9 @@ tab, newline or quotation mark), as a .docx has its rendering; spans index it. R
 value in any cell are left out. Each response's ``metadata`` has ``sheet`` and ``sheet_row``,
 the row number Excel shows, in place of the rendering's ``csv_line``.
 
-Cells read as a person sees them: ``3`` not ``3.0``, dates as ISO dates, a formula's last
-computed value. The workbook is a ZIP archive, checked against zip bombs before it is opened.
+Cells are read as their values: ``3`` not ``3.0``, dates as ISO dates, a formula as the value
+last saved with the file (none in a workbook written by a program that never computed it).
+Number formats are not applied: a cell Excel shows as ``50%`` reads ``0.5``. The workbook is a ZIP archive, checked against zip bombs before it is opened.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 
 
 def cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a person sees: ``3`` not ``3.0``, dates as ISO dates."""
+    """A spreadsheet cell's value as text: ``3`` not ``3.0``, dates as ISO dates (no number formats)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
