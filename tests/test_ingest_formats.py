@@ -101,6 +101,16 @@ def test_zoom_vtt_cues_of_one_speaker_are_one_answer_to_the_question_before(tmp_
     ]
 
 
+def test_a_note_holding_an_arrow_is_not_taken_for_a_cue_timing(tmp_path):
+    # webvtt-py reads the NOTE block and skips it; provenance must skip it too.
+    question = "1\n00:00:01.000 --> 00:00:04.000\nAna Lopez: How did the procurement training go for your team?\n\n"
+    vtt = ZOOM_VTT.replace(question, "NOTE answers --> Maria, questions --> Ana\n\n", 1)
+    doc = _one(tmp_path, "noted.vtt", vtt)
+    first, second = doc.responses
+    assert first.metadata["timestamp"] == "00:00:04.500" and first.metadata["lines"] == [7, 11]
+    assert second.metadata["timestamp"] == "00:00:15.500"
+
+
 def test_teams_vtt_voice_tags_name_the_speaker_and_cue_tags_are_dropped(tmp_path, nlp):
     doc = _one(tmp_path, "teams.vtt", TEAMS_VTT)
     assert doc.metadata["interviewers"] == ["Interviewer"]

@@ -67,14 +67,27 @@ def _parse(text: str, source_file: str, kind: str) -> list:
         ) from None
 
 
-def _located(captions: list, text: str, source_file: str) -> list[tuple[str, list[int]]]:
-    """(start time as written, 1-based file line of each of its text lines) of each caption, in order."""
+def _timing_pattern(suffix: str):
+    """The parser's own pattern of a cue timing line ("00:00:01.000 --> 00:00:04.000")."""
+    from webvtt.srt import SRTCueBlock
+    from webvtt.vtt import WebVTTCueBlock
+
+    return (WebVTTCueBlock if suffix == ".vtt" else SRTCueBlock).CUE_TIMINGS_PATTERN
+
+
+def _located(captions: list, text: str, source_file: str, suffix: str) -> list[tuple[str, list[int]]]:
+    """(start time as written, 1-based file line of each of its text lines) of each caption, in order.
+
+    A timing line is one the parser reads as such, so a NOTE or caption line holding "-->" is not taken
+    for one.
+    """
     lines = [line.strip() for line in text.split("\n")]
+    timing_line = _timing_pattern(suffix)
     found: list[tuple[str, list[int]]] = []
     cursor = 0
     for n, caption in enumerate(captions, 1):
         try:
-            timing = next(i for i in range(cursor, len(lines)) if "-->" in lines[i])
+            timing = next(i for i in range(cursor, len(lines)) if timing_line.match(lines[i]))
             at = [timing]
             for line in caption.lines:
                 at.append(next(i for i in range(at[-1] + 1, len(lines)) if lines[i] == line.strip()))
@@ -110,11 +123,11 @@ def _parts(caption, numbers: list[int]) -> list[tuple[str | None, bool, list[int
     return parts
 
 
-def _cues(captions: list, text: str, source_file: str) -> list[_Cue]:
+def _cues(captions: list, text: str, source_file: str, suffix: str) -> list[_Cue]:
     """The cues, each cut where a line names a speaker, with their text cleaned and that speaker."""
     raw = [
         (written, k, part)
-        for caption, (written, numbers) in zip(captions, _located(captions, text, source_file))
+        for caption, (written, numbers) in zip(captions, _located(captions, text, source_file, suffix))
         for k, part in enumerate(_parts(caption, numbers))
     ]
     # A plain name ("So:", "Maria:") counts when it labels at least two lines, as in a .txt
@@ -151,10 +164,7 @@ def read_captions(text: str, source_file: str, sha256: str, suffix: str) -> Docu
     if not captions:
         # The parsers skip a cue whose timing they cannot read ("00:01,000" in an .srt,
         # "00:00:01 --> 00:00:02" without milliseconds): say so rather than "no cues".
-        from webvtt.srt import SRTCueBlock
-        from webvtt.vtt import WebVTTCueBlock
-
-        readable = (WebVTTCueBlock if suffix == ".vtt" else SRTCueBlock).CUE_TIMINGS_PATTERN
+        readable = _timing_pattern(suffix)
         timing = next((line.strip() for line in text.split("\n") if "-->" in line), None)
         if timing is not None and not readable.match(timing):
             sep = "." if suffix == ".vtt" else ","
@@ -163,7 +173,7 @@ def read_captions(text: str, source_file: str, sha256: str, suffix: str) -> Docu
                 f"'00:00:01{sep}000 --> 00:00:04{sep}000'",
             )
         raise IngestError(source_file, "no captions: the file has no cues")
-    cues = [c for c in _cues(captions, text, source_file) if c.lines]
+    cues = [c for c in _cues(captions, text, source_file, suffix) if c.lines]
     if not cues:
         raise IngestError(source_file, f"no text: none of its {len(captions)} cues has any text")
     runs: list[list[_Cue]] = []
