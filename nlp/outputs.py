@@ -25,7 +25,8 @@ from nlp.config import PipelineConfig, jsonable_config
 from nlp.curated_topics import CurationRecord
 from nlp.ingest import IngestResult
 from nlp.manifest import MANIFEST, Manifest, ModelRecord
-from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, SentimentResult, TopicResult
+from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, TopicResult
+from nlp.sentiment_stage import SentimentResult
 from nlp.schemas import Quote
 from nlp.store import OutputStaging, staged_output
 from nlp.theme_stage import ThemeResult

@@ -1,6 +1,7 @@
 """The pipeline's stages as plain functions over typed records.
 
-``nlp.sequence`` calls them in order (the one place that does); each stage takes the records of
+``nlp.sequence`` calls them in order (the one place that does), with the stages that have modules of
+their own (``nlp.attributes``, ``nlp.theme_stage``, ``nlp.sentiment_stage``); each stage takes the records of
 the stages before it and the run's ``LoadedModels``, and returns a record. A stage whose result
 adds columns to ``quotes.parquet`` gives them in its ``quote_columns()``; one that writes tables
 of its own gives them in ``output_tables(run)`` (see ``nlp.outputs``).
@@ -27,7 +28,7 @@ from nlp.ingest import IngestResult, ingest_dir, is_hidden, walk_raw
 from nlp.loaded import LoadedModels
 from nlp.previous import Previous
 from nlp.incremental import recommendation_confidence, split_and_annotate, with_remembered_terms
-from nlp.schemas import Quote, Recommendation, SectionSentiment, Topic
+from nlp.schemas import Quote, Recommendation, Topic
 from nlp.topics import TopicFit, fit_topics, reassign_topics
 from nlp.topics.lineage import assign_stable_ids, statuses_from_quotes
 from nlp.topics.stability import LayoutPlan, fit_order, keep_previous_topics, plan_layout
@@ -39,7 +40,6 @@ __all__ = [
     "EmbeddedBatch",
     "Embedding",
     "RecommendationResult",
-    "SentimentResult",
     "TopicResult",
     "distinct_texts",
     "embed_batch",
@@ -49,8 +49,6 @@ __all__ = [
     "join_batches",
     "make_quotes",
     "model_topics",
-    "score_batch",
-    "summarise_sentiment",
 ]
 
 # Bump when a change to the code changes outputs, so unchanged inputs are re-analysed.
@@ -300,48 +298,6 @@ def model_topics(
         layout=fit.layout,  # in fit order: the next run fits old quotes in this order
         model_topic_ids={int(t): stable(t) for t in set(fit.assignments)}, fit=fit,
         fitted_quote_ids=ids_fit, plan=replace(plan, topics=tuple(stable(t) for t in fit.assignments)),
-    )
-
-
-def score_batch(quotes: Sequence[Quote], head_vectors: np.ndarray, models: LoadedModels) -> list[float]:
-    """Sentiment in [-1, 1] of one batch of quotes, from their head vectors."""
-    return models.sentiment.score([q.text for q in quotes], embeddings=head_vectors)
-
-
-@dataclass
-class SentimentResult:
-    """Each quote's sentiment, per-section summaries, and per topic x section means."""
-
-    scores: list[float]
-    sections: list[SectionSentiment]
-    topic_sections: list
-
-    def quote_columns(self) -> Mapping[str, Sequence]:
-        return {"sentiment": self.scores}
-
-    def output_tables(self, run) -> Mapping[tables.Table, pd.DataFrame]:
-        return {
-            tables.SECTION_SENTIMENT: tables.records_frame(self.sections, tables.SECTION_SENTIMENT),
-            tables.TOPIC_SECTION_SENTIMENT: tables.records_frame(self.topic_sections, tables.TOPIC_SECTION_SENTIMENT),
-        }
-
-
-def summarise_sentiment(
-    quotes: Sequence[Quote], scores: Sequence[float], topic_ids: Sequence[int], config: PipelineConfig
-) -> SentimentResult:
-    """Per-section sentiment with seeded bootstrap intervals, and per topic x section means.
-
-    Every quote keeps its score; only analysable quotes (``nlp.analysable``) enter the means,
-    so "Thanks, great, cool" does not make a section look happy.
-    """
-    from nlp.sentiment import aggregate_sections, aggregate_topic_sections
-
-    kept = [i for i, ok in enumerate(analysable(quotes)) if ok]
-    q, s, t = [quotes[i] for i in kept], [scores[i] for i in kept], [topic_ids[i] for i in kept]
-    return SentimentResult(
-        scores=list(scores),
-        sections=aggregate_sections(q, s, seed=config.seed),
-        topic_sections=aggregate_topic_sections(q, s, t),
     )
 
 

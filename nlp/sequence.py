@@ -27,6 +27,7 @@ from nlp.previous import Previous, load_previous
 from nlp.runlock import output_lock
 from nlp.theme_stage import theme_levels, with_parent_outcome
 from nlp.run_summary import RunSummary, finished, run_identity, unchanged_since_last_run
+from nlp.sentiment_stage import score_batch, summarise_sentiment
 from nlp.stagecache import file_clock, prune
 
 __all__ = ["InProcess", "Runner", "Timer", "batches", "run_stages", "utc_now"]
@@ -181,11 +182,11 @@ def _run_locked(
                 log.warning("curation %s: %s", config.curation, problem)
     with timer("sentiment"):
         scored = runner.map(
-            "score_batch", pipeline.score_batch,
+            "score_batch", score_batch,
             batches(quotes, config.batch_size), batches(embedding.head_vectors, config.batch_size), models=models,
         )
         scores = [s for batch in scored for s in batch]
-        sentiment = runner.run("summarise_sentiment", pipeline.summarise_sentiment, quotes, scores, topics.topic_ids, config)
+        sentiment = runner.run("summarise_sentiment", summarise_sentiment, quotes, scores, topics.topic_ids, config)
     with timer("recommendations"):
         recommendations = runner.run(
             "find_recommendations", pipeline.find_recommendations,
