@@ -38,7 +38,6 @@ import argparse
 import functools
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -50,6 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.prefect_server import prefect_env, server_cpu_s, start_server, stop_server
+from bench.stage_timing import child_seconds
 
 __all__ = ["TARGET_ADD_ONE", "TARGET_NO_CHANGE", "TRANSCRIPTS", "print_table", "run"]
 
@@ -73,19 +73,12 @@ _WATCH_TIMEOUT_S = 1800
 def _timed(cmd: list[str], base_env: dict[str, str] | None = None, server=None) -> dict[str, float]:
     """Wall and CPU seconds of one child; with ``server`` (a running Prefect server), its CPU too."""
     server_before = server_cpu_s(server) if server else None
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
     base_env = os.environ if base_env is None else base_env
     env = {**base_env, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), base_env.get("PYTHONPATH", "")) if p)}
     # The flow's temporary Prefect server gives up after 20 s by default, which a loaded
     # shared machine can exceed; the wait is timed either way.
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])} failed ({done.returncode}): {done.stderr[-1500:]}")
-    timed = {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
+    timed = child_seconds(cmd, env, REPO)
     if server:
         timed["server_cpu_s"] = server_cpu_s(server) - server_before
     return timed

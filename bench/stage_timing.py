@@ -1,6 +1,7 @@
-"""What ``bench.quote_stage`` and ``bench.rec_stage`` share: timing one stage and comparing two trees' outputs.
+"""What the benchmarks share: timing a stage or a child process, and comparing two trees' outputs.
 
-Each of those benchmarks saves one stage's inputs (``prepare``), times the stage alone from
+``child_seconds`` times a whole command in a fresh process (``bench.startup``, ``bench.reruns``).
+``bench.quote_stage`` and ``bench.rec_stage`` use the rest: each of those benchmarks saves one stage's inputs (``prepare``), times the stage alone from
 whichever code tree ``PYTHONPATH`` names (``time``) and checks that two trees' saved outputs are
 equal (``compare``). Run as scripts, they import this file as their sibling, so the tree under
 test needs no copy of it.
@@ -12,13 +13,27 @@ import argparse
 import cProfile
 import functools
 import importlib
+import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["first_difference", "main", "print_parts", "time_parts", "timed"]
+__all__ = ["child_seconds", "first_difference", "main", "print_parts", "time_parts", "timed"]
+
+
+def child_seconds(cmd: Sequence[str], env: Mapping[str, str], cwd: Path) -> dict[str, float]:
+    """Wall and CPU seconds (user + system) of one child process run to its end; raises if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(list(cmd), cwd=cwd, env=dict(env), capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} failed ({done.returncode}): {done.stderr[-1500:]}")
+    return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
 
 
 def time_parts(parts: Sequence[tuple[str, str]]) -> dict[str, list[float]]:

@@ -40,14 +40,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench.stage_timing import child_seconds
 
 __all__ = ["ROWS", "TARGET_FRESH", "TARGET_WARM", "print_table", "run"]
 
@@ -78,16 +77,8 @@ def _seed_texts() -> list[str]:
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Wall and CPU seconds of one child process; raises if it fails."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])} failed: {done.stderr[-1500:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu}
+    """Wall and CPU seconds of one child process, run from the repository; raises if it fails."""
+    return child_seconds(cmd, env, REPO)
 
 
 # Deletes numba's cache files (index and machine code) of the UMAP kernels nlp.startup caches,
