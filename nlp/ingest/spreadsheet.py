@@ -129,15 +129,18 @@ def read_xlsx(
         delimiter="\t",
     )
 
+    def sheet_row(line: int) -> int:
+        """The Excel row number of a line of the rendering."""
+        return rows[bisect.bisect_right(starts, line) - 1][0]
+
     def placed(metadata: dict) -> dict:
-        row = rows[bisect.bisect_right(starts, metadata["csv_line"]) - 1][0]
         rest = {k: v for k, v in metadata.items() if k != "csv_line"}
-        return {"sheet": title, "sheet_row": row, **rest}
+        return {"sheet": title, "sheet_row": sheet_row(metadata["csv_line"]), **rest}
 
     # The rendering's tab is no delimiter of the user's file.
     metadata = {k: v for k, v in doc.metadata.items() if k != "delimiter"}
     if "export_rows" in metadata:
-        metadata["export_rows"] = [rows[bisect.bisect_right(starts, n) - 1][0] for n in metadata["export_rows"]]
+        metadata["export_rows"] = [sheet_row(n) for n in metadata["export_rows"]]
     return replace(
         doc,
         format=XLSX_FORMAT,

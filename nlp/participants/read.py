@@ -97,10 +97,10 @@ def norm(name: str) -> str:
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) for every non-blank row, header first."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        from nlp.ingest.errors import IngestError
-        from nlp.ingest.spreadsheet import first_sheet
+    from nlp.ingest.errors import IngestError
+    from nlp.ingest.spreadsheet import SPREADSHEET_EXTENSIONS, first_sheet
 
+    if path.suffix.lower() in SPREADSHEET_EXTENSIONS:
         try:  # read as a survey workbook is: the same checks and the same reasons
             rows = first_sheet(path.read_bytes(), str(path))[1]
         except OSError as exc:
@@ -109,7 +109,6 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
             raise ParticipantsError(path, exc.reason) from None
     else:
         from nlp.ingest.decode import decode_text
-        from nlp.ingest.errors import IngestError
 
         try:
             text = decode_text(path.read_bytes(), str(path))
