@@ -122,6 +122,13 @@ def _wait_threads(config: PipelineConfig, changes: queue.Queue, stop: threading.
     return threads
 
 
+def _stop_waiting(halt: threading.Event, threads: list[threading.Thread]) -> None:
+    """End the waiting threads of ``_wait_threads`` (each notices ``halt`` within ``_POLL_MS``)."""
+    halt.set()
+    for t in threads:
+        t.join(timeout=2)
+
+
 def _folder_id(path: Path | str) -> tuple[int, int] | None:
     """Device and inode of the folder ``path`` names now (links followed); None if it is gone."""
     try:
@@ -193,9 +200,7 @@ def watch_runs(
                 # Replaced by a new folder of that name (a sync tool, a checkout, a re-pointed
                 # link): the old watch sees nothing more. Watch the new one and run again for
                 # whatever reached it before this watch began.
-                halt.set()
-                for t in threads:
-                    t.join(timeout=2)
+                _stop_waiting(halt, threads)
                 halt, watching = threading.Event(), _folder_id(config.raw_dir)
                 threads = _wait_threads(config, changes, halt, quiet_ms)
                 changed = [str(Path(config.raw_dir).resolve())]
@@ -212,6 +217,4 @@ def watch_runs(
                 changed += _changed(changes.get_nowait())
     finally:
         stop.set()
-        halt.set()
-        for t in threads:
-            t.join(timeout=2)
+        _stop_waiting(halt, threads)
