@@ -158,8 +158,10 @@ def _response_quotes(doc: Document, response: Response, nlp, cfg: QuoteConfig) -
             ]
             pieces = _merge_fragments([p for p in pieces if p[2]], cfg.min_words, " ")
         units.extend(p for p in pieces if p[2])
-    # Fragments across bullets ("Timely", "Open") read as a list, hence "; ".
-    units = _merge_fragments(units, cfg.min_words, "; ")
+    # Fragments across bullets ("Timely", "Open") read as a list, hence "; ". A speaker's
+    # consecutive turns are one stream of speech that transcription cut ("I would" + "say, um,
+    # ..."), so a fragment joins the next turn with a space, not a semicolon.
+    units = _merge_fragments(units, cfg.min_words, " " if response.speaker else "; ")
     return [
         Quote(
             quote_id=quote_id(doc.source_file, s, e),

@@ -58,6 +58,14 @@ def test_quotes_of_a_merged_answer_carry_the_respondent() -> None:
         assert clean_text(SPLIT_ANSWER[q.char_start : q.char_end]) == q.text
 
 
+def test_a_turn_cut_mid_sentence_reads_as_one_sentence() -> None:
+    # Auto-transcription cuts one utterance into turns; the fragment joins with a space, as
+    # spoken, not with the "; " that separates a summary's list fragments.
+    text = "Interviewer: Any other issue?\n\nInterviewee: Um, I would\n\nInterviewee: say the labels were late every single time.\n"
+    quotes = split_quotes([read_transcript(text, "i.txt", "abc")])
+    assert [q.text for q in quotes] == ["Um, I would say the labels were late every single time."]
+
+
 def test_numbered_interviewees_are_distinct_people_and_generic_roles_one() -> None:
     text = (
         "Q: How is the tool?\n"
