@@ -35,6 +35,10 @@ from nlp.schemas import Quote
         ("There is a lack of evidence on impact.", "evidence on impact"),
         ("Would be nice to have a planning sharing system in place.", "planning sharing system"),
         ("It is important for there to be an evidence base and there to be a discussion of it.", "evidence base"),
+        # Praise before the request is no frame: "Great example of ..." and "It is a great tool" describe.
+        ("Great example of how to build a standard. It is a great tool and easy to use if you have the right "
+         "technical background. Needs more internal capacity though.", "internal capacity"),
+        ("Good to have more regional meetings.", "regional meetings"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):
@@ -61,6 +65,7 @@ def test_a_text_asks_in_form_with_a_request_frame_not_with_a_describing_modal_or
     assert framed("We would love more bike lanes") and framed("Still lacks private sector angle")
     assert not framed("I believe that OCP is doing something like this and that it can make it.")
     assert not framed("We love OCP's approach but if we do not get it right it will be a big miss.")
+    assert not framed("Great example of how to build a standard.") and not framed("It is a great tool and easy to use.")
     assert not framed("The events were very relevant and important for networking.")
 
 

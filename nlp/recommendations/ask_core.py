@@ -48,12 +48,17 @@ _ADVS = rf"(?:{_ADV} )*"
 _GOOD = (r"(?:good|great|nice|helpful|useful|better|ideal|important|essential|crucial|vital|key|"
          r"necessary|beneficial|valuable|worthwhile|wise|smart|best|welcome|appreciated|desirable|"
          r"interesting|advisable|cool|awesome|fantastic|wonderful|excellent|preferable)")
+_GOOD_NOUN = r"(?: idea| thing| step| addition| improvement| move| start| answer| solution)"
+_GOOD_THEN = r"(?: is| if| to| that| for [a-z]+ to(?: be)?)"
 # Frames that introduce the ask; the first one found at the start of the clause is removed, and
 # the search is repeated so that stacked frames ("I think they should also") all go.
 _FRAME_PATTERNS = [
     # "It would be good to ...", "What also would be good is ...", "Would be nice to ..."
-    re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:would|'d|could|will|might|is|'s|are)? ?"
-               rf"{_ADVS}(?:going to )?(?:be )?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: is| if| to| that| for [a-z]+ to(?: be)?)?\b"),
+    re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:would|'d|could|will|might|(?:is|'s|are) going to) ?"
+               rf"{_ADVS}(?:be )?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}{_GOOD_NOUN}?{_GOOD_THEN}?\b"),
+    # Stated, not hypothetical, it asks only with what follows: "It is important to ...", "Good
+    # to have ...", "Better if ..."; "Great example of ..." and "It is a great tool" praise.
+    re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:is|'s|are)? ?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}{_GOOD_NOUN}?{_GOOD_THEN}\b"),
     # The same frame later in a clause: "Although we have calls, would be nice to have ..."
     re.compile(rf"\b(?:would|'d|could|will|might) {_ADVS}be {_ADVS}(?:a |an )?{_ADVS}{_GOOD}"
                rf"(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: if| to| that| for [a-z]+ to)?\b"),
