@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nlp.recommendations.ask_core import ask_cores, ask_spans, comparable_spans, framed
-from nlp.recommendations.asks import build_asks, group_asks
+from nlp.recommendations.asks import ask_name, build_asks, group_asks
 from nlp.schemas import Quote
 
 
@@ -117,7 +117,7 @@ def test_asks_join_different_respondents_on_what_they_ask_for_and_rank_by_suppor
     assert top.text == "Bring in the politicians." and top.quote_id == "q2"
     assert top.sections == ("2.1 Strategy", "3.2 Partners")
     assert top.name in {"Engage politicians", "Bring in the politicians"}
-    assert asks[1].name == "Journalists" and asks[1].topic_id == 7
+    assert asks[1].name == "More journalists" and asks[1].topic_id == 7
     assert embed.calls == [["engage politicians", "engage the politicians", "journalists"]]
 
 
@@ -249,3 +249,17 @@ def test_a_name_names_something_only_with_a_word_that_says_what():
     assert names_something("Journalists") and names_something("Public channel")
     assert not any(map(names_something, ["Um", "See", "Do to it", "Remove them", "Fix it"]))
     assert names_something("Remove the old dashboards")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Need more journalists (ICIJ, etc.).", "More journalists"),
+        ("OCP is creating a field but needs more strengthening.", "More strengthening"),
+        ("There should be less bureaucracy.", "Less bureaucracy"),
+        ("Bring in the politicians.", "Bring in the politicians"),
+        ("We want no more meetings.", "Meetings"),
+    ],
+)
+def test_an_ask_is_named_with_the_quantity_its_frame_asked_for(text, name):
+    assert ask_name(ask_spans([text])[0], text) == name

@@ -11,6 +11,7 @@ rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -73,6 +74,8 @@ the litter" to "address its litter problem"); comparing whole quotes as well as 
 """
 
 _NAME_WORDS = 10
+# The quantity a frame asks for, right before the ask span; not after a negation ("no more").
+_QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$", re.IGNORECASE)
 # Words that say nothing about what is asked for: function words, light verbs and the fillers
 # of spoken answers. A span made only of them ("Um", "Do it", "Let me know") would join
 # every other such span across respondents, so its quote is compared on its whole text instead.
@@ -161,8 +164,17 @@ def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESH
     return sorted(groups, key=lambda g: g[0])
 
 
-def ask_name(span: str) -> str:
-    """A short extractive name for an ask: its span, first letter capitalised, at most 10 words."""
+def ask_name(span: str, text: str = "") -> str:
+    """A short extractive name for an ask: its span, first letter capitalised, at most 10 words.
+
+    The span drops the frame that asks, and with it the quantity asked for; when ``text``, the
+    quote, says "more", "less" or "fewer" just before the span, the name keeps it: "Need more
+    journalists" is named "More journalists", not "Journalists" ("no more meetings" is left as is).
+    """
+    at = " ".join(text.split()).lower().find(span.lower()) if span else -1
+    quantity = _QUANTITY.search(" ".join(text.split())[:at]) if at > 0 else None
+    if quantity and not span.lower().startswith(quantity.group(1).lower()):
+        span = f"{quantity.group(1).lower()} {span}"
     words = span.split()
     name = " ".join(words[:_NAME_WORDS]) + (" …" if len(words) > _NAME_WORDS else "")
     return name[:1].upper() + name[1:]
@@ -253,7 +265,7 @@ def build_asks(
                 score=score_candidate(len(respondents), float(confidence[head]), shares.get(topic, 0.0), n_respondents),
                 quote_ids=quote_ids,
                 response_ids=tuple(dict.fromkeys(quotes[i].response_id for i in rows)),
-                name=ask_name(spans[central]),
+                name=ask_name(spans[central], quotes[members[central]].text),
                 respondent_ids=respondents,
                 sections=tuple(dict.fromkeys(quotes[i].section for i in rows)),
             )
