@@ -39,6 +39,8 @@ from nlp.schemas import Quote
         ("Great example of how to build a standard. It is a great tool and easy to use if you have the right "
          "technical background. Needs more internal capacity though.", "internal capacity"),
         ("Good to have more regional meetings.", "regional meetings"),
+        # Speech: hesitations and a word said twice are no part of the ask.
+        ("Um, they should, they should, uh, fund the helpdesk.", "fund the helpdesk"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):

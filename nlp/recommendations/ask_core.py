@@ -133,6 +133,8 @@ _CONSEQUENCE = re.compile(
     re.IGNORECASE,
 )
 _HYPOTHETICAL = re.compile(r"\b(?:would|'d|will|could|might|can)\b", re.IGNORECASE)
+_HESITATION = re.compile(r"(?:,\s*)?\b(?:u+m+|u+h+|e+r+m*|h+m+|m+h*m+)\b[,.]?", re.IGNORECASE)
+_REPEAT = re.compile(r"\b((?:\w+\s+){0,2}\w+)(?:,?\s+\1\b)+", re.IGNORECASE)
 _DROP = frozenset("the a an their its our your his her my this that these those".split())
 _MAX_TOKENS = 12
 
@@ -181,6 +183,9 @@ def _lemmatizer() -> Language:
 
 def _normalise(text: str) -> str:
     text = text.replace("’", "'").replace("“", " ").replace("”", " ").replace('"', " ")
+    # Speech: hesitations and a word said twice ("Um, that issue", "this, this idea") are no part
+    # of what is asked for.
+    text = _REPEAT.sub(r"\1", _HESITATION.sub(" ", text))
     text = re.sub(r"^[\s\-–—·•*>\d.)]+", "", text)
     return " ".join(text.split())
 
