@@ -40,7 +40,7 @@ from nlp.schemas import Quote
          "technical background. Needs more internal capacity though.", "internal capacity"),
         ("Good to have more regional meetings.", "regional meetings"),
         # Speech: hesitations and a word said twice are no part of the ask.
-        ("Um, they should, they should, uh, fund the helpdesk.", "fund the helpdesk"),
+        ("Um, they should, they should, fund the, uh, helpdesk.", "fund the helpdesk"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):

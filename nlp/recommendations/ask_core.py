@@ -99,7 +99,7 @@ _DESCRIBING = re.compile(
 )
 # Words that, left at the start of a core, carry no ask: light verbs, copulas, quantifiers.
 _LEADING_NOISE = re.compile(
-    rf"^(?:(?:be|being|been|is|are|have|has|having|get|getting|see|seeing|do|doing|make|there|to|that|"
+    rf"^(?:(?:(?:it|that|there|this|here)'s|be|being|been|is|are|have|has|having|get|getting|see|seeing|do|doing|make|there|to|that|"
     rf"the|a|an|some|any|more|less|much|many|lot|lots|of|a lot of|bit|little|further|additional|"
     rf"extra|also|even|really|just|still|very|its|their|our|your|my|his|her|them|us|it|this|these|"
     rf"those|{_ADV})\b[ ,]*)+",
@@ -134,7 +134,7 @@ _CONSEQUENCE = re.compile(
 )
 _HYPOTHETICAL = re.compile(r"\b(?:would|'d|will|could|might|can)\b", re.IGNORECASE)
 _HESITATION = re.compile(r"(?:,\s*)?\b(?:u+m+|u+h+|e+r+m*|h+m+|m+h*m+)\b[,.]?", re.IGNORECASE)
-_REPEAT = re.compile(r"\b((?:\w+\s+){0,2}\w+)(?:,?\s+\1\b)+", re.IGNORECASE)
+_REPEAT = re.compile(r"\b((?:[\w']+\s+){0,2}[\w']+)(?:,?\s+\1\b)+,?", re.IGNORECASE)
 _DROP = frozenset("the a an their its our your his her my this that these those".split())
 _MAX_TOKENS = 12
 
