@@ -41,6 +41,7 @@ from functools import lru_cache
 
 __all__ = [
     "FILLER_WORDS",
+    "HESITATION_WORDS",
     "MAX_FRAGMENT_WORDS",
     "META_PATTERNS",
     "META_PHRASES",
@@ -49,12 +50,15 @@ __all__ = [
     "substantive_flags",
 ]
 
+# Sounds of hesitation in speech ("um", "uh"): part of no statement, kept out of ask spans and
+# counted against a quote shown as evidence. Lower case.
+HESITATION_WORDS: frozenset[str] = frozenset("mm mmm mhm mmhm hmm hm hmmm uh uhh uhm um umm erm er ah ahh".split())
 # Backchannel, hesitation, politeness and discourse markers: words that carry the talk, not
 # its topic. Lower case; matched per token.
-FILLER_WORDS: frozenset[str] = frozenset(
+FILLER_WORDS: frozenset[str] = HESITATION_WORDS | frozenset(
     """
     yeah yea yeh yep yup yes yah ya no nope nah ok okay okey k alright allright right sure
-    mm mmm mhm mmhm hmm hm hmmm uh uhh uhm um umm erm er ah ahh aha oh ohh ooh eh huh wow whoa
+    aha oh ohh ooh eh huh wow whoa
     cool great perfect nice lovely awesome fine good excellent wonderful fantastic brilliant
     exactly absolutely definitely totally certainly indeed true correct agreed interesting
     thanks thank thx cheers sorry pardon please welcome bye goodbye hi hello hey

@@ -132,6 +132,22 @@ def test_card_evidence_comes_from_distinct_respondents_and_never_shows_a_copy():
     assert picks.description.startswith("The helpdesk answered")
 
 
+def test_a_card_shows_quotes_said_without_hesitation_first():
+    quotes = [
+        _quote(0, "Um, so most of the time it was, um, rather we needed the data.", "r1"),
+        _quote(1, "We never had enough labelled data for the second model.", "r2"),
+        _quote(2, "Uh, the data came late, uh, every single quarter.", "r3"),
+        _quote(3, "Public data sets were too small for what we wanted to predict.", "r4"),
+        _quote(4, "Most of the data we bought was not suitable for our needs.", "r5"),
+    ]
+    vectors = np.stack([_unit(v) for v in ([1, 0.0], [1, 0.05], [1, 0.1], [1, 0.15], [1, 0.9])])
+    picks = pick_card_quotes(range(5), quotes, vectors, _unit([1, 0]))
+    # The two clean quotes of the central half lead; a hesitant one fills the third place
+    # rather than a quote from the theme's edge.
+    assert picks.description.startswith("We never had enough labelled data")
+    assert picks.evidence_quote_ids == ("q3", "q0", "q2")
+
+
 def test_a_theme_is_described_by_a_statement_not_a_question():
     quotes = [
         _quote(0, "Is the helpdesk working with other initiatives in the region?", "r1"),

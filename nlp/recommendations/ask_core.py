@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from nlp.recommendations.lexicon import IMPERATIVE_VERBS
+from nlp.substantive import HESITATION_WORDS
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -133,7 +134,7 @@ _CONSEQUENCE = re.compile(
     re.IGNORECASE,
 )
 _HYPOTHETICAL = re.compile(r"\b(?:would|'d|will|could|might|can)\b", re.IGNORECASE)
-_HESITATION = re.compile(r"(?:,\s*)?\b(?:u+m+|u+h+|e+r+m*|h+m+|m+h*m+)\b[,.]?", re.IGNORECASE)
+_HESITATION = re.compile(rf"(?:,\s*)?\b(?:{'|'.join(sorted(HESITATION_WORDS))})\b[,.]?", re.IGNORECASE)
 _REPEAT = re.compile(r"\b((?:[\w']+\s+){0,2}[\w']+)(?:,?\s+\1\b)+,?", re.IGNORECASE)
 _DROP = frozenset("the a an their its our your his her my this that these those".split())
 _MAX_TOKENS = 12

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.schemas import Quote
+from nlp.substantive import HESITATION_WORDS
 
 __all__ = [
     "CardPicks",
@@ -32,6 +33,7 @@ MIN_WORDS = 6  # a shorter quote rarely stands on its own in a report
 MAX_DESCRIPTION_WORDS = 30
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
 _WRAPPERS = "\"“”‘’'·-–—• \t"
+_PUNCT = ",.;:!?…\"“”‘’'()-–—"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,10 @@ def _n_words(text: str) -> int:
     return len(text.split())
 
 
+def _hesitant(text: str) -> bool:
+    return any(word.strip(_PUNCT).lower() in HESITATION_WORDS for word in text.split())
+
+
 def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
     """One sentence from a quote: its first sentence of ``MIN_WORDS`` words or more, trimmed.
 
@@ -129,7 +135,8 @@ def pick_card_quotes(
 
     Copies (``duplicate_of``) and non-substantive quotes are never shown. Evidence comes from
     distinct respondents, most central first, quotes of ``MIN_WORDS`` words or more before
-    shorter ones. The description is the most central quote's sentence that is not a question
+    shorter ones, and among the more central half, quotes without a hesitation ("um", "uh")
+    before the rest. The description is the most central quote's sentence that is not a question
     (any sentence when all are); its quote is left out of the evidence when other respondents
     can fill it. The boundary quote is the least central usable member not shown already.
 
@@ -142,9 +149,13 @@ def pick_card_quotes(
     """
     members = np.asarray([i for i in members if _usable(quotes[i])] or list(members), dtype=int)
     order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
-    long_first = [i for i in order if _n_words(quotes[i].text) >= MIN_WORDS] + [
-        i for i in order if _n_words(quotes[i].text) < MIN_WORDS
-    ]
+    # Quotes that read well come first: long enough to stand alone and, among the more central
+    # half, said without hesitation ("Um, so most of the time it was, um, ...").
+    central = set(order[: max(n_evidence + 1, (len(order) + 1) // 2)].tolist())
+    long_first = sorted(
+        order,
+        key=lambda i: 2 if _n_words(quotes[i].text) < MIN_WORDS else 0 if i in central and not _hesitant(quotes[i].text) else 1,
+    )
     # A theme is described by a statement: the most central quote whose sentence is not a
     # question (an interviewer's prompt, or "Is OCP working with other initiatives?"), if any.
     top = next((i for i in long_first if not describe(quotes[i].text).endswith("?")), long_first[0])
