@@ -40,10 +40,13 @@ def test_themes_lead_with_the_largest_top_level_themes_and_their_sub_themes(runn
     text = " ".join(result.output.split())  # rich wraps long labels over lines
     first, second = (" ".join(label.split()[:2]) for label in parents["label"].iloc[:2])
     assert text.index(first) < text.index(second)
-    # The first theme's sub-themes come between it and the second theme.
+    # The first theme's sub-themes come after it, whose own label may begin with one of theirs
+    # ("Creating regional hubs and evidence base" holds "Creating regional hubs"): its first
+    # occurrence, the theme's row, is blanked out.
+    rest = text.replace(first, " " * len(first), 1)
     for topic_id in parents["topic_ids"].iloc[0]:
         sub = topics.loc[topic_id, "label"].split()[0]
-        assert text.index(first) < text.index(sub, text.index(first))
+        assert text.index(first) < rest.index(sub, text.index(first))
     assert f"Top 2 of {len(parents)} themes" in text
     assert len(parents) <= 2 or parents["label"].iloc[-1] not in text
 
