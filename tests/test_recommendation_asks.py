@@ -41,6 +41,10 @@ from nlp.schemas import Quote
         ("Good to have more regional meetings.", "regional meetings"),
         # Speech: hesitations and a word said twice are no part of the ask.
         ("Um, they should, they should, fund the, uh, helpdesk.", "fund the helpdesk"),
+        # A tail word that would leave one word does not end the ask; a comma does.
+        ("For data exploration you could use like pandas profiling, for example, to see the picture.",
+         "use like pandas profiling"),
+        ("They should be forceful, because nothing changes.", "forceful"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):

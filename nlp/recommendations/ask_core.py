@@ -28,10 +28,11 @@ __all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans", "framed
 # Clause breaks: the request is nearly always in the first clause that carries a frame;
 # explanations and examples follow a dash, colon, semicolon or "because".
 _CLAUSE_SPLIT = re.compile(r"\s+[–—-]\s+|[;:!?]\s+|\.\s+|\(|\)|\s*\.\.\.\s*|\s*[\u2022·]\s+")
+# Where the explanation or example after an ask begins (``_strip_tail``).
 _TAIL = re.compile(
-    r"(?<=\w)\s*(?:(?:,|\b(?:because|since|so that|so|in order to|rather than|instead of|which|who|where|when|while|"
+    r"(?<=\w)\s*(?:,|\b(?:because|since|so that|so|in order to|rather than|instead of|which|who|where|when|while|"
     r"but|as|if|otherwise|unless|e\.g\.|i\.e\.|for example|for instance|such as|like|although|though|"
-    r"even if|especially|particularly|and there)\b).*|\bin place)$",
+    r"even if|especially|particularly|and there)\b|\bin place$)",
     re.IGNORECASE,
 )
 # Openers spoken before the request ("I think", "At the country level").
@@ -252,8 +253,17 @@ def _is_name(subject: str) -> bool:
 
 
 def _strip_tail(text: str) -> str:
-    """``text`` without the explanation or example that follows the ask."""
-    return _TAIL.sub("", text).strip(" ,.") or text
+    """``text`` without the explanation or example that follows the ask.
+
+    The ask ends at the first comma, or at the first tail word that leaves two words or more
+    before it: spoken "use like pandas profiling, for example" asks to "use like pandas
+    profiling", not to "use"; "Forceful, because ..." still asks for "Forceful".
+    """
+    for match in _TAIL.finditer(text):
+        head = text[: match.start()].strip(" ,.")
+        if "," in match.group() or len(head.split()) >= 2:
+            return head or text
+    return text.strip(" ,.") or text
 
 
 def _clauses(text: str) -> list[str]:
@@ -268,7 +278,7 @@ def _core_text(text: str) -> str:
     # The request is in the first clause with a frame; a bullet without one is itself the ask
     # ("Bring in the politicians", "More free meeting space").
     core = next((c for c, found in stripped if found and c), stripped[0][0] or clauses[0])
-    core = _TAIL.sub("", core).strip(" ,.")
+    core = _strip_tail(core)
     core = _LEADING_NOISE.sub("", core).strip(" ,.") or core
     return _without_purpose(core)
 
