@@ -24,6 +24,7 @@ from nlp.participants import (
     quote_attribute_columns,
     read_participants,
     survey_attribute_names,
+    survey_metadata_columns,
     withheld_survey_columns,
 )
 from nlp.schemas import Quote
@@ -41,12 +42,15 @@ class AttributeResult:
         participants_file: the participants file read, if any.
         withheld: survey columns that identify a person without describing them (IP address,
             e-mail, names, coordinates): read, but kept out of every output.
+        metadata: survey columns the platform records about the response (start and end time,
+            duration, progress, status, channel): no attribute, so never compared as groups.
     """
 
     attributes: RespondentAttributes = field(default_factory=RespondentAttributes)
     columns: Mapping[str, Sequence[str]] = field(default_factory=dict)
     participants_file: str | None = None
     withheld: tuple[str, ...] = ()
+    metadata: tuple[str, ...] = ()
 
     def open_quote_columns(self) -> Mapping[str, Sequence[str]]:
         """The attribute columns: named by the data, so open columns of ``tables.QUOTES``."""
@@ -73,6 +77,7 @@ class AttributeResult:
             "sources": dict(self.attributes.sources),
             "missing_respondents": list(self.attributes.missing),
             "withheld_columns": list(self.withheld),
+            "metadata_columns": list(self.metadata),
         }
 
 
@@ -92,4 +97,6 @@ def attach_attributes(ingested: IngestResult, quotes: Sequence[Quote], config: P
     attributes = join_attributes(documents, participants, {k: v for k, v in respondent_of.items() if v})
     columns = quote_attribute_columns([q.response_id for q in quotes], attributes, taken=tables.QUOTES.names)
     withheld = tuple(dict.fromkeys(c for d in documents for c in withheld_survey_columns(d)))
-    return AttributeResult(attributes, columns, str(config.participants) if config.participants else None, withheld)
+    metadata = tuple(dict.fromkeys(c for d in documents for c in survey_metadata_columns(d)))
+    participants_file = str(config.participants) if config.participants else None
+    return AttributeResult(attributes, columns, participants_file, withheld, metadata)

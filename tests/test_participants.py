@@ -218,3 +218,46 @@ def test_contact_columns_of_a_survey_export_never_reach_the_outputs(tmp_path):
     assert found.manifest_record()["withheld_columns"] == [
         "IPAddress", "RecipientEmail", "LocationLatitude", "ExternalReference",
     ]
+
+
+QUALTRICS_EXPORT = (
+    "StartDate,EndDate,Status,Progress,Duration (in seconds),Finished,RecordedDate,ResponseId,"
+    "DistributionChannel,UserLanguage,Q_RecaptchaScore,Department,answer\n"
+    "2024-03-01 10:00:00,2024-03-01 10:04:10,0,100,250,True,2024-03-01 10:04:11,R_1,anonymous,EN,0.9,Finance,"
+    "We need more training on the new tools.\n"
+    "2024-03-02 11:00:00,2024-03-02 11:09:00,0,100,540,True,2024-03-02 11:09:02,R_2,email,ES,1.0,Legal,"
+    "The helpdesk answers quickly and well.\n"
+)
+
+
+def test_survey_platform_metadata_is_no_group_to_compare(tmp_path):
+    from nlp.attributes import attach_attributes
+    from nlp.config import PipelineConfig
+    from nlp.ingest import ingest_paths
+    from nlp.quotes import split_quotes
+
+    ingested = ingest_paths([_write(tmp_path, QUALTRICS_EXPORT, name="qualtrics.csv")])
+    found = attach_attributes(ingested, split_quotes(ingested.documents), PipelineConfig())
+    # When, how long, how far and by which link someone answered is no group; their language is.
+    assert list(found.columns) == ["UserLanguage", "Department"]
+    record = found.manifest_record()
+    assert record["metadata_columns"] == [
+        "StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
+        "DistributionChannel", "Q_RecaptchaScore",
+    ]
+    assert record["withheld_columns"] == []
+
+
+def test_a_plain_status_column_stays_an_attribute_without_platform_columns(tmp_path):
+    from nlp.participants import survey_attribute_names
+
+    doc = read_survey_csv("id,status,answer\n1,student,The course was too short for us.\n", "own.csv", "sha")
+    assert survey_attribute_names(doc) == ["status"]
+
+
+def test_a_platform_column_can_still_be_compared_through_a_participants_file(tmp_path):
+    doc = read_survey_csv(QUALTRICS_EXPORT, "qualtrics.csv", "sha")
+    path = _write(tmp_path, "DistributionChannel,channel\nanonymous,public link\nemail,invited\n")
+    attrs = join_attributes([doc], read_participants(path, set(doc.metadata["columns"])))
+    assert attrs.names == ("channel", "UserLanguage", "Department")
+    assert attrs.column([r.response_id for r in doc.responses], "channel") == ["public link", "invited"]

@@ -11,7 +11,9 @@ column is the key that names a respondent, the others are attributes:
 - a column named like a column of a survey CSV in the run (its id column, say ``ResponseId``).
 
 Survey CSV columns other than the text column, the row's id and speaker columns are attributes
-too, without any participants file. Where a participants file and a survey name the same
+too, without any participants file, except the contact columns (``withheld_survey_columns``) and
+the platform's own record of the response (start and end time, duration, progress, status:
+``survey_metadata_columns``). Where a participants file and a survey name the same
 attribute, the participants file wins. Respondents the file does not list are logged and get
 the value ``"unknown"`` for each of its attributes, so they form a group of their own.
 
@@ -27,6 +29,7 @@ from nlp.participants.join import (
     quote_attribute_columns,
     respondent_key,
     survey_attribute_names,
+    survey_metadata_columns,
     withheld_survey_columns,
 )
 from nlp.participants.read import (
@@ -51,5 +54,6 @@ __all__ = [
     "read_participants",
     "respondent_key",
     "survey_attribute_names",
+    "survey_metadata_columns",
     "withheld_survey_columns",
 ]

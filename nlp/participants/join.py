@@ -25,6 +25,7 @@ __all__ = [
     "quote_attribute_columns",
     "respondent_key",
     "survey_attribute_names",
+    "survey_metadata_columns",
     "withheld_survey_columns",
 ]
 
@@ -60,6 +61,24 @@ _CONTACT_NAMES = frozenset(
 )
 
 
+# What survey tools record about the response rather than the respondent: when, how long, how far,
+# through which link (Qualtrics: StartDate, EndDate, RecordedDate, Duration (in seconds),
+# DistributionChannel, its Q_ fraud scores; SurveyMonkey: Collector ID, Start Date, End Date; Google
+# Forms: Timestamp; Microsoft Forms: Start time, Completion time). Timestamps and durations take a
+# value per person, so as groups they would compare nobody with anybody. UserLanguage is not among
+# them: the language a respondent answered in is a group a researcher compares by.
+_PLATFORM_NAMES = frozenset(
+    {"startdate", "enddate", "recordeddate", "recorded date", "duration (in seconds)", "distributionchannel",
+     "distribution channel", "response type", "collector id", "start date", "end date", "timestamp",
+     "start time", "completion time", "last modified time", "q recaptchascore", "q relevantidduplicate",
+     "q relevantidduplicatescore", "q relevantidfraudscore", "q relevantidlaststartdate",
+     "q ballotboxstuffing", "q totalduration"}
+)
+# Qualtrics' response status and completion: words a survey of one's own may use for an answer
+# ("status: student"), so they are platform metadata only beside one of the names above.
+_PLATFORM_WORDS = frozenset({"status", "progress", "finished"})
+
+
 def _describing(doc: Document) -> list[str]:
     """A survey's columns other than its text, id and speaker columns."""
     if doc.format not in SURVEY_FORMATS:
@@ -68,10 +87,20 @@ def _describing(doc: Document) -> list[str]:
     return [c for c in doc.metadata.get("columns", []) if c != text_column and norm(c) not in _ID_NAMES]
 
 
+def survey_metadata_columns(doc: Document) -> list[str]:
+    """A survey's platform columns (start and end time, duration, progress, status, channel):
+    facts about the response, not the respondent, so no attribute."""
+    columns = _describing(doc)
+    platform = _PLATFORM_NAMES | (_PLATFORM_WORDS if any(norm(c) in _PLATFORM_NAMES for c in columns) else set())
+    return [c for c in columns if norm(c) in platform]
+
+
 def survey_attribute_names(doc: Document) -> list[str]:
-    """A survey's (CSV, workbook) columns that describe the respondent: all but text, id, speaker
-    and the contact/location columns of ``withheld_survey_columns``."""
-    return [c for c in _describing(doc) if norm(c) not in _CONTACT_NAMES]
+    """A survey's (CSV, workbook) columns that describe the respondent: all but text, id, speaker,
+    the contact/location columns of ``withheld_survey_columns`` and the platform columns of
+    ``survey_metadata_columns``."""
+    metadata = set(survey_metadata_columns(doc))
+    return [c for c in _describing(doc) if norm(c) not in _CONTACT_NAMES and c not in metadata]
 
 
 def withheld_survey_columns(doc: Document) -> list[str]:
