@@ -162,3 +162,18 @@ def test_a_first_answer_of_response_is_still_an_answer(tmp_path, nlp):
     doc = _one(tmp_path, "typed.csv", _table("typed.csv", rows))
     assert "export_rows" not in doc.metadata
     assert len(doc.responses) == 1
+
+
+def test_a_one_off_note_with_a_rev_timestamp_is_not_a_speaker(tmp_path, nlp):
+    text = (
+        f"Ana Lopez: [00:00:01]\n{QUESTION_1}\n\n"
+        f"Maria Garcia: [00:00:05]\n{ANSWER_1}\n\n"
+        "Reminder: [10:30] send the slides to the team afterwards.\n\n"
+        f"Ana Lopez: [00:00:20]\n{QUESTION_2}\n\n"
+        f"Maria Garcia: [00:00:25]\n{ANSWER_2}\n"
+    )
+    doc = _one(tmp_path, "rev_note.txt", text)
+    assert doc.metadata["speakers"] == ["Ana Lopez", "Maria Garcia"]
+    assert doc.metadata["respondents"] == ["rev_note.txt#Maria Garcia"]
+    # The note stays text of the turn it stands in, not a person of its own.
+    assert {q.speaker for q in split_quotes([doc], nlp)} == {"Maria Garcia"}

@@ -14,7 +14,9 @@ before it in brackets or after it, bare or in brackets, or after its colon in br
   role may stand in square brackets, a name may not);
 - names: ``Maria:``, ``Dr. Jane Smith:``, up to four capitalised words. So that a line such as
   ``Note: …`` is not read as a speaker, a plain name counts only when it labels at least two
-  lines, or carries a title (Dr., Mr., Ms., Mrs., Mx., Prof.) or a timestamp.
+  lines, or carries a title (Dr., Mr., Ms., Mrs., Mx., Prof.) or a timestamp before its colon
+  (``[00:12] Maria:``, ``Maria 0:25``). Rev's ``Maria: [00:00:05]`` must recur like a plain name:
+  a one-off ``Reminder: [10:30] …`` is text of the turn it stands in.
 
 A turn runs from its label to the next label or markdown heading. The interviewer is every
 speaker with an interviewer role; if there is none, the one speaker whose turns most often hold
@@ -141,6 +143,9 @@ def _label_at(line: str, start: int) -> _Label | None:
     if m is None or not (m.group("colon") or m.group("ts2")):
         return None
     timestamp, end = m.group("ts1") or m.group("ts2"), m.end()
+    # Inside the label ("[00:12] Maria:", "Maria 0:25") a timestamp marks a speaker; after the
+    # colon ("Reminder: [10:30] send the slides") it may be a note's own text, so it does not.
+    timed_label = timestamp is not None
     if m.group("colon") and not timestamp and (t := _AFTER_COLON_TS_RE.match(line, end)):
         timestamp, end = t.group("ts"), t.end()
     speaker = " ".join(m.group("label").split())
@@ -156,7 +161,7 @@ def _label_at(line: str, start: int) -> _Label | None:
         speaker=speaker,
         key=speaker.casefold(),
         role=role,
-        certain=certain or timestamp is not None,
+        certain=certain or timed_label,
         timestamp=timestamp,
     )
 
