@@ -7,6 +7,7 @@ export; each test checks what a user sees: the quotes, who said them, where they
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from datetime import datetime
 
@@ -223,6 +224,47 @@ def test_xlsx_text_column_option_and_headerless_sheet(tmp_path):
     doc = _one(tmp_path, "headerless.xlsx", headerless)
     assert doc.metadata["header_row"] is False
     assert [r.metadata["sheet_row"] for r in doc.responses] == [1, 2]
+
+
+
+def _saved_by_excel(data: bytes, cell: str, value: str) -> bytes:
+    """``data`` with ``value`` as the saved result of ``cell``'s formula, as Excel would store it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(f'<c r="{cell}"><f>'.encode(), f'<c r="{cell}" t="str"><f>'.encode())
+                part = part.replace(b"<v></v>", f"<v>{value}</v>".encode())
+            target.writestr(item, part)
+    return out.getvalue()
+
+
+def test_a_formula_never_computed_is_named_not_read_as_empty_silently(tmp_path, caplog):
+    # Written by a script (openpyxl, pandas): the formula is there, its value never was.
+    data = _xlsx([["id", "comment"], [1, "The mentoring programme worked well for us."],
+                  [2, '=CONCAT("More examples ", "from local tenders, please.")'], [3, "=B2"]])
+    path = tmp_path / "scripted.xlsx"
+    path.write_bytes(data)
+    with caplog.at_level(logging.WARNING, logger="nlp.ingest"):
+        (doc,) = ingest_paths([path]).documents
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # once for the file, however many cells
+    assert warnings[0].startswith("scripted.xlsx: sheet 'Responses', cell B3 (and 1 more)")
+    assert "formula" in warnings[0]
+    assert doc.metadata["uncomputed_formulas"] == {"first_cell": "B3", "cells": 2}
+    assert len(doc.responses) == 1
+    assert path.read_bytes() == data  # the input is never rewritten
+    # Once Excel has saved the value, the answer is read and nothing is said.
+    computed = tmp_path / "computed.xlsx"
+    computed.write_bytes(_saved_by_excel(_xlsx([["id", "comment"], [1, '=CONCAT("More examples ", "please.")']]),
+                                         "B2", "More examples please."))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="nlp.ingest"):
+        (doc,) = ingest_paths([computed]).documents
+    assert [r.getMessage() for r in caplog.records] == []
+    assert "uncomputed_formulas" not in doc.metadata
+    assert len(doc.responses) == 1
 
 
 QUALTRICS_ROWS = [

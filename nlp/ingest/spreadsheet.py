@@ -9,7 +9,9 @@ value in any cell are left out. Each response's ``metadata`` has ``sheet`` and `
 the row number Excel shows, in place of the rendering's ``csv_line``.
 
 Cells are read as their values: ``3`` not ``3.0``, dates as ISO dates, a formula as the value
-last saved with the file (none in a workbook written by a program that never computed it).
+last saved with the file. A workbook written by a program (openpyxl, pandas) holds formulas whose
+value was never computed: they read as empty, and the file is named with its sheet and first such
+cell in a warning (once per file) and in ``metadata["uncomputed_formulas"]``.
 Number formats are not applied: a cell Excel shows as ``50%`` reads ``0.5``. The workbook is a ZIP archive, checked against zip bombs before it is opened.
 """
 
@@ -18,8 +20,10 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+import logging
+import re
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from nlp.ingest.docx_reader import check_zip_sizes, refuse_ole2
@@ -27,9 +31,29 @@ from nlp.ingest.errors import IngestError
 from nlp.ingest.survey_csv import XLSX_FORMAT, read_survey_csv
 from nlp.schemas import Document
 
-__all__ = ["SPREADSHEET_EXTENSIONS", "cell_text", "first_sheet", "read_xlsx"]
+__all__ = ["SPREADSHEET_EXTENSIONS", "Sheet", "cell_text", "first_sheet", "read_xlsx"]
 
 SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
+
+logger = logging.getLogger("nlp.ingest")
+
+# A formula element of a worksheet's XML (<f>, <f t="shared" .../>, a prefixed <x:f>).
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A workbook's first sheet as read.
+
+    Attributes:
+        title: the sheet's name.
+        rows: (Excel row number, cell texts) of every row that holds a value.
+        uncomputed: (first cell, count) of the formulas with no saved value, read as empty.
+    """
+
+    title: str
+    rows: list[tuple[int, list[str]]]
+    uncomputed: tuple[str, int] | None = None
 
 
 def cell_text(value: object) -> str:
@@ -45,11 +69,44 @@ def cell_text(value: object) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def first_sheet(data: bytes, source_file: str) -> tuple[str, list[tuple[int, list[str]]]]:
-    """The first sheet's title and its (Excel row number, cells) rows that hold a value.
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the (size-checked) workbook holds a formula."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(_FORMULA_RE.search(archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+def _uncomputed(data: bytes, saved) -> tuple[str, int] | None:
+    """(first cell, count) of the first sheet's formulas that hold no saved value.
+
+    ``saved`` is the first sheet as read for values; the same sheet read for formulas is walked
+    beside it, cell by cell.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        first, count = None, 0
+        rows = zip(saved.iter_rows(values_only=True), workbook.worksheets[0].iter_rows(values_only=True))
+        for n, (values, formulas) in enumerate(rows, 1):
+            for k, (value, formula) in enumerate(zip(values, formulas), 1):
+                written = isinstance(formula, (ArrayFormula, DataTableFormula)) or (
+                    isinstance(formula, str) and formula.startswith("="))
+                if value is None and written:
+                    first, count = first or f"{get_column_letter(k)}{n}", count + 1
+        return (first, count) if count else None
+    finally:
+        workbook.close()
+
+
+def first_sheet(data: bytes, source_file: str) -> Sheet:
+    """The first sheet: its title and the rows that hold a value.
 
     Also the participants reader's (``nlp.participants.read``), so both refuse a broken workbook
-    the same way.
+    the same way, and both warn of formulas that were never computed (naming file, sheet and
+    first cell, on the ``nlp.ingest`` logger), which read as empty.
 
     Raises:
         IngestError: legacy .xls, not a ZIP, a zip bomb, a workbook that cannot be opened or read,
@@ -77,7 +134,16 @@ def first_sheet(data: bytes, source_file: str) -> tuple[str, list[tuple[int, lis
             for n, values in enumerate(sheet.iter_rows(values_only=True), 1)
             if any(cells := [cell_text(v) for v in values])
         ]
-        return sheet.title, rows
+        uncomputed = _uncomputed(data, sheet) if _has_formulas(data) else None
+        if uncomputed:
+            cell, count = uncomputed
+            more = f" (and {count - 1} more)" if count > 1 else ""
+            logger.warning(
+                "%s: sheet %r, cell %s%s holds a formula with no saved value (written by a program, never "
+                "computed), read as empty; open and save the file in Excel or LibreOffice to compute it",
+                source_file, sheet.title, cell, more,
+            )
+        return Sheet(sheet.title, rows, uncomputed)
     # The sheet's XML is parsed only here (read-only mode): a damaged one raises a ParseError,
     # a SyntaxError of ElementTree or lxml.
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
@@ -106,13 +172,15 @@ def read_xlsx(
 
     Returns:
         A Document of format ``"survey_xlsx"``, otherwise as ``read_survey_csv`` makes it, with
-        ``metadata["sheet"]`` and, per response, ``sheet`` and ``sheet_row``.
+        ``metadata["sheet"]`` (and ``uncomputed_formulas``, ``{"first_cell", "cells"}``, where
+        formulas were never computed) and, per response, ``sheet`` and ``sheet_row``.
 
     Raises:
         IngestError: If the bytes are no readable workbook (legacy .xls, truncated, corrupted, a
             zip bomb), the first sheet is empty, or as ``read_survey_csv`` does.
     """
-    title, rows = first_sheet(data, source_file)
+    sheet = first_sheet(data, source_file)
+    title, rows = sheet.title, sheet.rows
     if not rows:
         raise IngestError(source_file, f"no data: the first sheet ({title!r}) is empty")
     pieces: list[str] = []
@@ -141,6 +209,8 @@ def read_xlsx(
     metadata = {k: v for k, v in doc.metadata.items() if k != "delimiter"}
     if "export_rows" in metadata:
         metadata["export_rows"] = [sheet_row(n) for n in metadata["export_rows"]]
+    if sheet.uncomputed:
+        metadata["uncomputed_formulas"] = {"first_cell": sheet.uncomputed[0], "cells": sheet.uncomputed[1]}
     return replace(
         doc,
         format=XLSX_FORMAT,

@@ -102,7 +102,7 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
 
     if path.suffix.lower() in SPREADSHEET_EXTENSIONS:
         try:  # read as a survey workbook is: the same checks and the same reasons
-            rows = first_sheet(path.read_bytes(), str(path))[1]
+            rows = first_sheet(path.read_bytes(), str(path)).rows
         except OSError as exc:
             raise ParticipantsError(path, f"cannot be read ({exc.strerror or exc})") from None
         except IngestError as exc:
