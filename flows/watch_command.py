@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from flows.options import with_config_options
+from nlp.watch import DEFAULT_QUIET_MS
 
 __all__ = ["watch"]
 
@@ -47,7 +48,7 @@ def _watched(config) -> str:
 
 
 def watch(
-    quiet_ms: Annotated[int, typer.Option("--quiet-ms", min=50, help=_QUIET_HELP)] = 1000,
+    quiet_ms: Annotated[int, typer.Option("--quiet-ms", min=50, help=_QUIET_HELP)] = DEFAULT_QUIET_MS,
     **settings,
 ) -> None:
     """Run once, then rerun in this process whenever the raw folder (or the curation or participants file) changes.

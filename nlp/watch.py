@@ -23,12 +23,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlp.config import PipelineConfig
 from nlp.ingest import is_hidden
-from nlp.loaded import LoadedModels, load_models
-from nlp.run import run_pipeline
-from nlp.run_summary import RunSummary
+
+if TYPE_CHECKING:  # the run's modules load with the first run, so the CLI reads DEFAULT_QUIET_MS cheaply
+    from nlp.loaded import LoadedModels
+    from nlp.run_summary import RunSummary
 
 __all__ = ["DEFAULT_QUIET_MS", "WatchError", "WatchedRun", "watch_runs", "watched_paths"]
 
@@ -142,6 +144,9 @@ def _one_run(
     config: PipelineConfig, models: LoadedModels | None, changed: Iterable[str]
 ) -> tuple[WatchedRun, LoadedModels | None]:
     """A run that never raises (a failure comes back as ``WatchedRun.error``), and the models it used."""
+    from nlp.loaded import load_models
+    from nlp.run import run_pipeline
+
     started = time.time()
     try:
         models = models or load_models(config)

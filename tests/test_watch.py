@@ -182,6 +182,21 @@ def test_watch_command_says_it_runs_without_prefect():
     assert result.exit_code == 0 and "without Prefect" in result.output and "--curation" in result.output
 
 
+
+def test_the_quiet_ms_the_help_shows_is_the_one_the_watcher_uses():
+    # In a child, so that changing the library's default cannot leak into other tests.
+    script = (
+        "import nlp.watch\n"
+        "nlp.watch.DEFAULT_QUIET_MS = 2345\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        "print(CliRunner().invoke(app, ['watch', '--help'], env={'COLUMNS': '200'}).output)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    shown = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    quiet = next(line for line in shown.stdout.splitlines() if "--quiet-ms" in line)
+    assert "default: 2345" in quiet
+
 @pytest.mark.slow
 def test_ctrl_c_stops_the_watch_command_cleanly(tmp_path):
     raw = tmp_path / "raw"
