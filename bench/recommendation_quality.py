@@ -10,23 +10,16 @@ One run measures, side by side:
   adapts its threshold to a run's estimated rate (``threshold_for``) does so per draw. 10 % is
   the headline: it is the rate of suggestions in forum threads and long transcripts.
 - Detection on the labelled SemEval trial sets A (forum) and B (hotel reviews), as before.
-- Grouping of recommendations into asks on ``bench/data/ask_groups.tsv`` (hand-labelled Polis
-  proposals and seed recommendations, see ``bench/data/README.md``): pairwise precision and
-  recall of "same ask" on its development and test halves.
-- Joining undetected requests to asks (``asks.JOIN_FLOOR``) on the same items: each item scored
-  by the head and detected at its default threshold, as in a transcript where requests are
-  rare; ``detected`` groups the detected items only (the rest stay alone), ``joining`` also lets
-  the others join (``build_asks`` as the pipeline runs it).
+- Grouping of recommendations into asks, and joining undetected requests to them
+  (``bench.ask_grouping``): pairwise precision and recall of "same ask" on the hand-labelled
+  items of ``bench/data/ask_groups.tsv``.
 
 Methods: ``pipeline`` (the shipped detector: the head, its candidates re-scored by the
-fine-tuned model in a run the head estimates rare, the head alone otherwise; or ``build_asks``),
-``head`` (the logistic head alone, as shipped on 2026-12-02:
-``bench/data/recommendation_head_2026-12-02.json``), ``tuned`` (the re-scoring in every run, no
-rate rule), ``previous`` (the first head,
-``bench/data/recommendation_head_2026-11-24.json``, at its own threshold; or the previous
-whole-sentence merge at cosine 0.85), ``before`` (asks as grouped on 2026-12-02, from the
-ask spans frozen in ``bench/data/ask_spans_2026-12-02.tsv``) and ``keyword`` (a keyword list). The SemEval test sets
-are not read.
+fine-tuned model in a run the head estimates rare, the head alone otherwise), ``head`` (the
+logistic head alone, as shipped on 2026-12-02: ``bench/data/recommendation_head_2026-12-02.json``),
+``tuned`` (the re-scoring in every run, no rate rule), ``previous`` (the first head,
+``bench/data/recommendation_head_2026-11-24.json``, at its own threshold) and ``keyword`` (a
+keyword list); the grouping's methods are ``bench.ask_grouping``'s. The SemEval test sets are not read.
 
     .venv/bin/python -m bench.recommendation_quality [--backend onnx-fp32] [--asks-only]
 
@@ -38,16 +31,16 @@ unique: ``previous`` metrics carry the prefix ``previous_``, keyword ones ``keyw
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["KEYWORD_PATTERN", "RATES", "keyword_baseline", "pairwise_scores", "rate_draws", "run"]
+from bench.ask_grouping import ASK_PREFIX, ask_rows, ask_table
+
+__all__ = ["KEYWORD_PATTERN", "RATES", "keyword_baseline", "rate_draws", "run"]
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data" / "semeval2019-task9"
@@ -56,12 +49,6 @@ REVIEWS = REPO / "training" / "data" / "suggestions" / "uci_reviews_suggestions.
 PREVIOUS_HEAD = REPO / "bench" / "data" / "recommendation_head_2026-11-24.json"
 # The logistic head alone, as shipped before the fine-tuned model re-scored its candidates.
 HEAD_ALONE = REPO / "bench" / "data" / "recommendation_head_2026-12-02.json"
-ASK_GROUPS = REPO / "bench" / "data" / "ask_groups.tsv"
-# The ask spans of the labelled items as ``ask_core`` cut them on 2026-12-02, before its second
-# round of rules (the code of commit 06db1d3 run over every labelled item): the "before" of the
-# grouping rows, beside what the pipeline does now.
-BEFORE_SPANS = REPO / "bench" / "data" / "ask_spans_2026-12-02.tsv"
-BEFORE_THRESHOLD = 0.73
 CACHE = REPO / "data" / "interim" / "embeddings"
 TRIAL_SETS = {
     "semeval_trial_a_forum": "SubtaskA_Trial_Test_Labeled.csv",
@@ -71,11 +58,7 @@ RATES = (0.05, 0.10, 0.15)
 BACKENDS = ("onnx-fp32", "onnx-int8")
 N_DRAWS = 20
 DRAW_SEED = 14
-PREFIX = {"pipeline": "", "head": "head_", "tuned": "tuned_", "previous": "previous_", "keyword": "keyword_baseline_", "before": "before_",
-          "detected": "detected_", "joining": "joining_"}
-ASK_METHODS = ("pipeline", "before", "previous", "detected", "joining")
-PREVIOUS_MERGE = 0.85
-"""Cosine of whole sentences at which the retired ``build_candidates`` merged two recommendations."""
+PREFIX = {**ASK_PREFIX, "head": "head_", "tuned": "tuned_", "keyword": "keyword_baseline_"}
 
 KEYWORD_PATTERN = re.compile(
     r"\b(suggest\w*|recommend\w*|should|ought to|must|need(s)? to|would like|would love|"
@@ -241,97 +224,6 @@ def _gain_rows(dataset: str, texts: Sequence[str], vectors: np.ndarray, gold: np
             for k, v in values.items()]
 
 
-def pairwise_scores(groups: Sequence[str], predicted: Sequence[int]) -> dict[str, float]:
-    """Pairwise precision and recall of "same ask": pairs put together that belong together."""
-    tp = fp = fn = 0
-    for (g1, p1), (g2, p2) in itertools.combinations(zip(groups, predicted), 2):
-        tp += g1 == g2 and p1 == p2
-        fp += g1 != g2 and p1 == p2
-        fn += g1 == g2 and p1 != p2
-    return {"pairs_true": tp, "pairs_false": fp, "pairs_missed": fn}
-
-
-def _joined_labels(items: list[dict], idx: list[int], full: np.ndarray, proba: np.ndarray, threshold: float,
-                   embed: Callable, join: bool) -> list[int]:
-    """Ask labels of ``items[idx]`` from ``build_asks``: items at ``proba >= threshold`` detected,
-    the others alone unless ``join`` lets them join an ask; every item outside an ask alone."""
-    from nlp.recommendations.asks import JOIN_FLOOR, build_asks
-    from nlp.schemas import Quote
-
-    quotes = [Quote(str(k), "ask_groups.tsv", items[i]["set"], "", items[i]["respondent"], None, True,
-                    items[i]["text"], 0, len(items[i]["text"])) for k, i in enumerate(idx)]
-    asks = build_asks(quotes, full[idx], list(proba[idx] >= threshold), proba[idx].tolist(), [0] * len(idx), embed,
-                      join_floor=JOIN_FLOOR if join else None)
-    labels = list(range(len(idx), 2 * len(idx)))  # each item alone ...
-    for label, ask in enumerate(asks):
-        for q in ask.quote_ids:
-            labels[int(q)] = label  # ... unless it is in an ask
-    return labels
-
-
-def _ask_rows(embedder) -> list[dict]:
-    from nlp.recommendations import default_head, predict_proba
-    from nlp.recommendations.ask_core import ask_spans, comparable_spans
-    from nlp.recommendations.asks import group_asks
-
-    with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:
-        items = list(csv.DictReader(fh, delimiter="\t"))
-    with BEFORE_SPANS.open(encoding="utf-8", newline="") as fh:
-        before_spans = {(r["set"], r["item"]): r["span"] for r in csv.DictReader(fh, delimiter="\t")}
-    texts = [r["text"] for r in items]
-    full = embedder.embed(texts)
-    span = embedder.embed(comparable_spans(ask_spans(texts)))
-    before = embedder.embed([before_spans.get((r["set"], r["item"]), s) for r, s in zip(items, ask_spans(texts))])
-    head = default_head()
-    proba = np.asarray(predict_proba(texts, embeddings=full, head=head))
-    rows = []
-    for split in ("dev", "test"):
-        totals = {m: {"pairs_true": 0, "pairs_false": 0, "pairs_missed": 0} for m in ASK_METHODS}
-        for name in sorted({r["set"] for r in items if r["split"] == split}):
-            idx = [i for i, r in enumerate(items) if r["set"] == name]
-            labels = {
-                "pipeline": _labels(group_asks(full[idx], span[idx]), len(idx)),
-                "before": _labels(group_asks(full[idx], before[idx], BEFORE_THRESHOLD), len(idx)),
-                # The previous merge: whole sentences, complete linkage at cosine 0.85.
-                "previous": _labels(_complete_linkage(full[idx], PREVIOUS_MERGE), len(idx)),
-                "detected": _joined_labels(items, idx, full, proba, head.rare_threshold, embedder.embed, join=False),
-                "joining": _joined_labels(items, idx, full, proba, head.rare_threshold, embedder.embed, join=True),
-            }
-            for method, predicted in labels.items():
-                for k, v in pairwise_scores([items[i]["ask"] for i in idx], predicted).items():
-                    totals[method][k] += v
-        for method, t in totals.items():
-            put = t["pairs_true"] + t["pairs_false"]
-            scores = {
-                "pairwise_precision": t["pairs_true"] / put if put else 1.0,
-                "pairwise_recall": t["pairs_true"] / (t["pairs_true"] + t["pairs_missed"]),
-                "pairs_joined": float(put),
-            }
-            for metric, value in scores.items():
-                rows.append({"metric": PREFIX[method] + metric, "dataset": f"ask_groups_{split}",
-                             "value": round(value, 4), "method": method})
-    return rows
-
-
-def _labels(groups: list[list[int]], n: int) -> list[int]:
-    out = [0] * n
-    for label, group in enumerate(groups):
-        for i in group:
-            out[i] = label
-    return out
-
-
-def _complete_linkage(vectors: np.ndarray, threshold: float) -> list[list[int]]:
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    if len(vectors) < 2:
-        return [[i] for i in range(len(vectors))]
-    sims = vectors @ vectors.T
-    distance = np.clip(1.0 - sims[np.triu_indices(len(vectors), k=1)], 0.0, 2.0)
-    labels = fcluster(linkage(distance, "complete"), t=1.0 - threshold + 1e-9, criterion="distance")
-    return [np.flatnonzero(labels == label).tolist() for label in np.unique(labels)]
-
-
 def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
     """Detection P/R/F1 (held-out split at several rates, trial sets) and ask grouping scores.
 
@@ -363,7 +255,7 @@ def run(data_dir: Path = DATA_DIR, backend: str = "onnx-fp32") -> list[dict]:
         corpus = read_semeval(Path(data_dir) / file_name)
         predictions = _detect(corpus.texts, embedder.embed(list(corpus.texts)), heads)
         rows += _detection_rows(dataset, np.asarray(corpus.labels, dtype=bool), predictions, rates=False)
-    return rows + _ask_rows(embedder)
+    return rows + ask_rows(embedder)
 
 
 def _table(rows: list[dict]) -> str:
@@ -391,13 +283,7 @@ def _table(rows: list[dict]) -> str:
         low, high = (value[("forum_heldout_rate10_gain", "pipeline", k)] for k in ("f1_gain_low", "f1_gain_high"))
         lines.append(f"forum_heldout @10 % F1 gain, pipeline over head: {gain:+.3f} "
                      f"(paired bootstrap 95 % interval {low:+.3f} to {high:+.3f})")
-    lines += ["", f"{'asks: same-ask pairs':<30}{'method':>10}{'precision':>11}{'recall':>9}{'joined':>8}"]
-    for split in ("dev", "test"):
-        for method in ASK_METHODS:
-            get = lambda k: value.get((f"ask_groups_{split}", method, k))  # noqa: E731
-            lines.append(f"{'ask_groups_' + split:<30}{method:>10}{get('pairwise_precision'):>11.3f}"
-                         f"{get('pairwise_recall'):>9.3f}{get('pairs_joined'):>8.0f}")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", ask_table(rows)])
 
 
 if __name__ == "__main__":
@@ -409,6 +295,6 @@ if __name__ == "__main__":
     parser.add_argument("--asks-only", action="store_true", help="only the grouping rows (seconds, not minutes)")
     args = parser.parse_args()
     if args.asks_only:
-        print(_table(_ask_rows(_embedder(args.backend))))
+        print(_table(ask_rows(_embedder(args.backend))))
     else:
         print(_table(run(backend=args.backend)))
