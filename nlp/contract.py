@@ -7,7 +7,7 @@ reader of the contract sees the tables there and the checking machinery here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +169,31 @@ class Table:
         return frame
 
 
+# Values ``dataclasses.asdict`` would return as they are (its deep copy of a str or number is the
+# same value); a record holding only these, and tuples of them, needs no recursive copy.
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _row(record: Any, wanted: set[str]) -> dict[str, Any]:
+    """``asdict(record)``'s wanted fields, tuples as lists.
+
+    Read field by field when every wanted value is plain (a quote's fields: ``asdict`` deep-copied
+    each of them, half of writing ``quotes.parquet``); anything else goes through ``asdict``.
+    """
+    row = {}
+    for f in fields(record):
+        if f.name not in wanted:
+            continue
+        v = getattr(record, f.name)
+        if type(v) is tuple and all(type(x) in _PLAIN for x in v):
+            row[f.name] = list(v)
+        elif type(v) in _PLAIN:
+            row[f.name] = v
+        else:
+            return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(record).items() if k in wanted}
+    return row
+
+
 def records_frame(
     records: Sequence[Any], table: Table, open_columns: Mapping[str, Sequence[Any]] | None = None,
     **columns: Sequence[Any],
@@ -183,10 +208,7 @@ def records_frame(
     if open_columns and table.extra is None:
         raise TableContractError(f"{table.name}: takes no columns beyond those declared")
     wanted = set(table.names) - set(columns)
-    rows = [
-        {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items() if k in wanted}
-        for r in records
-    ]
+    rows = [_row(r, wanted) for r in records]
     frame = pd.DataFrame(rows, columns=[c for c in table.names if c in wanted])
     for name, values in columns.items():
         values = list(values)

@@ -97,3 +97,32 @@ def test_attribute_columns_are_written_only_when_the_frame_opens_them(tmp_path):
         tables.QUOTES.to_arrow(opened.assign(colour="red"))  # opening one column opens no other
     with pytest.raises(tables.TableContractError, match="takes no columns beyond"):
         tables.records_frame([], tables.TOPICS, open_columns={"role": []})
+
+
+def test_records_frame_reads_plain_records_field_by_field_and_others_as_asdict_does():
+    # Plain records skip asdict's deep copy; a record holding anything else goes through asdict,
+    # so a nested dataclass still arrives as a dict and a tuple as a list either way.
+    from dataclasses import asdict, dataclass
+
+    from nlp.contract import Column, Table, records_frame
+
+    @dataclass(frozen=True)
+    class Inner:
+        x: int
+
+    @dataclass(frozen=True)
+    class Row:
+        name: str
+        words: tuple
+        value: object
+        left_out: str = "x"
+
+    table = Table("rows", "a row", tuple(Column(n, tables.STRING, n) for n in ("name", "words", "value")))
+    records = [Row("a", ("p", "q"), None), Row("b", (), 1.5), Row("c", ("r",), Inner(3)), Row("d", (("s", 1),), "t")]
+    frame = records_frame(records, table)
+    expected = pd.DataFrame(
+        [{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items() if k != "left_out"} for r in records],
+        columns=["name", "words", "value"],
+    )
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame["value"].tolist() == [None, 1.5, {"x": 3}, "t"] and frame["words"].tolist()[3] == [("s", 1)]
