@@ -61,6 +61,11 @@ _OPTIONAL_TORCH_MODULES = (
     "bertopic.representation._visual",
 )
 
+# The Hugging Face Hub client, which BERTopic imports (``bertopic._save_utils``) only for
+# ``push_to_hf_hub`` and loading a model by its Hub id; with it its HTTP stack (about 0.25 CPU s).
+# Runs are offline by contract (``nlp/__init__.py``) and save and load topic models from folders.
+_HUB_MODULES = ("huggingface_hub",)
+
 # BERTopic's plotting functions, which import plotly (about 0.5 CPU s, more under load); only
 # ``nlp.explore``'s figures use them, so they load on first use (``importlib.util.LazyLoader``).
 _DEFERRED_MODULES = ("bertopic.plotting",)
@@ -173,7 +178,7 @@ def import_bertopic(umap: bool = True):
             try:
                 # numba itself (about 0.25 CPU s) is imported only when umap is: BERTopic without it needs none.
                 kernels = _eager_kernels_cached() if "umap" in missing else nullcontext()
-                with _hidden((*_OPTIONAL_TORCH_MODULES, "torch")), kernels, warnings.catch_warnings():
+                with _hidden((*_OPTIONAL_TORCH_MODULES, *_HUB_MODULES, "torch")), kernels, warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message="Tensorflow not installed", category=ImportWarning)
                     for name in missing:
                         importlib.import_module(name)

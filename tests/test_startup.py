@@ -73,6 +73,8 @@ def test_topic_libraries_import_without_torch_and_cache_umap_kernels_beside_umap
         "import umap.umap_ as u\n"
         "from numba.core.caching import NullCache\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        # Nor the Hugging Face Hub client and its HTTP stack: runs are offline and save to folders.
+        "assert 'huggingface_hub' not in sys.modules, 'huggingface_hub was imported'\n"
         "assert not isinstance(u.smooth_knn_dist.kernel._cache, NullCache), 'UMAP kernel not cached'\n"
         # Kernels umap compiles while it is imported are cached too, and plotly waits for a figure.
         "import umap.utils as uu\n"
