@@ -142,7 +142,7 @@ def with_remembered_terms(config: PipelineConfig, quotes: Sequence[Quote], fn: C
     from nlp.topics.labels import remembered_terms
 
     settings = {"spacy": _version("spacy"), "lookups": _version("spacy-lookups-data")}
-    cache = StageCache(_stage_root(config), "phrase_terms", settings, ("nlp.topics.labels",))
+    cache = StageCache(_stage_root(config), "phrase_terms", settings, ("nlp.topics.labels", "nlp.topics.lemmatizer"))
     known = cache.get("terms") or {}
     with remembered_terms(known) as fresh:
         result = fn(*args, **kwargs)
@@ -163,7 +163,7 @@ def with_remembered_tokens(config: PipelineConfig, texts: Sequence[str], fn: Cal
     from nlp.topics.phrases import PhraseTokenizer
 
     settings = {"spacy": _version("spacy"), "lookups": _version("spacy-lookups-data")}
-    cache = StageCache(_stage_root(config), "phrase_tokens", settings, ("nlp.topics.phrases",))
+    cache = StageCache(_stage_root(config), "phrase_tokens", settings, ("nlp.topics.phrases", "nlp.topics.lemmatizer"))
     known = cache.get("tokens") or {}
     tokenizer = PhraseTokenizer(known)
     result = fn(*args, tokenizer=tokenizer, **kwargs)

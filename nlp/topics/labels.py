@@ -58,13 +58,9 @@ class PhraseAnalyzer:
     def __init__(self) -> None:
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        from nlp.startup import import_spacy
+        from nlp.topics.lemmatizer import lookup_lemmatizer
 
-        spacy = import_spacy()
-
-        self._nlp = spacy.blank("en")
-        self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        self._nlp.initialize()
+        self._nlp = lookup_lemmatizer()
         self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
         self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
         # Each whitespace-free chunk's tokens: (lemma, lower form) of a content word, else None.

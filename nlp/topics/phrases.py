@@ -56,13 +56,12 @@ class PhraseTokenizer:
     """
 
     def __init__(self, known: Mapping[str, list[Token]] | None = None) -> None:
-        import spacy
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
         from spacy.lookups import load_lookups
 
-        self._nlp = spacy.blank("en")
-        self._nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        self._nlp.initialize()
+        from nlp.topics.lemmatizer import lookup_lemmatizer
+
+        self._nlp = lookup_lemmatizer()
         self._lookup = self._nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
         # WordNet's word lists as spacy-lookups-data ships them (installed with the package).
         index = load_lookups("en", ["lemma_index"]).get_table("lemma_index")

@@ -37,7 +37,7 @@ __all__ = [
 # The modules whose code decides a fit's layout and clusters (``fit_key``).
 _FIT_MODULES = (
     "nlp.topics.model", "nlp.topics.clustering", "nlp.topics.communities", "nlp.topics.lexical",
-    "nlp.topics.context", "nlp.topics.config", "nlp.topics.labels", "nlp.topics.sampled",
+    "nlp.topics.context", "nlp.topics.config", "nlp.topics.labels", "nlp.topics.lemmatizer", "nlp.topics.sampled",
 )
 
 # Measured on the seed plus one new transcript, with a fresh embedding cache (the hard case:
