@@ -204,3 +204,52 @@ def test_a_sampled_layout_warm_starts_umap_on_its_sample_and_places_the_rest_nea
     for i in set(range(40)) - set(sampled):
         nearest = sampled[int(np.argmax(X[sampled] @ X[i]))]
         assert np.allclose(layout[i], layout[nearest])
+
+
+class _CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed per call."""
+
+    def __init__(self, embedder) -> None:
+        self._embedder = embedder
+        self.calls: list[int] = []
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+    def embed(self, texts):
+        self.calls.append(len(texts))
+        return self._embedder.embed(texts)
+
+
+def test_mmr_keywords_embedded_ahead_in_one_batch_are_bertopics_with_fewer_model_calls(
+    seed_quotes, seed_vectors, real_embedder, tmp_path, monkeypatch
+):
+    import nlp.topics.mmr as mmr
+    from nlp.embeddings import CachedEmbedder, EmbeddingCache
+
+    def fit(batched: bool):
+        counting = _CountingEmbedder(real_embedder)
+        cached = CachedEmbedder(counting, EmbeddingCache(tmp_path / str(batched), real_embedder.model_sha256))
+        assert mmr.embeds_ahead(cached)  # the default backend's vectors do not depend on the batch
+        monkeypatch.setattr(mmr, "embeds_ahead", lambda embedder: batched)
+        found = fit_topics(seed_quotes, seed_vectors, cached)
+        return [(t.topic_id, t.label, t.keywords) for t in found.topics], counting.calls
+
+    (batched, batched_calls), (plain, plain_calls) = fit(True), fit(False)
+    assert batched == plain
+    # BERTopic's MMR runs the model once per topic for its joined words; ahead, once in all.
+    assert len(batched_calls) < len(plain_calls) - len(plain) / 2
+
+
+def test_lemmatizers_share_one_lemma_table_and_lemmatize_as_spacys_own():
+    from nlp.startup import import_spacy
+    from nlp.topics.lemmatizer import lookup_lemmatizer
+
+    spacy = import_spacy()
+    own = spacy.blank("en")
+    own.add_pipe("lemmatizer", config={"mode": "lookup"})
+    own.initialize()
+    first, second = lookup_lemmatizer(), lookup_lemmatizer()
+    assert first.get_pipe("lemmatizer").lookups is second.get_pipe("lemmatizer").lookups
+    text = "The ministries were publishing datasets; OCDS helpdesks are planning better trainings."
+    assert [t.lemma_ for t in first(text)] == [t.lemma_ for t in own(text)] == [t.lemma_ for t in second(text)]

@@ -111,6 +111,11 @@ class OnnxEmbedder:
         self._tokenizer = None
         self._lock = threading.Lock()
 
+    @property
+    def batch_independent(self) -> bool:
+        """A text's vector is the same whatever it is batched with: fp32 always, int8 run alone."""
+        return self.alone or not self.variant.startswith("int8")
+
     def _load(self):
         with self._lock:
             if self._session is None:

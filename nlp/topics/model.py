@@ -101,6 +101,8 @@ def _build_model(
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
     from bertopic.vectorizers import ClassTfidfTransformer
 
+    from nlp.topics.mmr import BatchedMMR, embeds_ahead
+
     n_neighbors = min(n_neighbors_for(n_docs), n_docs - 1)
     clusterer = WardClusterer(cfg.n_topics, cfg.min_topic_size, cfg.max_fit_docs, cfg.seed)
     if layout is not None:
@@ -137,6 +139,8 @@ def _build_model(
             lexical_features(texts, words.analyzer, lexical_seed) if cfg.lexical_weight > 0 else np.zeros((n_docs, 1))
         )
         umap = LexicalUMAP(umap, lexical, cfg.lexical_weight, context, cfg.context_weight)
+    # MMR's per-topic look-ups embedded in one batch first, where that gives the same vectors (nlp.topics.mmr).
+    mmr = BatchedMMR if embeds_ahead(embedder) else MaximalMarginalRelevance
     return BERTopic(
         embedding_model=_Embedder(embedder).backend if embedder is not None else None,
         umap_model=umap,
@@ -145,10 +149,10 @@ def _build_model(
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=[
             KeyBERTInspired(top_n_words=cfg.top_n_words, random_state=cfg.seed),
-            MaximalMarginalRelevance(diversity=0.3, top_n_words=cfg.top_n_words),
+            mmr(diversity=0.3, top_n_words=cfg.top_n_words),
         ]
         if embedder is not None and cfg.keybert
-        else MaximalMarginalRelevance(diversity=0.3, top_n_words=cfg.top_n_words),
+        else mmr(diversity=0.3, top_n_words=cfg.top_n_words),
         top_n_words=cfg.top_n_words,
         calculate_probabilities=False,
         verbose=False,
