@@ -148,12 +148,47 @@ def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
         sys.meta_path.remove(blocker)
 
 
+class _CommandsLater(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``spacy.cli`` as an empty package: its submodules import, its ``__init__`` does not run.
+
+    ``spacy/__init__`` imports ``spacy.cli.info`` (for ``spacy.info``), and so the ``spacy.cli``
+    package, whose ``__init__`` imports every command (train, debug, init config with jinja2,
+    ...): about 0.25 CPU s that no run uses. ``import_spacy`` drops the empty package once spaCy
+    is imported, so a later ``import spacy.cli`` runs the real one, reusing the submodules.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "spacy.cli":
+            return None
+        found = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if found is None:
+            return None
+        spec = importlib.util.spec_from_loader(fullname, self, is_package=True)
+        spec.submodule_search_locations = found.submodule_search_locations
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        pass
+
+
 def import_spacy():
-    """Import spaCy without letting thinc import torch (about 2 s per process)."""
+    """Import spaCy without letting thinc import torch (about 2 s per process), nor its CLI commands."""
     with _IMPORT_LOCK:
         if "spacy" not in sys.modules:
-            with _hidden(("torch",)):
-                import spacy  # noqa: F401
+            later = _CommandsLater()
+            sys.meta_path.insert(0, later)
+            try:
+                with _hidden(("torch",)):
+                    import spacy  # noqa: F401
+            finally:
+                sys.meta_path.remove(later)
+                if getattr(sys.modules.get("spacy.cli"), "__loader__", None) is later:
+                    del sys.modules["spacy.cli"]
+                    if "spacy" in sys.modules and hasattr(sys.modules["spacy"], "cli"):
+                        delattr(sys.modules["spacy"], "cli")
     import spacy
 
     return spacy

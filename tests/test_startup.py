@@ -75,6 +75,10 @@ def test_topic_libraries_import_without_torch_and_cache_umap_kernels_beside_umap
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         # Nor the Hugging Face Hub client and its HTTP stack: runs are offline and save to folders.
         "assert 'huggingface_hub' not in sys.modules, 'huggingface_hub was imported'\n"
+        # spaCy's CLI commands wait for an import of spacy.cli, which then gets the real package.
+        "assert 'spacy.cli' not in sys.modules and 'jinja2' not in sys.modules, 'spaCy CLI imported'\n"
+        "import spacy, spacy.cli\n"
+        "assert callable(spacy.cli.download) and spacy.cli.info is spacy.info\n"
         "assert not isinstance(u.smooth_knn_dist.kernel._cache, NullCache), 'UMAP kernel not cached'\n"
         # Kernels umap compiles while it is imported are cached too, and plotly waits for a figure.
         "import umap.utils as uu\n"
