@@ -208,9 +208,11 @@ def fit_topics(
         config: topic settings.
         init_layout: starting UMAP coordinates (n, n_components), e.g. the previous run's
             (``nlp.topics.stability.warm_layout``); ``None`` starts from a spectral layout.
-        fine_tune: ``False`` leaves each topic's keywords as its plain c-TF-IDF terms, for a
-            caller that calls ``reassign_topics`` next, which computes the full keywords anyway
-            (KeyBERT and MMR were about a quarter of a rerun's topic stage).
+        fine_tune: ``False`` is for a caller that calls ``reassign_topics`` next, which computes
+            the full keywords and describes the topics anyway: the fit leaves each topic's
+            keywords as its plain c-TF-IDF terms (KeyBERT and MMR were about a quarter of a
+            rerun's topic stage) and returns no topic records and no quality figures, only the
+            assignments, centroids, model and layout.
         layout: coordinates to cluster as they are, instead of fitting a layout: the previous
             fit's, when this one reads the same (``nlp.topics.stability.reused_layout``), or
             with new quotes placed in it (``nlp.topics.stability.plan_layout``).
@@ -251,6 +253,9 @@ def fit_topics(
         del model._save_representative_docs  # the model is a plain BERTopic again
     model.representation_model = representation
     layout = np.asarray(model.umap_model.embedding_, dtype=np.float32)
+    if not fine_tune:  # reassign_topics describes the topics next
+        assignments = np.asarray(model.topics_, dtype=int)
+        return TopicFit([], assignments.tolist(), topic_centroids(assignments, embeddings), {}, model, layout)
     return _describe(model, quotes, embeddings, layout, cfg)
 
 
