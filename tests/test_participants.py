@@ -220,6 +220,24 @@ def test_contact_columns_of_a_survey_export_never_reach_the_outputs(tmp_path):
     ]
 
 
+def test_a_forms_export_keeps_the_respondents_name_and_email_out_of_the_outputs(tmp_path):
+    from nlp.attributes import attach_attributes
+    from nlp.config import PipelineConfig
+    from nlp.ingest import ingest_paths
+    from nlp.quotes import split_quotes
+
+    # Microsoft Forms' export: ID, times, Email and the signed-in respondent's Name.
+    path = _write(tmp_path, "ID,Start time,Completion time,Email,Name,Team,What would help you most?\n"
+                  "1,1/5/26 9:00,1/5/26 9:04,ana@example.org,Ana Lopez,Finance,We need more training on the new tools.\n"
+                  "2,1/5/26 9:10,1/5/26 9:12,bo@example.org,Bo Chen,Legal,The helpdesk answers quickly and well.\n",
+                  name="forms.csv")
+    ingested = ingest_paths([path])
+    found = attach_attributes(ingested, split_quotes(ingested.documents), PipelineConfig())
+    assert list(found.columns) == ["Team"]
+    assert not {v for column in found.columns.values() for v in column} & {"Ana Lopez", "ana@example.org"}
+    assert found.manifest_record()["withheld_columns"] == ["Email", "Name"]
+
+
 QUALTRICS_EXPORT = (
     "StartDate,EndDate,Status,Progress,Duration (in seconds),Finished,RecordedDate,ResponseId,"
     "DistributionChannel,UserLanguage,Q_RecaptchaScore,Department,answer\n"

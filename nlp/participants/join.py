@@ -49,7 +49,8 @@ def respondent_key(source_file: str, speaker: str | None, response_id: str) -> s
 
 # Contact and location columns that survey tools add to every export (Qualtrics: IPAddress,
 # Recipient*, Location*, ExternalReference, the contact list's own id for the person, often an
-# e-mail or staff number; SurveyMonkey: "IP Address", "Email Address", "First Name", "Last Name").
+# e-mail or staff number; SurveyMonkey: "IP Address", "Email Address", "First Name", "Last Name";
+# Microsoft Forms: "Email", "Name"; Google Forms: "Email Address", "Username"), and phone numbers.
 # They identify a person without describing them, so they never become attributes: not in
 # quotes.parquet, the workbook, the group comparisons or the REFI-QDA export.
 _CONTACT_NAMES = frozenset(
@@ -57,7 +58,8 @@ _CONTACT_NAMES = frozenset(
      "recipient email", "recipient first name", "recipient last name", "email", "email address",
      "e mail", "e mail address", "first name", "last name", "locationlatitude", "locationlongitude",
      "location latitude", "location longitude", "latitude", "longitude", "externalreference",
-     "externaldatareference", "external reference", "external data reference"}
+     "externaldatareference", "external reference", "external data reference", "name", "full name",
+     "respondent name", "username", "user name", "phone", "phone number", "telephone", "mobile"}
 )
 
 
