@@ -200,42 +200,34 @@ def test_interviews_run_stops_on_a_bad_participants_file_before_any_model_loads(
     assert not (tmp_path / "out").exists()
 
 
-def test_contact_columns_of_a_survey_export_never_reach_the_outputs(tmp_path):
+@pytest.mark.parametrize(
+    ("export", "attributes", "withheld", "identifying"),
+    [
+        # Qualtrics: IP address, contact list e-mail, coordinates, the contact list's own id.
+        ("ResponseId,IPAddress,RecipientEmail,LocationLatitude,ExternalReference,Department,answer\n"
+         "R_1,203.0.113.7,ana@example.org,45.5,ana.l@corp.example,Finance,We need more training on the new tools.\n"
+         "R_2,198.51.100.2,bo@example.org,46.1,E-2231,Legal,The helpdesk answers quickly and well.\n",
+         ["Department"], ["IPAddress", "RecipientEmail", "LocationLatitude", "ExternalReference"],
+         {"203.0.113.7", "ana@example.org", "45.5", "ana.l@corp.example"}),
+        # Microsoft Forms: ID, times, Email and the signed-in respondent's Name.
+        ("ID,Start time,Completion time,Email,Name,Team,What would help you most?\n"
+         "1,1/5/26 9:00,1/5/26 9:04,ana@example.org,Ana Lopez,Finance,We need more training on the new tools.\n"
+         "2,1/5/26 9:10,1/5/26 9:12,bo@example.org,Bo Chen,Legal,The helpdesk answers quickly and well.\n",
+         ["Team"], ["Email", "Name"], {"Ana Lopez", "ana@example.org"}),
+    ],
+    ids=["qualtrics", "microsoft-forms"],
+)
+def test_contact_columns_of_a_survey_export_never_reach_the_outputs(tmp_path, export, attributes, withheld, identifying):
     from nlp.attributes import attach_attributes
     from nlp.config import PipelineConfig
     from nlp.ingest import ingest_paths
     from nlp.quotes import split_quotes
 
-    path = _write(tmp_path, "ResponseId,IPAddress,RecipientEmail,LocationLatitude,ExternalReference,Department,answer\n"
-                  "R_1,203.0.113.7,ana@example.org,45.5,ana.l@corp.example,Finance,We need more training on the new tools.\n"
-                  "R_2,198.51.100.2,bo@example.org,46.1,E-2231,Legal,The helpdesk answers quickly and well.\n",
-                  name="survey.csv")
-    ingested = ingest_paths([path])
+    ingested = ingest_paths([_write(tmp_path, export, name="survey.csv")])
     found = attach_attributes(ingested, split_quotes(ingested.documents), PipelineConfig())
-    assert list(found.columns) == ["Department"]  # described, not identified
-    values = {v for column in found.columns.values() for v in column}
-    assert not values & {"203.0.113.7", "ana@example.org", "45.5", "ana.l@corp.example"}
-    assert found.manifest_record()["withheld_columns"] == [
-        "IPAddress", "RecipientEmail", "LocationLatitude", "ExternalReference",
-    ]
-
-
-def test_a_forms_export_keeps_the_respondents_name_and_email_out_of_the_outputs(tmp_path):
-    from nlp.attributes import attach_attributes
-    from nlp.config import PipelineConfig
-    from nlp.ingest import ingest_paths
-    from nlp.quotes import split_quotes
-
-    # Microsoft Forms' export: ID, times, Email and the signed-in respondent's Name.
-    path = _write(tmp_path, "ID,Start time,Completion time,Email,Name,Team,What would help you most?\n"
-                  "1,1/5/26 9:00,1/5/26 9:04,ana@example.org,Ana Lopez,Finance,We need more training on the new tools.\n"
-                  "2,1/5/26 9:10,1/5/26 9:12,bo@example.org,Bo Chen,Legal,The helpdesk answers quickly and well.\n",
-                  name="forms.csv")
-    ingested = ingest_paths([path])
-    found = attach_attributes(ingested, split_quotes(ingested.documents), PipelineConfig())
-    assert list(found.columns) == ["Team"]
-    assert not {v for column in found.columns.values() for v in column} & {"Ana Lopez", "ana@example.org"}
-    assert found.manifest_record()["withheld_columns"] == ["Email", "Name"]
+    assert list(found.columns) == attributes  # described, not identified
+    assert not {v for column in found.columns.values() for v in column} & identifying
+    assert found.manifest_record()["withheld_columns"] == withheld
 
 
 QUALTRICS_EXPORT = (
