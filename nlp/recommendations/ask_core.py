@@ -63,7 +63,7 @@ _FRAME_PATTERNS = [
     re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:is|'s|are)? ?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}{_GOOD_NOUN}?{_GOOD_THEN}\b"),
     # The same frame later in a clause: "Although we have calls, would be nice to have ..."
     re.compile(rf"\b(?:would|'d|could|will|might) {_ADVS}be {_ADVS}(?:a |an )?{_ADVS}{_GOOD}"
-               rf"(?: idea| thing| step| addition| improvement| move| start| answer| solution)?(?: if| to| that| for [a-z]+ to)?\b"),
+               rf"{_GOOD_NOUN}?(?: if| to| that| for [a-z]+ to)?\b"),
     # "I would like (to see)", "We'd love", "I wish", "I hope", "we want"
     re.compile(rf"^(?:(?:i|we|people|everyone|they) )?{_ADVS}(?:would|'d|do|really)? ?{_ADVS}"
                r"(?:like|love|prefer|want|wish|hope|appreciate|welcome)(?: for [a-z]+)?(?: to)?(?: see| have| get)?\b(?: that)?"),

@@ -171,8 +171,9 @@ def ask_name(span: str, text: str = "") -> str:
     quote, says "more", "less" or "fewer" just before the span, the name keeps it: "Need more
     journalists" is named "More journalists", not "Journalists" ("no more meetings" is left as is).
     """
-    at = " ".join(text.split()).lower().find(span.lower()) if span else -1
-    quantity = _QUANTITY.search(" ".join(text.split())[:at]) if at > 0 else None
+    text = " ".join(text.split())
+    at = text.lower().find(span.lower()) if span else -1
+    quantity = _QUANTITY.search(text[:at]) if at > 0 else None
     if quantity and not span.lower().startswith(quantity.group(1).lower()):
         span = f"{quantity.group(1).lower()} {span}"
     words = span.split()
