@@ -150,12 +150,16 @@ def pick_card_quotes(
     members = np.asarray([i for i in members if _usable(quotes[i])] or list(members), dtype=int)
     order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
     # Quotes that read well come first: long enough to stand alone and, among the more central
-    # half, said without hesitation ("Um, so most of the time it was, um, ...").
+    # half, said without hesitation ("Um, so most of the time it was, um, ..."). The sort is
+    # stable, so each tier keeps the centrality order.
     central = set(order[: max(n_evidence + 1, (len(order) + 1) // 2)].tolist())
-    long_first = sorted(
-        order,
-        key=lambda i: 2 if _n_words(quotes[i].text) < MIN_WORDS else 0 if i in central and not _hesitant(quotes[i].text) else 1,
-    )
+
+    def tier(i: int) -> int:
+        if _n_words(quotes[i].text) < MIN_WORDS:
+            return 2
+        return 0 if i in central and not _hesitant(quotes[i].text) else 1
+
+    long_first = sorted(order, key=tier)
     # A theme is described by a statement: the most central quote whose sentence is not a
     # question (an interviewer's prompt, or "Is OCP working with other initiatives?"), if any.
     top = next((i for i in long_first if not describe(quotes[i].text).endswith("?")), long_first[0])
