@@ -10,6 +10,7 @@ import pandas as pd
 
 from nlp import tables
 from nlp.manifest import Manifest, read_manifest
+from nlp.topics.label_memory import PreviousLabel
 from nlp.topics.lineage import PreviousTopic
 from nlp.topics.stability import TopicMemory
 
@@ -27,6 +28,9 @@ class Previous:
     # this run's continue (nlp.topics.hierarchy), and the quotes each held.
     parents: tuple[PreviousTopic, ...] = ()
     parent_quotes: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The machine labels a reader saw, ("t", topic id) / ("p", parent id) -> label and quotes,
+    # which themes still holding the same quotes keep (nlp.topics.label_memory).
+    labels: dict[tuple[str, int], PreviousLabel] = field(default_factory=dict)
 
     @property
     def run_number(self) -> int:
@@ -85,7 +89,24 @@ def load_previous(out_dir: Path) -> Previous:
         machine,
     )
     parents, parent_quotes = _previous_parents(Path(out_dir))
-    return Previous(manifest, topics, memory, parents, parent_quotes)
+    return Previous(manifest, topics, memory, parents, parent_quotes, _previous_labels(Path(out_dir), frame, quotes))
+
+
+def _previous_labels(out_dir: Path, topics: pd.DataFrame, quotes: pd.DataFrame) -> dict[tuple[str, int], PreviousLabel]:
+    """Each machine-named theme of the last run, both levels, with the quotes it held."""
+    members = quotes[quotes.topic_id != -1].groupby("topic_id").quote_id.agg(frozenset)
+    out = {
+        ("t", int(r.topic_id)): PreviousLabel(str(r.label), members.get(r.topic_id, frozenset()))
+        for r in topics.itertuples() if getattr(r, "label_source", "machine") == "machine"
+    }
+    if "parent_id" not in topics or not (out_dir / tables.PARENTS.filename).is_file():
+        return out
+    parent_of = quotes.topic_id.map(dict(zip(topics.topic_id, topics.parent_id)))
+    by_parent = quotes.quote_id[parent_of.notna()].groupby(parent_of.dropna().astype(int)).agg(frozenset)
+    for r in tables.PARENTS.read(out_dir).itertuples():
+        if getattr(r, "label_source", "machine") == "machine":
+            out[("p", int(r.parent_id))] = PreviousLabel(str(r.label), by_parent.get(r.parent_id, frozenset()))
+    return out
 
 
 def _previous_parents(out_dir: Path) -> tuple[tuple[PreviousTopic, ...], dict[int, frozenset[str]]]:

@@ -94,7 +94,7 @@ TOPICS = Table(
     "one row per topic",
     (
         Column("topic_id", INT, "stable across reruns"),
-        Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels"),
+        Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels; kept on a rerun while the theme holds the same quotes"),
         Column("keywords", STRINGS, "top keywords and two-word phrases, best first"),
         Column("size", INT, "quotes in the topic"),
         Column("n_responses", INT, "distinct responses with a quote in it, duplicates excluded"),
@@ -118,7 +118,7 @@ PARENTS = Table(
     "one row per top-level theme",
     (
         Column("parent_id", INT, "stable across reruns; drawn from the topic id counter, so never a topic's id"),
-        Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels"),
+        Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels; kept on a rerun while the theme holds the same quotes"),
         Column("keywords", STRINGS, "its sub-themes' keywords, those most distinctive for all its quotes first"),
         Column("topic_ids", pa.list_(INT), "its sub-themes (topic_id in topics.parquet)"),
         Column("size", INT, "quotes in its sub-themes"),

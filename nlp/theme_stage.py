@@ -3,6 +3,7 @@
 The topics stay the sub-themes, with their stable ids and lineage; this stage groups them into a
 handful of top-level themes (``parents.parquet``), names both levels with phrases from their own
 quotes (``nlp.topics.naming``) and stores each theme's card quotes by id (``nlp.topics.cards``).
+A theme that holds the same quotes as in the last run keeps its label (``nlp.topics.label_memory``).
 A label a researcher pinned in the curation file (``label_source == "researcher"``) is kept as
 it is, and no machine name repeats it. Parent ids come from the topic id counter
 (``nlp.topics.hierarchy``), so the manifest's ``next_topic_id`` moves past them too and a parent
@@ -104,6 +105,7 @@ def theme_levels(
         quotes, vectors, topics.topic_ids, topics.topics,
         previous_parents=previous.parents, next_id=topics.next_topic_id, run_id=run_id,
         match_threshold=config.topic_match_threshold, previous_quotes=previous.parent_quotes, pinned=pinned, decisions=decisions,
+        previous_labels=previous.labels,
     )
     named = _without(replace(topics, topics=list(themes.topics), next_topic_id=themes.next_id), themes.noise_topics)
     hierarchy = themes.hierarchy

@@ -105,6 +105,30 @@ def test_a_rerun_with_a_new_interview_keeps_the_parents_that_hold_the_same_quote
     assert set(kept_rows.first_seen_run) == set(before.first_seen_run[before.parent_id.isin(kept_rows.parent_id)])
 
 
+def _themes(out_dir) -> tuple[dict[tuple[str, int], set[str]], dict[tuple[str, int], str]]:
+    """Both levels of a run's themes, keyed ("t", topic id) / ("p", parent id): quotes and labels."""
+    quotes, topics, parents = (table.read(out_dir) for table in (tables.QUOTES, tables.TOPICS, tables.PARENTS))
+    held = {("t", int(t)): set(quotes.quote_id[quotes.topic_id == t]) for t in topics.topic_id}
+    held |= {("p", p): ids for p, ids in _held(quotes, parents).items()}
+    labels = {("t", int(t)): label for t, label in zip(topics.topic_id, topics.label)}
+    return held, labels | {("p", int(p)): label for p, label in zip(parents.parent_id, parents.label)}
+
+
+def test_a_rerun_keeps_the_labels_of_themes_that_hold_the_same_quotes(config, seed_path):
+    embedder = WordsEmbedder()
+    run_pipeline(config, models=models_with(config, embedder))
+    held, labels = _themes(config.out_dir)
+    # A second interview on the seed's first sections: every weight a name is chosen by moves.
+    text = seed_path.read_text(encoding="utf-8")
+    (config.raw_dir / "second.md").write_text(text[: len(text) // 3], encoding="utf-8")
+    run_pipeline(config, models=models_with(config, embedder))
+    now, names = _themes(config.out_dir)
+    same = [k for k in now if k in held and len(now[k] & held[k]) >= 0.8 * max(len(now[k]), len(held[k])) > 0]
+    assert same, "the new interview left some themes as they were"
+    assert {k: names[k] for k in same} == {k: labels[k] for k in same}
+    assert len({name.lower() for name in names.values()}) == len(names)
+
+
 def test_a_label_pinned_by_a_researcher_wins_over_machine_names(config, fake_models, tmp_path):
     run_pipeline(config, models=fake_models(config))
     topics = tables.TOPICS.read(config.out_dir)

@@ -8,6 +8,7 @@ import pytest
 from nlp.schemas import Quote, Topic
 from nlp.topics.cards import describe, pick_card_quotes
 from nlp.topics.hierarchy import build_hierarchy, group_subthemes, n_parents_for
+from nlp.topics.label_memory import PreviousLabel, kept_labels
 from nlp.topics.lineage import PreviousTopic
 from nlp.topics.naming import name_themes
 from nlp.topics.themes import build_themes
@@ -186,6 +187,53 @@ def test_build_themes_names_both_levels_and_keeps_topic_ids():
     assert len({label.lower() for label in labels}) == 5
     assert themes.next_id == 5
     assert sum(p.size for p in themes.parents) == 9
+
+
+def _themes_of_texts(topic_of, previous_labels=None, pinned=None):
+    quotes = [_quote(i, t, f"r{i % 4}") for i, t in enumerate(TEXTS)]
+    topics = [Topic(t, f"kw{t}", (f"kw{t}", "x", "y"), 3, 3, ()) for t in sorted(set(topic_of))]
+    return build_themes(
+        quotes, _text_vectors(TEXTS), topic_of, topics, n_parents=2, run_id="r2",
+        previous_labels=previous_labels, pinned=pinned,
+    )
+
+
+def test_a_rerun_keeps_the_label_of_a_theme_that_holds_the_same_quotes():
+    topic_of = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    fresh = {t.topic_id: t.label for t in _themes_of_texts(topic_of).topics}
+    # The last run named the helpdesk theme otherwise (its corpus differed); it holds the same quotes now.
+    before = {("t", 0): PreviousLabel("Help from the desk", frozenset({"q0", "q1", "q2"})),
+              # The funding theme held other quotes then: it is named afresh.
+              ("t", 1): PreviousLabel("Old funding name", frozenset({"q3", "q9", "q10"}))}
+    themes = _themes_of_texts(topic_of, before)
+    labels = {t.topic_id: t.label for t in themes.topics}
+    assert labels[0] == "Help from the desk"
+    assert labels[1] == fresh[1] != "Old funding name"
+    everything = [*labels.values(), *(p.label for p in themes.parents)]
+    assert len({label.lower() for label in everything}) == len(everything)
+
+
+def test_a_pinned_label_wins_over_a_kept_one():
+    topic_of = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    before = {("t", 0): PreviousLabel("Help from the desk", frozenset({"q0", "q1", "q2"}))}
+    themes = _themes_of_texts(topic_of, before, pinned={2: "Help from the desk"})
+    labels = {t.topic_id: t.label for t in themes.topics}
+    assert labels[2] == "Help from the desk" and labels[0] != "Help from the desk"
+
+
+@pytest.mark.parametrize(
+    ("now", "kept"),
+    [
+        ({f"q{i}" for i in range(10)}, True),  # the same ten quotes
+        ({f"q{i}" for i in range(10)} | {"n1", "n2"}, True),  # two new ones: 10 of 12 were there
+        ({f"q{i}" for i in range(10)} | {"n1", "n2", "n3"}, False),  # grew by more than a fifth
+        ({f"q{i}" for i in range(7)}, False),  # lost three of its ten
+        (set(), False),
+    ],
+)
+def test_a_label_is_kept_when_four_fifths_of_the_quotes_are_shared_both_ways(now, kept):
+    before = {"a": PreviousLabel("Label", frozenset(f"q{i}" for i in range(10)))}
+    assert kept_labels(before, {"a": now}) == ({"a": "Label"} if kept else {})
 
 
 def test_no_top_level_theme_becomes_a_catch_all():

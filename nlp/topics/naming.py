@@ -199,6 +199,7 @@ def name_themes(
     rules: NamingRules = NamingRules(),
     pooled: Collection[int] = (),
     children: Mapping[int, Sequence[int]] | None = None,
+    kept: Mapping[int, str] | None = None,
 ) -> dict[int, str]:
     """A unique 2-6 word name for each theme, extracted from its central quotes.
 
@@ -218,6 +219,8 @@ def name_themes(
         children: top-level theme -> its sub-themes (ids in ``groups``): with the shared-parent
             rule, a top-level theme's name holds a word of more than half of its sub-themes, else
             it joins its two largest sub-themes' short names ("Data quality and cloud costs").
+        kept: theme id -> the label it keeps from the last run (``nlp.topics.label_memory``);
+            taken before any other theme is named, so no other name repeats it.
     """
     tok = tokenizer or PhraseTokenizer()
     doc_lemmas = [tok.lemmas(t) for t in texts]
@@ -246,12 +249,23 @@ def name_themes(
         taken_text.add(chosen.lower())
         taken_content.add(frozenset(tok.lemmas(chosen)))
 
-    for theme, members in groups.items():
-        members = np.asarray(members, dtype=int)
+    def read(theme: int) -> tuple[np.ndarray, dict[str, float], list[NameCandidate]]:
+        """A theme's central quotes, its word weights and its candidate names (kept in ``pools``)."""
+        members = np.asarray(groups[theme], dtype=int)
         central = _central(members, embeddings, centroids[theme], CENTRAL_QUOTES)
         weight = _weights(members.tolist(), doc_lemmas, doc_freq, len(texts))
-        pool = _candidates([texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules, nominal)
-        pools[theme] = pool
+        pools[theme] = _candidates(
+            [texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules, nominal
+        )
+        return central, weight, pools[theme]
+
+    kept = {theme: label for theme, label in (kept or {}).items() if theme in groups}
+    for theme, label in kept.items():
+        take(theme, label)
+    for theme in groups:
+        if theme in kept:
+            continue
+        central, weight, pool = read(theme)
         free = free_of(pool)
         own = list((keywords or {}).get(theme, ()))
         whole = rules.central_keywords and theme in pooled
@@ -281,7 +295,8 @@ def name_themes(
         take(theme, free[0].text if free else fallback())
     for theme, fallback in deferred:
         kids = sorted(kids_of[theme], key=lambda k: (-len(groups[k]), k))
-        joined = _joined([_short(names.get(k, ""), pools.get(k, [])) for k in kids], taken_text, taken_content)
+        shorts = [_short(names.get(k, ""), pools[k] if k in pools else read(k)[2]) for k in kids]
+        joined = _joined(shorts, taken_text, taken_content)
         free = free_of(pools[theme])
         take(theme, joined or (free[0].text if free else fallback()))
     return names

@@ -17,6 +17,7 @@ from nlp.parent_curation import ParentDecisions, curate_parents
 from nlp.schemas import Quote, Topic
 from nlp.topics.cards import CardPicks, pick_card_quotes, respondent_of
 from nlp.topics.hierarchy import Hierarchy, build_hierarchy
+from nlp.topics.label_memory import PreviousLabel, kept_labels
 from nlp.topics.lineage import PreviousTopic
 from nlp.topics.naming import PhraseTokenizer, name_themes, ranked_keywords
 
@@ -95,6 +96,7 @@ def build_themes(
     pinned: Mapping[int, str] | None = None,
     decisions: ParentDecisions | None = None,
     tokenizer: PhraseTokenizer | None = None,
+    previous_labels: Mapping[tuple[str, int], PreviousLabel] | None = None,
 ) -> Themes:
     """Top level, names and card quotes for a run's topics.
 
@@ -115,6 +117,9 @@ def build_themes(
             and which no machine name repeats.
         decisions: a researcher's decisions about top-level themes (``nlp.parent_curation``).
         tokenizer: the ``PhraseTokenizer`` to read quotes with (one is built when omitted).
+        previous_labels: the last run's machine labels, keyed ``("t", topic id)`` and
+            ``("p", parent id)``; a theme that still holds the same quotes keeps its label
+            (``nlp.topics.label_memory``).
     """
     assigned = np.asarray(topic_of, dtype=int)
     pinned = dict(pinned or {})
@@ -153,6 +158,8 @@ def build_themes(
         ("p", p): _merged_keywords([by_id[t] for t in children(p)]) for p in parent_order
     }
     keyed = [key for key in groups if key[1] not in pinned]
+    ids = [q.quote_id for q in quotes]
+    kept = kept_labels(previous_labels or {}, {key: [ids[i] for i in groups[key]] for key in keyed}, pinned.values())
     tok = tokenizer or PhraseTokenizer()
     stored = ranked_keywords(parent_members, {p: keywords[("p", p)] for p in parent_order}, [q.text for q in quotes], tok)
     names = name_themes(
@@ -168,6 +175,7 @@ def build_themes(
             k: [c for c, child in enumerate(keyed) if child[0] == "t" and parent_of.get(child[1]) == key[1]]
             for k, key in enumerate(keyed) if key[0] == "p"
         },
+        kept={k: kept[key] for k, key in enumerate(keyed) if key in kept},
     )
     name_of = {key: names[k] for k, key in enumerate(keyed)} | {key: pinned[key[1]] for key in groups if key[1] in pinned}
     picks = {t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t]) for t in topic_order}
