@@ -127,13 +127,11 @@ MAX_FRAGMENT_WORDS = 2
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
 
-@lru_cache(maxsize=1)
 def _tokenizer():
     """spaCy's rule-based English tokenizer (a blank pipeline: no trained model exists)."""
-    from nlp.startup import import_spacy
+    from nlp.quotes import load_sentencizer  # the process's one blank English pipeline
 
-    spacy = import_spacy()  # without torch: see nlp.startup
-    return spacy.blank("en").tokenizer
+    return load_sentencizer().tokenizer
 
 
 @lru_cache(maxsize=1)

@@ -241,7 +241,7 @@ def test_mmr_keywords_embedded_ahead_in_one_batch_are_bertopics_with_fewer_model
     assert len(batched_calls) < len(plain_calls) - len(plain) / 2
 
 
-def test_lemmatizers_share_one_lemma_table_and_lemmatize_as_spacys_own():
+def test_keyword_terms_and_naming_share_one_lemmatizer_that_lemmatizes_as_spacys_own():
     from nlp.startup import import_spacy
     from nlp.topics.lemmatizer import lookup_lemmatizer
 
@@ -250,6 +250,6 @@ def test_lemmatizers_share_one_lemma_table_and_lemmatize_as_spacys_own():
     own.add_pipe("lemmatizer", config={"mode": "lookup"})
     own.initialize()
     first, second = lookup_lemmatizer(), lookup_lemmatizer()
-    assert first.get_pipe("lemmatizer").lookups is second.get_pipe("lemmatizer").lookups
+    assert first is second  # one pipeline, and one lemma table, per process
     text = "The ministries were publishing datasets; OCDS helpdesks are planning better trainings."
     assert [t.lemma_ for t in first(text)] == [t.lemma_ for t in own(text)] == [t.lemma_ for t in second(text)]

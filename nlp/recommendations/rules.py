@@ -175,13 +175,11 @@ def _pipeline() -> tuple[Language, Matcher]:
     global _NLP
     with _LOCK:
         if _NLP is None:
-            from nlp.startup import import_spacy
-
-            spacy = import_spacy()
             from spacy.matcher import Matcher
 
-            nlp = spacy.blank("en")
-            nlp.add_pipe("sentencizer")
+            from nlp.quotes import load_sentencizer
+
+            nlp = load_sentencizer()  # the process's one blank English pipeline
             # Checked as written, as the Matcher would: its schema does not know flags (``_flagged``).
             for patterns in _PATTERNS.values():
                 _validate(patterns)

@@ -1,10 +1,10 @@
 """spaCy's lookup lemmatizer for the topic stage's keyword terms and theme naming's tokens.
 
 Both read lemmas with ``spacy.blank("en")`` and the lookup lemmatizer, whose ``initialize``
-decompresses and parses spacy-lookups-data's ``lemma_lookup`` table (about 0.15 CPU s). Each
-pipeline used to load its own copy; the table is read-only, so one is loaded per process and
-handed to every lemmatizer through spaCy's ``[initialize]`` settings, where a pipeline's
-``initialize`` would otherwise load it.
+decompresses and parses spacy-lookups-data's ``lemma_lookup`` table (about 0.15 CPU s). Both
+read text only, so they share one pipeline per process (``lookup_lemmatizer``); its table is
+handed over through spaCy's ``[initialize]`` settings, where a pipeline's ``initialize`` would
+otherwise load it, so a pipeline built elsewhere (an unpickled keyword analyser) reuses it too.
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ def _lemma_tables():
     return load_lookups("en", ["lemma_lookup"])
 
 
+@functools.cache
 def lookup_lemmatizer():
-    """A ``spacy.blank("en")`` pipeline with the lookup lemmatizer, initialised with the process's tables."""
+    """A ``spacy.blank("en")`` pipeline with the lookup lemmatizer, initialised with the process's tables.
+
+    One per process: keyword terms and theme naming read text with it and change nothing in it.
+    """
     spacy = import_spacy()
     if _TABLES not in spacy.registry.misc:
         spacy.registry.misc.register(_TABLES, func=_lemma_tables)
