@@ -13,7 +13,6 @@ the first clause break. What is left is short enough for the embedding to be abo
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -165,22 +164,12 @@ precision 0.86 -> 0.87 (0.73).
 """
 _VERB_CLASS_PATTERNS = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), name) for name, p in VERB_CLASSES.items()]
 
-_NLP: Language | None = None
-_LOCK = threading.Lock()
-
 
 def _lemmatizer() -> Language:
-    """A blank English pipeline with the lookup lemmatizer (spacy-lookups-data), built once."""
-    global _NLP
-    with _LOCK:
-        if _NLP is None:
-            import spacy
+    """A blank English pipeline with the lookup lemmatizer (spacy-lookups-data): the process's one."""
+    from nlp.topics.lemmatizer import lookup_lemmatizer
 
-            nlp = spacy.blank("en")
-            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-            nlp.initialize()
-            _NLP = nlp
-        return _NLP
+    return lookup_lemmatizer()
 
 
 def _normalise(text: str) -> str:
