@@ -214,6 +214,16 @@ def test_spans_that_name_nothing_are_compared_on_their_whole_quotes():
     assert [a.support for a in asks] == [1, 1]
 
 
+def test_an_ask_whose_span_names_nothing_is_named_from_its_quote():
+    text = "Um, I say, hey, maybe I can create a new feature between these two data points."
+    quotes = [_quote("q1", "r1", text), _quote("q2", "r2", "They need more advanced planning.")]
+    spans = ask_spans([q.text for q in quotes])
+    embed = _FakeEmbed({s: v for s, v in zip(spans, ([1, 0], [0, 1]))})
+    asks = build_asks(quotes, _unit([1, 0], [0, 1]), [True, True], [0.9, 0.8], [0, 0], embed)
+    names = {a.quote_id: a.name for a in asks}
+    assert names == {"q1": "I say, hey, maybe I can create a new feature …", "q2": "More advanced planning"}
+
+
 def test_more_support_ranks_first_and_ids_do_not_depend_on_input_order():
     # Three respondents ask for the same thing; one asks for something else, more confidently.
     quotes = [

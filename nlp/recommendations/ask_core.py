@@ -22,7 +22,7 @@ from nlp.substantive import HESITATION_WORDS
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans", "framed"]
+__all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans", "framed", "normalise"]
 
 # Clause breaks: the request is nearly always in the first clause that carries a frame;
 # explanations and examples follow a dash, colon, semicolon or "because".
@@ -172,7 +172,9 @@ def _lemmatizer() -> Language:
     return lookup_lemmatizer()
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """``text`` as ask spans read it: plain quote marks, no hesitations ("um"), no word said twice
+    in a row ("this, this idea"), no leading bullet or number, single spaces."""
     text = text.replace("’", "'").replace("“", " ").replace("”", " ").replace('"', " ")
     # Speech: hesitations and a word said twice ("Um, that issue", "this, this idea") are no part
     # of what is asked for.
@@ -256,7 +258,7 @@ def _strip_tail(text: str) -> str:
 
 
 def _clauses(text: str) -> list[str]:
-    return [c.strip(" ,") for c in _CLAUSE_SPLIT.split(_normalise(text)) if c and c.strip(" ,")]
+    return [c.strip(" ,") for c in _CLAUSE_SPLIT.split(normalise(text)) if c and c.strip(" ,")]
 
 
 def _core_text(text: str) -> str:
@@ -303,7 +305,7 @@ def ask_spans(texts: Sequence[str]) -> list[str]:
     Falls back to the whole normalised text when nothing is left after removing the frame, so
     the span is never empty for a non-empty text.
     """
-    return [_core_text(t) or _normalise(t) for t in texts]
+    return [_core_text(t) or normalise(t) for t in texts]
 
 
 def ask_cores(texts: Sequence[str], lemmatise: bool = True) -> list[str]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp.recommendations.ask_core import ask_spans, comparable_spans, framed
+from nlp.recommendations.ask_core import ask_spans, comparable_spans, framed, normalise
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.schemas import Quote, Recommendation
 
@@ -181,6 +181,12 @@ def ask_name(span: str, text: str = "") -> str:
     return name[:1].upper() + name[1:]
 
 
+def _name(span: str, text: str) -> str:
+    """An ask's name: its span, or, where the span names nothing ("I", "What you", "Well": speech
+    the span rules misread), the start of its quote as spans read it."""
+    return ask_name(span if names_something(span) else normalise(text), text)
+
+
 def build_asks(
     quotes: Sequence[Quote],
     embeddings: np.ndarray,
@@ -266,7 +272,7 @@ def build_asks(
                 score=score_candidate(len(respondents), float(confidence[head]), shares.get(topic, 0.0), n_respondents),
                 quote_ids=quote_ids,
                 response_ids=tuple(dict.fromkeys(quotes[i].response_id for i in rows)),
-                name=ask_name(spans[central], quotes[members[central]].text),
+                name=_name(spans[central], quotes[members[central]].text),
                 respondent_ids=respondents,
                 sections=tuple(dict.fromkeys(quotes[i].section for i in rows)),
             )
