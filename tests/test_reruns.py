@@ -218,6 +218,12 @@ def test_a_small_new_file_is_placed_in_the_saved_layout_and_a_larger_share_refit
     assert again.layout.map(list).tolist() == old_layout.layout.map(list).tolist()
     kept = old.merge(pd.read_parquet(config.out_dir / "quotes.parquet"), on="quote_id", suffixes=("_old", "_new"))
     assert (kept.topic_id_old == kept.topic_id_new).all()
+    # Forced again (as a pinned label or a participants file would): the saved layout is reused
+    # with its placed quotes, and no quote changes topic.
+    placed_run = pd.read_parquet(config.out_dir / "quotes.parquet")
+    run_pipeline(config, force=True)
+    forced = placed_run.merge(pd.read_parquet(config.out_dir / "quotes.parquet"), on="quote_id", suffixes=("_placed", "_forced"))
+    assert len(forced) == len(placed_run) and (forced.topic_id_placed == forced.topic_id_forced).all()
 
     # The same quotes with a bound they exceed (3 of 220 placed > 1%): UMAP is fitted on all.
     from dataclasses import replace

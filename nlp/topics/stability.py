@@ -309,7 +309,11 @@ def plan_layout(quotes: Sequence, embeddings: np.ndarray, memory: TopicMemory, c
     bound = config.max_placed_share * n
     reused = reused_layout(ids, memory, key)
     if reused is not None and was_placed.sum() <= bound:
-        return LayoutPlan(key, reused, None, was_placed)
+        # A layout with placed quotes was not cut by the clusterer as a whole: its quotes keep
+        # the topics the last fit gave them, as a fitted layout's would by clustering it again.
+        machine = [memory.machine_topic.get(q) for q in ids]
+        kept = np.asarray(machine, dtype=int) if was_placed.any() and None not in machine else None
+        return LayoutPlan(key, reused, None, was_placed, kept)
     m = len(memory.layout)
     if (
         config.layout == "umap" and memory.fit_key and 0 < m < n and was_placed.sum() + n - m <= bound
