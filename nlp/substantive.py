@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 __all__ = [
+    "BACKCHANNEL_WORDS",
     "FILLER_WORDS",
     "HESITATION_WORDS",
     "MAX_FRAGMENT_WORDS",
@@ -53,16 +54,21 @@ __all__ = [
 # Sounds of hesitation in speech ("um", "uh"): part of no statement, kept out of ask spans and
 # counted against a quote shown as evidence. Lower case.
 HESITATION_WORDS: frozenset[str] = frozenset("mm mmm mhm mmhm hmm hm hmmm uh uhh uhm um umm erm er ah ahh".split())
+# Backchannel of speech and its spoken contractions: never a topic's word in any kind of text
+# (kept out of topic keywords too). Lower case.
+BACKCHANNEL_WORDS: frozenset[str] = frozenset(
+    "yeah yea yeh yep yup yah ya ok okay okey alright allright aha huh gonna wanna kinda sorta".split()
+)
 # Backchannel, hesitation, politeness and discourse markers: words that carry the talk, not
 # its topic. Lower case; matched per token.
-FILLER_WORDS: frozenset[str] = HESITATION_WORDS | frozenset(
+FILLER_WORDS: frozenset[str] = HESITATION_WORDS | BACKCHANNEL_WORDS | frozenset(
     """
-    yeah yea yeh yep yup yes yah ya no nope nah ok okay okey k alright allright right sure
-    aha oh ohh ooh eh huh wow whoa
+    yes no nope nah k right sure
+    oh ohh ooh eh wow whoa
     cool great perfect nice lovely awesome fine good excellent wonderful fantastic brilliant
     exactly absolutely definitely totally certainly indeed true correct agreed interesting
     thanks thank thx cheers sorry pardon please welcome bye goodbye hi hello hey
-    like actually basically literally anyway anyways kinda sorta gonna wanna
+    like actually basically literally anyway anyways
     guess suppose mean know see think okay got gotcha understood understand lot bit stuff
     thing things something whatever etc blah
     """.split()

@@ -95,7 +95,7 @@ TOPICS = Table(
     (
         Column("topic_id", INT, "stable across reruns"),
         Column("label", STRING, "a short name (2-6 words) from the theme's own quotes, unique across both levels; kept on a rerun while the theme holds the same quotes"),
-        Column("keywords", STRINGS, "top keywords and two-word phrases, best first"),
+        Column("keywords", STRINGS, "top keywords and two-word phrases, best first; never a hesitation or backchannel word of speech"),
         Column("size", INT, "quotes in the topic"),
         Column("n_responses", INT, "distinct responses with a quote in it, duplicates excluded"),
         Column("n_respondents", INT, "distinct respondents with a quote in it; themes rank by it"),

@@ -253,3 +253,20 @@ def test_keyword_terms_and_naming_share_one_lemmatizer_that_lemmatizes_as_spacys
     assert first is second  # one pipeline, and one lemma table, per process
     text = "The ministries were publishing datasets; OCDS helpdesks are planning better trainings."
     assert [t.lemma_ for t in first(text)] == [t.lemma_ for t in own(text)] == [t.lemma_ for t in second(text)]
+
+
+def test_hesitations_and_backchannel_are_never_keywords(seed_topics, seed_quotes, seed_vectors, cached_embedder):
+    from dataclasses import replace
+
+    largest = Counter(t for t in seed_topics.assignments if t != -1).most_common(1)[0][0]
+    # One theme's answers as an automatic transcript would give them.
+    spoken = [
+        replace(q, text=f"Uh, yeah. {q.text} Okay, yeah, um.") if t == largest else q
+        for q, t in zip(seed_quotes, seed_topics.assignments)
+    ]
+    from nlp.topics.config import TopicConfig
+
+    # Plain c-TF-IDF keywords: KeyBERT's re-ranking by meaning would hide the words it sees.
+    fit = fit_topics(spoken, seed_vectors, cached_embedder, TopicConfig(keybert=False))
+    words = {w for t in fit.topics for kw in t.keywords for w in kw.split()}
+    assert len(fit.topics) >= 6 and not words & {"uh", "um", "yeah", "okay"}

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.schemas import Quote, Topic
+from nlp.substantive import BACKCHANNEL_WORDS, HESITATION_WORDS
 from nlp.topics import stability
 from nlp.topics.clustering import SPECTRAL_MAX_DOCS, SpectralLayout, WardClusterer
 from nlp.topics.communities import GraphLayout, LeidenClusterer
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 LAYOUTS = ("umap", "spectral", "leiden")
+# Words of speech that are no topic's keyword (``_describe``).
+_SPEECH_NOISE = HESITATION_WORDS | BACKCHANNEL_WORDS
 
 
 @dataclass
@@ -317,6 +320,9 @@ def _describe(model, quotes: Sequence[Quote], embeddings: np.ndarray, layout: np
     for tid in sorted(centroids):
         members = np.flatnonzero(assignments == tid)
         terms = [w for w, _ in (model.get_topic(tid) or []) if w] or stats.distinctive(members, cfg.top_n_words)
+        # "uh", "okay", "yeah" can be distinctive of a theme of speech; they are never its subject.
+        # Checked as written too: "yeah" is read as the lemma "yes".
+        terms = [t for t in terms if _SPEECH_NOISE.isdisjoint(f"{t} {stats.surface.get(t, t)}".split())] or terms
         lifts = [stats.lift(t, members) for t in terms]
         keywords = tuple(stats.surface.get(t, t) for t in terms)
         records.append(
