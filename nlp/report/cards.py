@@ -100,8 +100,9 @@ def gather_cards(quotes: pd.DataFrame, topics: pd.DataFrame, parents: pd.DataFra
         return tuple(_card(r, "sub-theme", None, [int(r.topic_id)], usable, by_id) for r in subs)
     cards: list[ThemeCard] = []
     for p in ranked(parents, "parent_id", lambda r: [int(t) for t in r.topic_ids]):
-        children = [int(t) for t in p.topic_ids]
-        cards.append(_card(p, "theme", None, children, usable, by_id, children))
+        held = {int(t) for t in p.topic_ids}
+        children = [int(r.topic_id) for r in subs if int(r.topic_id) in held]  # ranked like every theme
+        cards.append(_card(p, "theme", None, sorted(held), usable, by_id, children))
         cards += [_card(r, "sub-theme", p.parent_id, [int(r.topic_id)], usable, by_id)
-                  for r in subs if int(r.topic_id) in children]
+                  for r in subs if int(r.topic_id) in held]
     return tuple(cards)

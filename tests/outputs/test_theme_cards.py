@@ -49,6 +49,19 @@ def test_cards_lead_with_top_level_themes_ranked_by_respondents():
     assert prevalence == {"1.1 Help": (2, 1.0), "1.2 Data": (1, 1.0)}  # p3 is the only one there
 
 
+def test_a_top_level_themes_sub_themes_are_listed_by_respondents():
+    outputs, _ = _with_cards()
+    # Both sub-themes under one theme: the helpdesk (id 3) has one respondent, funding (id 7) three.
+    parents = pd.DataFrame({
+        "parent_id": [8], "label": ["Money and help"], "keywords": [["funding"]], "topic_ids": [[3, 7]], "size": [5],
+        "description": ["Funding is the main gap."], "evidence_quote_ids": [["q2"]], "boundary_quote_id": [None],
+    })
+    data = replace(gather_report(outputs, top=2), cards=gather_cards(outputs.quotes, outputs.topics, parents))
+    assert data.cards[0].children == (7, 3)
+    md = render_markdown(data)
+    assert md.index("- **Funding as the main gap**") < md.index("- **Helpdesk answers fast**")
+
+
 def test_a_run_without_card_columns_has_no_cards():
     outputs = _tiny_outputs()
     assert gather_cards(outputs.quotes, outputs.topics) == ()
