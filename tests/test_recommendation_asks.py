@@ -41,6 +41,8 @@ from nlp.schemas import Quote
         ("Good to have more regional meetings.", "regional meetings"),
         # Speech: hesitations and a word said twice are no part of the ask.
         ("Um, they should, they should, fund the, uh, helpdesk.", "fund the helpdesk"),
+        # A phrase restarted twice, and "type of" before what is asked for.
+        ("Like there needs to be some type of some, some type of fallback plan.", "fallback plan"),
         # A tail word that would leave one word does not end the ask; a comma does.
         ("For data exploration you could use like pandas profiling, for example, to see the picture.",
          "use like pandas profiling"),

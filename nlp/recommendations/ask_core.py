@@ -102,6 +102,7 @@ _DESCRIBING = re.compile(
 _LEADING_NOISE = re.compile(
     rf"^(?:(?:(?:it|that|there|this|here)'s|be|being|been|is|are|have|has|having|get|getting|see|seeing|do|doing|make|there|to|that|"
     rf"the|a|an|some|any|more|less|much|many|lot|lots|of|a lot of|bit|little|further|additional|"
+    rf"(?:type|kind|sort)s? of|"
     rf"extra|also|even|really|just|still|very|its|their|our|your|my|his|her|them|us|it|this|these|"
     rf"those|{_ADV})\b[ ,]*)+",
     re.IGNORECASE,
@@ -178,7 +179,12 @@ def normalise(text: str) -> str:
     text = text.replace("’", "'").replace("“", " ").replace("”", " ").replace('"', " ")
     # Speech: hesitations and a word said twice ("Um, that issue", "this, this idea") are no part
     # of what is asked for.
-    text = _REPEAT.sub(r"\1", _HESITATION.sub(" ", text))
+    text = _HESITATION.sub(" ", text)
+    # Until nothing repeats: "some type of some, some type of plan" loses one "some", then the phrase.
+    for _ in range(3):
+        text, n = _REPEAT.subn(r"\1", text)
+        if not n:
+            break
     text = re.sub(r"^[\s\-–—·•*>\d.)]+", "", text)
     return " ".join(text.split())
 
