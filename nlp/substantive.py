@@ -133,6 +133,7 @@ MAX_FRAGMENT_WORDS = 2
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
 
+@lru_cache(maxsize=1)
 def _tokenizer():
     """spaCy's rule-based English tokenizer (a blank pipeline: no trained model exists)."""
     from nlp.quotes import load_sentencizer  # the process's one blank English pipeline

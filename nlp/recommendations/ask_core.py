@@ -14,13 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from nlp.recommendations.lexicon import IMPERATIVE_VERBS
 from nlp.substantive import HESITATION_WORDS
-
-if TYPE_CHECKING:
-    from spacy.language import Language
 
 __all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans", "framed", "normalise"]
 
@@ -165,12 +161,6 @@ precision 0.86 -> 0.87 (0.73).
 """
 _VERB_CLASS_PATTERNS = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), name) for name, p in VERB_CLASSES.items()]
 
-
-def _lemmatizer() -> Language:
-    """A blank English pipeline with the lookup lemmatizer (spacy-lookups-data): the process's one."""
-    from nlp.topics.lemmatizer import lookup_lemmatizer
-
-    return lookup_lemmatizer()
 
 
 def normalise(text: str) -> str:
@@ -322,7 +312,9 @@ def ask_cores(texts: Sequence[str], lemmatise: bool = True) -> list[str]:
     """
     spans = ask_spans(texts)
     out = []
-    for span, doc in zip(spans, _lemmatizer().pipe(spans)):
+    from nlp.topics.lemmatizer import lookup_lemmatizer  # the process's one lookup lemmatizer
+
+    for span, doc in zip(spans, lookup_lemmatizer().pipe(spans)):
         words = [(t.lemma_ if lemmatise else t.text).lower() for t in doc if not t.is_punct and t.lower_ not in _DROP]
         out.append(" ".join(words[:_MAX_TOKENS]) or span.lower())
     return out

@@ -1,9 +1,9 @@
 """spaCy's lookup lemmatizer for the topic stage's keyword terms and theme naming's tokens.
 
 Both read lemmas with ``spacy.blank("en")`` and the lookup lemmatizer, whose ``initialize``
-decompresses and parses spacy-lookups-data's ``lemma_lookup`` table (about 0.15 CPU s). Both
-read text only, so they share one pipeline per process (``lookup_lemmatizer``); its table is
-handed over through spaCy's ``[initialize]`` settings, where a pipeline's ``initialize`` would
+decompresses and parses spacy-lookups-data's ``lemma_lookup`` table (about 0.15 CPU s). They
+and the recommendations' ask cores only read text, so all share one pipeline per process
+(``lookup_lemmatizer``); its table is handed over through spaCy's ``[initialize]`` settings, where a pipeline's ``initialize`` would
 otherwise load it, so a pipeline built elsewhere (an unpickled keyword analyser) reuses it too.
 """
 
@@ -31,7 +31,7 @@ def _lemma_tables():
 def lookup_lemmatizer():
     """A ``spacy.blank("en")`` pipeline with the lookup lemmatizer, initialised with the process's tables.
 
-    One per process: keyword terms and theme naming read text with it and change nothing in it.
+    One per process: keyword terms, theme naming and ask cores read text with it and change nothing in it.
     """
     spacy = import_spacy()
     if _TABLES not in spacy.registry.misc:
