@@ -175,13 +175,15 @@ def _score(model, ids, cues, rows) -> np.ndarray:
     return out
 
 
-def train(epochs: int = EPOCHS, threads: int = 1, lr_encoder: float = LR, work: Path = WORK) -> None:
+def train(epochs: int = EPOCHS, threads: int = 1, lr_encoder: float = LR, work: Path = WORK,
+          seed: int = SEED) -> None:
     import torch
     from sklearn.linear_model import LogisticRegression
 
     torch.set_num_threads(threads)
-    torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
+    # ``seed`` sets the initial state and batch order; the split is always ``SEED``'s.
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
     work.mkdir(parents=True, exist_ok=True)
     texts, y, domain = load_corpus()
     train_idx, val_idx, _ = splits(y, domain)
@@ -191,7 +193,7 @@ def train(epochs: int = EPOCHS, threads: int = 1, lr_encoder: float = LR, work: 
     weight_of = dict(zip(train_idx.tolist(), weights))
     model = build_model()
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    log = {"n_train": len(train_idx), "n_val": len(val_idx), "lr": lr_encoder, "epochs": []}
+    log = {"n_train": len(train_idx), "n_val": len(val_idx), "lr": lr_encoder, "seed": seed, "epochs": []}
 
     # Epoch 0: the untouched encoder with a logistic head fitted on the training part.
     t0, c0 = time.time(), time.process_time()
@@ -269,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--lr", type=float, default=LR, help="encoder learning rate")
     t.add_argument("--work", type=Path, default=WORK, help="checkpoint folder")
+    t.add_argument("--seed", type=int, default=SEED, help="initial state and batch order (the split stays fixed)")
     e = sub.add_parser("export", help="ONNX int8 file, bar, threshold and rate policy; writes nlp/models/")
     e.add_argument("--epoch", type=int, help="checkpoint to ship (default: best validation mean F1)")
     e.add_argument("--no-reduce-range", dest="reduce_range", action="store_false",
@@ -277,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("rule", help="tuned threshold and rate rule for the shipped file, on the validation part")
     args = parser.parse_args(argv)
     if args.step == "train":
-        train(args.epochs, args.threads, args.lr, args.work)
+        train(args.epochs, args.threads, args.lr, args.work, args.seed)
         return 0
     # Choosing and shipping (training/export_recommendation_tuned.py) builds on this module's data and model.
     from training.export_recommendation_tuned import export, rule
