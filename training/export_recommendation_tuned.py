@@ -36,7 +36,7 @@ from training.train_recommendation_tuned import (
 )
 from training.train_recommendations import RATES, cell_weights
 
-__all__ = ["export", "export_onnx", "rate_rule", "rule"]
+__all__ = ["compare", "export", "export_onnx", "rate_rule", "rule", "validation_head"]
 
 
 def export_onnx(checkpoint: Path, fp32_path: Path) -> None:
@@ -90,6 +90,22 @@ def export_onnx(checkpoint: Path, fp32_path: Path) -> None:
     print(f"exported {fp32_path} (max |logit difference| to torch {err:.2g})", file=sys.stderr)
 
 
+def validation_head(shipped, texts, y, domain, train_idx, cues):
+    """The shipped head refitted without the validation part (the shipped one saw it), and every
+    text's fp32 vector: the head's scores that validation choices may read."""
+    import dataclasses
+
+    from sklearn.linear_model import LogisticRegression
+
+    from bench.recommendation_quality import _embedder
+
+    vectors = _embedder("onnx-fp32").embed(texts)
+    features = np.hstack([vectors, cues])
+    lr = LogisticRegression(C=HEAD_C, max_iter=5000).fit(
+        features[train_idx], y[train_idx], sample_weight=cell_weights(domain[train_idx], y[train_idx]))
+    return dataclasses.replace(shipped, coef=lr.coef_[0].copy(), intercept=float(lr.intercept_[0])), vectors
+
+
 BARS = (0.0, 0.05, 0.10, 0.15, 0.20, 0.30, 0.40, 0.50)
 # A cascade bar is kept if the validation mean F1 stays within this of scoring every text again.
 BAR_TOLERANCE = 0.005
@@ -102,9 +118,6 @@ def export(epoch: int | None = None, reduce_range: bool = True, work: Path = WOR
     import datetime as dt
     import shutil
 
-    from sklearn.linear_model import LogisticRegression
-
-    from bench.recommendation_quality import _embedder
     from nlp.machine_cache import file_sha256
     from nlp.embeddings_onnx.export import _quantize
     from nlp.recommendations.classifier import RecommendationHead, word_counts
@@ -120,12 +133,7 @@ def export(epoch: int | None = None, reduce_range: bool = True, work: Path = WOR
     cues, n_words = cue_matrix(texts), word_counts(texts)
     shipped = RecommendationHead.from_json(HEAD_FILE)
     shipped = dataclasses.replace(shipped, tuned=None)
-    # The head's scores on the validation part from a head fitted without it (the shipped one saw it).
-    vectors = _embedder("onnx-fp32").embed(texts)
-    features = np.hstack([vectors, cues])
-    lr = LogisticRegression(C=HEAD_C, max_iter=5000).fit(
-        features[train_idx], y[train_idx], sample_weight=cell_weights(domain[train_idx], y[train_idx]))
-    head = dataclasses.replace(shipped, coef=np.concatenate([lr.coef_[0]]), intercept=float(lr.intercept_[0]))
+    head, vectors = validation_head(shipped, texts, y, domain, train_idx, cues)
     yv, dv, tv = y[val_idx], domain[val_idx], [texts[i] for i in val_idx]
     head_val = head.proba(vectors[val_idx], cues[val_idx], n_words[val_idx])
     t0 = time.process_time()
@@ -235,9 +243,6 @@ def rule(work: Path = WORK) -> None:
     """
     import dataclasses
 
-    from sklearn.linear_model import LogisticRegression
-
-    from bench.recommendation_quality import _embedder
     from nlp.recommendations.classifier import RecommendationHead, word_counts
     from nlp.recommendations.tuned import _runner
 
@@ -245,12 +250,7 @@ def rule(work: Path = WORK) -> None:
     train_idx, val_idx, _ = splits(y, domain)
     cues, n_words = cue_matrix(texts), word_counts(texts)
     shipped = RecommendationHead.from_json(HEAD_FILE)
-    # The head's scores on the validation part from a head fitted without it, as ``export`` does.
-    vectors = _embedder("onnx-fp32").embed(texts)
-    features = np.hstack([vectors, cues])
-    lr = LogisticRegression(C=HEAD_C, max_iter=5000).fit(
-        features[train_idx], y[train_idx], sample_weight=cell_weights(domain[train_idx], y[train_idx]))
-    head = dataclasses.replace(shipped, coef=lr.coef_[0].copy(), intercept=float(lr.intercept_[0]))
+    head, vectors = validation_head(shipped, texts, y, domain, train_idx, cues)
     yv, dv = y[val_idx], domain[val_idx]
     head_val = head.alone().proba(vectors[val_idx], cues[val_idx], n_words[val_idx])
     tuned_val = _runner(shipped.tuned.file, shipped.tuned.sha256, shipped.tuned.max_tokens).proba(
@@ -275,3 +275,72 @@ def rule(work: Path = WORK) -> None:
     dataclasses.replace(shipped, tuned=scorer, metadata=metadata).to_json(HEAD_FILE)
     print(f"wrote {HEAD_FILE}: tuned threshold {threshold}, rate rule at the head's adapt_above "
           f"{shipped.adapt_above}", file=sys.stderr)
+
+
+def compare(files: dict[str, Path], max_members: int = 3) -> list[dict]:
+    """Tuned models alone and averaged, each way with its own validation threshold.
+
+    ``files`` are int8 ONNX files, or ``train`` checkpoints (``.pt``), which are exported and
+    quantised beside themselves first.
+
+    For every file and every combination of up to ``max_members`` of them (mean of their logits),
+    the threshold is chosen as ``export`` chooses it (validation mean F1 at 5/10/15 % in both
+    domains, the cascade at the shipped bar), then P/R/F1 is measured on the held-out part at 5, 10
+    and 15 % (the bench's seeded draws, each decided at that threshold, as a rare run is). Also a
+    bound that chooses nothing: the best held-out forum F1 at 10 % over thresholds 0.30-0.98, to
+    tell a model's ceiling from its threshold. Scores of the held-out part pass the shipped head's
+    bar; those of the validation part, a head's refitted without it.
+    """
+    import itertools
+
+    from bench.recommendation_quality import _prf, rate_draws
+    from nlp.embeddings_onnx.export import _quantize
+    from nlp.recommendations.classifier import RecommendationHead, word_counts
+    from nlp.recommendations.tuned import _Runner
+
+    texts, y, domain = load_corpus()
+    train_idx, val_idx, held_idx = splits(y, domain)
+    cues, n_words = cue_matrix(texts), word_counts(texts)
+    shipped = RecommendationHead.from_json(HEAD_FILE)
+    head, vectors = validation_head(shipped.alone(), texts, y, domain, train_idx, cues)
+    head_p = np.zeros(len(texts))
+    head_p[val_idx] = head.proba(vectors[val_idx], cues[val_idx], n_words[val_idx])
+    head_p[held_idx] = shipped.alone().proba(vectors[held_idx], cues[held_idx], n_words[held_idx])
+    rows = np.concatenate([val_idx, held_idx])
+    rows = rows[head_p[rows] >= shipped.tuned.bar]
+    logits = {}
+    for name, path in files.items():
+        if path.suffix == ".pt":  # a checkpoint: exported and quantised beside it, as ``export`` does
+            int8 = path.with_suffix(".int8.onnx")
+            export_onnx(path, path.with_suffix(".fp32.onnx"))
+            _quantize(path.with_suffix(".fp32.onnx"), int8, True)
+            path = int8
+        p = _Runner(str(path), MAX_TOKENS).proba([texts[i] for i in rows], cues[rows])
+        logits[name] = np.log(p) - np.log1p(-p)
+    out = []
+    for k in range(1, min(max_members, len(files)) + 1):
+        for combo in itertools.combinations(files, k):
+            score = head_p.copy()
+            score[rows] = 1.0 / (1.0 + np.exp(-np.mean([logits[m] for m in combo], axis=0)))
+            threshold, mean = best_threshold(y[val_idx], domain[val_idx], score[val_idx])
+            row = {"models": "+".join(combo), "threshold": threshold, "validation_mean_f1": round(mean, 4)}
+            for d in ("forum", "reviews"):
+                idx = held_idx[domain[held_idx] == d]
+                for rate in RATES:
+                    draws = [_prf(y[idx][i], (score[idx] >= threshold)[i]) for i in rate_draws(y[idx], rate)]
+                    for metric in ("precision", "recall", "f1"):
+                        row[f"{d}_rate{round(rate * 100):02d}_{metric}"] = round(
+                            float(np.mean([s[metric] for s in draws])), 4)
+            forum = held_idx[domain[held_idx] == "forum"]
+            draws = rate_draws(y[forum], 0.10)
+            row["forum_rate10_f1_bound"], row["bound_threshold"] = max(
+                (round(float(np.mean([_prf(y[forum][i], (score[forum] >= t)[i])["f1"] for i in draws])), 4), round(t, 2))
+                for t in np.arange(0.30, 0.985, 0.01))
+            out.append(row)
+            print(f"  {row['models']:<24} threshold {threshold:.2f} validation {mean:.4f}  held-out F1 @10 %: "
+                  f"forum {row['forum_rate10_f1']:.3f} (P {row['forum_rate10_precision']:.3f}, "
+                  f"R {row['forum_rate10_recall']:.3f}), reviews {row['reviews_rate10_f1']:.3f}; "
+                  f"forum @5/15 % {row['forum_rate05_f1']:.3f}/{row['forum_rate15_f1']:.3f}; "
+                  f"forum @10 % bound {row['forum_rate10_f1_bound']:.3f} at {row['bound_threshold']:.2f}",
+                  file=sys.stderr, flush=True)
+    return out

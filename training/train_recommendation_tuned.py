@@ -2,11 +2,12 @@
 
 Development-time only; the pipeline never trains. Three steps, run from the project root (``export``
 and ``rule`` live in ``training/export_recommendation_tuned.py``: choosing the bar, threshold and
-rate rule on the validation part, and writing the shipped files):
+rate rule on the validation part, and writing the shipped files), and a fourth that only measures:
 
     .venv/bin/python -m training.train_recommendation_tuned train    # checkpoints, minutes per epoch
     .venv/bin/python -m training.train_recommendation_tuned export   # ONNX int8, bar, threshold, rate rule
     .venv/bin/python -m training.train_recommendation_tuned rule     # threshold and rate rule of the shipped file
+    .venv/bin/python -m training.train_recommendation_tuned compare NAME=FILE ...  # models alone and averaged
 
 Data and split: those of the logistic head (``training/train_recommendations.py``): the SemEval-2019
 Task 9 forum training file and the labelled UCI review sentences, each (domain, label) cell split
@@ -278,15 +279,20 @@ def main(argv: list[str] | None = None) -> int:
                    help="8-bit weights (only exact on CPUs with VNNI) instead of 7-bit")
     e.add_argument("--work", type=Path, default=WORK, help="checkpoint folder")
     sub.add_parser("rule", help="tuned threshold and rate rule for the shipped file, on the validation part")
+    c = sub.add_parser("compare", help="ONNX files alone and averaged: validation threshold, held-out F1 at 5-15 %")
+    c.add_argument("files", nargs="+", metavar="NAME=FILE", help="int8 ONNX files, or checkpoints (.pt) to export")
+    c.add_argument("--max-members", type=int, default=3, help="largest combination averaged")
     args = parser.parse_args(argv)
     if args.step == "train":
         train(args.epochs, args.threads, args.lr, args.work, args.seed)
         return 0
     # Choosing and shipping (training/export_recommendation_tuned.py) builds on this module's data and model.
-    from training.export_recommendation_tuned import export, rule
+    from training.export_recommendation_tuned import compare, export, rule
 
     if args.step == "export":
         export(args.epoch, args.reduce_range, args.work)
+    elif args.step == "compare":
+        compare({n: Path(f) for n, f in (a.split("=", 1) for a in args.files)}, args.max_members)
     else:
         rule()
     return 0
