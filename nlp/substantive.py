@@ -46,7 +46,9 @@ __all__ = [
     "MAX_FRAGMENT_WORDS",
     "META_PATTERNS",
     "META_PHRASES",
+    "SAID_TWICE",
     "content_words",
+    "without_disfluencies",
     "non_substantive_reason",
     "substantive_flags",
 ]
@@ -54,6 +56,10 @@ __all__ = [
 # Sounds of hesitation in speech ("um", "uh"): part of no statement, kept out of ask spans and
 # counted against a quote shown as evidence. Lower case.
 HESITATION_WORDS: frozenset[str] = frozenset("mm mmm mhm mmhm hmm hm hmmm uh uhh uhm um umm erm er ah ahh".split())
+# A word, or a run of up to three, said twice in a row in speech ("this, this idea", "the the
+# problem", "you, you, you're"): a self-repair. Group 1 is the words said once.
+SAID_TWICE = re.compile(r"\b((?:[\w'’]+\s+){0,2}[\w'’]+)(?:,?\s+\1\b)+,?", re.IGNORECASE)
+_HESITATION = re.compile(rf"(?:,\s*)?\b(?:{'|'.join(sorted(HESITATION_WORDS))})\b[,.]?", re.IGNORECASE)
 # Backchannel of speech and its spoken contractions: never a topic's word in any kind of text
 # (kept out of topic keywords too). Lower case.
 BACKCHANNEL_WORDS: frozenset[str] = frozenset(
@@ -214,3 +220,18 @@ def substantive_flags(texts: Sequence[str], spoken: Sequence[bool]) -> list[bool
     if len(texts) != len(spoken):
         raise ValueError(f"{len(texts)} texts but {len(spoken)} spoken flags")
     return [non_substantive_reason(t, spoken=s) is None for t, s in zip(texts, spoken)]
+
+
+def without_disfluencies(text: str) -> str:
+    """``text`` without hesitations ("um", "uh") or self-repairs ("this, this idea"), single spaces.
+
+    What ask spans read, and how a theme's description sentence is written (the evidence quotes
+    stay verbatim). A repeat is collapsed until nothing repeats: "some type of some, some type of
+    plan" loses one "some", then the phrase.
+    """
+    text = _HESITATION.sub(" ", text)
+    for _ in range(3):
+        text, n = SAID_TWICE.subn(r"\1", text)
+        if not n:
+            break
+    return " ".join(text.split())

@@ -167,7 +167,13 @@ def test_a_theme_is_described_by_a_statement_not_a_question():
     [
         ("· “They need a plan on how to bring in civil society. Someone should lead.”", "They need a plan on how to bring in civil society."),
         ("Yes. The events were useful for meeting other reformers in the region", "The events were useful for meeting other reformers in the region."),
-        (" ".join(["word"] * 40), " ".join(["Word"] + ["word"] * 29) + "…"),
+        (" ".join(f"word{i}" for i in range(40)), " ".join(["Word0"] + [f"word{i}" for i in range(1, 30)]) + "…"),
+        # Speech reads as a clean verbatim transcript: no self-repairs, no hesitations.
+        ("So it's like, it's like, uh, really complex stuff to explain your model.",
+         "So it's like really complex stuff to explain your model."),
+        ("Suppose your, your file you are using, they just changed all.", "Suppose your file you are using, they just changed all."),
+        # A sentence its speaker left on a comma is unfinished, not ended.
+        ("You know, if you find a common language,", "You know, if you find a common language…"),
     ],
 )
 def test_a_description_is_one_trimmed_sentence(text, expected):

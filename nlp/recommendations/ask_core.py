@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from nlp.recommendations.lexicon import IMPERATIVE_VERBS
-from nlp.substantive import HESITATION_WORDS
+from nlp.substantive import without_disfluencies
 
 __all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans", "framed", "normalise"]
 
@@ -131,8 +131,6 @@ _CONSEQUENCE = re.compile(
     re.IGNORECASE,
 )
 _HYPOTHETICAL = re.compile(r"\b(?:would|'d|will|could|might|can)\b", re.IGNORECASE)
-_HESITATION = re.compile(rf"(?:,\s*)?\b(?:{'|'.join(sorted(HESITATION_WORDS))})\b[,.]?", re.IGNORECASE)
-_REPEAT = re.compile(r"\b((?:[\w']+\s+){0,2}[\w']+)(?:,?\s+\1\b)+,?", re.IGNORECASE)
 _DROP = frozenset("the a an their its our your his her my this that these those".split())
 _MAX_TOKENS = 12
 
@@ -169,12 +167,7 @@ def normalise(text: str) -> str:
     text = text.replace("’", "'").replace("“", " ").replace("”", " ").replace('"', " ")
     # Speech: hesitations and a word said twice ("Um, that issue", "this, this idea") are no part
     # of what is asked for.
-    text = _HESITATION.sub(" ", text)
-    # Until nothing repeats: "some type of some, some type of plan" loses one "some", then the phrase.
-    for _ in range(3):
-        text, n = _REPEAT.subn(r"\1", text)
-        if not n:
-            break
+    text = without_disfluencies(text)
     text = re.sub(r"^[\s\-–—·•*>\d.)]+", "", text)
     return " ".join(text.split())
 

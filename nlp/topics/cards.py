@@ -1,7 +1,8 @@
-"""Theme cards: what a report says about one theme, drawn verbatim from its quotes.
+"""Theme cards: what a report says about one theme, drawn from its quotes.
 
-A card holds a one-sentence description (the most central quote's first full sentence, trimmed),
-three evidence quotes from three different respondents (most central first), one boundary quote
+A card holds a one-sentence description (the most central quote's first full sentence, trimmed,
+written without its hesitations and self-repairs), three verbatim evidence quotes from three
+different respondents (most central first), one boundary quote
 (the member least like the centre, to show how far the theme reaches) and the theme's
 prevalence in each section. ``pick_card_quotes`` chooses the quotes when the vectors are at hand
 (the pipeline stores the ids); ``ThemeCard`` is what readers (report, notebook, xlsx) build from
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.schemas import Quote
-from nlp.substantive import HESITATION_WORDS
+from nlp.substantive import HESITATION_WORDS, without_disfluencies
 
 __all__ = [
     "CardPicks",
@@ -114,15 +115,17 @@ def _hesitant(text: str) -> bool:
 def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
     """One sentence from a quote: its first sentence of ``MIN_WORDS`` words or more, trimmed.
 
-    Quotation marks and bullets around it go; a cut sentence ends in an ellipsis, a whole one
-    in its own full stop.
+    Written as a clean verbatim transcript would be: hesitations and self-repairs go ("So it's
+    like, it's like, uh, complex" reads "So it's like complex"), and so do quotation marks and
+    bullets around it. A sentence cut here, or left unfinished by its speaker (ending on a comma),
+    ends in an ellipsis, a whole one in its own full stop.
     """
-    sentences = [s.strip(_WRAPPERS) for s in _SENTENCE_END.split(" ".join(text.split()))]
+    sentences = [s.strip(_WRAPPERS) for s in _SENTENCE_END.split(without_disfluencies(text))]
     sentences = [s for s in sentences if s] or [text.strip(_WRAPPERS)]
     sentence = next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words))
     words = sentence.split()
-    if len(words) > max_words:
-        sentence = " ".join(words[:max_words]).rstrip(",;:–-") + "…"
+    if len(words) > max_words or sentence[-1:] in ",;:–-":  # cut off, by us or by the speaker
+        sentence = " ".join(words[:max_words]).rstrip(",;:–- ") + "…"
     elif sentence[-1:] not in ".!?…":
         sentence += "."
     return sentence[:1].upper() + sentence[1:]
