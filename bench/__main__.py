@@ -205,7 +205,7 @@ def _prefect_overhead(full: bool) -> list[Row]:
         # the orchestration column above carries the cold-run split instead.
         if "cold" in key or key.endswith("cpu_s"):
             continue
-        if key.startswith("per_task"):
+        if key.startswith("per_"):
             out.append(Row("prefect_overhead", key.replace("_", " ")[:-2] + " ms", f"{value * 1000:.1f}"))
         else:
             out.append(Row("prefect_overhead", key.replace("_", " "), f"{value:.2f}"))

@@ -6,6 +6,9 @@ Every row is a fresh interpreter, as a ``make run`` or a scheduled run is:
   ``flows.interview_pipeline`` (Prefect too), imported and no run: the floor of the rows below;
 * ``noop flow`` and ``50 tasks``: an empty flow, and one mapping a no-op task over 50 items
   (the embed/score tasks are mapped like this), to show the fixed and per-task cost;
+* ``5 calls of 3,000 quotes`` and ``the same, quoted``: a flow calling a task five times with 3,000
+  ``Quote`` records as its argument, passed as is (Prefect walks every record looking for
+  futures) and wrapped in ``quote`` (as the pipeline's stages pass theirs);
 * ``run_pipeline``: the stages in-process without Prefect, cold (empty cache and outputs) and
   rerun with nothing changed;
 * ``prefect flow``: ``flows.interview_pipeline.interview_pipeline`` on the same input, cold
@@ -44,6 +47,8 @@ __all__ = ["print_table", "run"]
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "data" / "raw" / "interview_summary.txt"
 N_TASKS = 50
+N_QUOTES, N_CALLS = 3000, 5
+QUOTES_ROW, QUOTED_ROW = f"{N_CALLS} calls of {N_QUOTES:,} quotes", "the same, quoted"
 
 
 def _child(mode: str, raw: Path, out: Path, cache: Path) -> None:
@@ -64,6 +69,8 @@ def _child(mode: str, raw: Path, out: Path, cache: Path) -> None:
         summary = interview_pipeline(PipelineConfig(raw_dir=raw, out_dir=out, cache_dir=cache))
     elif mode in ("noop", "tasks"):
         summary = _trivial_flow(N_TASKS if mode == "tasks" else 0)
+    elif mode in ("quotes", "quotes-quoted"):
+        summary = _quotes_flow(mode == "quotes-quoted")
     elif mode not in ("import", "import-nlp"):
         raise ValueError(mode)
     result["call_s"] = time.perf_counter() - t
@@ -86,6 +93,27 @@ def _trivial_flow(n_tasks: int):
         return sum(noop.map(range(n)).result()) if n else 0
 
     return trivial(n_tasks)
+
+
+def _quotes_flow(quoted: bool) -> int:
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+    from prefect.utilities.annotations import quote
+
+    from nlp.schemas import Quote
+
+    @task(cache_policy=NO_CACHE, persist_result=False)
+    def count(quotes: list) -> int:
+        return len(quotes)
+
+    @flow(name="bench-quotes")
+    def calls(quoted: bool) -> int:
+        quotes = [Quote(f"q{i}", "interview.txt", "1.1 Section", "What helps?", f"r{i % 40}", "Interviewee", False,
+                        "They need more advanced planning and a shared agenda.", i * 60, i * 60 + 52)
+                  for i in range(N_QUOTES)]
+        return sum(count(quote(quotes) if quoted else quotes) for _ in range(N_CALLS))
+
+    return calls(quoted)
 
 
 def _measure(mode: str, raw: Path, out: Path, cache: Path, env: dict[str, str]) -> dict:
@@ -145,6 +173,8 @@ def run(repeats: int = 2) -> list[dict]:
                 rows.append({"row": "noop flow", "server": server, **_measure("noop", raw, work, work, envs[server])})
                 rows.append({"row": f"{N_TASKS} tasks", "server": server,
                              **_measure("tasks", raw, work, work, envs[server])})
+                for mode, label in (("quotes", QUOTES_ROW), ("quotes-quoted", QUOTED_ROW)):
+                    rows.append({"row": label, "server": server, **_measure(mode, raw, work, work, envs[server])})
     finally:
         if server_proc is not None:
             stop_server(server_proc)
@@ -190,6 +220,10 @@ def summary(rows: list[dict]) -> dict[str, float]:
         if noop and tasks:
             out[f"per_task_{server}_s"] = (tasks["call_s"] - noop["call_s"]) / N_TASKS
             out[f"noop_flow_call_{server}_s"] = noop["call_s"]
+        walked, quoted = by.get((QUOTES_ROW, server)), by.get((QUOTED_ROW, server))
+        if noop and walked and quoted:
+            out[f"per_call_{N_QUOTES}_quotes_{server}_s"] = (walked["call_s"] - noop["call_s"]) / N_CALLS
+            out[f"per_call_{N_QUOTES}_quotes_quoted_{server}_s"] = (quoted["call_s"] - noop["call_s"]) / N_CALLS
     return out
 
 

@@ -12,15 +12,14 @@ Prefect task and each batch function a mapped task.
 # annotations, and a served run loads this file from its path, where the string
 # "PipelineConfig" would not resolve.
 import argparse
-import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from prefect import flow, get_run_logger, task, unmapped
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.states import Failed
 
 from flows.dask_runner import dask_task_runner
+from flows.prefect_runner import PrefectRunner
 from nlp.config import PipelineConfig, add_config_arguments, config_from_args
 from nlp.embeddings import ModelIntegrityError
 from nlp.guards import NothingUsableError
@@ -28,36 +27,10 @@ from nlp.runlock import RunInProgressError
 from nlp.run_summary import RunSummary
 from nlp.sequence import run_stages
 
-# Stage outputs are large in-memory records that the next task uses at once: hashing them for
-# a cache key or persisting them would cost more than the stage. The run's own outputs are the
-# parquet files, and the embedding cache makes re-running a stage cheap.
-STAGE = dict(cache_policy=NO_CACHE, persist_result=False)
-# Batches run wherever the task runner puts them (a Dask worker may be lost mid-batch), so they
-# are retried; they are idempotent because finished batches are already in the cache.
-RETRIES = {"embed_batch": 2, "score_batch": 2, "write_outputs": 1}
 # Stops a user can act on (the batch held nothing usable, another run holds the folder, a
 # model file fails its hash check): the flow run fails with the message, and the command exits
 # non-zero, without a traceback.
 STOPS = (NothingUsableError, RunInProgressError, ModelIntegrityError)
-
-
-@functools.cache
-def _task(name: str, fn: Callable):
-    return task(fn, name=name, retries=RETRIES.get(name, 0), retry_delay_seconds=2, **STAGE)
-
-
-class PrefectRunner:
-    """Runs each stage of ``nlp.sequence`` as a Prefect task and maps batches over the task runner."""
-
-    def __init__(self) -> None:
-        self.logger = get_run_logger()
-
-    def run(self, name: str, fn: Callable, /, *args, **kwargs):
-        return _task(name, fn)(*args, **kwargs)
-
-    def map(self, name: str, fn: Callable, /, *iterables: Sequence, **kwargs) -> list:
-        futures = _task(name, fn).map(*iterables, **{k: unmapped(v) for k, v in kwargs.items()})
-        return futures.result()
 
 
 @flow(name="interview-pipeline", log_prints=True)
