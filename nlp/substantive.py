@@ -46,11 +46,10 @@ __all__ = [
     "MAX_FRAGMENT_WORDS",
     "META_PATTERNS",
     "META_PHRASES",
-    "SAID_TWICE",
     "content_words",
-    "without_disfluencies",
     "non_substantive_reason",
     "substantive_flags",
+    "without_disfluencies",
 ]
 
 # Sounds of hesitation in speech ("um", "uh"): part of no statement, kept out of ask spans and
@@ -58,7 +57,7 @@ __all__ = [
 HESITATION_WORDS: frozenset[str] = frozenset("mm mmm mhm mmhm hmm hm hmmm uh uhh uhm um umm erm er ah ahh".split())
 # A word, or a run of up to three, said twice in a row in speech ("this, this idea", "the the
 # problem", "you, you, you're"): a self-repair. Group 1 is the words said once.
-SAID_TWICE = re.compile(r"\b((?:[\w'’]+\s+){0,2}[\w'’]+)(?:,?\s+\1\b)+,?", re.IGNORECASE)
+_SAID_TWICE = re.compile(r"\b((?:[\w'’]+\s+){0,2}[\w'’]+)(?:,?\s+\1\b)+,?", re.IGNORECASE)
 _HESITATION = re.compile(rf"(?:,\s*)?\b(?:{'|'.join(sorted(HESITATION_WORDS))})\b[,.]?", re.IGNORECASE)
 # Backchannel of speech and its spoken contractions: never a topic's word in any kind of text
 # (kept out of topic keywords too). Lower case.
@@ -231,7 +230,7 @@ def without_disfluencies(text: str) -> str:
     """
     text = _HESITATION.sub(" ", text)
     for _ in range(3):
-        text, n = SAID_TWICE.subn(r"\1", text)
+        text, n = _SAID_TWICE.subn(r"\1", text)
         if not n:
             break
     return " ".join(text.split())

@@ -124,7 +124,7 @@ def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
     sentences = [s for s in sentences if s] or [text.strip(_WRAPPERS)]
     sentence = next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words))
     words = sentence.split()
-    if len(words) > max_words or sentence[-1:] in ",;:–-":  # cut off, by us or by the speaker
+    if len(words) > max_words or sentence.endswith((",", ";", ":", "–", "-")):  # cut, by us or by the speaker
         sentence = " ".join(words[:max_words]).rstrip(",;:–- ") + "…"
     elif sentence[-1:] not in ".!?…":
         sentence += "."
