@@ -1,10 +1,11 @@
 """Ship the fine-tuned recommendation classifier: ONNX export, bar, threshold and rate rule.
 
-The ``export`` and ``rule`` steps of ``python -m training.train_recommendation_tuned`` (which
-trains the checkpoints; data, split and model are its own). ``export`` traces the chosen epoch to
-ONNX, quantises it, and chooses on the validation part the cascade bar, the strong-cue floor, the
+The ``export``, ``rule`` and ``compare`` steps of ``python -m training.train_recommendation_tuned``
+(which trains the checkpoints; data, split and model are its own). ``export`` traces the chosen epoch
+to ONNX, quantises it, and chooses on the validation part the cascade bar, the strong-cue floor, the
 threshold and checks the rate rule, then writes ``nlp/models/recommendation_tuned.onnx`` and the
 head JSON. ``rule`` re-decides floor and threshold for the shipped file and measures the rate rule.
+``compare`` only measures: models alone and averaged, each at its own validation threshold.
 """
 
 from __future__ import annotations
