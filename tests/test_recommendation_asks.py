@@ -226,6 +226,19 @@ def test_an_ask_whose_span_names_nothing_is_named_from_its_quote():
     assert names == {"q1": "I say, hey, maybe I can create a new feature …", "q2": "More advanced planning"}
 
 
+@pytest.mark.parametrize(
+    ("span", "name"),
+    [
+        ("Mention them, we will ignore them. Okay. Cool. Okay.", "Mention them, we will ignore them."),
+        ("Go fix it. And then it helps in the long term.", "Go fix it."),
+        # A first "sentence" of one word is no name: the span is kept.
+        ("Yes. Fund the helpdesk", "Yes. Fund the helpdesk"),
+    ],
+)
+def test_an_ask_is_named_with_its_first_sentence(span, name):
+    assert ask_name(span) == name
+
+
 def test_more_support_ranks_first_and_ids_do_not_depend_on_input_order():
     # Three respondents ask for the same thing; one asks for something else, more confidently.
     quotes = [

@@ -74,6 +74,8 @@ the litter" to "address its litter problem"); comparing whole quotes as well as 
 """
 
 _NAME_WORDS = 10
+# Where a name's first sentence ends: "Go fix it. And then it helps ..." is named "Go fix it."
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # The quantity a frame asks for, right before the ask span; not after a negation ("no more").
 _QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$", re.IGNORECASE)
 # Words that say nothing about what is asked for: function words, light verbs and the fillers
@@ -165,7 +167,8 @@ def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESH
 
 
 def ask_name(span: str, text: str = "") -> str:
-    """A short extractive name for an ask: its span, first letter capitalised, at most 10 words.
+    """A short extractive name for an ask: its span's first sentence, first letter capitalised, at
+    most 10 words.
 
     The span drops the frame that asks, and with it the quantity asked for; when ``text``, the
     quote, says "more", "less" or "fewer" just before the span, the name keeps it: "Need more
@@ -176,7 +179,9 @@ def ask_name(span: str, text: str = "") -> str:
     quantity = _QUANTITY.search(text[:at]) if at > 0 else None
     if quantity and not span.lower().startswith(quantity.group(1).lower()):
         span = f"{quantity.group(1).lower()} {span}"
-    words = span.split()
+    first = _SENTENCE_END.split(span, maxsplit=1)[0]
+    # One sentence is a name; what the speaker said next ("Okay. Cool.") is not.
+    words = (first if len(first.split()) >= 2 else span).split()
     name = " ".join(words[:_NAME_WORDS]) + (" …" if len(words) > _NAME_WORDS else "")
     return name[:1].upper() + name[1:]
 
