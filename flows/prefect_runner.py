@@ -31,8 +31,9 @@ class PrefectRunner:
     Every argument is passed ``quote``d (on Dask, a stage's but not a mapped batch's): Prefect
     otherwise walks each argument's contents, every quote record of every list, looking for
     futures and upstream results, which cost 0.4-0.6 s per task at 3,000 quotes
-    (``bench.prefect_overhead``) and 2.7 s at 30,000. The stages are called one after another with plain values, so there is nothing to
-    find; the price is that the Prefect UI draws no edges between the tasks.
+    (``bench.prefect_overhead``) and 2.7 s at 30,000. The stages are called one after another
+    with plain values, so there is nothing to find; the price is that the Prefect UI draws no
+    edges between the tasks.
     """
 
     def __init__(self) -> None:
