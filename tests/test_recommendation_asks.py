@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.recommendations.ask_core import ask_cores, ask_spans, comparable_spans, framed
+from nlp.recommendations.ask_core import ask_cores, ask_phrases, ask_spans, comparable_spans, framed
 from nlp.recommendations.asks import ask_name, build_asks, group_asks
 from nlp.schemas import Quote
 
@@ -47,6 +47,19 @@ from nlp.schemas import Quote
         ("For data exploration you could use like pandas profiling, for example, to see the picture.",
          "use like pandas profiling"),
         ("They should be forceful, because nothing changes.", "forceful"),
+        # A statement of a subject, then an order: the order is the ask.
+        ("They already have a good mix – include civil society and the private sector.",
+         "include civil society and the private sector"),
+        # "There are ..." describes; "(like Google)" is an example, not liking.
+        ("At the national level, there are only a few NGOs observing activity - need to get more demand side.",
+         "demand side"),
+        ("Or, the second and better option is to increase capacity and work with someone big (like Google).",
+         "increase capacity and work with someone big"),
+        # The subject of a passive ask, after an apposition or with an irregular participle.
+        ("Citizens United, the Supreme Court ruling allowing unlimited funds, MUST be overturned.",
+         "Citizens United overturned"),
+        ("gerrymandering must be made illegal and punishable.", "gerrymandering made illegal and punishable"),
+        ("By 2022 there should be a base of how to improve and who is involved", "base of how to improve"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):
@@ -293,4 +306,23 @@ def test_a_name_names_something_only_with_a_word_that_says_what():
     ],
 )
 def test_an_ask_is_named_with_the_quantity_its_frame_asked_for(text, name):
-    assert ask_name(ask_spans([text])[0], text) == name
+    assert ask_name(ask_phrases([text])[0], text) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The OCP could be more critical in its position, and push for more.", "Be more critical in its position"),
+        ("They need to be very focused because they lack capacity.", "Be very focused"),
+        ("Would be good to do that for other places as well.", "Do that for other places"),
+        ("We need to make the data public.", "Make the data public"),
+        # "Be" before a thing, an -ing form or a participle is no action of its own.
+        ("By 2022 there should be a base of how to improve", "Base of how to improve"),
+        ("We need to be looking at other methods of travel", "Looking at other methods of travel"),
+        ("The electoral college is necessary, but should be reformed to be more representative",
+         "Reformed to be more representative"),
+    ],
+)
+def test_an_ask_is_named_from_its_action_verb(text, name):
+    """The span compared drops light verbs ("focused"); a report writer reads "Be very focused"."""
+    assert ask_name(ask_phrases([text])[0], text) == name

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from nlp.recommendations.lexicon import IMPERATIVE_VERBS
 from nlp.substantive import without_disfluencies
 
-__all__ = ["VERB_CLASSES", "ask_cores", "ask_spans", "comparable_spans", "framed", "normalise"]
+__all__ = ["VERB_CLASSES", "ask_cores", "ask_phrases", "ask_spans", "comparable_spans", "framed", "normalise"]
 
 # Clause breaks: the request is nearly always in the first clause that carries a frame;
 # explanations and examples follow a dash, colon, semicolon or "because".
@@ -36,7 +36,7 @@ _OPENER = re.compile(
     r"in my (?:opinion|view)|personally|honestly|maybe|perhaps|probably|ideally|also|and|but|so|then|"
     r"however|overall|additionally|finally|lastly|first(?:ly)?|second(?:ly)?|third(?:ly)?|still|"
     r"definitely|really|obviously|of course|at (?:the )?[a-z]+ level|in (?:the )?future|in general|"
-    r"generally|basically|again|yes|no|ok|okay|please|kindly)\b[ ,]*",
+    r"generally|basically|again|yes|no|ok|okay|please|kindly|or|like(?! to\b))\b[ ,]*",
     re.IGNORECASE,
 )
 _ADV = (r"(?:really|also|definitely|just|even|still|certainly|probably|perhaps|maybe|absolutely|"
@@ -59,18 +59,22 @@ _FRAME_PATTERNS = [
     # The same frame later in a clause: "Although we have calls, would be nice to have ..."
     re.compile(rf"\b(?:would|'d|could|will|might) {_ADVS}be {_ADVS}(?:a |an )?{_ADVS}{_GOOD}"
                rf"{_GOOD_NOUN}?(?: if| to| that| for [a-z]+ to)?\b"),
-    # "I would like (to see)", "We'd love", "I wish", "I hope", "we want"
-    re.compile(rf"^(?:(?:i|we|people|everyone|they) )?{_ADVS}(?:would|'d|do|really)? ?{_ADVS}"
+    # "I would like (to see)", "We'd love", "I wish", "I hope", "we want"; a clause that opens
+    # on "like" is an example ("(like Google)") or filler ("Like there needs to be ..."), not liking.
+    re.compile(rf"^(?!like\b(?! to\b))(?:(?:i|we|people|everyone|they) )?{_ADVS}(?:would|'d|do|really)? ?{_ADVS}"
                r"(?:like|love|prefer|want|wish|hope|appreciate|welcome)(?: for [a-z]+)?(?: to)?(?: see| have| get)?\b(?: that)?"),
-    # "There should be", "there is a need for/to", "there needs to be"
-    re.compile(rf"^there {_ADVS}(?:should|must|could|would|needs to|need to|has to|ought to|will|is|are)? ?"
+    # "There should be", "there needs to be", "there is a need for/to"; a bare "there is/are"
+    # describes ("there are only a few NGOs observing activity").
+    re.compile(rf"^there {_ADVS}(?:should|must|could|would|needs to|need to|has to|ought to|will) ?"
                rf"{_ADVS}(?:be|have been)? ?{_ADVS}(?:a )?(?:need|room|place|call)? ?(?:for|to)?\b"),
+    re.compile(rf"^there {_ADVS}(?:(?:is|are) )?{_ADVS}(?:a )?(?:need|room|place|call)\b ?(?:for|to)?\b"),
     # "Still lacks X", "There is a lack of X", "Not enough on X": what is missing is what is asked for.
     re.compile(r"^(?:there (?:is|are|'s) )?(?:still )?(?:(?:a|an) )?(?:lacks?|lacking|(?:lack|shortage|absence) of|"
-               r"not enough(?: of| on)?|too (?:little|few)(?: of)?)\b"),
+               r"not enough(?: of| on)?|too (?:little|few)(?: of)?)\b|^there (?:is|are|'s) (?:still )?no\b"),
     # "My suggestion is to", "the key is to", "one thing would be"
-    re.compile(r"^(?:my|our|the|one|another|a) (?:main |key |big |first |other )?(?:suggestion|recommendation|"
-               r"advice|proposal|idea|thing|priority|key|request|wish|point)s? (?:would be|is|are|will be)(?: to| that)?\b"),
+    re.compile(rf"^(?:my|our|the|one|another|a) (?:(?:{_GOOD}|main|big|first|second|third|other|last|final|only|real|"
+               r"obvious|simplest|easiest) (?:and )?){0,2}(?:suggestion|recommendation|"
+               r"advice|proposal|idea|thing|priority|key|request|wish|point|option|solution)s? (?:would be|is|are|will be)(?: to| that)?\b"),
     # "Make sure (that)", "Ensure that", "Feel free to", "Please"
     re.compile(r"^(?:make sure|ensure|be sure|remember) (?:that |to )?"),
     # "More should be done to ...", "Work needs to be done on ...": the ask is what follows.
@@ -115,7 +119,18 @@ _TAKES_TO = frozenset(
     ready""".split()
 )
 _PRONOUNS = frozenset("i we you they he she it this that there one people everyone".split())
-_PASSIVE = re.compile(r"^(?:be|been|being|get|got|is|are)\s+(?=[a-z]+(?:ed|en|wn|t)\b)", re.IGNORECASE)
+# A past participle, regular or common irregular: "installed", "built", "made".
+_PARTICIPLE = r"(?:[a-z]+(?:ed|en|wn|t)|made|done|paid|held|sold|found|led|heard)\b"
+# The verbs among the leading light words that say what to do: "be" before a quality ("be more
+# critical", not "be a base of"), "do", "make".
+_ACTION_VERB = re.compile(
+    rf"\b(?:(?:be|being)\s+(?!{_ADVS}(?:a|an|the|some|any|its|their|our|your|my|this|that|these|those|there)\b)"
+    rf"(?![a-z]+ing\b|{_PARTICIPLE})|"
+    r"(?:do|doing|make|making)\b)",
+    re.IGNORECASE,
+)
+_SUBJECT_START = _PRONOUNS | frozenset("he she the a an our their its my his her".split())
+_PASSIVE = re.compile(rf"^(?:be|been|being|get|got|is|are)\s+(?={_PARTICIPLE})", re.IGNORECASE)
 _COPULA = re.compile(rf"^(?:be|been|being)\s+{_ADVS}", re.IGNORECASE)
 # A frame after one of these is in a subordinate clause ("... tiny homes so they can live"):
 # it states a reason or consequence, not the request.
@@ -192,7 +207,12 @@ def _strip_frames(clause: str) -> tuple[str, str]:
                 continue
             # The subject is the words before the frame in its own clause ("As X grows, Y should").
             # "OCP is creating a field but needs more strengthening": after "but" a new clause begins.
-            subject = re.split(r"\b(?:but|yet)\b", clause[: match.start()].rsplit(",", 1)[-1])[-1].strip(" ,")
+            # "Citizens United, the Supreme Court ruling ..., MUST be overturned": after an
+            # apposition the subject is its head, before the first comma.
+            before_frame = clause[: match.start()].strip()
+            apposition = before_frame.endswith(",") and before_frame.count(",") >= 2
+            head = before_frame.split(",", 1)[0] if apposition else before_frame.rsplit(",", 1)[-1]
+            subject = re.split(r"\b(?:but|yet)\b", head)[-1].strip(" ,")
             words = subject.lower().split()
             if set(words[1:]) & _SUBORDINATORS or (words and words[0] in _SUBORDINATE_START):
                 continue
@@ -207,7 +227,7 @@ def _strip_frames(clause: str) -> tuple[str, str]:
                 rest = f"{subject}{' not' if negated else ''} {rest[passive.end():]}"
             elif subject and n_words == 0:
                 rest = subject
-            elif named and copula and not _is_name(subject):
+            elif named and copula and not _is_name(subject) and words[-1] != "there":
                 rest = f"{subject}{' not' if negated else ''} {rest[copula.end():]}"  # "the city more walkable"
             elif named and _HYPOTHETICAL.fullmatch(match.group().strip()) and _CONSEQUENCE.match(rest):
                 rest = subject  # "Seaweed aquaculture will improve biodiversity"
@@ -240,7 +260,8 @@ def _strip_tail(text: str) -> str:
     profiling", not to "use"; "Forceful, because ..." still asks for "Forceful".
     """
     for match in _TAIL.finditer(text):
-        head = text[: match.start()].strip(" ,.")
+        # "a base of how to improve and who is involved" ends before its "and".
+        head = re.sub(r"\s+(?:and|or)$", "", text[: match.start()].strip(" ,."), flags=re.IGNORECASE)
         if "," in match.group() or len(head.split()) >= 2:
             return head or text
     return text.strip(" ,.") or text
@@ -250,17 +271,36 @@ def _clauses(text: str) -> list[str]:
     return [c.strip(" ,") for c in _CLAUSE_SPLIT.split(normalise(text)) if c and c.strip(" ,")]
 
 
-def _core_text(text: str) -> str:
+def _core_text(text: str, keep_verb: bool = False) -> str:
+    """The ask core of ``text``; with ``keep_verb`` from its action verb on ("be very focused",
+    "make the data public"), which the core for comparing drops with the light verbs."""
     clauses = _clauses(text)
     if not clauses:
         return ""
     stripped = [_strip_frames(c) for c in clauses]
     # The request is in the first clause with a frame; a bullet without one is itself the ask
-    # ("Bring in the politicians", "More free meeting space").
-    core = next((c for c, found in stripped if found and c), stripped[0][0] or clauses[0])
+    # ("Bring in the politicians", "More free meeting space"), unless it states something of a
+    # subject and a later clause gives an order ("They already have a good mix - include civil
+    # society").
+    core = next((c for c, found in stripped if found and c), None)
+    if core is None:
+        first = stripped[0][0] or clauses[0]
+        stating = first.split(maxsplit=1)[0].lower() in _SUBJECT_START
+        core = next((c for c, _ in stripped[1:] if _imperative(c)), first) if stating else first
     core = _strip_tail(core)
-    core = _LEADING_NOISE.sub("", core).strip(" ,.") or core
+    noise = _LEADING_NOISE.match(core)
+    start = noise.end() if noise else 0
+    if keep_verb and start:
+        verb = next((m for m in _ACTION_VERB.finditer(core) if m.start() < start), None)
+        start = verb.start() if verb else start
+    core = core[start:].strip(" ,.") or core
     return _without_purpose(core)
+
+
+def _imperative(clause: str) -> bool:
+    """Whether ``clause`` opens on a verb that gives an order ("include", "focus"), not "be"."""
+    first = clause.split(maxsplit=1)[0].lower() if clause.strip() else ""
+    return first in IMPERATIVE_VERBS and first != "be"
 
 
 def _without_purpose(core: str) -> str:
@@ -295,6 +335,13 @@ def ask_spans(texts: Sequence[str]) -> list[str]:
     the span is never empty for a non-empty text.
     """
     return [_core_text(t) or normalise(t) for t in texts]
+
+
+def ask_phrases(texts: Sequence[str]) -> list[str]:
+    """What each text asks for as a name reads it: its ask span, but from the action verb that the
+    span drops with the light verbs ("Be very focused", not "focused"; "Make the data public", not
+    "data public")."""
+    return [_core_text(t, keep_verb=True) or normalise(t) for t in texts]
 
 
 def ask_cores(texts: Sequence[str], lemmatise: bool = True) -> list[str]:

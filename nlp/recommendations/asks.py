@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp.recommendations.ask_core import ask_spans, comparable_spans, framed, normalise
+from nlp.recommendations.ask_core import ask_phrases, ask_spans, comparable_spans, framed, normalise
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.schemas import Quote, Recommendation
 
@@ -187,9 +187,10 @@ def ask_name(span: str, text: str = "") -> str:
 
 
 def _name(span: str, text: str) -> str:
-    """An ask's name: its span, or, where the span names nothing ("I", "What you", "Well": speech
-    the span rules misread), the start of its quote as spans read it."""
-    return ask_name(span if names_something(span) else normalise(text), text)
+    """An ask's name: its span from the action verb on (``ask_phrases``), or, where the span
+    names nothing ("I", "What you", "Well": speech the span rules misread), the start of its
+    quote as spans read it."""
+    return ask_name(ask_phrases([text])[0] if names_something(span) else normalise(text), text)
 
 
 def build_asks(
