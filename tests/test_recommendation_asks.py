@@ -60,6 +60,10 @@ from nlp.schemas import Quote
          "Citizens United overturned"),
         ("gerrymandering must be made illegal and punishable.", "gerrymandering made illegal and punishable"),
         ("By 2022 there should be a base of how to improve and who is involved", "base of how to improve"),
+        # A modal in a relative clause is no frame; "capacity to" is a complement, not a purpose.
+        ("More stories they could tell, and make more links.", "stories they could tell"),
+        ("They need to make sure that the grantees have the capacity to follow up.",
+         "grantees have the capacity to follow up"),
     ],
 )
 def test_the_ask_span_drops_the_frame_and_keeps_the_action_and_object(text, span):

@@ -116,9 +116,15 @@ _PURPOSE = re.compile(
 _TAKES_TO = frozenset(
     """how what where when whether which who got get gets easy easier hard harder difficult able likely going
     used have has had ought want wants need needs try trying way ways time chance effort order enough sure free
-    ready""".split()
+    ready capacity ability power means right freedom opportunity""".split()
 )
 _PRONOUNS = frozenset("i we you they he she it this that there one people everyone".split())
+_PERSONAL = frozenset("i we you they he she".split())
+_NOT_RELATIVE = _PRONOUNS | frozenset(
+    """and but or so then think agree guess believe feel mean say know hope maybe perhaps also really just
+    probably definitely still even actually certainly absolutely for in at on with by from to of about during
+    after before if when as""".split()
+)
 # A past participle, regular or common irregular: "installed", "built", "made".
 _PARTICIPLE = r"(?:[a-z]+(?:ed|en|wn|t)|made|done|paid|held|sold|found|led|heard)\b"
 # The verbs among the leading light words that say what to do: "be" before a quality ("be more
@@ -215,6 +221,10 @@ def _strip_frames(clause: str) -> tuple[str, str]:
             subject = re.split(r"\b(?:but|yet)\b", head)[-1].strip(" ,")
             words = subject.lower().split()
             if set(words[1:]) & _SUBORDINATORS or (words and words[0] in _SUBORDINATE_START):
+                continue
+            # "More stories they could tell": a modal after a short noun phrase and a pronoun is in
+            # a relative clause, and the whole clause is the ask ("I agree we need" is no such).
+            if 1 < len(words) <= 4 and words[-1] in _PERSONAL and not {words[0], words[-2]} & _NOT_RELATIVE:
                 continue
             rest = _strip_tail(clause[match.end():].strip(" ,"))
             # "should not be allowed" asks the opposite of "should be allowed": keep the "not".
