@@ -233,6 +233,19 @@ def test_spans_that_name_nothing_are_compared_on_their_whole_quotes():
     assert [a.support for a in asks] == [1, 1]
 
 
+def test_said_in_conversation_an_ask_that_names_nothing_makes_no_ask():
+    """ "Go fix it." in a transcript points at what was said before; written, it stays an ask."""
+    from dataclasses import replace
+
+    written = [_quote("q1", "r1", "Go fix it."), _quote("q2", "r2", "They need more advanced planning.")]
+    spoken = [replace(q, speaker="Interviewee") for q in written]
+    embed = _FakeEmbed({s: v for s, v in zip(ask_spans([q.text for q in written]), ([1, 0], [0, 1]))})
+    args = (_unit([1, 0], [0, 1]), [True, True], [0.9, 0.8], [0, 0], embed)
+
+    assert sorted(a.quote_id for a in build_asks(written, *args)) == ["q1", "q2"]
+    assert [a.quote_id for a in build_asks(spoken, *args)] == ["q2"]
+
+
 def test_an_ask_whose_span_names_nothing_is_named_from_its_quote():
     text = "Um, I say, hey, maybe I can create a new feature between these two data points."
     quotes = [_quote("q1", "r1", text), _quote("q2", "r2", "They need more advanced planning.")]

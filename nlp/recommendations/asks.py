@@ -206,8 +206,9 @@ def build_asks(
 ) -> list[Recommendation]:
     """Group the detected recommendations into asks, one ``Recommendation`` per ask.
 
-    Quotes with ``duplicate_of`` set repeat a quote already counted and are left out. A quote
-    below the detection threshold joins an ask when it plainly asks for the same thing as its
+    Quotes with ``duplicate_of`` set repeat a quote already counted and are left out, and so is
+    a transcript turn's quote (one with a ``speaker``) whose ask span names nothing
+    (``names_something``: "Go fix it.", "remove them"). A quote below the detection threshold joins an ask when it plainly asks for the same thing as its
     detected members (``JOIN_FLOOR``, ``join_asks``). Each ask carries a short extractive
     ``name`` (the ask span of its most central detected member), ``support`` (distinct
     respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids`` and
@@ -237,7 +238,12 @@ def build_asks(
     for name, other in (("is_rec", is_rec), ("confidence", confidence), ("topic_ids", topic_ids)):
         if len(other) != n:
             raise ValueError(f"got {len(other)} {name} values for {n} quotes; all inputs must align")
-    members = [i for i in range(n) if is_rec[i] and quotes[i].duplicate_of is None]
+    detected = [i for i in range(n) if is_rec[i] and quotes[i].duplicate_of is None]
+    # Said in conversation, an ask that names nothing ("Go fix it.", "remove them") points at
+    # what was said before; a report writer cannot act on it, so it makes no ask.
+    kept = [(i, span) for i, span in zip(detected, ask_spans([quotes[i].text for i in detected]))
+            if names_something(span) or not quotes[i].speaker]
+    members = [i for i, _ in kept]
     if not members:
         return []
     pool = [] if join_floor is None else [
@@ -247,7 +253,7 @@ def build_asks(
     # An undetected quote whose span names nothing ("Um", "Fix it") has nothing to join on.
     pool_spans = [(i, s) for i, s in zip(pool, ask_spans([quotes[i].text for i in pool])) if names_something(s)]
     pool = [i for i, _ in pool_spans]
-    spans = ask_spans([quotes[i].text for i in members]) + [span for _, span in pool_spans]
+    spans = [span for _, span in kept] + [span for _, span in pool_spans]
     span_vectors = np.asarray(embed(comparable_spans(spans)), dtype=np.float32)
     if span_vectors.shape != (len(spans), embeddings.shape[1]):
         raise ValueError(f"embed returned shape {span_vectors.shape} for {len(spans)} ask spans")
