@@ -162,6 +162,19 @@ def test_a_theme_is_described_by_a_statement_not_a_question():
     assert questions_only.description.endswith("?")
 
 
+def test_a_description_says_what_the_theme_is_about_among_its_most_central_statements():
+    quotes = [
+        _quote(0, "So I think that is basically how it went for us back then.", "r1"),
+        _quote(1, "The helpdesk answered our questions about the standard within a day.", "r2"),
+        _quote(2, "We asked around and people were generally quite happy with it.", "r3"),
+    ]
+    vectors = np.stack([_unit(v) for v in ([1, 0.0], [1, 0.1], [1, 0.2])])
+    plain = pick_card_quotes(range(3), quotes, vectors, _unit([1, 0]))
+    told = pick_card_quotes(range(3), quotes, vectors, _unit([1, 0]), keywords=("helpdesk", "standard questions"))
+    assert plain.description_quote_id == "q0"  # no keywords: the most central statement
+    assert told.description_quote_id == "q1" and "q0" in told.evidence_quote_ids
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

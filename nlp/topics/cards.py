@@ -1,6 +1,6 @@
 """Theme cards: what a report says about one theme, drawn from its quotes.
 
-A card holds a one-sentence description (the most central quote's first full sentence, trimmed,
+A card holds a one-sentence description (a central quote's first full sentence, trimmed,
 written without its hesitations and self-repairs), three verbatim evidence quotes from three
 different respondents (most central first), one boundary quote
 (the member least like the centre, to show how far the theme reaches) and the theme's
@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 MIN_WORDS = 6  # a shorter quote rarely stands on its own in a report
+DESCRIPTION_CANDIDATES = 5  # central statements a description is chosen from
+DESCRIPTION_KEYWORDS = 8  # the theme's first keywords that choose it
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 MAX_DESCRIPTION_WORDS = 30
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
 _WRAPPERS = "\"“”‘’'·-–—• \t"
@@ -132,16 +135,22 @@ def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
 
 
 def pick_card_quotes(
-    members: Sequence[int], quotes: Sequence[Quote], embeddings: np.ndarray, centroid: np.ndarray, n_evidence: int = 3
+    members: Sequence[int],
+    quotes: Sequence[Quote],
+    embeddings: np.ndarray,
+    centroid: np.ndarray,
+    n_evidence: int = 3,
+    keywords: Sequence[str] = (),
 ) -> CardPicks:
     """Choose a theme's description, evidence and boundary quotes.
 
     Copies (``duplicate_of``) and non-substantive quotes are never shown. Evidence comes from
     distinct respondents, most central first, quotes of ``MIN_WORDS`` words or more before
     shorter ones, and among the more central half, quotes without a hesitation ("um", "uh")
-    before the rest. The description is the most central quote's sentence that is not a question
-    (any sentence when all are); its quote is left out of the evidence when other respondents
-    can fill it. The boundary quote is the least central usable member not shown already.
+    before the rest. The description is the sentence, of the ``DESCRIPTION_CANDIDATES`` first
+    quotes in that order whose sentence is not a question (any sentence when all are), that holds
+    the most of ``keywords`` (``_most_telling``); its quote is left out of the evidence when other
+    respondents can fill it. The boundary quote is the least central usable member not shown already.
 
     Args:
         members: indices of the theme's quotes in ``quotes``.
@@ -149,6 +158,8 @@ def pick_card_quotes(
         embeddings: unit vectors aligned with ``quotes``.
         centroid: the theme's unit centroid.
         n_evidence: evidence quotes wanted.
+        keywords: the theme's keywords, most distinctive first (``DESCRIPTION_KEYWORDS`` of
+            them are read); without them the description is the most central statement.
     """
     members = np.asarray([i for i in members if _usable(quotes[i])] or list(members), dtype=int)
     order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
@@ -163,9 +174,11 @@ def pick_card_quotes(
         return 0 if i in central and not _hesitant(quotes[i].text) else 1
 
     long_first = sorted(order, key=tier)
-    # A theme is described by a statement: the most central quote whose sentence is not a
-    # question (an interviewer's prompt, or "Is OCP working with other initiatives?"), if any.
-    top = next((i for i in long_first if not describe(quotes[i].text).endswith("?")), long_first[0])
+    # A theme is described by a statement, not a question (an interviewer's prompt, or "Is OCP
+    # working with other initiatives?"), if it has one; of its most central statements, the one
+    # that names most of what the theme is about.
+    statements = [i for i in long_first if not describe(quotes[i].text).endswith("?")]
+    top = _most_telling(statements[:DESCRIPTION_CANDIDATES], quotes, keywords) if statements else long_first[0]
     evidence: list[int] = []
     seen: set[str] = set()
     for skip_top in (True, False):
@@ -187,3 +200,15 @@ def pick_card_quotes(
         evidence_quote_ids=tuple(quotes[i].quote_id for i in evidence),
         boundary_quote_id=None if boundary is None else quotes[boundary].quote_id,
     )
+
+
+def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: Sequence[str]) -> int:
+    """Of the most central statements (``candidates``, most central first), the one whose
+    description holds the most of the theme's first keywords; the most central on a tie."""
+    words = {w for kw in keywords[:DESCRIPTION_KEYWORDS] for w in _WORD.findall(kw.lower())}
+
+    def held(i: int) -> int:
+        said = set(_WORD.findall(describe(quotes[i].text).lower()))
+        return len(words & (said | {w.removesuffix("s") for w in said}))
+
+    return max(candidates, key=lambda i: (held(i), -candidates.index(i)))

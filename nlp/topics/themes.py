@@ -178,7 +178,10 @@ def build_themes(
         kept={k: kept[key] for k, key in enumerate(keyed) if key in kept},
     )
     name_of = {key: names[k] for k, key in enumerate(keyed)} | {key: pinned[key[1]] for key in groups if key[1] in pinned}
-    picks = {t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t]) for t in topic_order}
+    picks = {
+        t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t], keywords=by_id[t].keywords)
+        for t in topic_order
+    }
     parents = []
     for p in parent_order:
         n_responses, n_respondents = reach(parent_members[p])
@@ -193,7 +196,7 @@ def build_themes(
                 n_respondents=n_respondents,
                 first_seen_run=hierarchy.lineage.first_seen_run[p],
                 status="merged" if p in curated.merged else hierarchy.lineage.status[p],
-                picks=pick_card_quotes(parent_members[p], quotes, embeddings, parent_centroids[p]),
+                picks=pick_card_quotes(parent_members[p], quotes, embeddings, parent_centroids[p], keywords=stored[p]),
                 label_source="researcher" if p in pinned else "machine",
             )
         )
