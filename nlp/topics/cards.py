@@ -149,8 +149,8 @@ def pick_card_quotes(
     shorter ones, and among the more central half, quotes without a hesitation ("um", "uh")
     before the rest. The description is the sentence, of the ``DESCRIPTION_CANDIDATES`` first
     quotes in that order whose sentence is not a question (any sentence when all are), that holds
-    the most of ``keywords`` (``_most_telling``); its quote is left out of the evidence when other
-    respondents can fill it. The boundary quote is the least central usable member not shown already.
+    the most of ``keywords``, each whole (``_most_telling``); its quote is left out of the
+    evidence when other respondents can fill it. The boundary quote is the least central usable member not shown already.
 
     Args:
         members: indices of the theme's quotes in ``quotes``.
@@ -204,11 +204,13 @@ def pick_card_quotes(
 
 def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: Sequence[str]) -> int:
     """Of the most central statements (``candidates``, most central first), the one whose
-    description holds the most of the theme's first keywords; the most central on a tie."""
-    words = {w for kw in keywords[:DESCRIPTION_KEYWORDS] for w in _WORD.findall(kw.lower())}
+    description holds the most of the theme's first keywords, a keyword counting when all its
+    words are there (a plural "s" aside); the most central on a tie."""
+    wanted = [set(_WORD.findall(kw.lower())) for kw in keywords[:DESCRIPTION_KEYWORDS]]
 
     def held(i: int) -> int:
         said = set(_WORD.findall(describe(quotes[i].text).lower()))
-        return len(words & (said | {w.removesuffix("s") for w in said}))
+        said |= {w.removesuffix("s") for w in said}
+        return sum(bool(kw) and kw <= said for kw in wanted)
 
     return max(candidates, key=lambda i: (held(i), -candidates.index(i)))
