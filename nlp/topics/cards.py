@@ -150,7 +150,8 @@ def pick_card_quotes(
     before the rest. The description is the sentence, of the ``DESCRIPTION_CANDIDATES`` first
     quotes in that order whose sentence is not a question (any sentence when all are), that holds
     the most of ``keywords``, each whole (``_most_telling``); its quote is left out of the
-    evidence when other respondents can fill it. The boundary quote is the least central usable member not shown already.
+    evidence when other respondents can fill it. The boundary quote is the least central usable
+    member not shown already.
 
     Args:
         members: indices of the theme's quotes in ``quotes``.
