@@ -74,7 +74,8 @@ _FRAME_PATTERNS = [
     # "My suggestion is to", "the key is to", "one thing would be"
     re.compile(rf"^(?:my|our|the|one|another|a) (?:(?:{_GOOD}|main|big|first|second|third|other|last|final|only|real|"
                r"obvious|simplest|easiest) (?:and )?){0,2}(?:suggestion|recommendation|"
-               r"advice|proposal|idea|thing|priority|key|request|wish|point|option|solution)s? (?:would be|is|are|will be)(?: to| that)?\b"),
+               r"advice|proposal|idea|thing|priority|key|request|wish|point|option|solution)s? "
+               r"(?:would be|is|are|will be)(?: to| that)?\b"),
     # "Make sure (that)", "Ensure that", "Feel free to", "Please"
     re.compile(r"^(?:make sure|ensure|be sure|remember) (?:that |to )?"),
     # "More should be done to ...", "Work needs to be done on ...": the ask is what follows.

@@ -208,8 +208,9 @@ def build_asks(
 
     Quotes with ``duplicate_of`` set repeat a quote already counted and are left out, and so is
     a transcript turn's quote (one with a ``speaker``) whose ask span names nothing
-    (``names_something``: "Go fix it.", "remove them"). A quote below the detection threshold joins an ask when it plainly asks for the same thing as its
-    detected members (``JOIN_FLOOR``, ``join_asks``). Each ask carries a short extractive
+    (``names_something``: "Go fix it.", "remove them"). A quote below the detection threshold
+    joins an ask when it plainly asks for the same thing as its detected members
+    (``JOIN_FLOOR``, ``join_asks``). Each ask carries a short extractive
     ``name`` (the ask span of its most central detected member), ``support`` (distinct
     respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids`` and
     ``respondent_ids`` in input order, and the ``sections`` its members come from. ``text``,
