@@ -136,7 +136,7 @@ _ACTION_VERB = re.compile(
     r"(?:do|doing|make|making)\b)",
     re.IGNORECASE,
 )
-_SUBJECT_START = _PRONOUNS | frozenset("he she the a an our their its my his her".split())
+_SUBJECT_START = _PRONOUNS | frozenset("the a an our their its my his her".split())
 _PASSIVE = re.compile(rf"^(?:be|been|being|get|got|is|are)\s+(?={_PARTICIPLE})", re.IGNORECASE)
 _COPULA = re.compile(rf"^(?:be|been|being)\s+{_ADVS}", re.IGNORECASE)
 # A frame after one of these is in a subordinate clause ("... tiny homes so they can live"):

@@ -211,7 +211,7 @@ def build_asks(
     (``names_something``: "Go fix it.", "remove them"). A quote below the detection threshold
     joins an ask when it plainly asks for the same thing as its detected members
     (``JOIN_FLOOR``, ``join_asks``). Each ask carries a short extractive
-    ``name`` (the ask span of its most central detected member), ``support`` (distinct
+    ``name`` (what its most central detected member asks for, ``_name``), ``support`` (distinct
     respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids`` and
     ``respondent_ids`` in input order, and the ``sections`` its members come from. ``text``,
     ``quote_id``, ``section`` and ``topic_id`` are those of the most confident detected member.
