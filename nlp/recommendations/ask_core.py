@@ -129,13 +129,14 @@ _NOT_RELATIVE = _PRONOUNS | frozenset(
 # A past participle, regular or common irregular: "installed", "built", "made".
 _PARTICIPLE = r"(?:[a-z]+(?:ed|en|wn|t)|made|done|paid|held|sold|found|led|heard)\b"
 # The verbs among the leading light words that say what to do: "be" before a quality ("be more
-# critical", not "be a base of"), "do", "make".
+# critical", "be prepared", not "be a base of" nor "be looking at"), "do", "make".
 _ACTION_VERB = re.compile(
     rf"\b(?:(?:be|being)\s+(?!{_ADVS}(?:a|an|the|some|any|its|their|our|your|my|this|that|these|those|there)\b)"
-    rf"(?![a-z]+ing\b|{_PARTICIPLE})|"
-    r"(?:do|doing|make|making)\b)",
+    r"(?![a-z]+ing\b)|(?:do|doing|make|making)\b)",
     re.IGNORECASE,
 )
+# A condition before the advice it leads to, up to its comma ("If you have a car, ...").
+_CONDITION = re.compile(r"^(?:if|when|whenever|unless|once|as long as)\b[^,]*,\s*(?:then\s+)?", re.IGNORECASE)
 _SUBJECT_START = _PRONOUNS | frozenset("the a an our their its my his her".split())
 _PASSIVE = re.compile(rf"^(?:be|been|being|get|got|is|are)\s+(?={_PARTICIPLE})", re.IGNORECASE)
 _COPULA = re.compile(rf"^(?:be|been|being)\s+{_ADVS}", re.IGNORECASE)
@@ -296,6 +297,11 @@ def _core_text(text: str, keep_verb: bool = False) -> str:
     core = next((c for c, found in stripped if found and c), None)
     if core is None:
         first = stripped[0][0] or clauses[0]
+        # Advice on a condition asks for what follows it: "If you arrive by car, be prepared to
+        # pay for parking" asks to "be prepared to pay for parking".
+        condition = _CONDITION.match(first)
+        if condition and _opens_on_order(first[condition.end():]):
+            first = first[condition.end():]
         stating = first.split(maxsplit=1)[0].lower() in _SUBJECT_START
         core = next((c for c, _ in stripped[1:] if _imperative(c)), first) if stating else first
     core = _strip_tail(core)
@@ -306,6 +312,13 @@ def _core_text(text: str, keep_verb: bool = False) -> str:
         start = verb.start() if verb else start
     core = core[start:].strip(" ,.") or core
     return _without_purpose(core)
+
+
+def _opens_on_order(clause: str) -> bool:
+    """Whether ``clause`` opens on an order ("be prepared", "don't", "skip"), as the rule cues read one."""
+    from nlp.recommendations.rules import find_cues  # the cues' spaCy pipeline, built on first use
+
+    return "imperative" in find_cues(clause.split(",", 1)[0])
 
 
 def _imperative(clause: str) -> bool:
