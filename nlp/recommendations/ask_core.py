@@ -46,19 +46,23 @@ _GOOD = (r"(?:good|great|nice|helpful|useful|better|ideal|important|essential|cr
          r"necessary|beneficial|valuable|worthwhile|wise|smart|best|welcome|appreciated|desirable|"
          r"interesting|advisable|cool|awesome|fantastic|wonderful|excellent|preferable)")
 _GOOD_NOUN = r"(?: idea| thing| step| addition| improvement| move| start| answer| solution)"
+# Nouns that praise what would be, on their own: "It would be an improvement if ...", "... would
+# be a godsend", "a big help".
+_GOOD_THING = (rf"(?:{_GOOD}{_GOOD_NOUN}?|(?:(?:big|great|huge|real|welcome) )?"
+               r"(?:improvement|plus|bonus|godsend|help|boon|must|asset|blessing))")
 _GOOD_THEN = r"(?: is| if| to| that| for [a-z]+ to(?: be)?)"
 # Frames that introduce the ask; the first one found at the start of the clause is removed, and
 # the search is repeated so that stacked frames ("I think they should also") all go.
 _FRAME_PATTERNS = [
     # "It would be good to ...", "What also would be good is ...", "Would be nice to ..."
     re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:would|'d|could|will|might|(?:is|'s|are) going to) ?"
-               rf"{_ADVS}(?:be )?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}{_GOOD_NOUN}?{_GOOD_THEN}?\b"),
+               rf"{_ADVS}(?:be )?{_ADVS}(?:a |an )?{_ADVS}{_GOOD_THING}{_GOOD_THEN}?\b"),
     # Stated, not hypothetical, it asks only with what follows: "It is important to ...", "Good
     # to have ...", "Better if ..."; "Great example of ..." and "It is a great tool" praise.
     re.compile(rf"^(?:(?:it|this|that|what|there) )?{_ADVS}(?:is|'s|are)? ?{_ADVS}(?:a |an )?{_ADVS}{_GOOD}{_GOOD_NOUN}?{_GOOD_THEN}\b"),
     # The same frame later in a clause: "Although we have calls, would be nice to have ..."
-    re.compile(rf"\b(?:would|'d|could|will|might) {_ADVS}be {_ADVS}(?:a |an )?{_ADVS}{_GOOD}"
-               rf"{_GOOD_NOUN}?(?: if| to| that| for [a-z]+ to)?\b"),
+    re.compile(rf"\b(?:would|'d|could|will|might) {_ADVS}be {_ADVS}(?:a |an )?{_ADVS}{_GOOD_THING}"
+               rf"(?: if| to| that| for [a-z]+ to)?\b"),
     # "I would like (to see)", "We'd love", "I wish", "I hope", "we want"; a clause that opens
     # on "like" is an example ("(like Google)") or filler ("Like there needs to be ..."), not liking.
     re.compile(rf"^(?!like\b(?! to\b))(?:(?:i|we|people|everyone|they) )?{_ADVS}(?:would|'d|do|really)? ?{_ADVS}"
