@@ -81,7 +81,7 @@ _FRAME_PATTERNS = [
                r"advice|proposal|idea|thing|priority|key|request|wish|point|option|solution)s? "
                r"(?:would be|is|are|will be)(?: to| that)?\b"),
     # "Make sure (that)", "Ensure that", "Feel free to", "Please"
-    re.compile(r"^(?:make sure|ensure|be sure|remember) (?:that |to )?"),
+    re.compile(r"^(?:make sure|ensure|be sure|remember) (?:that |to )?(?:you |we )?"),
     # "More should be done to ...", "Work needs to be done on ...": the ask is what follows.
     re.compile(r"^(?:much |a lot |a bit |)(?:more|something|work|action|better job) (?:should|must|needs? to|has to|could) "
                r"be (?:done|taken|made)(?: to| on| about| for| with| in)?\b"),
