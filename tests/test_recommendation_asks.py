@@ -65,6 +65,8 @@ from nlp.schemas import Quote
         # Advice on a condition asks for what follows it, when that is an order.
         ("If you don't have a lot of stamina, skip this place.", "skip this place"),
         ("When we started, the helpdesk answered every question.", "When we started"),
+        # "In need of" is a need, with its subject: not the modal "need".
+        ("The carpets and furniture are in need of renewal.", "carpets and furniture renewal"),
         ("They need to make sure that the grantees have the capacity to follow up.",
          "grantees have the capacity to follow up"),
     ],

@@ -85,11 +85,13 @@ _FRAME_PATTERNS = [
     # "More should be done to ...", "Work needs to be done on ...": the ask is what follows.
     re.compile(r"^(?:much |a lot |a bit |)(?:more|something|work|action|better job) (?:should|must|needs? to|has to|could) "
                r"be (?:done|taken|made)(?: to| on| about| for| with| in)?\b"),
+    # "The curtains are in need of replacement": the subject is what the need is for.
+    re.compile(rf"\b(?:(?:is|are|was|were) {_ADVS})?in (?:dire |urgent |desperate |real )?need of\b"),
     # Subject + modal: "they should", "the OCP needs to" (searched, not anchored). Modals that
     # ask come before those that may only describe: in "They can bring in the technology but
     # they need to make sure ...", the ask follows "need to".
     re.compile(rf"\b{_ADVS}(?:should|must|shall|ought to|need to|needs to|have to|has to|"
-               rf"need|needs|'d better|had better)(?P<neg> not| n't)? {_ADVS}"),
+               rf"(?<!\bin )need|needs|'d better|had better)(?P<neg> not| n't)? {_ADVS}"),
     re.compile(rf"\b{_ADVS}(?:could|can|would|will|might|may)(?P<neg> not| n't)? {_ADVS}"),
     # Bare modal or need at the start: "Need more journalists", "Could be more systematic"
     re.compile(rf"^(?:need|needs|needed|should|must|could|would|can|ought to|let'?s|let us|why not|how about|"
