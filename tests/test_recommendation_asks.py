@@ -62,6 +62,9 @@ from nlp.schemas import Quote
         ("By 2022 there should be a base of how to improve and who is involved", "base of how to improve"),
         # A modal in a relative clause is no frame; "capacity to" is a complement, not a purpose.
         ("More stories they could tell, and make more links.", "stories they could tell"),
+        ("Like Android we need phone level events.", "phone level events"),  # a name, then a pronoun
+        # An example's marker after the frame is no part of the ask.
+        ("It would be really helpful if, for example, a developer could pin a tile.", "developer could pin a tile"),
         # Advice on a condition asks for what follows it, when that is an order.
         ("If you don't have a lot of stamina, skip this place.", "skip this place"),
         ("When we started, the helpdesk answered every question.", "When we started"),

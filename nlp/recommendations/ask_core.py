@@ -36,7 +36,7 @@ _OPENER = re.compile(
     r"in my (?:opinion|view)|personally|honestly|maybe|perhaps|probably|ideally|also|and|but|so|then|"
     r"however|overall|additionally|finally|lastly|first(?:ly)?|second(?:ly)?|third(?:ly)?|still|"
     r"definitely|really|obviously|of course|at (?:the )?[a-z]+ level|in (?:the )?future|in general|"
-    r"generally|basically|again|yes|no|ok|okay|please|kindly|or|like(?! to\b))\b[ ,]*",
+    r"generally|basically|again|yes|no|ok|okay|please|kindly|or|like(?! to\b)|for (?:example|instance)|e\.g\.)\b[ ,]*",
     re.IGNORECASE,
 )
 _ADV = (r"(?:really|also|definitely|just|even|still|certainly|probably|perhaps|maybe|absolutely|"
@@ -231,10 +231,13 @@ def _strip_frames(clause: str) -> tuple[str, str]:
             if set(words[1:]) & _SUBORDINATORS or (words and words[0] in _SUBORDINATE_START):
                 continue
             # "More stories they could tell": a modal after a short noun phrase and a pronoun is in
-            # a relative clause, and the whole clause is the ask ("I agree we need" is no such).
-            if 1 < len(words) <= 4 and words[-1] in _PERSONAL and not {words[0], words[-2]} & _NOT_RELATIVE:
+            # a relative clause, and the whole clause is the ask ("I agree we need" is no such, nor
+            # is "Android we need", after a name).
+            if (1 < len(words) <= 4 and words[-1] in _PERSONAL and not {words[0], words[-2]} & _NOT_RELATIVE
+                    and subject.split()[-2][:1].islower()):
                 continue
-            rest = _strip_tail(clause[match.end():].strip(" ,"))
+            # An opener after the frame goes first: "It would be helpful if, for example, ...".
+            rest = _strip_tail(_OPENER.sub("", clause[match.end():].strip(" ,")).strip(" ,"))
             # "should not be allowed" asks the opposite of "should be allowed": keep the "not".
             negated = "neg" in frame.groupindex and match.group("neg")
             passive = _PASSIVE.match(rest)
