@@ -72,7 +72,8 @@ def _joined_labels(items: list[dict], idx: list[int], full: np.ndarray, proba: n
 def ask_rows(embedder) -> list[dict]:
     """Pairwise same-ask precision, recall and pairs joined per method on the dev and test halves."""
     from nlp.recommendations import default_head, predict_proba
-    from nlp.recommendations.ask_core import ask_spans, comparable_spans
+    from nlp.recommendations.ask_core import ask_spans
+    from nlp.recommendations.verb_classes import comparable_spans
     from nlp.recommendations.asks import group_asks
 
     with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.recommendations.ask_core import ask_cores, ask_phrases, ask_spans, comparable_spans, framed
+from nlp.recommendations.ask_core import ask_cores, ask_phrases, ask_spans, framed
 from nlp.recommendations.asks import ask_name, build_asks, group_asks
+from nlp.recommendations.verb_classes import comparable_spans
 from nlp.schemas import Quote
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from nlp.recommendations.lexicon import IMPERATIVE_VERBS
 from nlp.substantive import without_disfluencies
 
-__all__ = ["VERB_CLASSES", "ask_cores", "ask_phrases", "ask_spans", "comparable_spans", "framed", "normalise"]
+__all__ = ["ask_cores", "ask_phrases", "ask_spans", "framed", "normalise"]
 
 # Clause breaks: the request is nearly always in the first clause that carries a frame;
 # explanations and examples follow a dash, colon, semicolon or "because".
@@ -162,32 +162,6 @@ _CONSEQUENCE = re.compile(
 _HYPOTHETICAL = re.compile(r"\b(?:would|'d|will|could|might|can)\b", re.IGNORECASE)
 _DROP = frozenset("the a an their its our your his her my this that these those".split())
 _MAX_TOKENS = 12
-
-VERB_CLASSES: dict[str, str] = {
-    "engage": r"bring in|bring on board|involve|include|including|incorporate|get involved with|engage with|"
-              r"work with|reach out to|partner with|collaborate with",
-    "overturn": r"overturn(?:ed)?|over turn(?:ed)?|undo|undone|reverse(?:d)?|strike down|struck down",
-    "abolish": r"abolish(?:ed)?|eliminate(?:d)?|dissolve(?:d)?|scrap(?:ped)?|get rid of|do away with|put an end to|"
-               r"terminate(?:d)?|repeal(?:ed)?",
-    "stop": r"stop(?:ped)?|ban(?:ned)?|prohibit(?:ed)?|prevent(?:ed)?|outlaw(?:ed)?|forbid|forbidden|made illegal|"
-            r"criminali[sz]e(?:d)?",
-    "expand": r"increase(?:d)?|expand(?:ed)?|extend(?:ed)?|grow|boost(?:ed)?|scale up",
-    "improve": r"improve(?:d)?|better|enhance(?:d)?|upgrade(?:d)?|strengthen(?:ed)?|moderni[sz]e(?:d)?",
-    "fund": r"fund(?:ed)?|invest in|subsidi[sz]e(?:d)?",
-    "educate": r"educate(?:d)?|teach|inform|raise awareness of",
-    "build": r"build|built|construct(?:ed)?|install(?:ed)?|create(?:d)?|develop(?:ed)?|establish(?:ed)?|set up",
-}
-"""Verbs that ask for the same action, each class named by one of them.
-
-"Bring in the politicians", "get involved with politicians" and "engage the legislature" ask
-for one action in three verbs; the embedding of a short span weighs the verb as much as the
-object, so the spans are compared with each verb replaced by its class (``comparable_spans``).
-Words that are also common nouns ("train", "finance", "more") are left out. Pairwise recall of
-"same ask" on the development half of ``bench/data/ask_groups.tsv`` rises from 0.43 to 0.46 at
-precision 0.86 -> 0.87 (0.73).
-"""
-_VERB_CLASS_PATTERNS = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), name) for name, p in VERB_CLASSES.items()]
-
 
 
 def normalise(text: str) -> str:
@@ -390,14 +364,4 @@ def ask_cores(texts: Sequence[str], lemmatise: bool = True) -> list[str]:
     for span, doc in zip(spans, lookup_lemmatizer().pipe(spans)):
         words = [(t.lemma_ if lemmatise else t.text).lower() for t in doc if not t.is_punct and t.lower_ not in _DROP]
         out.append(" ".join(words[:_MAX_TOKENS]) or span.lower())
-    return out
-
-
-def comparable_spans(spans: Sequence[str]) -> list[str]:
-    """Ask spans with each verb of ``VERB_CLASSES`` replaced by its class name, for comparing asks."""
-    out = []
-    for span in spans:
-        for pattern, name in _VERB_CLASS_PATTERNS:
-            span = pattern.sub(name, span)
-        out.append(span)
     return out

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp.recommendations.ask_core import ask_phrases, ask_spans, comparable_spans, framed, normalise
+from nlp.recommendations.ask_core import ask_phrases, ask_spans, framed, normalise
+from nlp.recommendations.verb_classes import comparable_spans
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.schemas import Quote, Recommendation
 
