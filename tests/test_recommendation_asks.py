@@ -51,6 +51,8 @@ from nlp.schemas import Quote
         # A statement of a subject, then an order: the order is the ask.
         ("They already have a good mix – include civil society and the private sector.",
          "include civil society and the private sector"),
+        ("The breakfast was excellent, but try and track down a BB rate.", "try and track down a BB rate"),
+        ("A tip - if you want a quiet room, ask for one at the back.", "ask for one at the back"),
         # "There are ..." describes; "(like Google)" is an example, not liking.
         ("At the national level, there are only a few NGOs observing activity - need to get more demand side.",
          "demand side"),

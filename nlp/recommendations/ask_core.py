@@ -143,6 +143,7 @@ _ACTION_VERB = re.compile(
 )
 # A condition before the advice it leads to, up to its comma ("If you have a car, ...").
 _CONDITION = re.compile(r"^(?:if|when|whenever|unless|once|as long as)\b[^,]*,\s*(?:then\s+)?", re.IGNORECASE)
+_COMMA_PART = re.compile(r",\s*(?:(?:so|then|and|but)\s+)?", re.IGNORECASE)
 _SUBJECT_START = _PRONOUNS | frozenset("the a an our their its my his her".split())
 _PASSIVE = re.compile(rf"^(?:be|been|being|get|got|is|are)\s+(?={_PARTICIPLE})", re.IGNORECASE)
 _COPULA = re.compile(rf"^(?:be|been|being)\s+{_ADVS}", re.IGNORECASE)
@@ -275,18 +276,16 @@ def _core_text(text: str, keep_verb: bool = False) -> str:
     stripped = [_strip_frames(c) for c in clauses]
     # The request is in the first clause with a frame; a bullet without one is itself the ask
     # ("Bring in the politicians", "More free meeting space"), unless it states something of a
-    # subject and a later clause gives an order ("They already have a good mix - include civil
-    # society").
+    # subject and a later part gives an order ("They already have a good mix - include civil
+    # society", "So this idea, so keep track of their data").
     core = next((c for c, found in stripped if found and c), None)
     if core is None:
-        first = stripped[0][0] or clauses[0]
-        # Advice on a condition asks for what follows it: "If you arrive by car, be prepared to
-        # pay for parking" asks to "be prepared to pay for parking".
-        condition = _CONDITION.match(first)
-        if condition and _opens_on_order(first[condition.end():]):
-            first = first[condition.end():]
-        stating = first.split(maxsplit=1)[0].lower() in _SUBJECT_START
-        core = next((c for c, _ in stripped[1:] if _imperative(c)), first) if stating else first
+        first = _after_condition(stripped[0][0] or clauses[0])
+        if first.split(maxsplit=1)[0].lower() in _SUBJECT_START:
+            later = _COMMA_PART.split(first)[1:] + [_after_condition(c) for c, _ in stripped[1:]]
+            core = next((part for part in later if _imperative(part)), first)
+        else:
+            core = first
     core = _strip_tail(core)
     noise = _LEADING_NOISE.match(core)
     start = noise.end() if noise else 0
@@ -295,6 +294,13 @@ def _core_text(text: str, keep_verb: bool = False) -> str:
         start = verb.start() if verb else start
     core = core[start:].strip(" ,.") or core
     return _without_purpose(core)
+
+
+def _after_condition(clause: str) -> str:
+    """Advice on a condition asks for what follows it: "If you arrive by car, be prepared to pay
+    for parking" asks to "be prepared to pay for parking" (when that part opens on an order)."""
+    condition = _CONDITION.match(clause)
+    return clause[condition.end():] if condition and _opens_on_order(clause[condition.end():]) else clause
 
 
 def _opens_on_order(clause: str) -> bool:
