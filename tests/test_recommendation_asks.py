@@ -53,6 +53,7 @@ from nlp.schemas import Quote
          "include civil society and the private sector"),
         ("The breakfast was excellent, but try and track down a BB rate.", "try and track down a BB rate"),
         ("A tip - if you want a quiet room, ask for one at the back.", "ask for one at the back"),
+        ("Here's a tip: take the Metro to Notre Dame de Lorette.", "take the Metro to Notre Dame de Lorette"),
         # "There are ..." describes; "(like Google)" is an example, not liking.
         ("At the national level, there are only a few NGOs observing activity - need to get more demand side.",
          "demand side"),

@@ -36,7 +36,8 @@ _OPENER = re.compile(
     r"in my (?:opinion|view)|personally|honestly|maybe|perhaps|probably|ideally|also|and|but|so|then|"
     r"however|overall|additionally|finally|lastly|first(?:ly)?|second(?:ly)?|third(?:ly)?|still|"
     r"definitely|really|obviously|of course|at (?:the )?[a-z]+ level|in (?:the )?future|in general|"
-    r"generally|basically|again|yes|no|ok|okay|please|kindly|or|like(?! to\b)|for (?:example|instance)|e\.g\.)\b[ ,]*",
+    r"generally|basically|again|yes|no|ok|okay|please|kindly|or|like(?! to\b)|for (?:example|instance)|e\.g\.|"
+    r"anyway|anyhow|though)\b[ ,]*",
     re.IGNORECASE,
 )
 _ADV = (r"(?:really|also|definitely|just|even|still|certainly|probably|perhaps|maybe|absolutely|"
@@ -143,6 +144,12 @@ _ACTION_VERB = re.compile(
 )
 # A condition before the advice it leads to, up to its comma ("If you have a car, ...").
 _CONDITION = re.compile(r"^(?:if|when|whenever|unless|once|as long as)\b[^,]*,\s*(?:then\s+)?", re.IGNORECASE)
+# A label before the advice itself ("Here's a tip: take the Metro ...", "Suggestion - ...").
+_ADVICE_LABEL = re.compile(
+    r"(?:(?:here'?s|here is|my|our|a|one|another|just|quick|small|little|final) ){0,3}"
+    r"(?:tip|suggestion|advice|hint|recommendation|word to the wise|note)s?",
+    re.IGNORECASE,
+)
 _COMMA_PART = re.compile(r",\s*(?:(?:so|then|and|but)\s+)?", re.IGNORECASE)
 _SUBJECT_START = _PRONOUNS | frozenset("the a an our their its my his her".split())
 _PASSIVE = re.compile(rf"^(?:be|been|being|get|got|is|are)\s+(?={_PARTICIPLE})", re.IGNORECASE)
@@ -281,7 +288,7 @@ def _core_text(text: str, keep_verb: bool = False) -> str:
     core = next((c for c, found in stripped if found and c), None)
     if core is None:
         first = _after_condition(stripped[0][0] or clauses[0])
-        if first.split(maxsplit=1)[0].lower() in _SUBJECT_START:
+        if first.split(maxsplit=1)[0].lower() in _SUBJECT_START or _ADVICE_LABEL.fullmatch(first):
             later = _COMMA_PART.split(first)[1:] + [_after_condition(c) for c, _ in stripped[1:]]
             core = next((part for part in later if _imperative(part)), first)
         else:
