@@ -73,6 +73,7 @@ from nlp.schemas import Quote
         ("It would be really helpful if, for example, a developer could pin a tile.", "developer could pin a tile"),
         # Advice on a condition asks for what follows it, when that is an order.
         ("If you don't have a lot of stamina, skip this place.", "skip this place"),
+        ("If you plan on staying in your room all day then stay elsewhere.", "stay elsewhere"),
         ("When we started, the helpdesk answered every question.", "When we started"),
         # "In need of" is a need, with its subject: not the modal "need".
         ("The carpets and furniture are in need of renewal.", "carpets and furniture renewal"),

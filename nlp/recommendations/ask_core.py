@@ -142,8 +142,9 @@ _ACTION_VERB = re.compile(
     r"(?![a-z]+ing\b)|(?:do|doing|make|making)\b)",
     re.IGNORECASE,
 )
-# A condition before the advice it leads to, up to its comma ("If you have a car, ...").
-_CONDITION = re.compile(r"^(?:if|when|whenever|unless|once|as long as)\b[^,]*,\s*(?:then\s+)?", re.IGNORECASE)
+# A condition before the advice it leads to, up to its comma or "then" ("If you have a car, ...").
+_CONDITION = re.compile(r"^(?:if|when|whenever|unless|once|as long as)\b[^,]*?(?:,\s*(?:then\s+)?|\s+then\s+)",
+                        re.IGNORECASE)
 # A label before the advice itself ("Here's a tip: take the Metro ...", "Suggestion - ...").
 _ADVICE_LABEL = re.compile(
     r"(?:(?:here'?s|here is|my|our|a|one|another|just|quick|small|little|final) ){0,3}"
