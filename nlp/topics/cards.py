@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -178,8 +179,11 @@ def pick_card_quotes(
     # A theme is described by a statement, not a question (an interviewer's prompt, or "Is OCP
     # working with other initiatives?"), if it has one; of its most central statements, the one
     # that names most of what the theme is about.
-    statements = [i for i in long_first if not describe(quotes[i].text).endswith("?")]
-    top = _most_telling(statements[:DESCRIPTION_CANDIDATES], quotes, keywords) if statements else long_first[0]
+    # Only as many quotes are described as candidates are wanted: a large theme holds thousands.
+    statements = list(
+        islice((i for i in long_first if not describe(quotes[i].text).endswith("?")), DESCRIPTION_CANDIDATES)
+    )
+    top = _most_telling(statements, quotes, keywords) if statements else long_first[0]
     evidence: list[int] = []
     seen: set[str] = set()
     for skip_top in (True, False):
