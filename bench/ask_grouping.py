@@ -73,8 +73,8 @@ def ask_rows(embedder) -> list[dict]:
     """Pairwise same-ask precision, recall and pairs joined per method on the dev and test halves."""
     from nlp.recommendations import default_head, predict_proba
     from nlp.recommendations.ask_core import ask_spans
-    from nlp.recommendations.verb_classes import comparable_spans
     from nlp.recommendations.asks import group_asks
+    from nlp.recommendations.verb_classes import comparable_spans
 
     with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:
         items = list(csv.DictReader(fh, delimiter="\t"))
