@@ -183,10 +183,22 @@ def test_a_description_says_what_the_theme_is_about_among_its_most_central_state
         (" ".join(f"word{i}" for i in range(40)), " ".join(["Word0"] + [f"word{i}" for i in range(1, 30)]) + "…"),
         # Speech reads as a clean verbatim transcript: no self-repairs, no hesitations.
         ("So it's like, it's like, uh, really complex stuff to explain your model.",
-         "So it's like really complex stuff to explain your model."),
+         "It's like really complex stuff to explain your model."),
+        # Openers, restarts and false starts of speech go; a "So" of degree and a "Like" that
+        # compares stay.
+        ("And then you can calculate accuracy metrics within those scenarios.",
+         "Then you can calculate accuracy metrics within those scenarios."),
+        ("So yeah, a lot of open data for me, open source.", "A lot of open data for me, open source."),
+        ("I don't, I would say the client understands the data.", "I would say the client understands the data."),
+        ("So that's where, that's why my mind went to production systems.",
+         "That's why my mind went to production systems."),
+        ("So the it's like a byproduct of assessing accuracy.", "It's like a byproduct of assessing accuracy."),
+        ("So far, the helpdesk has been very useful to us.", "So far, the helpdesk has been very useful to us."),
+        ("Like the other partners, we need more support.", "Like the other partners, we need more support."),
+        ("Right now the IT team is small and overloaded.", "Right now the IT team is small and overloaded."),
         ("Suppose your, your file you are using, they just changed all.", "Suppose your file you are using, they just changed all."),
         # A sentence its speaker left on a comma is unfinished, not ended.
-        ("You know, if you find a common language,", "You know, if you find a common language…"),
+        ("You know, if you find a common language,", "If you find a common language…"),
     ],
 )
 def test_a_description_is_one_trimmed_sentence(text, expected):

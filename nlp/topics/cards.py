@@ -38,6 +38,23 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 MAX_DESCRIPTION_WORDS = 30
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
 _WRAPPERS = "\"“”‘’'·-–—• \t"
+# What a clean verbatim transcript leaves out at the start of a sentence: discourse markers
+# ("So", "And", "But", "Well,", "You know,"; "Like" where it is no preposition, "So" where it
+# is no degree, "So far"), and a restart, two words broken off on a comma and begun again
+# with the same first word ("I don't, I would say", "that's where, that's why").
+_PRONOUN = r"(?:i|you|we|they|it|it['’]s|there|there['’]s|that['’]s|if|when)\b"
+_OPENER = re.compile(
+    rf"^(?:(?:so(?!\s+(?:(?:far|much|many|long)\b|that\b(?!['’])))|and|but|yeah|okay|ok|basically|actually|anyway)\b,?"
+    rf"|(?:right|you know|i mean),|(?:well|like)(?:,|(?=\s+{_PRONOUN})))\s+",
+    re.IGNORECASE,
+)
+_RESTART = re.compile(
+    r"^([\w'’]+)\s+(?:don['’]t|didn['’]t|can['’]t|won['’]t|was|were|is|am|are|have|had|would|will|can|could"
+    r"|think|mean|where|what|how|why|when|the|a|an|just),\s+(?=\1\b)",
+    re.IGNORECASE,
+)
+# A determiner before a pronoun is a false start ("So the it's like a byproduct").
+_FALSE_START = re.compile(r"\b(?i:the|a|an)\s+(?=(?:it|it['’]s|I|I['’]m|I['’]ve|we|we['’]re|they|they['’]re)[\s,.])")
 _PUNCT = ",.;:!?…\"“”‘’'()-–—"
 
 
@@ -120,19 +137,31 @@ def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
     """One sentence from a quote: its first sentence of ``MIN_WORDS`` words or more, trimmed.
 
     Written as a clean verbatim transcript would be: hesitations and self-repairs go ("So it's
-    like, it's like, uh, complex" reads "So it's like complex"), and so do quotation marks and
-    bullets around it. A sentence cut here, or left unfinished by its speaker (ending on a comma),
+    like, it's like, uh, complex" reads "So it's like complex"), and so do discourse markers that
+    open the sentence ("So", "And then", "Well,"), restarts ("I don't, I would say") and false
+    starts ("the it's"): "So the it's like a byproduct" reads "It's like a byproduct". Quotation
+    marks and bullets around it go too. A sentence cut here, or left unfinished by its speaker (ending on a comma),
     ends in an ellipsis, a whole one in its own full stop.
     """
     sentences = [s.strip(_WRAPPERS) for s in _SENTENCE_END.split(without_disfluencies(text))]
     sentences = [s for s in sentences if s] or [text.strip(_WRAPPERS)]
-    sentence = next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words))
+    sentence = _clean_start(next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words)))
     words = sentence.split()
     if len(words) > max_words or sentence.endswith((",", ";", ":", "–", "-")):  # cut, by us or by the speaker
         sentence = " ".join(words[:max_words]).rstrip(",;:–- ") + "…"
     elif sentence[-1:] not in ".!?…":
         sentence += "."
     return sentence[:1].upper() + sentence[1:]
+
+
+def _clean_start(sentence: str) -> str:
+    """``sentence`` without its opening discourse markers and restarts, or false starts."""
+    sentence = _FALSE_START.sub("", sentence)
+    while True:
+        shorter = _RESTART.sub("", _OPENER.sub("", sentence, count=1), count=1)
+        if shorter == sentence or not shorter.strip(_PUNCT):
+            return sentence
+        sentence = shorter
 
 
 def pick_card_quotes(
