@@ -175,6 +175,30 @@ def test_a_description_says_what_the_theme_is_about_among_its_most_central_state
     assert told.description_quote_id == "q1" and "q0" in told.evidence_quote_ids
 
 
+def test_a_top_level_description_is_not_a_sentence_its_sub_themes_already_say():
+    quotes = [
+        _quote(0, "The helpdesk answered our questions about the standard within a day.", "r1"),
+        _quote(1, "Helpdesk staff were quick to reply to every question we sent them.", "r2"),
+    ]
+    vectors = np.stack([_unit(v) for v in ([1, 0.0], [1, 0.1])])
+    beside_child = pick_card_quotes(range(2), quotes, vectors, _unit([1, 0]), taken={"q0"})
+    assert beside_child.description_quote_id == "q1"
+    # With nothing else to say, the sentence is said again rather than none.
+    alone = pick_card_quotes(range(1), quotes, vectors, _unit([1, 0]), taken={"q0"})
+    assert alone.description_quote_id == "q0"
+
+
+def test_a_sentence_its_speaker_left_off_describes_only_when_no_finished_one_says_as_much():
+    quotes = [
+        _quote(0, "It's really important that it determines the success of your model in the.", "r1"),
+        _quote(1, "Let's say you produce a model and it runs every single day.", "r2"),
+    ]
+    vectors = np.stack([_unit(v) for v in ([1, 0.0], [1, 0.1])])
+    picks = pick_card_quotes(range(2), quotes, vectors, _unit([1, 0]), keywords=("model",))
+    assert picks.description == "Let's say you produce a model and it runs every single day."
+    assert describe(quotes[0].text) == "It's really important that it determines the success of your model in the…"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -218,6 +242,9 @@ def test_build_themes_names_both_levels_and_keeps_topic_ids():
     assert len({label.lower() for label in labels}) == 5
     assert themes.next_id == 5
     assert sum(p.size for p in themes.parents) == 9
+    # A report shows a top-level theme's sentence above its sub-themes' own: never the same one.
+    said_below = {themes.picks[t].description_quote_id for t in themes.parent_of}
+    assert not said_below & {p.picks.description_quote_id for p in themes.parents}
 
 
 def _themes_of_texts(topic_of, previous_labels=None, pinned=None):

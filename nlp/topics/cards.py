@@ -12,7 +12,7 @@ the stored tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -53,6 +53,9 @@ _RESTART = re.compile(
     r"|think|mean|where|what|how|why|when|the|a|an|just),\s+(?=\1\b)",
     re.IGNORECASE,
 )
+# Words no finished sentence ends on: articles, possessives, conjunctions (a preposition may:
+# "who they are speaking to").
+_DANGLING = frozenset("the a an my our your their its and or but because if than".split())
 # A determiner before a pronoun is a false start ("So the it's like a byproduct").
 _FALSE_START = re.compile(r"\b(?i:the|a|an)\s+(?=(?:it|it['’]s|I|I['’]m|I['’]ve|we|we['’]re|they|they['’]re)[\s,.])")
 _PUNCT = ",.;:!?…\"“”‘’'()-–—"
@@ -143,15 +146,27 @@ def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
     marks and bullets around it go too. A sentence cut here, or left unfinished by its speaker (ending on a comma),
     ends in an ellipsis, a whole one in its own full stop.
     """
-    sentences = [s.strip(_WRAPPERS) for s in _SENTENCE_END.split(without_disfluencies(text))]
-    sentences = [s for s in sentences if s] or [text.strip(_WRAPPERS)]
-    sentence = _clean_start(next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words)))
+    sentence = _sentence(text)
     words = sentence.split()
-    if len(words) > max_words or sentence.endswith((",", ";", ":", "–", "-")):  # cut, by us or by the speaker
-        sentence = " ".join(words[:max_words]).rstrip(",;:–- ") + "…"
+    if len(words) > max_words or _left_off(sentence):  # cut, by us or by the speaker
+        sentence = " ".join(words[:max_words]).rstrip(".,;:–- ") + "…"
     elif sentence[-1:] not in ".!?…":
         sentence += "."
     return sentence[:1].upper() + sentence[1:]
+
+
+def _sentence(text: str) -> str:
+    """The sentence ``describe`` writes, cleaned but not trimmed."""
+    sentences = [s.strip(_WRAPPERS) for s in _SENTENCE_END.split(without_disfluencies(text))]
+    sentences = [s for s in sentences if s] or [text.strip(_WRAPPERS)]
+    return _clean_start(next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words)))
+
+
+def _left_off(sentence: str) -> bool:
+    """Whether the speaker left ``sentence`` unfinished: it ends on a comma or a dash, or on a
+    word no sentence ends on ("... the success of your model in the.")."""
+    last = sentence.split()[-1].rstrip(".!?…").lower() if sentence.split() else ""
+    return sentence.endswith((",", ";", ":", "–", "-")) or last in _DANGLING
 
 
 def _clean_start(sentence: str) -> str:
@@ -171,6 +186,7 @@ def pick_card_quotes(
     centroid: np.ndarray,
     n_evidence: int = 3,
     keywords: Sequence[str] = (),
+    taken: Collection[str] = (),
 ) -> CardPicks:
     """Choose a theme's description, evidence and boundary quotes.
 
@@ -191,6 +207,9 @@ def pick_card_quotes(
         n_evidence: evidence quotes wanted.
         keywords: the theme's keywords, most distinctive first (``DESCRIPTION_KEYWORDS`` of
             them are read); without them the description is the most central statement.
+        taken: ids of quotes that describe other cards shown beside this one (a top-level
+            theme's sub-themes): never this card's description while another candidate is left,
+            so a report does not say the same sentence twice.
     """
     members = np.asarray([i for i in members if _usable(quotes[i])] or list(members), dtype=int)
     order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
@@ -209,9 +228,11 @@ def pick_card_quotes(
     # working with other initiatives?"), if it has one; of its most central statements, the one
     # that names most of what the theme is about.
     # Only as many quotes are described as candidates are wanted: a large theme holds thousands.
-    statements = list(
-        islice((i for i in long_first if not describe(quotes[i].text).endswith("?")), DESCRIPTION_CANDIDATES)
-    )
+    # A sentence another card beside this one says already is passed over while others are left.
+    statements = []
+    for pool in ([i for i in long_first if quotes[i].quote_id not in taken], long_first):
+        said = (i for i in pool if not describe(quotes[i].text).endswith("?"))
+        statements = statements or list(islice(said, DESCRIPTION_CANDIDATES))
     top = _most_telling(statements, quotes, keywords) if statements else long_first[0]
     evidence: list[int] = []
     seen: set[str] = set()
@@ -239,7 +260,8 @@ def pick_card_quotes(
 def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: Sequence[str]) -> int:
     """Of the most central statements (``candidates``, most central first), the one whose
     description holds the most of the theme's first keywords, a keyword counting when all its
-    words are there (a plural "s" aside); the most central on a tie."""
+    words are there (a plural "s" aside); on a tie, one its speaker finished (``_left_off``) before
+    one left off, then the most central."""
     wanted = [set(_WORD.findall(kw.lower())) for kw in keywords[:DESCRIPTION_KEYWORDS]]
 
     def held(i: int) -> int:
@@ -247,4 +269,4 @@ def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: 
         said |= {w.removesuffix("s") for w in said}
         return sum(bool(kw) and kw <= said for kw in wanted)
 
-    return max(candidates, key=lambda i: (held(i), -candidates.index(i)))
+    return max(candidates, key=lambda i: (held(i), not _left_off(_sentence(quotes[i].text)), -candidates.index(i)))

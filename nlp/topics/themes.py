@@ -196,7 +196,10 @@ def build_themes(
                 n_respondents=n_respondents,
                 first_seen_run=hierarchy.lineage.first_seen_run[p],
                 status="merged" if p in curated.merged else hierarchy.lineage.status[p],
-                picks=pick_card_quotes(parent_members[p], quotes, embeddings, parent_centroids[p], keywords=stored[p]),
+                picks=pick_card_quotes(
+                    parent_members[p], quotes, embeddings, parent_centroids[p], keywords=stored[p],
+                    taken={picks[t].description_quote_id for t in children(p) if t in picks},
+                ),
                 label_source="researcher" if p in pinned else "machine",
             )
         )
