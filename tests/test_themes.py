@@ -188,6 +188,19 @@ def test_a_top_level_description_is_not_a_sentence_its_sub_themes_already_say():
     assert alone.description_quote_id == "q0"
 
 
+
+def test_top_level_evidence_leaves_out_what_its_sub_themes_say_while_others_can_fill_it():
+    quotes = [_quote(i, f"The helpdesk answered question number {i} about the standard quickly.", f"r{i}") for i in range(5)]
+    vectors = np.stack([_unit([1, 0.05 * i]) for i in range(5)])
+    plain = pick_card_quotes(range(5), quotes, vectors, _unit([1, 0]))
+    assert plain.evidence_quote_ids == ("q1", "q2", "q3")
+    beside = pick_card_quotes(range(5), quotes, vectors, _unit([1, 0]), taken={"q2"})
+    assert beside.evidence_quote_ids == ("q1", "q3", "q4")
+    # Too few others: the sentence is shown again rather than a card with fewer quotes.
+    few = pick_card_quotes(range(4), quotes, vectors, _unit([1, 0]), taken={"q2"})
+    assert few.evidence_quote_ids == ("q1", "q2", "q3")
+
+
 def test_a_sentence_its_speaker_left_off_describes_only_when_no_finished_one_says_as_much():
     quotes = [
         _quote(0, "It's really important that it determines the success of your model in the.", "r1"),

@@ -209,7 +209,8 @@ def pick_card_quotes(
             them are read); without them the description is the most central statement.
         taken: ids of quotes that describe other cards shown beside this one (a top-level
             theme's sub-themes): never this card's description while another candidate is left,
-            so a report does not say the same sentence twice.
+            nor its evidence while other respondents can fill it, so a report does not say the
+            same sentence twice.
     """
     members = np.asarray([i for i in members if _usable(quotes[i])] or list(members), dtype=int)
     order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
@@ -234,18 +235,19 @@ def pick_card_quotes(
         said = (i for i in pool if not describe(quotes[i].text).endswith("?"))
         statements = statements or list(islice(said, DESCRIPTION_CANDIDATES))
     top = _most_telling(statements, quotes, keywords) if statements else long_first[0]
+    # Evidence leaves out what is shown already, the description's quote and the sentences of
+    # the cards beside it, while other respondents can fill it.
+    said_beside = {i for i in long_first if quotes[i].quote_id in taken}
     evidence: list[int] = []
-    seen: set[str] = set()
-    for skip_top in (True, False):
+    for avoid in ({top} | said_beside, {top}, set()):
+        evidence, seen = [], set()
         for i in long_first:
             who = respondent_of(quotes[i])
-            if len(evidence) == n_evidence or who in seen or (skip_top and i == top):
-                continue
-            evidence.append(i)
-            seen.add(who)
+            if len(evidence) < n_evidence and who not in seen and i not in avoid:
+                evidence.append(i)
+                seen.add(who)
         if len(evidence) == n_evidence:
             break
-        evidence, seen = ([], set()) if skip_top else (evidence, seen)
     shown = {top, *evidence}
     rest = [i for i in order[::-1] if i not in shown]
     boundary = next((i for i in rest if _n_words(quotes[i].text) >= 4), rest[0] if rest else None)
