@@ -27,11 +27,14 @@ __all__ = [
     "annotate_quotes",
     "exclusion_summary",
     "is_spoken",
+    "language_note",
     "respondents_per_topic",
 ]
 
 # Languages the bundled embedding model was trained on.
 MODEL_LANGUAGES: tuple[str, ...] = ("en",)
+_LANGUAGE_NAMES = {"en": "English"}
+_FILES_NAMED = 3  # files a note names before "and N more"
 
 
 def is_spoken(document: Document) -> bool:
@@ -127,3 +130,28 @@ def exclusion_summary(
         "languages": dict(sorted(Counter(q.language or "unknown" for q in quotes).items())),
         "respondents": len({q.respondent_id for q, keep in zip(quotes, ok) if keep}),
     }
+
+
+def language_note(quotes: Sequence[Quote], model_languages: Sequence[str] = MODEL_LANGUAGES) -> str | None:
+    """What a reader must know when substantive quotes are in a language the model cannot place:
+    how many, in which languages, and the files none of whose substantive quotes is analysed
+    (a French interview is otherwise missing from the report without a word). ``None`` when all
+    substantive quotes can be analysed.
+    """
+    allowed = set(model_languages)
+    other = [q for q in quotes if q.is_substantive and q.language and q.language not in allowed]
+    if not other:
+        return None
+    said = Counter(q.source_file for q in quotes if q.is_substantive)
+    left_out = Counter(q.source_file for q in other)
+    whole = sorted(f for f, n in left_out.items() if n == said[f])
+    languages = ", ".join(f"{lang} {n}" for lang, n in Counter(q.language for q in other).most_common())
+    model = " or ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in model_languages)
+    note = (
+        f"{len(other)} quote{'s' if len(other) > 1 else ''} not in {model} ({languages}), which the embedding "
+        "model cannot place, are kept in quotes.parquet but left out of themes, sentiment and recommendations"
+    )
+    if whole:
+        named = ", ".join(whole[:_FILES_NAMED]) + (f" and {len(whole) - _FILES_NAMED} more" if len(whole) > _FILES_NAMED else "")
+        note += f"; none of {named} is analysed"
+    return note

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from nlp import tables
-from nlp.analysable import exclusion_summary
+from nlp.analysable import exclusion_summary, language_note
 from nlp.attributes import AttributeResult
 from nlp.config import PipelineConfig, jsonable_config
 from nlp.curated_topics import CurationRecord
@@ -61,6 +61,13 @@ class RunResults:
     attributes: AttributeResult = field(default_factory=AttributeResult)
     # Top-level themes (nlp.theme_stage), written as parents.parquet.
     themes: ThemeResult = field(default_factory=ThemeResult)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a reader must know about this run's outputs: too little text for topics, quotes
+        placed rather than fitted, quotes in a language the model cannot place."""
+        notes = (self.topics.note, self.topics.plan and self.topics.plan.placed_note, language_note(self.quotes))
+        return tuple(n for n in notes if n)
 
     def stage_results(self) -> Iterator[Any]:
         """The stage results among the fields, in field order."""
@@ -135,7 +142,7 @@ def build_manifest(run: RunResults) -> Manifest:
         seed=run.config.seed,
         next_topic_id=run.topics.next_topic_id,
         quality=run.topics.quality,
-        notes=tuple(n for n in (run.topics.note, run.topics.plan and run.topics.plan.placed_note) if n),
+        notes=run.notes,
         timings=dict(run.timings),
         config=jsonable_config(run.config),
         curation=run.curation.manifest_entry() if run.curation is not None else {},

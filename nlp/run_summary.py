@@ -30,6 +30,7 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the manifest's notes: what a reader must know
 
 
 def run_identity(previous: Previous, fingerprint: str) -> tuple[int, str]:
@@ -65,4 +66,5 @@ def finished(run: RunResults, timings: dict[str, float]) -> RunSummary:
         },
         timings,
         [{"file": r.file, "error": r.error} for r in run.ingested.inputs if r.status == "error"],
+        list(run.notes),
     )

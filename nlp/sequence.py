@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from nlp import pipeline
+from nlp.analysable import language_note
 from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics
@@ -147,6 +148,8 @@ def _run_locked(
     with timer("quotes"):
         ingested, quotes = runner.run("split_into_quotes", pipeline.make_quotes, ingested, config)
         _log_quote_errors(log, ingested)
+        if note := language_note(quotes):  # a whole interview may be in another language
+            log.warning("%s", note)
         # Nothing to analyse: stop before anything is written, naming every file and why.
         check_usable(Path(config.raw_dir), ingested.inputs, ingested.documents, quotes)
     with timer("attributes"):

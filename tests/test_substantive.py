@@ -11,6 +11,7 @@ from nlp.analysable import (
     analysable,
     annotate_quotes,
     exclusion_summary,
+    language_note,
     respondents_per_topic,
 )
 from nlp.ingest import read_survey_csv, read_transcript
@@ -131,6 +132,17 @@ def test_themes_count_people_not_turns_and_skip_what_is_not_analysable() -> None
     assert summary["languages"] == {"en": 7, "fr": 1}
 
 
+def test_a_note_says_what_another_language_kept_out_and_which_files_are_not_analysed_at_all() -> None:
+    from dataclasses import replace
+
+    french = [replace(_q(n, "cy", language=lang), source_file="fr.txt") for n, lang in ((3, "fr"), (4, "fr"), (5, "de"))]
+    chatter = replace(_q(6, "cy", substantive=False), source_file="fr.txt")  # "Okay." is English, and nothing
+    note = language_note([_q(1, "ana"), _q(2, "bo", language="fr"), *french, chatter])
+    assert note.startswith("4 quotes not in English (fr 3, de 1)")
+    assert note.endswith("none of fr.txt is analysed")  # f.txt still has an English quote
+    assert language_note([_q(1, "ana"), _q(2, "bo", substantive=False, language="fr")]) is None
+
+
 def test_annotate_judges_transcripts_as_speech_and_surveys_as_writing() -> None:
     transcript = read_transcript("Q: What matters?\nA: Price.\n", "t.txt", "abc")
     survey = read_survey_csv("id,answer\n1,Price.\n", "s.csv", "abc")
@@ -190,3 +202,6 @@ def test_a_run_on_real_transcripts_counts_people_and_keeps_filler_out(tmp_path, 
         ~quotes["is_substantive"] & (quotes["language"] == "fr")
     ).sum()
     assert counts["analysable_quotes"] == (~kept_out).sum()
+    # The report and the manifest say why one interview of eight is missing.
+    (note,) = json.loads((config.out_dir / "run_manifest.json").read_text())["notes"]
+    assert note.endswith("none of Interview 2.txt is analysed")
