@@ -12,7 +12,7 @@ from nlp.xmlsafe import xml_safe
 
 __all__ = ["write_xlsx"]
 
-_WIDTHS = {"label": 36, "text": 90, "sections": 60, "keywords": 50, "section": 40, "theme": 36, "description": 60,
+_WIDTHS = {"label": 36, "text": 90, "note": 120, "sections": 60, "keywords": 50, "section": 40, "theme": 36, "description": 60,
            "evidence_1": 60, "evidence_2": 60, "evidence_3": 60, "boundary": 60, "prevalence": 50}
 
 
@@ -60,11 +60,14 @@ def _card_row(c) -> list:
 
 def write_xlsx(data: ReportData, path: Path, comparisons: Sequence[GroupComparison] = ()) -> Path:
     """Write the workbook to ``path`` (sheets ``themes``, ``quotes``, ``recommendations`` with
-    every ask, and one ``by <attribute>`` matrix per group comparison)."""
+    every ask, and one ``by <attribute>`` matrix per group comparison; ``notes`` first when the
+    run has notes a reader must know, as the report's header gives them)."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     workbook.remove(workbook.active)
+    if data.notes:
+        _sheet(workbook, "notes", ["note"], [[note] for note in data.notes])
     _sheet(
         workbook, "themes",
         ["rank", "topic_id", "label", "n_respondents", "n_responses", "n_quotes", "mean_sentiment", "sections",

@@ -193,4 +193,5 @@ def test_what_a_reader_must_know_about_the_run_heads_the_report(tmp_path):
     files = write_report(outputs, tmp_path, top=2)
     assert f"Note: {note}." in files.markdown.read_text(encoding="utf-8")
     assert f"Note: {note}." in files.html.read_text(encoding="utf-8")
+    assert pd.read_excel(files.xlsx, sheet_name="notes")["note"].tolist() == [note]
     assert "Note:" not in write_report(_tiny_outputs(), tmp_path / "plain", top=2).markdown.read_text(encoding="utf-8")
