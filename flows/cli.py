@@ -156,6 +156,8 @@ def themes(processed_dir: ProcessedDir = Path("data/processed"), top: Top = 10) 
         sentiment = "n/a" if r.mean_sentiment is None else f"{r.mean_sentiment:+.2f}"
         table.add_row(str(r.theme_id), label, str(r.n_respondents), str(r.n_responses), str(r.n_quotes), sentiment)
     _console().print(table)
+    for note in outputs.manifest.notes if outputs.manifest else ():
+        _console().print(f"Note: {_escape(note)}.", highlight=False)
 
 
 @app.command()

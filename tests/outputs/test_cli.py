@@ -51,6 +51,21 @@ def test_themes_lead_with_the_largest_top_level_themes_and_their_sub_themes(runn
     assert len(parents) <= 2 or parents["label"].iloc[-1] not in text
 
 
+def test_themes_end_with_what_a_reader_must_know_about_the_run(runner, processed_dir, tmp_path):
+    import json
+    import shutil
+
+    copy = shutil.copytree(processed_dir, tmp_path / "processed")
+    manifest = json.loads((copy / "run_manifest.json").read_text(encoding="utf-8"))
+    note = "148 quotes not in English (fr 148) are left out; none of Interview 2.txt is analysed"
+    (copy / "run_manifest.json").write_text(json.dumps({**manifest, "notes": [note]}), encoding="utf-8")
+    result = runner.invoke(app, ["themes", "--processed-dir", str(copy), "--top", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"Note: {note}." in " ".join(result.output.split())
+    plain = runner.invoke(app, ["themes", "--processed-dir", str(processed_dir), "--top", "2"])
+    assert "Note:" not in plain.output
+
+
 def test_quotes_of_a_topic_with_provenance(runner, processed_dir):
     quotes = pd.read_parquet(processed_dir / "quotes.parquet")
     topic = int(quotes["topic_id"].mode()[0])
