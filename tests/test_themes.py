@@ -189,6 +189,29 @@ def test_a_top_level_description_is_not_a_sentence_its_sub_themes_already_say():
 
 
 
+def test_evidence_leads_with_central_quotes_that_name_what_the_theme_is_about():
+    texts = [
+        "We talked about many things with them over the years, mostly in meetings.",
+        "They answered every question we had, and quickly, whenever we asked.",
+        "The helpdesk explained the standard to our developers in a single call.",
+        "Our developers learned the standard from the helpdesk's written guidance.",
+    ]
+    quotes = [_quote(i, t, f"r{i}") for i, t in enumerate(texts)]
+    vectors = np.stack([_unit([1, 0.05 * i]) for i in range(4)])
+    plain = pick_card_quotes(range(4), quotes, vectors, _unit([1, 0]), n_evidence=2)
+    told = pick_card_quotes(range(4), quotes, vectors, _unit([1, 0]), n_evidence=2, keywords=("helpdesk", "standard"))
+    assert plain.evidence_quote_ids == ("q1", "q2")  # most central after the description's
+    assert told.description_quote_id == "q2"
+    assert told.evidence_quote_ids == ("q3", "q0")  # the other that names the helpdesk first
+
+
+def test_one_persons_theme_is_not_evidenced_by_its_own_description():
+    quotes = [_quote(i, t, "r1") for i, t in enumerate(TEXTS[:3])]
+    vectors = np.stack([_unit([1, 0.1 * i]) for i in range(3)])
+    picks = pick_card_quotes(range(3), quotes, vectors, _unit([1, 0]))
+    assert len(picks.evidence_quote_ids) == 1 and picks.description_quote_id not in picks.evidence_quote_ids
+
+
 def test_top_level_evidence_leaves_out_what_its_sub_themes_say_while_others_can_fill_it():
     quotes = [_quote(i, f"The helpdesk answered question number {i} about the standard quickly.", f"r{i}") for i in range(5)]
     vectors = np.stack([_unit([1, 0.05 * i]) for i in range(5)])

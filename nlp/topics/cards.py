@@ -34,6 +34,7 @@ __all__ = [
 MIN_WORDS = 6  # a shorter quote rarely stands on its own in a report
 DESCRIPTION_CANDIDATES = 5  # central statements a description is chosen from
 DESCRIPTION_KEYWORDS = 8  # the theme's first keywords that choose it
+EVIDENCE_POOL = 3  # times the evidence wanted: the first candidates, reordered by keywords held
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 MAX_DESCRIPTION_WORDS = 30
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
@@ -196,8 +197,9 @@ def pick_card_quotes(
     before the rest. The description is the sentence, of the ``DESCRIPTION_CANDIDATES`` first
     quotes in that order whose sentence is not a question (any sentence when all are), that holds
     the most of ``keywords``, each whole (``_most_telling``); its quote is left out of the
-    evidence when other respondents can fill it. The boundary quote is the least central usable
-    member not shown already.
+    evidence when other quotes can fill it. Of the ``EVIDENCE_POOL`` x ``n_evidence`` first
+    quotes in that order, those holding more of ``keywords`` are evidence first (the order
+    otherwise kept). The boundary quote is the least central usable member not shown already.
 
     Args:
         members: indices of the theme's quotes in ``quotes``.
@@ -238,14 +240,21 @@ def pick_card_quotes(
     # Evidence leaves out what is shown already, the description's quote and the sentences of
     # the cards beside it, while other respondents can fill it.
     said_beside = {i for i in long_first if quotes[i].quote_id in taken}
+    # Of the first candidates, those that name more of what the theme is about come first.
+    pool = EVIDENCE_POOL * n_evidence
+    wanted = _wanted(keywords)
+    telling_first = sorted(long_first[:pool], key=lambda i: -_held(quotes[i].text, wanted)) + long_first[pool:]
+    # A theme of fewer respondents than places keeps what the fullest pass found, avoiding the
+    # most on a tie: one person's theme is not evidenced by its own description.
     evidence: list[int] = []
     for avoid in ({top} | said_beside, {top}, set()):
-        evidence, seen = [], set()
-        for i in long_first:
+        found, seen = [], set()
+        for i in telling_first:
             who = respondent_of(quotes[i])
-            if len(evidence) < n_evidence and who not in seen and i not in avoid:
-                evidence.append(i)
+            if len(found) < n_evidence and who not in seen and i not in avoid:
+                found.append(i)
                 seen.add(who)
+        evidence = found if len(found) > len(evidence) else evidence
         if len(evidence) == n_evidence:
             break
     shown = {top, *evidence}
@@ -264,11 +273,21 @@ def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: 
     description holds the most of the theme's first keywords, a keyword counting when all its
     words are there (a plural "s" aside); on a tie, one its speaker finished (``_left_off``) before
     one left off, then the most central."""
-    wanted = [set(_WORD.findall(kw.lower())) for kw in keywords[:DESCRIPTION_KEYWORDS]]
+    wanted = _wanted(keywords)
 
     def held(i: int) -> int:
-        said = set(_WORD.findall(describe(quotes[i].text).lower()))
-        said |= {w.removesuffix("s") for w in said}
-        return sum(bool(kw) and kw <= said for kw in wanted)
+        return _held(describe(quotes[i].text), wanted)
 
     return max(candidates, key=lambda i: (held(i), not _left_off(_sentence(quotes[i].text)), -candidates.index(i)))
+
+
+def _wanted(keywords: Sequence[str]) -> list[set[str]]:
+    """The words of each of the theme's first ``DESCRIPTION_KEYWORDS`` keywords."""
+    return [set(_WORD.findall(kw.lower())) for kw in keywords[:DESCRIPTION_KEYWORDS]]
+
+
+def _held(text: str, wanted: Sequence[set[str]]) -> int:
+    """How many keywords ``text`` holds whole (every word of it, a plural "s" aside)."""
+    said = set(_WORD.findall(text.lower()))
+    said |= {w.removesuffix("s") for w in said}
+    return sum(bool(kw) and kw <= said for kw in wanted)
