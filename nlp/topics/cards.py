@@ -26,7 +26,10 @@ __all__ = [
     "EvidenceQuote",
     "SectionPrevalence",
     "ThemeCard",
+    "clean_start",
     "describe",
+    "is_hesitant",
+    "keywords_held",
     "pick_card_quotes",
     "respondent_of",
 ]
@@ -44,8 +47,9 @@ _WRAPPERS = "\"“”‘’'·-–—• \t"
 # is no degree, "So far"), and a restart, two words broken off on a comma and begun again
 # with the same first word ("I don't, I would say", "that's where, that's why").
 _PRONOUN = r"(?:i|you|we|they|it|it['’]s|there|there['’]s|that['’]s|if|when)\b"
+_NOT_SO = r"(?!\s+(?:(?:far|much|many|long)\b|that\b(?!['’])))"  # "So far", "so that" stay
 _OPENER = re.compile(
-    rf"^(?:(?:so(?!\s+(?:(?:far|much|many|long)\b|that\b(?!['’])))|and|but|yeah|okay|ok|basically|actually|anyway)\b,?"
+    rf"^(?:(?:so{_NOT_SO}|and|but|yeah|okay|ok|basically|actually|anyway)\b,?"
     rf"|(?:right|you know|i mean),|(?:well|like)(?:,|(?=\s+{_PRONOUN})))\s+",
     re.IGNORECASE,
 )
@@ -58,7 +62,9 @@ _RESTART = re.compile(
 # "who they are speaking to").
 _DANGLING = frozenset("the a an my our your their its and or but because if than".split())
 # A determiner before a pronoun is a false start ("So the it's like a byproduct").
-_FALSE_START = re.compile(r"\b(?i:the|a|an)\s+(?=(?:it|it['’]s|I|I['’]m|I['’]ve|we|we['’]re|they|they['’]re)[\s,.])")
+_FALSE_START = re.compile(
+    r"\b(?i:the|a|an)\s+(?=(?:it|it['’]s|I|I['’]m|I['’]ve|we|we['’]re|they|they['’]re)[\s,.])"
+)
 _PUNCT = ",.;:!?…\"“”‘’'()-–—"
 
 
@@ -133,7 +139,8 @@ def _n_words(text: str) -> int:
     return len(text.split())
 
 
-def _hesitant(text: str) -> bool:
+def is_hesitant(text: str) -> bool:
+    """Whether ``text`` holds a hesitation ("um", "uh": ``nlp.substantive.HESITATION_WORDS``)."""
     return any(word.strip(_PUNCT).lower() in HESITATION_WORDS for word in text.split())
 
 
@@ -160,7 +167,7 @@ def _sentence(text: str) -> str:
     """The sentence ``describe`` writes, cleaned but not trimmed."""
     sentences = [s.strip(_WRAPPERS) for s in _SENTENCE_END.split(without_disfluencies(text))]
     sentences = [s for s in sentences if s] or [text.strip(_WRAPPERS)]
-    return _clean_start(next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words)))
+    return clean_start(next((s for s in sentences if _n_words(s) >= MIN_WORDS), max(sentences, key=_n_words)))
 
 
 def _left_off(sentence: str) -> bool:
@@ -170,8 +177,10 @@ def _left_off(sentence: str) -> bool:
     return sentence.endswith((",", ";", ":", "–", "-")) or last in _DANGLING
 
 
-def _clean_start(sentence: str) -> str:
-    """``sentence`` without its opening discourse markers and restarts, or false starts."""
+def clean_start(sentence: str) -> str:
+    """``sentence`` without the speech a clean verbatim transcript leaves out at its start:
+    discourse markers ("So", "And then", "Well,"), restarts ("I don't, I would say") and false
+    starts ("the it's")."""
     sentence = _FALSE_START.sub("", sentence)
     while True:
         shorter = _RESTART.sub("", _OPENER.sub("", sentence, count=1), count=1)
@@ -224,7 +233,7 @@ def pick_card_quotes(
     def tier(i: int) -> int:
         if _n_words(quotes[i].text) < MIN_WORDS:
             return 2
-        return 0 if i in central and not _hesitant(quotes[i].text) else 1
+        return 0 if i in central and not is_hesitant(quotes[i].text) else 1
 
     long_first = sorted(order, key=tier)
     # A theme is described by a statement, not a question (an interviewer's prompt, or "Is OCP
@@ -242,8 +251,8 @@ def pick_card_quotes(
     said_beside = {i for i in long_first if quotes[i].quote_id in taken}
     # Of the first candidates, those that name more of what the theme is about come first.
     pool = EVIDENCE_POOL * n_evidence
-    wanted = _wanted(keywords)
-    telling_first = sorted(long_first[:pool], key=lambda i: -_held(quotes[i].text, wanted)) + long_first[pool:]
+    by_keywords = sorted(long_first[:pool], key=lambda i: -keywords_held(quotes[i].text, keywords))
+    telling_first = by_keywords + long_first[pool:]
     # A theme of fewer respondents than places keeps what the fullest pass found, avoiding the
     # most on a tie: one person's theme is not evidenced by its own description.
     evidence: list[int] = []
@@ -273,21 +282,16 @@ def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: 
     description holds the most of the theme's first keywords, a keyword counting when all its
     words are there (a plural "s" aside); on a tie, one its speaker finished (``_left_off``) before
     one left off, then the most central."""
-    wanted = _wanted(keywords)
-
     def held(i: int) -> int:
-        return _held(describe(quotes[i].text), wanted)
+        return keywords_held(describe(quotes[i].text), keywords)
 
     return max(candidates, key=lambda i: (held(i), not _left_off(_sentence(quotes[i].text)), -candidates.index(i)))
 
 
-def _wanted(keywords: Sequence[str]) -> list[set[str]]:
-    """The words of each of the theme's first ``DESCRIPTION_KEYWORDS`` keywords."""
-    return [set(_WORD.findall(kw.lower())) for kw in keywords[:DESCRIPTION_KEYWORDS]]
-
-
-def _held(text: str, wanted: Sequence[set[str]]) -> int:
-    """How many keywords ``text`` holds whole (every word of it, a plural "s" aside)."""
+def keywords_held(text: str, keywords: Sequence[str]) -> int:
+    """How many of the first ``DESCRIPTION_KEYWORDS`` ``keywords`` ``text`` holds whole (every
+    word of the keyword, a plural "s" aside)."""
     said = set(_WORD.findall(text.lower()))
     said |= {w.removesuffix("s") for w in said}
+    wanted = (set(_WORD.findall(kw.lower())) for kw in keywords[:DESCRIPTION_KEYWORDS])
     return sum(bool(kw) and kw <= said for kw in wanted)
