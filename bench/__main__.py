@@ -252,6 +252,13 @@ def _embedder_quality(full: bool) -> list[Row]:
     return out
 
 
+def _theme_cards(full: bool) -> list[Row]:
+    from bench import theme_cards
+
+    return [Row("theme_cards", f"{r['figure']}, {r['data']}: ours (BERTopic defaults)", f"{r['ours']} ({r['peer']})")
+            for r in theme_cards.run()]
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
     "startup": _startup,
     "embedder_quality": _embedder_quality,
@@ -264,6 +271,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
     "scale": _scale,
     "prefect_overhead": _prefect_overhead,
     "learned_coding": _learned_coding,
+    "theme_cards": _theme_cards,
 }
 
 

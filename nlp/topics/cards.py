@@ -249,9 +249,12 @@ def pick_card_quotes(
     # Evidence leaves out what is shown already, the description's quote and the sentences of
     # the cards beside it, while other respondents can fill it.
     said_beside = {i for i in long_first if quotes[i].quote_id in taken}
-    # Of the first candidates, those that name more of what the theme is about come first.
+    # Of the first candidates, those that name more of what the theme is about come first, among
+    # quotes as long and as free of hesitation (a hesitant quote still after a clean one).
     pool = EVIDENCE_POOL * n_evidence
-    by_keywords = sorted(long_first[:pool], key=lambda i: -keywords_held(quotes[i].text, keywords))
+    by_keywords = sorted(long_first[:pool], key=lambda i: (
+        _n_words(quotes[i].text) < MIN_WORDS, is_hesitant(quotes[i].text), -keywords_held(quotes[i].text, keywords)
+    ))
     telling_first = by_keywords + long_first[pool:]
     # A theme of fewer respondents than places keeps what the fullest pass found, avoiding the
     # most on a tie: one person's theme is not evidenced by its own description.
