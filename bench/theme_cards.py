@@ -17,6 +17,8 @@ Figures per system, over every card (ours: top-level themes and sub-themes):
 * evidence quotes holding a whole keyword of their card (its first eight keywords; the peer's
   are its c-TF-IDF words), holding a hesitation, or repeating the card's own description quote;
 * cards whose evidence comes from fewer respondents than it has quotes;
+* ours only (BERTopic has none): boundary quotes holding a keyword of their card, and boundary
+  quotes of fewer than six words or with a hesitation;
 * ours only: top-level descriptions that repeat one of their sub-themes', and top-level evidence
   quotes that are a sub-theme's description quote (the report prints both, one under the other).
 
@@ -55,6 +57,7 @@ class Card:
     description: str
     description_quote_id: str
     evidence: tuple[str, ...]
+    boundary: str | None = None  # the peer has none
 
 
 class _Capture(InProcess):
@@ -77,11 +80,11 @@ def our_cards(raw_dir: Path, cache_dir: Path) -> tuple[list[Card], dict[str, tup
         parents = tables.PARENTS.read(config.out_dir)
     cards = [
         Card("theme", int(p.parent_id), None, tuple(p.keywords), str(p.description), str(p.description_quote_id),
-             tuple(p.evidence_quote_ids))
+             tuple(p.evidence_quote_ids), p.boundary_quote_id)
         for p in parents.itertuples()
     ] + [
         Card("sub-theme", int(t.topic_id), int(t.parent_id), tuple(t.keywords), str(t.description),
-             str(t.description_quote_id), tuple(t.evidence_quote_ids))
+             str(t.description_quote_id), tuple(t.evidence_quote_ids), t.boundary_quote_id)
         for t in topics.itertuples() if t.topic_id != -1
     ]
     said = {str(q): (str(t), str(r)) for q, t, r in zip(quotes["quote_id"], quotes["text"], quotes["respondent_id"])}
@@ -138,6 +141,12 @@ def figures(cards: Sequence[Card], said: dict[str, tuple[str, str]]) -> dict[str
         "cards with two evidence quotes of one respondent": share(
             sum(len({said[q][1] for q in c.evidence}) < len(c.evidence) for c in cards), len(cards)),
     }
+    edges = [(c, c.boundary) for c in cards if isinstance(c.boundary, str)]
+    if edges:
+        out["boundary quotes holding a keyword of its card"] = share(
+            sum(keywords_held(said[q][0], wanted[c.theme_id]) > 0 for c, q in edges), len(edges))
+        out["boundary quotes under six words or with a hesitation"] = share(
+            sum(len(said[q][0].split()) < 6 or is_hesitant(said[q][0]) for _, q in edges), len(edges))
     tops = [c for c in cards if c.level == "theme"]
     if tops:
         below = {c.theme_id: {s.description_quote_id for s in cards if s.parent_id == c.theme_id} for c in tops}

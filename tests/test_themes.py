@@ -205,6 +205,24 @@ def test_evidence_leads_with_central_quotes_that_name_what_the_theme_is_about():
     assert told.evidence_quote_ids == ("q3", "q0")  # the other that names the helpdesk first
 
 
+def test_the_boundary_quote_is_the_furthest_that_still_says_something_of_the_theme():
+    texts = [
+        "The helpdesk explained the standard to our developers in a single call.",
+        "Our developers learned the standard from the helpdesk's written guidance.",
+        "The helpdesk answered our questions about the standard within a day.",
+        "We asked the helpdesk twice about the standard and heard back fast.",
+        "The helpdesk staff also trained two of our new analysts last spring.",
+        "Later on the helpdesk also reviewed our published data for errors.",
+        "Is this thing still recording?",
+    ]
+    quotes = [_quote(i, t, f"r{i}") for i, t in enumerate(texts)]
+    vectors = np.stack([_unit([1, 0.1 * i]) for i in range(7)])
+    plain = pick_card_quotes(range(7), quotes, vectors, _unit([1, 0]))
+    told = pick_card_quotes(range(7), quotes, vectors, _unit([1, 0]), keywords=("helpdesk",))
+    assert plain.boundary_quote_id == "q6"  # without keywords, the least central of four words or more
+    assert told.boundary_quote_id == "q5"  # stray talk at the edge is passed over
+
+
 def test_one_persons_theme_is_not_evidenced_by_its_own_description():
     quotes = [_quote(i, t, "r1") for i, t in enumerate(TEXTS[:3])]
     vectors = np.stack([_unit([1, 0.1 * i]) for i in range(3)])

@@ -208,7 +208,9 @@ def pick_card_quotes(
     the most of ``keywords``, each whole (``_most_telling``); its quote is left out of the
     evidence when other quotes can fill it. Of the ``EVIDENCE_POOL`` x ``n_evidence`` first
     quotes in that order, those holding more of ``keywords`` are evidence first (the order
-    otherwise kept). The boundary quote is the least central usable member not shown already.
+    otherwise kept). The boundary quote is, of the outer half of the usable members not shown
+    already, the least central that holds a keyword, has ``MIN_WORDS`` words or more and no
+    hesitation; without one, the least central of four words or more.
 
     Args:
         members: indices of the theme's quotes in ``quotes``.
@@ -271,7 +273,15 @@ def pick_card_quotes(
             break
     shown = {top, *evidence}
     rest = [i for i in order[::-1] if i not in shown]
-    boundary = next((i for i in rest if _n_words(quotes[i].text) >= 4), rest[0] if rest else None)
+    # The edge of a theme is where it reaches, not where stray talk was put: of its outer half,
+    # the least central quote that says something of the theme (a keyword, six words or more,
+    # no hesitation), else the least central of four words or more.
+    outer = rest[: (len(rest) + 1) // 2]
+    boundary = next(
+        (i for i in outer if _n_words(quotes[i].text) >= MIN_WORDS and not is_hesitant(quotes[i].text)
+         and keywords_held(quotes[i].text, keywords)),
+        next((i for i in rest if _n_words(quotes[i].text) >= 4), rest[0] if rest else None),
+    )
     return CardPicks(
         description=describe(quotes[top].text),
         description_quote_id=quotes[top].quote_id,
