@@ -151,8 +151,9 @@ def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
     like, it's like, uh, complex" reads "So it's like complex"), and so do discourse markers that
     open the sentence ("So", "And then", "Well,"), restarts ("I don't, I would say") and false
     starts ("the it's"): "So the it's like a byproduct" reads "It's like a byproduct". Quotation
-    marks and bullets around it go too. A sentence cut here, or left unfinished by its speaker (ending on a comma),
-    ends in an ellipsis, a whole one in its own full stop.
+    marks and bullets around it go too. A sentence cut here, or left unfinished by its speaker
+    (ending on a comma, or on an article or a conjunction: ``_left_off``), ends in an ellipsis, a
+    whole one in its own full stop.
     """
     sentence = _sentence(text)
     words = sentence.split()
@@ -248,46 +249,68 @@ def pick_card_quotes(
         said = (i for i in pool if not describe(quotes[i].text).endswith("?"))
         statements = statements or list(islice(said, DESCRIPTION_CANDIDATES))
     top = _most_telling(statements, quotes, keywords) if statements else long_first[0]
-    # Evidence leaves out what is shown already, the description's quote and the sentences of
-    # the cards beside it, while other respondents can fill it.
-    said_beside = {i for i in long_first if quotes[i].quote_id in taken}
-    # Of the first candidates, those that name more of what the theme is about come first, among
-    # quotes as long and as free of hesitation (a hesitant quote still after a clean one).
-    pool = EVIDENCE_POOL * n_evidence
-    by_keywords = sorted(long_first[:pool], key=lambda i: (
-        _n_words(quotes[i].text) < MIN_WORDS, is_hesitant(quotes[i].text), -keywords_held(quotes[i].text, keywords)
-    ))
-    telling_first = by_keywords + long_first[pool:]
-    # A theme of fewer respondents than places keeps what the fullest pass found, avoiding the
-    # most on a tie: one person's theme is not evidenced by its own description.
-    evidence: list[int] = []
-    for avoid in ({top} | said_beside, {top}, set()):
-        found, seen = [], set()
-        for i in telling_first:
-            who = respondent_of(quotes[i])
-            if len(found) < n_evidence and who not in seen and i not in avoid:
-                found.append(i)
-                seen.add(who)
-        evidence = found if len(found) > len(evidence) else evidence
-        if len(evidence) == n_evidence:
-            break
-    shown = {top, *evidence}
-    rest = [i for i in order[::-1] if i not in shown]
-    # The edge of a theme is where it reaches, not where stray talk was put: of its outer half,
-    # the least central quote that says something of the theme (a keyword, six words or more,
-    # no hesitation), else the least central of four words or more.
-    outer = rest[: (len(rest) + 1) // 2]
-    boundary = next(
-        (i for i in outer if _n_words(quotes[i].text) >= MIN_WORDS and not is_hesitant(quotes[i].text)
-         and keywords_held(quotes[i].text, keywords)),
-        next((i for i in rest if _n_words(quotes[i].text) >= 4), rest[0] if rest else None),
-    )
+    evidence = _evidence(long_first, quotes, top, n_evidence, keywords, taken)
+    boundary = _boundary(order, {top, *evidence}, quotes, keywords)
     return CardPicks(
         description=describe(quotes[top].text),
         description_quote_id=quotes[top].quote_id,
         evidence_quote_ids=tuple(quotes[i].quote_id for i in evidence),
         boundary_quote_id=None if boundary is None else quotes[boundary].quote_id,
     )
+
+
+def _evidence(
+    long_first: Sequence[int],
+    quotes: Sequence[Quote],
+    top: int,
+    n: int,
+    keywords: Sequence[str],
+    taken: Collection[str],
+) -> list[int]:
+    """Up to ``n`` quotes of distinct respondents, in ``long_first``'s order but for its first
+    ``EVIDENCE_POOL`` x ``n``: there quotes of ``MIN_WORDS`` words or more without a hesitation
+    come first, and among them those holding more of ``keywords``.
+
+    What is shown already, the description's quote ``top`` and the sentences of the cards beside
+    this one (``taken``), is left out while other quotes can fill the places; a theme of fewer
+    respondents than places keeps what the fullest pass found, so one person's theme is not
+    evidenced by its own description.
+    """
+    pool = EVIDENCE_POOL * n
+    by_keywords = sorted(long_first[:pool], key=lambda i: (
+        _n_words(quotes[i].text) < MIN_WORDS, is_hesitant(quotes[i].text), -keywords_held(quotes[i].text, keywords)
+    ))
+    telling_first = [*by_keywords, *long_first[pool:]]
+    said_beside = {i for i in long_first if quotes[i].quote_id in taken}
+    evidence: list[int] = []
+    for avoid in ({top} | said_beside, {top}, set()):
+        found, seen = [], set()
+        for i in telling_first:
+            who = respondent_of(quotes[i])
+            if len(found) < n and who not in seen and i not in avoid:
+                found.append(i)
+                seen.add(who)
+        evidence = found if len(found) > len(evidence) else evidence
+        if len(evidence) == n:
+            break
+    return evidence
+
+
+def _boundary(
+    order: Sequence[int], shown: Collection[int], quotes: Sequence[Quote], keywords: Sequence[str]
+) -> int | None:
+    """How far the theme reaches, not where stray talk was put: of the outer half of the members
+    not ``shown`` (``order`` is most central first), the least central that says something of the
+    theme (a keyword, ``MIN_WORDS`` words or more, no hesitation), else the least central of four
+    words or more."""
+    rest = [i for i in order[::-1] if i not in shown]
+    outer = rest[: (len(rest) + 1) // 2]
+    def says_something(i: int) -> bool:
+        text = quotes[i].text
+        return _n_words(text) >= MIN_WORDS and not is_hesitant(text) and keywords_held(text, keywords) > 0
+
+    fallback = next((i for i in rest if _n_words(quotes[i].text) >= 4), rest[0] if rest else None)
+    return next((i for i in outer if says_something(i)), fallback)
 
 
 def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: Sequence[str]) -> int:
