@@ -259,6 +259,20 @@ def test_said_in_conversation_an_ask_that_names_nothing_makes_no_ask():
     assert [a.quote_id for a in build_asks(spoken, *args)] == ["q2"]
 
 
+def test_in_conversation_a_framed_ask_ranks_above_a_bare_imperative():
+    """Said, "Come back an hour later." more often narrates than asks; written, it asks."""
+    from dataclasses import replace
+
+    written = [_quote("q1", "r1", "Come back an hour later."), _quote("q2", "r2", "We need a fallback plan.")]
+    spoken = [replace(q, speaker="Interviewee") for q in written]
+    embed = _FakeEmbed({s: v for s, v in zip(ask_spans([q.text for q in written]), ([1, 0], [0, 1]))})
+    args = (_unit([1, 0], [0, 1]), [True, True], [0.95, 0.85], [0, 0], embed)
+
+    assert [a.quote_id for a in build_asks(written, *args)] == ["q1", "q2"]  # by confidence
+    said = build_asks(spoken, *args)
+    assert [a.quote_id for a in said] == ["q2", "q1"] and [a.support for a in said] == [1, 1]
+
+
 def test_an_ask_whose_span_names_nothing_is_named_from_its_quote():
     text = "Um, I say, hey, maybe I can create a new feature between these two data points."
     quotes = [_quote("q1", "r1", text), _quote("q2", "r2", "They need more advanced planning.")]
