@@ -301,13 +301,14 @@ def _boundary(
 ) -> int | None:
     """How far the theme reaches, not where stray talk was put: of the outer half of the members
     not ``shown`` (``order`` is most central first), the least central that says something of the
-    theme (a keyword, ``MIN_WORDS`` words or more, no hesitation), else the least central of four
-    words or more."""
+    theme (a keyword, ``MIN_WORDS`` words or more, no hesitation, not left off on a comma), else
+    the least central of four words or more."""
     rest = [i for i in order[::-1] if i not in shown]
     outer = rest[: (len(rest) + 1) // 2]
     def says_something(i: int) -> bool:
-        text = quotes[i].text
-        return _n_words(text) >= MIN_WORDS and not is_hesitant(text) and keywords_held(text, keywords) > 0
+        text = quotes[i].text.strip()
+        return (_n_words(text) >= MIN_WORDS and not is_hesitant(text) and not _left_off(text)
+                and keywords_held(text, keywords) > 0)
 
     fallback = next((i for i in rest if _n_words(quotes[i].text) >= 4), rest[0] if rest else None)
     return next((i for i in outer if says_something(i)), fallback)
