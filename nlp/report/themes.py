@@ -133,13 +133,17 @@ def _quote_ref(row) -> QuoteRef:
 
 
 def _representatives(quotes: pd.DataFrame, topic_row, n: int) -> list[QuoteRef]:
-    """Up to ``n`` quotes: the topic's representatives (closest to its centre) first.
+    """Up to ``n`` quotes: the topic's card evidence (distinct respondents, said without
+    hesitation, naming the theme: ``nlp.topics.cards``) first, or, in a table from before the
+    cards, its representatives (closest to its centre).
 
     If the topic lists fewer, the longest remaining quotes from not-yet-quoted responses fill
     in: a short fragment rarely stands on its own in a report.
     """
     by_id = quotes.set_index("quote_id", drop=False)
-    chosen = [by_id.loc[q] for q in list(topic_row.representative_quote_ids)[:n] if q in by_id.index]
+    evidence = getattr(topic_row, "evidence_quote_ids", None)
+    first = evidence if evidence is not None and len(evidence) else topic_row.representative_quote_ids
+    chosen = [by_id.loc[q] for q in list(first)[:n] if q in by_id.index]
     responses = {r.response_id for r in chosen}
     rest = quotes[(quotes["topic_id"] == topic_row.topic_id) & ~quotes["quote_id"].isin([r.quote_id for r in chosen])]
     rest = rest.assign(_len=rest["text"].str.len()).sort_values("_len", ascending=False, kind="stable")

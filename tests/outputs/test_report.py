@@ -119,7 +119,8 @@ def test_report_on_the_seed_quotes_the_top_themes_verbatim(processed_dir, tmp_pa
     texts = outputs.quotes.set_index("quote_id")["text"]
     for topic in top.itertuples():
         assert topic.label in html
-        quote = texts[topic.representative_quote_ids[0]]
+        # The sub-theme's card evidence, as its card shows it (distinct respondents, naming the theme).
+        quote = texts[topic.evidence_quote_ids[0]]
         assert quote in md or escape_markdown(quote) in md
     assert "Sentiment per section" in html and "Top recommendations" in html
 
