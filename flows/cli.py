@@ -197,8 +197,11 @@ def recommendations(processed_dir: ProcessedDir = Path("data/processed"), top: T
     """The asks most respondents make, in their own words, with their theme and section."""
     from rich.table import Table
 
+    from nlp.report.themes import recommendations_page
+
     outputs = _outputs(processed_dir)
-    recs = outputs.recommendations.sort_values(["support", "score"], ascending=False, kind="stable").head(top)
+    # Ranked as the report's page ranks them: shared asks first, then single asks that name something.
+    recs = recommendations_page(outputs.recommendations, rows=top, single=top)
     text_of = dict(zip(outputs.quotes["quote_id"], outputs.quotes["text"]))
     table = Table(title=f"Top {len(recs)} of {len(outputs.recommendations)} asks", show_lines=True)
     table.add_column("ask", ratio=1)
