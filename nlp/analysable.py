@@ -147,11 +147,12 @@ def language_note(quotes: Sequence[Quote], model_languages: Sequence[str] = MODE
     whole = sorted(f for f, n in left_out.items() if n == said[f])
     languages = ", ".join(f"{lang} {n}" for lang, n in Counter(q.language for q in other).most_common())
     model = " or ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in model_languages)
+    many = len(other) > 1
     note = (
-        f"{len(other)} quote{'s' if len(other) > 1 else ''} not in {model} ({languages}), which the embedding "
-        "model cannot place, are kept in quotes.parquet but left out of themes, sentiment and recommendations"
+        f"{len(other)} quote{'s' if many else ''} not in {model} ({languages}), which the embedding model cannot "
+        f"place, {'are' if many else 'is'} kept in quotes.parquet but left out of themes, sentiment and recommendations"
     )
     if whole:
-        named = ", ".join(whole[:_FILES_NAMED]) + (f" and {len(whole) - _FILES_NAMED} more" if len(whole) > _FILES_NAMED else "")
-        note += f"; none of {named} is analysed"
+        more = len(whole) - _FILES_NAMED
+        note += f"; none of {', '.join(whole[:_FILES_NAMED])}{f' and {more} more' if more > 0 else ''} is analysed"
     return note

@@ -12,8 +12,8 @@ from nlp.xmlsafe import xml_safe
 
 __all__ = ["write_xlsx"]
 
-_WIDTHS = {"label": 36, "text": 90, "note": 120, "sections": 60, "keywords": 50, "section": 40, "theme": 36, "description": 60,
-           "evidence_1": 60, "evidence_2": 60, "evidence_3": 60, "boundary": 60, "prevalence": 50}
+_WIDTHS = {"label": 36, "text": 90, "note": 120, "sections": 60, "keywords": 50, "section": 40, "theme": 36,
+           "description": 60, "evidence_1": 60, "evidence_2": 60, "evidence_3": 60, "boundary": 60, "prevalence": 50}
 
 
 def _sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
