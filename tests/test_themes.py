@@ -188,6 +188,12 @@ def test_a_top_level_description_is_not_a_sentence_its_sub_themes_already_say():
     assert alone.description_quote_id == "q0"
 
 
+def _in_a_line(texts: list[str], step: float, **kwargs):
+    """Card picks of ``texts`` said by one respondent each, each ``step`` further from the centre."""
+    quotes = [_quote(i, t, f"r{i}") for i, t in enumerate(texts)]
+    vectors = np.stack([_unit([1, step * i]) for i in range(len(texts))])
+    return pick_card_quotes(range(len(texts)), quotes, vectors, _unit([1, 0]), **kwargs)
+
 
 def test_evidence_leads_with_central_quotes_that_name_what_the_theme_is_about():
     texts = [
@@ -196,10 +202,8 @@ def test_evidence_leads_with_central_quotes_that_name_what_the_theme_is_about():
         "The helpdesk explained the standard to our developers in a single call.",
         "Our developers learned the standard from the helpdesk's written guidance.",
     ]
-    quotes = [_quote(i, t, f"r{i}") for i, t in enumerate(texts)]
-    vectors = np.stack([_unit([1, 0.05 * i]) for i in range(4)])
-    plain = pick_card_quotes(range(4), quotes, vectors, _unit([1, 0]), n_evidence=2)
-    told = pick_card_quotes(range(4), quotes, vectors, _unit([1, 0]), n_evidence=2, keywords=("helpdesk", "standard"))
+    plain = _in_a_line(texts, 0.05, n_evidence=2)
+    told = _in_a_line(texts, 0.05, n_evidence=2, keywords=("helpdesk", "standard"))
     assert plain.evidence_quote_ids == ("q1", "q2")  # most central after the description's
     assert told.description_quote_id == "q2"
     assert told.evidence_quote_ids == ("q3", "q0")  # the other that names the helpdesk first
@@ -215,10 +219,8 @@ def test_the_boundary_quote_is_the_furthest_that_still_says_something_of_the_the
         "Later on the helpdesk also reviewed our published data for errors.",
         "Is this thing still recording?",
     ]
-    quotes = [_quote(i, t, f"r{i}") for i, t in enumerate(texts)]
-    vectors = np.stack([_unit([1, 0.1 * i]) for i in range(7)])
-    plain = pick_card_quotes(range(7), quotes, vectors, _unit([1, 0]))
-    told = pick_card_quotes(range(7), quotes, vectors, _unit([1, 0]), keywords=("helpdesk",))
+    plain = _in_a_line(texts, 0.1)
+    told = _in_a_line(texts, 0.1, keywords=("helpdesk",))
     assert plain.boundary_quote_id == "q6"  # without keywords, the least central of four words or more
     assert told.boundary_quote_id == "q5"  # stray talk at the edge is passed over
 
