@@ -290,6 +290,12 @@ def test_an_ask_whose_span_names_nothing_is_named_from_its_quote():
         ("Go fix it. And then it helps in the long term.", "Go fix it."),
         # A first "sentence" of one word is no name: the span is kept.
         ("Yes. Fund the helpdesk", "Yes. Fund the helpdesk"),
+        # A name ends on its last word of substance, not on one the speaker left hanging.
+        ("think about these things within", "Think about these things"),
+        ("fallback plan whatsoever", "Fallback plan"),
+        ("ask for a room on", "Ask for a room"),
+        ("name whatever we want to", "Name whatever we want to"),  # a verb's "to" may end it
+        ("log in", "Log in"),
     ],
 )
 def test_an_ask_is_named_with_its_first_sentence(span, name):

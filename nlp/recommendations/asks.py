@@ -92,6 +92,11 @@ the litter" to "address its litter problem"); comparing whole quotes as well as 
 _NAME_WORDS = 10
 # Where a name's first sentence ends: "Go fix it. And then it helps ..." is named "Go fix it."
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+# Words a name does not end on: a preposition or article left hanging by the speaker ("Think
+# about these things within"), and intensifiers of speech ("Fallback plan whatsoever").
+_DANGLING_END = frozenset(
+    "a an the and or but of in on at for from with within about into whatsoever anyway".split()
+)
 # The quantity a frame asks for, right before the ask span; not after a negation ("no more").
 _QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$", re.IGNORECASE)
 # Words that say nothing about what is asked for: function words, light verbs and the fillers
@@ -184,7 +189,8 @@ def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESH
 
 def ask_name(span: str, text: str = "") -> str:
     """A short extractive name for an ask: its span's first sentence, first letter capitalised, at
-    most 10 words.
+    most 10 words, not ending on a hanging preposition or article ("Think about these things
+    within" is named "Think about these things").
 
     The span drops the frame that asks, and with it the quantity asked for; when ``text``, the
     quote, says "more", "less" or "fewer" just before the span, the name keeps it: "Need more
@@ -198,6 +204,9 @@ def ask_name(span: str, text: str = "") -> str:
     first = _SENTENCE_END.split(span, maxsplit=1)[0]
     # One sentence is a name; what the speaker said next ("Okay. Cool.") is not.
     words = (first if len(first.split()) >= 2 else span).split()
+    if len(words) <= _NAME_WORDS:  # a whole span: it ends where its last word of substance does
+        while len(words) > 2 and words[-1].strip(".,;:!?").lower() in _DANGLING_END:
+            words = words[:-1]
     name = " ".join(words[:_NAME_WORDS]) + (" …" if len(words) > _NAME_WORDS else "")
     return name[:1].upper() + name[1:]
 
