@@ -162,15 +162,21 @@ def test_a_theme_is_described_by_a_statement_not_a_question():
     assert questions_only.description.endswith("?")
 
 
+def _in_a_line(texts: list[str], step: float, **kwargs):
+    """Card picks of ``texts`` said by one respondent each, each ``step`` further from the centre."""
+    quotes = [_quote(i, t, f"r{i}") for i, t in enumerate(texts)]
+    vectors = np.stack([_unit([1, step * i]) for i in range(len(texts))])
+    return pick_card_quotes(range(len(texts)), quotes, vectors, _unit([1, 0]), **kwargs)
+
+
 def test_a_description_says_what_the_theme_is_about_among_its_most_central_statements():
-    quotes = [
-        _quote(0, "So I think that is basically how it went for us back then.", "r1"),
-        _quote(1, "The helpdesk answered our questions about the standard within a day.", "r2"),
-        _quote(2, "We asked around and people were generally quite happy with it.", "r3"),
+    texts = [
+        "So I think that is basically how it went for us back then.",
+        "The helpdesk answered our questions about the standard within a day.",
+        "We asked around and people were generally quite happy with it.",
     ]
-    vectors = np.stack([_unit(v) for v in ([1, 0.0], [1, 0.1], [1, 0.2])])
-    plain = pick_card_quotes(range(3), quotes, vectors, _unit([1, 0]))
-    told = pick_card_quotes(range(3), quotes, vectors, _unit([1, 0]), keywords=("helpdesk", "standard questions"))
+    plain = _in_a_line(texts, 0.1)
+    told = _in_a_line(texts, 0.1, keywords=("helpdesk", "standard questions"))
     assert plain.description_quote_id == "q0"  # no keywords: the most central statement
     assert told.description_quote_id == "q1" and "q0" in told.evidence_quote_ids
 
@@ -186,13 +192,6 @@ def test_a_top_level_description_is_not_a_sentence_its_sub_themes_already_say():
     # With nothing else to say, the sentence is said again rather than none.
     alone = pick_card_quotes(range(1), quotes, vectors, _unit([1, 0]), taken={"q0"})
     assert alone.description_quote_id == "q0"
-
-
-def _in_a_line(texts: list[str], step: float, **kwargs):
-    """Card picks of ``texts`` said by one respondent each, each ``step`` further from the centre."""
-    quotes = [_quote(i, t, f"r{i}") for i, t in enumerate(texts)]
-    vectors = np.stack([_unit([1, step * i]) for i in range(len(texts))])
-    return pick_card_quotes(range(len(texts)), quotes, vectors, _unit([1, 0]), **kwargs)
 
 
 def test_evidence_leads_with_central_quotes_that_name_what_the_theme_is_about():
