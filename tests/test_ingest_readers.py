@@ -108,6 +108,22 @@ def test_transcript_single_plain_name_is_not_a_speaker() -> None:
     assert _unit_texts(doc, doc.responses[0]) == ["Yes. Note: budget is tight."]
 
 
+def test_a_label_an_auto_transcriber_left_inside_a_line_starts_a_turn() -> None:
+    # Seen in a real auto-transcript: one turn ran into the next on the same line.
+    text = (
+        "Interviewer: What went wrong?\n"
+        "Interviewee: The data was late. Interviewee: And nobody noticed. Interviewer: Why not? "
+        "Interviewee: No alerts. Note: only a label that opens lines of the file counts.\n"
+        "Interviewer: Thanks.\n"
+    )
+    doc = read_transcript(text, "t.txt", "abc")
+    first, second = doc.responses
+    assert _unit_texts(doc, first) == ["The data was late.", "And nobody noticed."]
+    assert first.question == "What went wrong?"
+    assert second.question == "Why not?"
+    assert _unit_texts(doc, second) == ["No alerts. Note: only a label that opens lines of the file counts."]
+
+
 def test_text_without_labels_is_not_a_transcript() -> None:
     text = "Minutes of the meeting.\nWe discussed the budget.\n"
     assert not looks_like_transcript(text)

@@ -18,7 +18,10 @@ before it in brackets or after it, bare or in brackets, or after its colon in br
   (``[00:12] Maria:``, ``Maria 0:25``). Rev's ``Maria: [00:00:05]`` must recur like a plain name:
   a one-off ``Reminder: [10:30] …`` is text of the turn it stands in.
 
-A turn runs from its label to the next label or markdown heading. The interviewer is every
+A turn runs from its label to the next label or markdown heading. An automatic transcriber
+sometimes runs one turn into the next on the same line ("… good enough. Interviewee: And plus
+…"); such a label starts a turn when it is written exactly as one that opens lines of the file,
+with its colon, right after a sentence's end. The interviewer is every
 speaker with an interviewer role; if there is none, the one speaker whose turns most often hold
 a ``?`` (a tie means no interviewer). Interviewer turns are never quotes. Every other turn is a
 ``Response``: ``question`` is the cleaned text of the latest interviewer turn before it (``""``
@@ -192,8 +195,29 @@ def _scan(text: str) -> tuple[list[_Label], list[_Heading]]:
     return [c for c in candidates if c.certain or uses[c.key] >= 2], headings
 
 
+# Where a label may stand inside a line: after a sentence's end and a space.
+_SENTENCE_END_RE = re.compile(r"[.?!…][\"'”’)\]]*[ \t]+")
+
+
+def _inline_labels(text: str, labels: list[_Label]) -> list[_Label]:
+    """Labels an automatic transcriber left inside a line, where one turn ran into the next
+    ("… good enough. Interviewee: And plus process …"): a label written exactly as one that
+    opens lines of this file, with its colon, right after a sentence's end."""
+    written = {lb.speaker for lb in labels}
+    found: list[_Label] = []
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        for end in _SENTENCE_END_RE.finditer(line):
+            label = _label_at(line[end.end():], start + end.end())
+            if label and label.speaker in written and ":" in text[label.line_start:label.content_start]:
+                found.append(label)
+    return found
+
+
 def _turns(text: str) -> list[_Turn]:
     labels, headings = _scan(text)
+    labels = sorted(labels + _inline_labels(text, labels), key=lambda lb: lb.line_start)
     # Each heading ends the turn before it and names the section of the turns after it.
     events: list[tuple[int, _Label | _Heading]] = sorted(
         [(lb.line_start, lb) for lb in labels] + [(h.line_start, h) for h in headings],
