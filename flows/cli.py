@@ -172,6 +172,7 @@ def quotes(
     from rich.table import Table
 
     from nlp.explore import topic_quotes
+    from nlp.report.themes import plural
 
     outputs = _outputs(processed_dir)
     known = outputs.theme_ids()
@@ -179,7 +180,7 @@ def quotes(
         raise _fail(f"no theme {topic}; themes are {', '.join(map(str, known))}")
     rows = topic_quotes(outputs, topic)
     shown = rows if top is None else rows.head(top)
-    count = f"{len(rows)} quotes" if len(shown) == len(rows) else f"{len(shown)} of {len(rows)} quotes"
+    count = f"{len(rows)} {plural(len(rows), 'quote')}" if len(shown) == len(rows) else f"{len(shown)} of {len(rows)} quotes"
     table = Table(title=f"Theme {topic}: {_escape(outputs.topic_label(topic))} ({count}, ★ representative)", show_lines=True)
     table.add_column("quote", ratio=3)
     table.add_column("where", ratio=2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 
-from nlp.report.themes import ReportData
+from nlp.report.themes import ReportData, counted, plural
 
 __all__ = ["render_html", "svg_data_uri"]
 
@@ -34,7 +34,7 @@ img.chart { max-width: 100%; height: auto; }
 </head>
 <body>
 <h1>{{ title }}</h1>
-<p class="meta">Run {{ data.run_id or "unknown" }}: {{ data.n_quotes }} distinct quotes from {{ data.n_respondents }} respondents ({{ data.n_responses }} responses), {{ data.n_topics }} themes. Sentiment runs from −1 (negative) to +1 (positive).</p>
+<p class="meta">Run {{ data.run_id or "unknown" }}: {{ data.n_quotes }} distinct {{ plural(data.n_quotes, "quote") }} from {{ counted(data.n_respondents, "respondent") }} ({{ counted(data.n_responses, "response") }}), {{ counted(data.n_topics, "theme") }}. Sentiment runs from −1 (negative) to +1 (positive).</p>
 {% for note in data.notes %}<p class="meta">Note: {{ note }}.</p>
 {% endfor %}
 {% set top = data.cards|selectattr("level", "equalto", "theme")|list %}
@@ -46,13 +46,13 @@ img.chart { max-width: 100%; height: auto; }
 {% for c in top %}
 <h3>{{ loop.index }}. {{ c.label }}</h3>
 <p><em>{{ c.description }}</em></p>
-<p>Raised by <strong>{{ c.n_respondents }}</strong> respondents ({{ c.n_quotes }} quotes). Keywords: {{ c.keywords[:8]|join(", ") }}.</p>
+<p>Raised by <strong>{{ c.n_respondents }}</strong> {{ plural(c.n_respondents, "respondent") }} ({{ counted(c.n_quotes, "quote") }}). Keywords: {{ c.keywords[:8]|join(", ") }}.</p>
 <p>Prevalence: {% for p in c.prevalence %}{{ p.section }} {{ p.n_respondents }} ({{ "%.0f"|format(100 * p.share) }}% of its respondents){% if not loop.last %}; {% endif %}{% endfor %}.</p>
 {% for q in c.evidence %}<blockquote>“{{ q.text }}”<span class="prov">{{ q.source_file }} · {{ q.section }} · respondent {{ q.respondent_id }} · quote {{ q.quote_id }}</span></blockquote>
 {% endfor %}
 {% if c.boundary %}<p class="meta">At the edge of this theme:</p><blockquote>“{{ c.boundary.text }}”<span class="prov">{{ c.boundary.source_file }} · {{ c.boundary.section }} · respondent {{ c.boundary.respondent_id }} · quote {{ c.boundary.quote_id }}</span></blockquote>{% endif %}
 <p>Sub-themes:</p>
-<ul>{% for s in data.cards if s.level == "sub-theme" and s.parent_id == c.theme_id %}<li><strong>{{ s.label }}</strong> ({{ s.n_respondents }} respondents, {{ s.n_quotes }} quotes): {{ s.description }}</li>{% endfor %}</ul>
+<ul>{% for s in data.cards if s.level == "sub-theme" and s.parent_id == c.theme_id %}<li><strong>{{ s.label }}</strong> ({{ counted(s.n_respondents, "respondent") }}, {{ counted(s.n_quotes, "quote") }}): {{ s.description }}</li>{% endfor %}</ul>
 {% endfor %}
 {% endif %}
 
@@ -67,7 +67,7 @@ img.chart { max-width: 100%; height: auto; }
 
 {% for t in data.themes %}
 <h3>{{ t.rank }}. {{ t.label }}</h3>
-<p>Raised by <strong>{{ t.n_respondents }}</strong> respondents ({{ t.n_responses }} responses, {{ t.n_quotes }} quotes); mean sentiment <strong>{{ fmt(t.mean_sentiment) }}</strong>. Keywords: {{ t.keywords[:8]|join(", ") }}.</p>
+<p>Raised by <strong>{{ t.n_respondents }}</strong> {{ plural(t.n_respondents, "respondent") }} ({{ counted(t.n_responses, "response") }}, {{ counted(t.n_quotes, "quote") }}); mean sentiment <strong>{{ fmt(t.mean_sentiment) }}</strong>. Keywords: {{ t.keywords[:8]|join(", ") }}.</p>
 <p>Sections: {% for s, n in t.sections %}{{ s }} ({{ n }}){% if not loop.last %}; {% endif %}{% endfor %}.</p>
 {% for q in t.quotes %}<blockquote>“{{ q.text }}”<span class="prov">{{ q.source_file }} · {{ q.section }} · response {{ q.response_id }}</span></blockquote>
 {% endfor %}
@@ -122,6 +122,8 @@ def render_html(
         title=title,
         data=data,
         fmt=_fmt,
+        plural=plural,
+        counted=counted,
         overview_chart=svg_data_uri(overview_svg),
         section_chart=svg_data_uri(section_svg),
         groups_html=groups_html,

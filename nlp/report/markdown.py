@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from nlp.report.themes import ReportData
+from nlp.report.themes import ReportData, counted, plural
 
 __all__ = ["escape_markdown", "render_markdown"]
 
@@ -74,7 +74,7 @@ def _cards(cards) -> list[str]:
     out.append("")
     for k, c in enumerate(top, 1):
         out += [f"### {k}. {e(c.label)}", "", f"*{e(c.description)}*", ""]
-        out += [f"Raised by **{c.n_respondents}** respondents ({c.n_quotes} quotes). Keywords: {e(', '.join(c.keywords[:8]))}.", ""]
+        out += [f"Raised by **{c.n_respondents}** {plural(c.n_respondents, 'respondent')} ({counted(c.n_quotes, 'quote')}). Keywords: {e(', '.join(c.keywords[:8]))}.", ""]
         out += ["Prevalence: " + "; ".join(f"{e(p.section)} {p.n_respondents} ({p.share:.0%} of its respondents)" for p in c.prevalence) + ".", ""]
         for q in c.evidence:
             out += _quote_lines(q)
@@ -82,7 +82,7 @@ def _cards(cards) -> list[str]:
             out += ["At the edge of this theme:", ""] + _quote_lines(c.boundary)
         out += ["Sub-themes:", ""]
         for child in (subs[t] for t in c.children if t in subs):
-            out.append(f"- **{e(child.label)}** ({child.n_respondents} respondents, {child.n_quotes} quotes): {e(child.description)}")
+            out.append(f"- **{e(child.label)}** ({counted(child.n_respondents, 'respondent')}, {counted(child.n_quotes, 'quote')}): {e(child.description)}")
         out.append("")
     return out
 
@@ -106,8 +106,9 @@ def render_markdown(
     e = escape_markdown
     out = [f"# {e(title)}", ""]
     out += [
-        f"Run {e(data.run_id or 'unknown')}: {data.n_quotes} distinct quotes from {data.n_respondents} "
-        f"respondents ({data.n_responses} responses), {data.n_topics} themes. Sentiment runs from -1 (negative) to +1 (positive).",
+        f"Run {e(data.run_id or 'unknown')}: {data.n_quotes} distinct {plural(data.n_quotes, 'quote')} from "
+        f"{counted(data.n_respondents, 'respondent')} ({counted(data.n_responses, 'response')}), "
+        f"{counted(data.n_topics, 'theme')}. Sentiment runs from -1 (negative) to +1 (positive).",
         "",
     ]
     out += [line for note in data.notes for line in (f"*Note: {e(note)}.*", "")]
@@ -124,7 +125,8 @@ def render_markdown(
     for t in data.themes:
         out += [f"### {t.rank}. {e(t.label)}", ""]
         out += [
-            f"Raised by **{t.n_respondents}** respondents ({t.n_responses} responses, {t.n_quotes} quotes); "
+            f"Raised by **{t.n_respondents}** {plural(t.n_respondents, 'respondent')} "
+            f"({counted(t.n_responses, 'response')}, {counted(t.n_quotes, 'quote')}); "
             "mean sentiment "
             f"**{_fmt(t.mean_sentiment)}**. Keywords: {e(', '.join(t.keywords[:8]))}.",
             "",

@@ -17,9 +17,21 @@ __all__ = [
     "ReportData",
     "SectionRow",
     "Theme",
+    "counted",
     "gather_report",
+    "plural",
     "recommendations_page",
 ]
+
+
+def plural(n: int, noun: str) -> str:
+    """``noun`` as a count of ``n`` needs it: "respondent" for 1, "respondents" otherwise."""
+    return noun if n == 1 else f"{noun}s"
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 respondent", "3 respondents"."""
+    return f"{n} {plural(n, noun)}"
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,11 @@ def test_markdown_html_and_xlsx_show_the_cards(tmp_path):
     assert "### 1. Money and the portal" in md and "*Funding is the main gap.*" in md
     assert "respondent p2 · quote q2" in md
     assert "- **Funding as the main gap** (3 respondents, 3 quotes)" in md
+    # One person is "1 respondent", not "1 respondents".
+    assert "- **Helpdesk answers fast** (1 respondent, 1 quote)" in md
+    assert "Raised by **1** respondent (1 quote)." in md
     html = render_html(data, "<svg xmlns='http://www.w3.org/2000/svg'/>", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert "(1 respondent, 1 quote)" in html and "<strong>1</strong> respondent (1 quote)" in html
     assert "<h3>1. Money and the portal</h3>" in html and "&lt;script&gt;" in html
     from openpyxl import load_workbook
 
