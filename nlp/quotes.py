@@ -1,7 +1,8 @@
 """Quote splitting: from readers' units (bullets, turns, cells) to Quote records.
 
 A quote is a bullet, or a sentence of a long bullet. Fragments ("Timely", "Open") are not
-quotes on their own: they join their neighbour. Every quote keeps the exact span of the
+quotes on their own: they join their neighbour. An item number of a list written inside a line
+("… steps: 1. Replace …; 2. index …") belongs to its item, not to the sentence before it. Every quote keeps the exact span of the
 decoded source text it came from.
 
 Long text never reaches spaCy whole: a unit is cut into pieces of at most
@@ -42,6 +43,10 @@ _WORD_RE = re.compile(r"\w+")
 # memory stays modest (spaCy needs about 1 kB per character of a Doc).
 SENTENCIZER_CHUNK_CHARS = 100_000
 _CUT_RE = (re.compile(r"\n"), re.compile(r"[.!?…][\"'”’)\]]*\s"), re.compile(r"\s"))
+# A list numbered inside a line ("… to progress a UBI: 1. Replace …; 2. index …"): the
+# sentencizer ends a sentence on each item's number, which belongs to the next item.
+_TRAILING_NUMBER_RE = re.compile(r"(?<=[:;.])\s+(\d{1,2}[.)])\s*$")
+_ITEM_NUMBER_RE = re.compile(r"\s*\d{1,2}[.)]\s*")
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,27 @@ def _sentence_spans(nlp, text: str, start: int, end: int) -> list[tuple[int, int
             e = start + c_start + sent.end_char
             if text[s:e].strip():
                 spans.append((s, e))
-    return spans
+    return _numbers_to_their_items(text, spans)
+
+
+def _numbers_to_their_items(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Give an item number the sentencizer cut off to the item after it: "… a UBI: 1." +
+    "Replace the benefit; 2." become "… a UBI:" + "1. Replace the benefit;", and a "2." that
+    stands alone opens the next sentence."""
+    out: list[tuple[int, int]] = []
+    carried: int | None = None  # where a number carried over to the next sentence starts
+    for k, (s, e) in enumerate(spans):
+        s = s if carried is None else carried
+        carried = None
+        if k + 1 < len(spans):
+            number = _TRAILING_NUMBER_RE.search(text, s, e)
+            if _ITEM_NUMBER_RE.fullmatch(text, s, e) and text[max(0, s - 8):s].rstrip()[-1:] in (":", ";", "."):
+                carried = s
+                continue
+            if number and text[s:number.start()].strip():
+                carried, e = number.start(1), number.start()
+        out.append((s, e))
+    return out
 
 
 def _merge_fragments(

@@ -156,6 +156,22 @@ def test_surveymonkey_second_header_row_is_not_an_answer(tmp_path, nlp, name):
     assert doc.metadata["n_rows"] == 2
 
 
+def test_a_list_numbered_inside_a_polis_comment_gives_each_item_its_number(tmp_path, nlp):
+    # As in a real Polis export: the sentencizer ended each sentence on the next item's number.
+    comment = ("We should adopt these steps: 1. Replace the jobseekers benefit with a UBI; 2. index the UBI by "
+               "inflation and growth; 3. introduce a basic income for kids. We grew by 2. Then we stopped.")
+    doc = _one(tmp_path, "ubi.comments.csv", f'comment-id,author-id,comment-body\n70,0,"{comment}"\n')
+    quotes = split_quotes([doc], nlp)
+    assert [q.text for q in quotes] == [
+        "We should adopt these steps:",
+        "1. Replace the jobseekers benefit with a UBI;",
+        "2. index the UBI by inflation and growth;",
+        "3. introduce a basic income for kids.",
+        "We grew by 2. Then we stopped.",  # a number in a sentence stays
+    ]
+    assert all(doc.text[q.char_start:q.char_end] == q.text for q in quotes)
+
+
 def test_a_first_answer_of_response_is_still_an_answer(tmp_path, nlp):
     rows = [["Respondent ID", "Type", "Comment"],
             ["7", "Response", "The mentoring was the most useful part for our team."]]
