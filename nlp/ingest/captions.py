@@ -27,7 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from nlp.ingest.errors import IngestError
-from nlp.ingest.transcript import SpokenTurn, leading_speaker, transcript_from_turns
+from nlp.ingest.speaker_labels import leading_speaker
+from nlp.ingest.transcript import SpokenTurn, transcript_from_turns
 from nlp.schemas import Document
 
 __all__ = ["CAPTION_FORMATS", "UNNAMED_SPEAKER", "read_captions"]

@@ -38,13 +38,13 @@ from dataclasses import dataclass
 
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import bullet_units, clean_text, quoted_spans, strip_markup
+from nlp.ingest.speaker_labels import CODE_RE, Label, classify, inline_labels, label_at
 from nlp.schemas import Document, Response, Unit
 
 __all__ = [
     "DEFAULT_SECTION",
     "SpokenTurn",
     "count_speaker_turns",
-    "leading_speaker",
     "looks_like_transcript",
     "read_transcript",
     "transcript_from_turns",
@@ -52,53 +52,7 @@ __all__ = [
 
 DEFAULT_SECTION = "Transcript"
 
-_INTERVIEWER_ROLES = frozenset(
-    {"interviewer", "q", "question", "moderator", "facilitator", "host", "i", "int"}
-)
-_RESPONDENT_ROLES = frozenset(
-    {"interviewee", "respondent", "a", "answer", "r", "participant", "resp"}
-)
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame"})
-# Lower-case particles inside names ("Ana de la Cruz").
-_PARTICLES = frozenset({"de", "da", "del", "della", "la", "le", "van", "von", "der", "bin", "al"})
-_CODE_RE = re.compile(
-    r"(?P<prefix>p|r|i|q|a|s|participant|respondent|interviewee|interviewer|speaker|person"
-    r"|subject|informant|stakeholder|user|customer|moderator)[ _]?(?P<n>\d{1,3})",
-    re.IGNORECASE,
-)
-_CODE_INTERVIEWER_PREFIXES = frozenset({"i", "q", "interviewer", "moderator"})
-
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-_WORD = r"[^\W\d_][\w'’.\-]*"
-# A trailing number ("Speaker 1") must not be the hour of a timestamp ("P2 0:25").
-_LABEL = rf"{_WORD}(?:[ \t]+(?:{_WORD}|\d{{1,3}}(?!\d|:\d))){{0,3}}"
-_LABEL_RE = re.compile(
-    rf"""
-    ^[ \t]*
-    (?P<md>\*\*|__|\*|_)?
-    (?:[\[(](?P<ts1>{_TS})[\])][ \t]*(?:(?P=md)[ \t]*)?)?
-    (?P<bracket>\[)?(?P<label>{_LABEL})(?(bracket)\])
-    (?:[ \t]*[\[(]?(?P<ts2>{_TS})[\])]?)?
-    [ \t]*(?:(?P=md)[ \t]*)?
-    (?P<colon>:)?
-    [ \t]*(?:(?P=md)[ \t]*)?
-    """,
-    re.VERBOSE,
-)
-# Rev's "Name: [00:00:01]": a timestamp in brackets right after the colon is the label's.
-_AFTER_COLON_TS_RE = re.compile(rf"[\[(](?P<ts>{_TS})[\])][ \t]*")
 _HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
-
-
-@dataclass(frozen=True)
-class _Label:
-    line_start: int
-    content_start: int
-    speaker: str
-    key: str
-    role: str | None  # "interviewer" | "respondent" | None (decided later)
-    certain: bool  # False for a plain name, which must recur to count
-    timestamp: str | None
 
 
 @dataclass(frozen=True)
@@ -110,116 +64,32 @@ class _Heading:
 @dataclass(frozen=True)
 class _Turn:
     number: int
-    label: _Label
+    label: Label
     start: int
     end: int
     section: str
 
 
-def _classify(label: str) -> tuple[str | None, bool] | None:
-    """(role, certain) for a label, or None when it cannot be a speaker."""
-    words = label.split()
-    low = " ".join(words).lower()
-    if low in _INTERVIEWER_ROLES:
-        return "interviewer", True
-    if low in _RESPONDENT_ROLES:
-        return "respondent", True
-    if m := _CODE_RE.fullmatch(low):
-        prefix = m.group("prefix").lower()
-        return ("interviewer" if prefix in _CODE_INTERVIEWER_PREFIXES else None), True
-    first = words[0].rstrip(".").lower()
-    has_title = first in _TITLES and len(words) > 1
-    names = words[1:] if has_title else words
-    if not names or any(any(ch.isdigit() for ch in w) for w in names):
-        return None
-    if not names[0][0].isupper() or not all(
-        w[0].isupper() or w in _PARTICLES for w in names
-    ):
-        return None
-    return None, has_title
-
-
-def _label_at(line: str, start: int) -> _Label | None:
-    """The speaker label that opens ``line`` (which starts at ``start`` in the text), if any."""
-    m = _LABEL_RE.match(line)
-    # Without a colon, only a following timestamp ("P2 0:25") marks a label.
-    if m is None or not (m.group("colon") or m.group("ts2")):
-        return None
-    timestamp, end = m.group("ts1") or m.group("ts2"), m.end()
-    # Inside the label ("[00:12] Maria:", "Maria 0:25") a timestamp marks a speaker; after the
-    # colon ("Reminder: [10:30] send the slides") it may be a note's own text, so it does not.
-    timed_label = timestamp is not None
-    if m.group("colon") and not timestamp and (t := _AFTER_COLON_TS_RE.match(line, end)):
-        timestamp, end = t.group("ts"), t.end()
-    speaker = " ".join(m.group("label").split())
-    kind = _classify(speaker)
-    if kind is None:
-        return None
-    role, certain = kind
-    if m.group("bracket") and not certain:  # "[SPEAKER_00]:" yes, "[Laughs]:" no
-        return None
-    return _Label(
-        line_start=start,
-        content_start=start + end,
-        speaker=speaker,
-        key=speaker.casefold(),
-        role=role,
-        certain=certain or timed_label,
-        timestamp=timestamp,
-    )
-
-
-def leading_speaker(line: str) -> tuple[str, int, bool] | None:
-    """The speaker label a line starts with, as a .txt transcript's is read.
-
-    Returns:
-        ``(speaker, offset of the text after the label, certain)``, or None. A plain name
-        (``Maria:``) is not certain: it counts only when it labels at least two lines.
-    """
-    label = _label_at(line, 0)
-    return None if label is None else (label.speaker, label.content_start, label.certain)
-
-
-def _scan(text: str) -> tuple[list[_Label], list[_Heading]]:
+def _scan(text: str) -> tuple[list[Label], list[_Heading]]:
     """Every accepted speaker label and markdown heading, in text order."""
-    candidates: list[_Label] = []
+    candidates: list[Label] = []
     headings: list[_Heading] = []
     pos = 0
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
         if h := _HEADING_RE.match(line):
             headings.append(_Heading(start, clean_text(h.group("title"))))
-        elif (label := _label_at(line, start)) is not None:
+        elif (label := label_at(line, start)) is not None:
             candidates.append(label)
     uses = Counter(c.key for c in candidates)
     return [c for c in candidates if c.certain or uses[c.key] >= 2], headings
 
 
-# Where a label may stand inside a line: after a sentence's end and a space.
-_SENTENCE_END_RE = re.compile(r"[.?!…][\"'”’)\]]*[ \t]+")
-
-
-def _inline_labels(text: str, labels: list[_Label]) -> list[_Label]:
-    """Labels an automatic transcriber left inside a line, where one turn ran into the next
-    ("… good enough. Interviewee: And plus process …"): a label written exactly as one that
-    opens lines of this file, with its colon, right after a sentence's end."""
-    written = {lb.speaker for lb in labels}
-    found: list[_Label] = []
-    pos = 0
-    for line in text.split("\n"):
-        start, pos = pos, pos + len(line) + 1
-        for end in _SENTENCE_END_RE.finditer(line):
-            label = _label_at(line[end.end():], start + end.end())
-            if label and label.speaker in written and ":" in text[label.line_start:label.content_start]:
-                found.append(label)
-    return found
-
-
 def _turns(text: str) -> list[_Turn]:
     labels, headings = _scan(text)
-    labels = sorted(labels + _inline_labels(text, labels), key=lambda lb: lb.line_start)
+    labels = sorted(labels + inline_labels(text, labels), key=lambda lb: lb.line_start)
     # Each heading ends the turn before it and names the section of the turns after it.
-    events: list[tuple[int, _Label | _Heading]] = sorted(
+    events: list[tuple[int, Label | _Heading]] = sorted(
         [(lb.line_start, lb) for lb in labels] + [(h.line_start, h) for h in headings],
         key=lambda e: e[0],
     )
@@ -278,11 +148,11 @@ def looks_like_transcript(text: str) -> bool:
     return count_speaker_turns(text) >= 2
 
 
-def _identity(label: _Label) -> str:
+def _identity(label: Label) -> str:
     """Who a label names: generic respondent roles are one person, codes ignore spacing."""
     if label.role == "respondent":
         return "\x00respondent"
-    if m := _CODE_RE.fullmatch(label.key):
+    if m := CODE_RE.fullmatch(label.key):
         return f"{m.group('prefix').lower()} {int(m.group('n'))}"
     return label.key
 
@@ -360,9 +230,9 @@ def transcript_from_turns(
     """
     made: list[_Turn] = []
     for k, t in enumerate(turns, 1):
-        kind = _classify(t.speaker) if t.speaker.split() else None
+        kind = classify(t.speaker) if t.speaker.split() else None
         role = t.role or (kind[0] if kind else None)
-        label = _Label(t.start, t.start, t.speaker, t.speaker.casefold(), role, True, t.timestamp)
+        label = Label(t.start, t.start, t.speaker, t.speaker.casefold(), role, True, t.timestamp)
         made.append(_Turn(k, label, t.start, t.end, DEFAULT_SECTION))
     return _document(text, made, source_file, sha256)
 
