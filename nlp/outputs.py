@@ -20,6 +20,7 @@ import pandas as pd
 
 from nlp import tables
 from nlp.analysable import exclusion_summary, language_note
+from nlp.ingest.text_columns import columns_note
 from nlp.attributes import AttributeResult
 from nlp.config import PipelineConfig, jsonable_config
 from nlp.curated_topics import CurationRecord
@@ -64,9 +65,13 @@ class RunResults:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What a reader must know about this run's outputs: too little text for topics, quotes
-        placed rather than fitted, quotes in a language the model cannot place."""
-        notes = (self.topics.note, self.topics.plan and self.topics.plan.placed_note, language_note(self.quotes))
+        """What a reader must know about this run's outputs: survey answers in columns left out, too
+        little text for topics, quotes placed rather than fitted, quotes in a language the model
+        cannot place."""
+        notes = (
+            columns_note(self.ingested.documents), self.topics.note, self.topics.plan and self.topics.plan.placed_note,
+            language_note(self.quotes),
+        )
         return tuple(n for n in notes if n)
 
     def stage_results(self) -> Iterator[Any]:

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from nlp import pipeline
 from nlp.analysable import language_note
+from nlp.ingest.text_columns import columns_note
 from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics
@@ -145,6 +146,8 @@ def _run_locked(
     with timer("ingest"):
         ingested = runner.run("ingest", pipeline.ingest, config)
         _log_inputs(log, ingested)
+        if note := columns_note(ingested.documents):  # a survey's second open question
+            log.warning("%s", note)
     with timer("quotes"):
         ingested, quotes = runner.run("split_into_quotes", pipeline.make_quotes, ingested, config)
         _log_quote_errors(log, ingested)

@@ -216,6 +216,29 @@ def test_survey_csv_detects_the_longest_text_column_and_honours_a_named_one() ->
         read_survey_csv(text, "survey.tsv", "abc", text_column="nope")
 
 
+def test_a_second_open_question_left_out_is_named_in_the_metadata_and_a_note() -> None:
+    from nlp.ingest.text_columns import columns_note
+
+    why = "because the {} music and the story made me cry at the end of the second chapter"
+    rows = [
+        f'{k},"The game was long and I played it over {k} weeks with my brother, every evening after work",'
+        f'"{why.format(k)}",music; story,Code the reasons as compactly as possible.'
+        for k in range(1, 5)
+    ]
+    text = "id,experience,why_art,codes,instructions\n" + "\n".join(rows) + "\n"
+    doc = read_survey_csv(text, "art.csv", "abc")
+    assert doc.metadata["text_column"] == "experience"
+    # Code labels and an instruction repeated on every row are no answers.
+    assert doc.metadata["other_text_columns"] == ["why_art"]
+    assert columns_note([doc]) == (
+        "only one text column of a survey is analysed, and these hold answers too: art.csv (why_art beside "
+        "experience); name the one to analyse with --text-column"
+    )
+    named = read_survey_csv(text, "art.csv", "abc", text_column="why_art")
+    assert "other_text_columns" not in named.metadata and columns_note([named]) is None
+    assert "other_text_columns" not in read_survey_csv(POLIS_LIKE, "b.csv", "abc").metadata
+
+
 def test_survey_csv_multiline_cell_span() -> None:
     text = 'id;answer\n1;"First line\nsecond line"\n'
     doc = read_survey_csv(text, "s.csv", "abc")

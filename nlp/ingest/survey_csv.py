@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from nlp.ingest.csv_header import first_row_is_header
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import quoted_spans
+from nlp.ingest.text_columns import other_answer_columns
 from nlp.schemas import Document, Response, Unit
 
 __all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FORMAT", "read_survey_csv"]
@@ -311,6 +312,8 @@ def read_survey_csv(
     ``{"ImportId": …}`` row, are not answers: the question text of the text column becomes
     each Response's ``question``, and ``metadata["export_rows"]`` lists their lines; so is a
     SurveyMonkey export's second row (``Response``/``Open-Ended Response`` under the questions).
+    A detected text column leaves other answer columns out: ``metadata["other_text_columns"]``
+    names them (``nlp.ingest.text_columns``).
 
     Raises:
         IngestError: If the file has no records, no data rows, no usable text column, the
@@ -341,6 +344,7 @@ def read_survey_csv(
     id_col, id_chosen_by = _pick_id_column(names, id_column, col, source_file)
     speaker_col = next((k for k, name in enumerate(names) if _norm(name) in _SPEAKER_COLUMNS), None)
     asked = question_row.fields[col].value.strip() if question_row and col < len(question_row.fields) else ""
+    others = other_answer_columns(names, values, col, (id_col,)) if chosen_by != "requested" else []
 
     responses: list[Response] = []
     n_empty = 0
@@ -383,5 +387,6 @@ def read_survey_csv(
             "n_empty_rows": n_empty,
         }
         # Only a Qualtrics or SurveyMonkey export has the key, so other files' manifests stay as they were.
-        | ({"export_rows": [r.line for r in skipped]} if skipped else {}),
+        | ({"export_rows": [r.line for r in skipped]} if skipped else {})
+        | ({"other_text_columns": others} if others else {}),
     )
