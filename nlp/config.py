@@ -66,7 +66,8 @@ class PipelineConfig:
             see the README) or ``"torch"`` (plain sentence-transformers). With ``model_path`` set, both ONNX
             backends run that model on plain sentence-transformers, which honours its own pooling.
         seed: seeds every stochastic step.
-        text_column: survey CSV/xlsx column holding the answers; ``None`` detects it.
+        text_column: survey CSV/xlsx column holding the answers, or several separated by commas;
+            ``None`` detects one.
         id_column: survey CSV/xlsx column identifying the respondent (``ResponseId``, ...);
             ``None`` detects it, and without one each row is a respondent.
         max_file_mb: larger inputs are refused as not being an interview.
@@ -105,7 +106,7 @@ class PipelineConfig:
         choices=BACKENDS,
     )
     seed: int = _setting(42, "Seeds every stochastic step.")
-    text_column: str | None = _setting(None, "Survey CSV/xlsx column with the answers; detected when omitted.")
+    text_column: str | None = _setting(None, "Survey CSV/xlsx column with the answers, or several separated by commas (one question each); detected when omitted.")
     id_column: str | None = _setting(
         None, "Survey CSV/xlsx column identifying the respondent; detected when omitted, else each row."
     )

@@ -20,7 +20,7 @@ import pandas as pd
 
 from nlp import tables
 from nlp.analysable import exclusion_summary, language_note
-from nlp.ingest.text_columns import columns_note
+from nlp.ingest.survey_columns import columns_note
 from nlp.attributes import AttributeResult
 from nlp.config import PipelineConfig, jsonable_config
 from nlp.curated_topics import CurationRecord

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from nlp import pipeline
 from nlp.analysable import language_note
-from nlp.ingest.text_columns import columns_note
+from nlp.ingest.survey_columns import columns_note
 from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics

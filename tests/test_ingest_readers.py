@@ -216,8 +216,8 @@ def test_survey_csv_detects_the_longest_text_column_and_honours_a_named_one() ->
         read_survey_csv(text, "survey.tsv", "abc", text_column="nope")
 
 
-def test_a_second_open_question_left_out_is_named_in_the_metadata_and_a_note() -> None:
-    from nlp.ingest.text_columns import columns_note
+def test_a_second_open_question_is_named_when_left_out_and_read_as_its_own_section_when_asked() -> None:
+    from nlp.ingest.survey_columns import columns_note
 
     why = "because the {} music and the story made me cry at the end of the second chapter"
     rows = [
@@ -232,11 +232,24 @@ def test_a_second_open_question_left_out_is_named_in_the_metadata_and_a_note() -
     assert doc.metadata["other_text_columns"] == ["why_art"]
     assert columns_note([doc]) == (
         "only one text column of a survey is analysed, and these hold answers too: art.csv (why_art beside "
-        "experience); name the one to analyse with --text-column"
+        "experience); name every column to analyse with --text-column, separated by commas"
     )
     named = read_survey_csv(text, "art.csv", "abc", text_column="why_art")
     assert "other_text_columns" not in named.metadata and columns_note([named]) is None
     assert "other_text_columns" not in read_survey_csv(POLIS_LIKE, "b.csv", "abc").metadata
+
+    # Both questions: one response per answer, each in its question's section, one respondent per row.
+    both = read_survey_csv(text, "art.csv", "abc", text_column="experience, Why-Art")
+    assert both.metadata["text_columns"] == ["experience", "why_art"]
+    first, second = both.responses[:2]
+    assert (first.response_id, first.section) == ("art.csv#row1:experience", "experience")
+    assert (second.response_id, second.section, second.question) == ("art.csv#row1:why_art", "why_art", "why_art")
+    assert first.respondent_id == second.respondent_id == "art.csv#id=1"
+    assert _unit_texts(both, second) == [why.format(1)]
+    assert len(both.responses) == 8 and columns_note([both]) is None
+    from nlp.participants.join import survey_attribute_names
+
+    assert survey_attribute_names(both) == ["codes", "instructions"]
 
 
 def test_survey_csv_multiline_cell_span() -> None:

@@ -31,7 +31,7 @@ import statistics
 from collections import Counter
 from collections.abc import Collection, Sequence
 
-__all__ = ["SAMPLE_ROWS", "first_row_is_header"]
+__all__ = ["SAMPLE_ROWS", "first_row_is_header", "norm_column"]
 
 SAMPLE_ROWS = 200
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -52,7 +52,8 @@ def _shape(value: str) -> str:
     return _RUN_RE.sub(r"\1", _DIGIT_RE.sub("9", _LETTERS_RE.sub("a", value)))
 
 
-def _norm(name: str) -> str:
+def norm_column(name: str) -> str:
+    """A column name compared loosely: lower case, ``-``/``_`` as spaces."""
     return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
 
 
@@ -60,7 +61,7 @@ def _cell_score(cell: str, others: list[str], known: set[str]) -> int:
     value = cell.strip()
     if not value:
         return 0
-    if _norm(value) in known:
+    if norm_column(value) in known:
         return 3
     n_words = len(_WORD_RE.findall(value))
     question = value.endswith(("?", ":"))
@@ -90,16 +91,16 @@ def first_row_is_header(
         rows: The CSV's records as values, first row first.
         known_names: Column names that only a header holds (compared lower case, with ``-``
             and ``_`` as spaces).
-        text_column: The column the user named, which the header must then hold.
+        text_column: The column(s) the user named (commas between several), which the header must then hold.
 
     Returns:
         Whether the first row is the header, by the rule in the module docstring.
     """
     if not rows:
         return True
-    known = {_norm(n) for n in known_names}
+    known = {norm_column(n) for n in known_names}
     if text_column is not None:
-        known.add(_norm(text_column))
+        known.update(norm_column(c) for c in (text_column, *text_column.split(",")))
     first, rest = rows[0], rows[1 : SAMPLE_ROWS + 1]
     score = 0
     for k, cell in enumerate(first):

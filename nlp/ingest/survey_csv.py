@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nlp.ingest.csv_header import first_row_is_header
+from nlp.ingest.csv_header import first_row_is_header, norm_column
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import quoted_spans
-from nlp.ingest.text_columns import other_answer_columns
+from nlp.ingest.survey_columns import KNOWN_TEXT_COLUMNS, other_answer_columns, pick_text_columns, requested_column
 from nlp.schemas import Document, Response, Unit
 
 __all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FORMAT", "read_survey_csv"]
@@ -29,18 +29,6 @@ __all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FOR
 CSV_FORMAT = "survey_csv"
 XLSX_FORMAT = "survey_xlsx"
 SURVEY_FORMATS = frozenset({CSV_FORMAT, XLSX_FORMAT})
-# Normalised (lower case, "-"/"_" as spaces) names of free-text columns, in order of preference.
-KNOWN_TEXT_COLUMNS: tuple[str, ...] = (
-    "comment body",
-    "response",
-    "answer",
-    "text",
-    "comment",
-    "comments",
-    "feedback",
-    "body",
-    "message",
-)
 # Normalised names of columns that identify the respondent, in order of preference. A bare
 # "id" comes last because it is as often a row number as a person; "comment id" and the like
 # name the text, not who wrote it, and are never taken.
@@ -69,7 +57,6 @@ _SPEAKER_COLUMNS = frozenset(
      "author id"}
 )
 _DELIMITERS = (",", "\t", ";", "|")
-_LETTERS_RE = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -154,10 +141,6 @@ def _sniff_delimiter(text: str, source_file: str) -> str:
     return _DELIMITERS[-best_k] if best_count else ","
 
 
-def _norm(name: str) -> str:
-    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
-
-
 def _column_names(header: _Record) -> list[str]:
     names: list[str] = []
     for k, f in enumerate(header.fields):
@@ -169,56 +152,15 @@ def _column_names(header: _Record) -> list[str]:
     return names
 
 
-def _is_numeric(value: str) -> bool:
-    """True for values without letters: numbers, ids, ISO dates."""
-    return _LETTERS_RE.search(value) is None
-
-
-def _requested_column(names: list[str], requested: str, role: str, source_file: str) -> int:
-    """Index of the column a user named: exact name first, then ignoring case and punctuation."""
-    for same in (lambda name: name == requested, lambda name: _norm(name) == _norm(requested)):
-        for k, name in enumerate(names):
-            if same(name):
-                return k
-    raise IngestError(source_file, f"{role} column {requested!r} not found; columns are: {', '.join(names)}")
-
-
-def _pick_text_column(
-    names: list[str], rows: list[list[str]], requested: str | None, source_file: str
-) -> tuple[int, str]:
-    """Index of the free-text column and how it was chosen ("requested", "name", "longest")."""
-    if requested is not None:
-        return _requested_column(names, requested, "text", source_file), "requested"
-    normed = [_norm(name) for name in names]
-    for known in KNOWN_TEXT_COLUMNS:
-        if known in normed:
-            return normed.index(known), "name"
-    best: tuple[float, int] | None = None
-    for k in range(len(names)):
-        values = [row[k].strip() for row in rows if row[k].strip()]
-        if not values or sum(map(_is_numeric, values)) * 2 >= len(values):
-            continue
-        mean_len = sum(map(len, values)) / len(values)
-        if best is None or mean_len > best[0]:
-            best = (mean_len, k)
-    if best is None:
-        raise IngestError(
-            source_file,
-            "no free-text column found (every column is empty or mostly numeric); "
-            f"columns are: {', '.join(names)}",
-        )
-    return best[1], "longest"
-
-
 def _pick_id_column(
-    names: list[str], requested: str | None, text_col: int, source_file: str
+    names: list[str], requested: str | None, text_cols: list[int], source_file: str
 ) -> tuple[int | None, str | None]:
     """Index of the respondent id column and how it was chosen, or (None, None): rows then."""
     if requested is not None:
-        return _requested_column(names, requested, "id", source_file), "requested"
-    normed = [_norm(name) for name in names]
+        return requested_column(names, requested, "id", source_file), "requested"
+    normed = [norm_column(name) for name in names]
     for known in KNOWN_ID_COLUMNS:
-        if known in normed and normed.index(known) != text_col:
+        if known in normed and normed.index(known) not in text_cols:
             return normed.index(known), "name"
     return None, None
 
@@ -238,8 +180,8 @@ def _is_import_id_row(record: _Record) -> bool:
 
 def _is_subheader_row(header: _Record, record: _Record) -> bool:
     """A SurveyMonkey export's second row: what each column holds, no respondent in it."""
-    names = [_norm(f.value) for f in header.fields]
-    cells = [_norm(f.value) for f in record.fields]
+    names = [norm_column(f.value) for f in header.fields]
+    cells = [norm_column(f.value) for f in record.fields]
     if "respondent id" not in names or not set(cells) & {"response", "open ended response"}:
         return False
     k = names.index("respondent id")
@@ -290,7 +232,8 @@ def read_survey_csv(
         source_file: File name used in provenance and ids; ``.tsv`` selects tab as delimiter,
             otherwise the most frequent of ``, \\t ; |`` in the header line is used.
         sha256: Hash of the file's bytes.
-        text_column: Name of the column holding the answers, to skip detection.
+        text_column: Name of the column holding the answers, to skip detection; several
+            names separated by commas read each column as a question of its own.
         id_column: Name of the column identifying the respondent, to skip detection
             (exact name, else case/``-``/``_``-insensitive); else the first of
             ``KNOWN_ID_COLUMNS`` present (``ResponseId``, ``respondent``, ``author-id``, …,
@@ -313,7 +256,10 @@ def read_survey_csv(
     each Response's ``question``, and ``metadata["export_rows"]`` lists their lines; so is a
     SurveyMonkey export's second row (``Response``/``Open-Ended Response`` under the questions).
     A detected text column leaves other answer columns out: ``metadata["other_text_columns"]``
-    names them (``nlp.ingest.text_columns``).
+    names them (``nlp.ingest.survey_columns``). With several text columns, each non-empty
+    cell is a Response ``f"{source_file}#row{n}:{column}"`` whose section and question are its
+    column's, every cell of a row has the row's respondent, and ``metadata["text_columns"]``
+    lists them (``text_column`` is the first).
 
     Raises:
         IngestError: If the file has no records, no data rows, no usable text column, the
@@ -340,35 +286,35 @@ def read_survey_csv(
     # Short rows are padded so every column index is valid; the pad has an empty span.
     padded = [list(r.fields) + [_Field("", 0, 0)] * (width - len(r.fields)) for r in data]
     values = [[f.value for f in row] for row in padded]
-    col, chosen_by = _pick_text_column(names, values, text_column, source_file)
-    id_col, id_chosen_by = _pick_id_column(names, id_column, col, source_file)
-    speaker_col = next((k for k, name in enumerate(names) if _norm(name) in _SPEAKER_COLUMNS), None)
-    asked = question_row.fields[col].value.strip() if question_row and col < len(question_row.fields) else ""
-    others = other_answer_columns(names, values, col, (id_col,)) if chosen_by != "requested" else []
+    cols, chosen_by = pick_text_columns(names, values, text_column, source_file)
+    id_col, id_chosen_by = _pick_id_column(names, id_column, cols, source_file)
+    speaker_col = next((k for k, name in enumerate(names) if norm_column(name) in _SPEAKER_COLUMNS), None)
+    others = other_answer_columns(names, values, cols[0], (id_col,)) if chosen_by != "requested" else []
 
     responses: list[Response] = []
     n_empty = 0
     for n, (record, row) in enumerate(zip(data, padded), 1):
-        cell = row[col]
-        start, end = _trimmed(text, cell.start, cell.end)
-        if not cell.value.strip() or start >= end:
-            n_empty += 1
-            continue
         speaker = row[speaker_col].value.strip() if speaker_col is not None else ""
         ident = row[id_col].value.strip() if id_col is not None else ""
-        responses.append(
-            Response(
-                response_id=f"{source_file}#row{n}",
-                section=names[col],
-                question=asked or names[col],
-                units=(Unit(start, end),),
-                speaker=speaker or None,
-                quoted_spans=tuple(quoted_spans(text, start, end)),
-                metadata={"csv_line": record.line}
-                | {name: f.value for name, f in zip(names, row)},
-                respondent_id=f"{source_file}#{names[id_col]}={ident}" if ident else "",
+        # Several questions: each answer is a response, all of one row one respondent.
+        row_id = f"{source_file}#row{n}"
+        cells = [(k, _trimmed(text, row[k].start, row[k].end)) for k in cols if row[k].value.strip()]
+        cells = [(k, (start, end)) for k, (start, end) in cells if start < end]
+        n_empty += not cells
+        for k, (start, end) in cells:
+            asked = question_row.fields[k].value.strip() if question_row and k < len(question_row.fields) else ""
+            responses.append(
+                Response(
+                    response_id=row_id if len(cols) == 1 else f"{row_id}:{names[k]}",
+                    section=names[k],
+                    question=asked or names[k],
+                    units=(Unit(start, end),),
+                    speaker=speaker or None,
+                    quoted_spans=tuple(quoted_spans(text, start, end)),
+                    metadata={"csv_line": record.line} | {name: f.value for name, f in zip(names, row)},
+                    respondent_id=f"{source_file}#{names[id_col]}={ident}" if ident else row_id,
+                )
             )
-        )
     return Document(
         source_file=source_file,
         sha256=sha256,
@@ -376,7 +322,7 @@ def read_survey_csv(
         text=text,
         responses=tuple(responses),
         metadata={
-            "text_column": names[col],
+            "text_column": names[cols[0]],
             "text_column_chosen_by": chosen_by,
             "id_column": names[id_col] if id_col is not None else None,
             "id_column_chosen_by": id_chosen_by,
@@ -388,5 +334,6 @@ def read_survey_csv(
         }
         # Only a Qualtrics or SurveyMonkey export has the key, so other files' manifests stay as they were.
         | ({"export_rows": [r.line for r in skipped]} if skipped else {})
-        | ({"other_text_columns": others} if others else {}),
+        | ({"other_text_columns": others} if others else {})
+        | ({"text_columns": [names[k] for k in cols]} if len(cols) > 1 else {}),
     )

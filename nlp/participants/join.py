@@ -85,8 +85,8 @@ def _describing(doc: Document) -> list[str]:
     """A survey's columns other than its text, id and speaker columns."""
     if doc.format not in SURVEY_FORMATS:
         return []
-    text_column = doc.metadata.get("text_column")
-    return [c for c in doc.metadata.get("columns", []) if c != text_column and norm(c) not in _ID_NAMES]
+    text = set(doc.metadata.get("text_columns") or [doc.metadata.get("text_column")])
+    return [c for c in doc.metadata.get("columns", []) if c not in text and norm(c) not in _ID_NAMES]
 
 
 def survey_metadata_columns(doc: Document) -> list[str]:

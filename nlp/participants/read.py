@@ -7,6 +7,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlp.ingest.csv_header import norm_column as norm
+
 __all__ = [
     "UNKNOWN",
     "ParticipantRow",
@@ -89,11 +91,6 @@ class RespondentAttributes:
         """The values of one attribute for ``response_ids``, ``"unknown"`` for unlisted ones."""
         k = self.names.index(name)
         return [self.by_response[r][k] if r in self.by_response else UNKNOWN for r in response_ids]
-
-def norm(name: str) -> str:
-    """A column name compared loosely: lower case, ``-``/``_`` as spaces."""
-    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
-
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) for every non-blank row, header first."""
