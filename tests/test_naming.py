@@ -94,6 +94,16 @@ def test_a_name_is_a_noun_phrase_not_a_clause():
     assert not {"helped", "achieve", "provides", "replicate"} & set(after.lower().split()), after
 
 
+def test_a_place_one_writer_left_in_lower_case_is_named_as_most_write_it():
+    # As in a Polis conversation: most write "Bowling Green", the theme's central quote does not.
+    own = ["Urban sprawl in bowling green is eating farmland.", "Urban sprawl in bowling green again."]
+    texts = [*own, *[f"We moved to Bowling Green in {y} for the jobs." for y in range(2001, 2008)],
+             *OTHER]
+    groups = {0: [0, 1], 1: list(range(2, len(texts)))}
+    name = _name(groups, texts)[0]
+    assert name == "Urban sprawl in Bowling Green", name
+
+
 def test_the_keyword_fallback_takes_a_keyword_phrase_and_skips_verbs_and_generic_words():
     texts = ["Providing.", "Support! OCP.", "Change?", *OTHER]  # no phrase of two words anywhere
     groups = {0: [0, 1, 2], 1: [3, 4, 5]}

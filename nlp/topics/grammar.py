@@ -11,13 +11,14 @@ edges can start and end a noun phrase. ``nlp.topics.naming`` scores them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 from nlp.topics.phrases import Token
 
 __all__ = [
     "CONNECTORS", "DISCOURSE", "GENERIC", "GRAMMAR_GENERIC", "MAX_WORDS", "META_NOUNS", "MIN_WORDS", "NOMINAL_CUES",
-    "allowed", "edge_ok", "has_noun_head", "sentence_case", "spans", "takes",
+    "allowed", "edge_ok", "has_noun_head", "sentence_case", "spans", "takes", "written_forms",
 ]
 
 MIN_WORDS, MAX_WORDS = 2, 6
@@ -247,11 +248,38 @@ def _starts_activity(tokens: Sequence[Token], kinds: str, i: int, nominal: froze
     return True
 
 
-def sentence_case(tokens: Sequence[Token], first: bool) -> str:
-    """Sentence case, keeping acronyms and mid-sentence capitals as written."""
+_SENTENCE_END = frozenset({".", "!", "?", ":", ";", "•", "·", "-", "–"})
+PROPER_SHARE, PROPER_MIN = 0.75, 3
+
+
+def written_forms(token_lists: Iterable[Sequence[Token]]) -> dict[str, str]:
+    """The capitalised form of each word the corpus nearly always capitalises inside a sentence
+    (``PROPER_SHARE`` of ``PROPER_MIN`` or more such uses): a name ("Bowling Green",
+    "Scottsville") that one writer left in lower case. A word capitalised less often ("Company 1"
+    beside "a software company") is not in it."""
+    seen: dict[str, Counter] = {}
+    for tokens in token_lists:
+        for before, t in zip(tokens, tokens[1:]):
+            if t.word and before.written not in _SENTENCE_END and not (t.written.isupper() and len(t.written) > 1):
+                seen.setdefault(t.lower, Counter())[t.written] += 1
+    out = {}
+    for word, forms in seen.items():
+        capital = Counter({w: n for w, n in forms.items() if w[:1].isupper()})
+        if forms.total() >= PROPER_MIN and capital.total() >= PROPER_SHARE * forms.total():
+            out[word] = capital.most_common(1)[0][0]
+    return out
+
+
+def sentence_case(tokens: Sequence[Token], first: bool, forms: Mapping[str, str] | None = None) -> str:
+    """Sentence case, keeping acronyms and mid-sentence capitals as written, and capitalising the
+    words the corpus capitalises (``forms``, from ``written_forms``)."""
     words = []
     for t in tokens:
-        keep = t.written.isupper() and len(t.written) > 1 or (t.written[:1].isupper() and not first)
-        words.append(t.written if keep else t.lower)
+        if t.written.isupper() and len(t.written) > 1:
+            words.append(t.written)
+        elif forms and t.lower in forms:
+            words.append(forms[t.lower])
+        else:
+            words.append(t.written if t.written[:1].isupper() and not first else t.lower)
     text = " ".join(words)
     return text[:1].upper() + text[1:]

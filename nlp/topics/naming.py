@@ -44,6 +44,10 @@ default; the bench turns them off for its "before" column):
   of them (and scores at least half the best phrase), else it is "X and Y" of its two largest
   sub-themes' short names, when that fits in six words.
 
+A name is in sentence case with acronyms kept, and a word the corpus nearly always capitalises
+inside a sentence (``grammar.written_forms``) is capitalised where the quote left it in lower
+case ("Urban sprawl in Bowling Green").
+
 Names are unique: themes are named in the order given (top level first, larger first), and a
 theme whose best phrase is taken, or says the same content words as a taken one, uses its next
 best. Only the theme's most central quotes are read, which keeps the cost flat on big corpora.
@@ -61,7 +65,7 @@ import numpy as np
 from nlp.substantive import FILLER_WORDS, META_PATTERNS
 from nlp.topics.grammar import (
     CONNECTORS, DISCOURSE, GENERIC, GRAMMAR_GENERIC, MAX_WORDS, META_NOUNS, NOMINAL_CUES, has_noun_head,
-    sentence_case, spans,
+    sentence_case, spans, written_forms,
 )
 from nlp.topics.keyword_names import fallback_name
 from nlp.topics.phrases import PhraseTokenizer, Token
@@ -108,11 +112,11 @@ class NameCandidate:
     inner: str = ""  # as written inside a sentence ("the private sector"), for "X and Y"
 
 
-def _inner(tokens: Sequence[Token], first: bool) -> str:
-    """As ``_written`` but inside a sentence: no capital of its own on the first word."""
-    text = sentence_case(tokens, first)
+def _inner(tokens: Sequence[Token], first: bool, forms: Mapping[str, str]) -> str:
+    """As ``sentence_case`` but inside a sentence: no capital of its own on the first word."""
+    text = sentence_case(tokens, first, forms)
     t = tokens[0]
-    capital = t.written.isupper() and len(t.written) > 1 or (t.written[:1].isupper() and not first)
+    capital = t.written.isupper() and len(t.written) > 1 or t.lower in forms or (t.written[:1].isupper() and not first)
     return text if capital else text[:1].lower() + text[1:]
 
 
@@ -130,7 +134,9 @@ def _candidates(
     tok: PhraseTokenizer,
     rules: NamingRules = NamingRules(),
     nominal: frozenset[str] = frozenset(),
+    forms: Mapping[str, str] | None = None,
 ) -> list[NameCandidate]:
+    forms = forms or {}
     found: dict[tuple[str, ...], list] = {}
     filler = FILLER_WORDS if rules.meta_talk else frozenset()
     generic = (GRAMMAR_GENERIC if rules.grammar else GENERIC) if rules.generic_heads else frozenset()
@@ -165,7 +171,7 @@ def _candidates(
         score = (gain - _PADDING_COST * padding) * (0.5 + 0.5 * max(sim, 0.0)) * (1 + 0.1 * math.log(count))
         # A bare run of function words between two content words reads badly past a couple.
         score -= 0.01 * sum(not t.content for t in span)
-        out.append(NameCandidate(sentence_case(span, first), frozenset(content), score, _inner(span, first)))
+        out.append(NameCandidate(sentence_case(span, first, forms), frozenset(content), score, _inner(span, first, forms)))
     out.sort(key=lambda c: (-c.score, len(c.text), c.text))
     return out
 
@@ -226,6 +232,7 @@ def name_themes(
     doc_lemmas = [tok.lemmas(t) for t in texts]
     doc_freq = Counter(lemma for lemmas in doc_lemmas for lemma in lemmas)
     nominal = _nominal(texts, tok) if rules.grammar else frozenset()
+    forms = written_forms(tok.tokens(t) for t in texts)
     names: dict[int, str] = {}
     pools: dict[int, list[NameCandidate]] = {}
     taken_text: set[str] = {r.lower() for r in reserved}
@@ -255,7 +262,7 @@ def name_themes(
         central = _central(members, embeddings, centroids[theme], CENTRAL_QUOTES)
         weight = _weights(members.tolist(), doc_lemmas, doc_freq, len(texts))
         pools[theme] = _candidates(
-            [texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules, nominal
+            [texts[i] for i in central], embeddings[central] @ centroids[theme], weight, tok, rules, nominal, forms
         )
         return central, weight, pools[theme]
 
