@@ -74,6 +74,7 @@ def ask_rows(embedder) -> list[dict]:
     from nlp.recommendations import default_head, predict_proba
     from nlp.recommendations.ask_core import ask_spans
     from nlp.recommendations.asks import group_asks
+    from nlp.recommendations.span_words import negated
     from nlp.recommendations.verb_classes import comparable_spans
 
     with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:
@@ -82,7 +83,9 @@ def ask_rows(embedder) -> list[dict]:
         before_spans = {(r["set"], r["item"]): r["span"] for r in csv.DictReader(fh, delimiter="\t")}
     texts = [r["text"] for r in items]
     full = embedder.embed(texts)
-    span = embedder.embed(comparable_spans(ask_spans(texts)))
+    spans = ask_spans(texts)
+    span = embedder.embed(comparable_spans(spans))
+    neg = np.asarray([negated(s, t) for s, t in zip(spans, texts)], dtype=bool)
     before = embedder.embed([before_spans.get((r["set"], r["item"]), s) for r, s in zip(items, ask_spans(texts))])
     head = default_head()
     proba = np.asarray(predict_proba(texts, embeddings=full, head=head))
@@ -92,7 +95,7 @@ def ask_rows(embedder) -> list[dict]:
         for name in sorted({r["set"] for r in items if r["split"] == split}):
             idx = [i for i, r in enumerate(items) if r["set"] == name]
             labels = {
-                "pipeline": _labels(group_asks(full[idx], span[idx]), len(idx)),
+                "pipeline": _labels(group_asks(full[idx], span[idx], negative=neg[idx]), len(idx)),
                 "before": _labels(group_asks(full[idx], before[idx], BEFORE_THRESHOLD), len(idx)),
                 # The previous merge: whole sentences, complete linkage at cosine 0.85.
                 "previous": _labels(_complete_linkage(full[idx], PREVIOUS_MERGE), len(idx)),

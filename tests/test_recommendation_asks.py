@@ -337,6 +337,41 @@ def test_paraphrases_from_two_respondents_are_one_ask_and_a_different_ask_stays_
     assert asks[1].topic_id == 1 and asks[1].section == "2.1 Strategy"
 
 
+@pytest.mark.slow
+def test_an_ask_and_its_opposite_are_never_one_ask(real_embedder):
+    # As in a Polis conversation, where they were one ask of support 6 before.
+    quotes = [
+        _quote("q1", "r1", "Marijuana should be legalized and taxed."),
+        _quote("q2", "r2", "Marijuana should be legalized."),
+        _quote("q3", "r3", "Marijuana should not be legalized."),
+    ]
+    vectors = real_embedder.embed([q.text for q in quotes])
+    asks = build_asks(quotes, vectors, [True] * 3, [0.9, 0.8, 0.7], [0, 0, 0], real_embedder.embed)
+    assert [(a.support, set(a.quote_ids)) for a in asks] == [(2, {"q1", "q2"}), (1, {"q3"})]
+
+
+@pytest.mark.parametrize(
+    ("text", "against"),
+    [
+        ("Marijuana should not be legalized.", True),
+        ("We don't need more roads.", True),  # the span, "roads", lost the negation with its frame
+        ("There should be no tax increase.", True),
+        ("Bowling Green needs no new hotels.", True),
+        ("The city should never sell the park.", True),
+        ("Don't raise taxes.", True),
+        ("Marijuana should be legalized and taxed.", False),
+        ("There is no intentional private sector engagement at the moment.", False),  # a lack: asks for it
+        ("Not enough parking downtown, we need more lots.", False),
+        ("Although it is not cheap, we need more buses.", False),
+        ("Corporations are not persons and the Citizens United decision needs to be overturned.", False),
+    ],
+)
+def test_an_ask_against_something_is_told_from_one_for_it(text, against):
+    from nlp.recommendations.span_words import negated
+
+    assert negated(ask_spans([text])[0], text) is against
+
+
 def test_a_name_names_something_only_with_a_word_that_says_what():
     from nlp.recommendations.asks import names_something
 

@@ -6,7 +6,8 @@ they ask for: the ask span (``ask_core.ask_spans``: the action and its object wi
 framing "they need more", "it would be good to") and the whole sentence, taking the closer of
 the two unless the spans are far apart (``SPAN_FLOOR``). Grouping is average linkage with a conservative
 threshold: a wrong merge inflates a count a report writer trusts, a missed one only leaves two
-rows.
+rows. A request and its negation ("should not be legalized") are never one ask
+(``span_words.negated``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from nlp.recommendations.ask_core import ask_phrases, ask_spans, framed, normalise
 from nlp.recommendations.verb_classes import comparable_spans
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
+from nlp.recommendations.span_words import names_something, negated
 from nlp.schemas import Quote, Recommendation
 
 __all__ = [
@@ -99,21 +101,6 @@ _DANGLING_END = frozenset(
 )
 # The quantity a frame asks for, right before the ask span; not after a negation ("no more").
 _QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$", re.IGNORECASE)
-# Words that say nothing about what is asked for: function words, light verbs and the fillers
-# of spoken answers. A span made only of them ("Um", "Do it", "Let me know") would join
-# every other such span across respondents, so its quote is compared on its whole text instead.
-_EMPTY_WORDS = frozenset(
-    """
-    a an the and or but so of to in on at by for with from as it its this that these those there
-    here i me my we us our you your he him his she her they them their one be is are was were been
-    do does did done have has had get got go going make let know see say said think mean want well
-    yeah yes no not ok okay um uh mm hmm oh like just really very also then now right sure thing
-    things way lot bit kind sort more much some any all what which who how when where why if can
-    could would should will shall may might must need needs
-    """.split()
-)
-
-_OBJECT_PRONOUNS = frozenset("it them this that these those him her one".split())
 
 
 def respondent_of(quote: Quote) -> str:
@@ -130,12 +117,20 @@ def pair_similarity(full_sims: np.ndarray, span_sims: np.ndarray) -> np.ndarray:
     return np.where(span_sims >= SPAN_FLOOR, np.maximum(full_sims, span_sims), span_sims)
 
 
-def _similar_pairs(full: np.ndarray, span: np.ndarray, threshold: float, block: int = 1024):
-    """(i, j, similarity) for i < j with ``pair_similarity`` >= ``threshold``."""
+def _apart(sims: np.ndarray, neg: np.ndarray | None, rows: slice | np.ndarray, cols: slice | np.ndarray) -> np.ndarray:
+    """``sims`` with the pairs of which one asks for a thing and the other against it at -1."""
+    if neg is not None:
+        sims[neg[rows][:, None] != neg[cols][None, :]] = -1.0
+    return sims
+
+
+def _similar_pairs(full: np.ndarray, span: np.ndarray, threshold: float, neg: np.ndarray | None = None, block: int = 1024):
+    """(i, j, similarity) for i < j with ``pair_similarity`` >= ``threshold``, never across ``neg``."""
     n = len(full)
     rows, cols, values = [], [], []
     for start in range(0, n, block):
         sims = pair_similarity(full[start : start + block] @ full.T, span[start : start + block] @ span.T)
+        sims = _apart(sims, neg, slice(start, start + block), slice(None))
         for offset, row in enumerate(sims):
             i = start + offset
             # float32 products can land a hair below the float64 value: keep a small margin.
@@ -146,7 +141,9 @@ def _similar_pairs(full: np.ndarray, span: np.ndarray, threshold: float, block: 
     return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(values)
 
 
-def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESHOLD) -> list[list[int]]:
+def group_asks(
+    full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESHOLD, negative: Sequence[bool] | None = None,
+) -> list[list[int]]:
     """Indices of the rows that form each ask, by average linkage at ``threshold``.
 
     Average linkage never joins two groups unless some pair across them reaches the threshold,
@@ -157,6 +154,8 @@ def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESH
         full: (n, d) unit vectors of the whole quotes.
         span: (n, d) unit vectors of their ask spans.
         threshold: similarity at or above which two groups merge.
+        negative: per row, whether it asks for a thing not to be (``span_words.negated``); a
+            row is never in one ask with a row that asks the opposite.
 
     Returns:
         Groups of row indices, each sorted, in order of their first row.
@@ -170,7 +169,8 @@ def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESH
     n = len(full)
     if n == 0:
         return []
-    i, j, _ = _similar_pairs(full, span, threshold)
+    neg = None if negative is None else np.asarray(negative, dtype=bool)
+    i, j, _ = _similar_pairs(full, span, threshold, neg)
     graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     groups: list[list[int]] = []
@@ -180,6 +180,7 @@ def group_asks(full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESH
             groups.append(members.tolist())
             continue
         sims = pair_similarity(full[members] @ full[members].T, span[members] @ span[members].T).astype(np.float64)
+        sims = _apart(sims, neg, members, members)
         distance = 1.0 - sims[np.triu_indices(len(members), k=1)]
         labels = fcluster(linkage(np.clip(distance, 0.0, 2.0), "average"), t=1.0 - threshold + 1e-9, criterion="distance")
         for label in np.unique(labels):
@@ -287,9 +288,11 @@ def build_asks(
     empty = np.asarray([not names_something(span) for span in spans], dtype=bool)
     span_vectors[empty] = full[empty]
     m = len(members)
-    groups = group_asks(full[:m], span_vectors[:m], threshold)
+    # "Marijuana should not be legalized" is never one ask with "Marijuana should be legalized".
+    neg = np.asarray([negated(span, quotes[i].text) for i, span in kept + pool_spans], dtype=bool)
+    groups = group_asks(full[:m], span_vectors[:m], threshold, neg[:m])
     who = [respondent_of(quotes[i]) for i in members + pool]
-    joined = join_asks(groups, span_vectors, who, m, threshold)
+    joined = join_asks(groups, span_vectors, who, m, threshold, neg)
     shares, n_respondents = topic_shares(quotes, topic_ids, respondent_of)
     asks = []
     for group, extra in zip(groups, joined):
@@ -331,6 +334,7 @@ def join_asks(
     who: Sequence[str],
     n_members: int,
     threshold: float,
+    negative: np.ndarray | None = None,
     block: int = 512,
 ) -> list[list[int]]:
     """For each group of detected rows, the undetected rows (``n_members`` on) that join it.
@@ -341,7 +345,8 @@ def join_asks(
     a quote the classifier doubts must ask for the same thing, not only talk about the same
     subject ("Corporations are not persons and the Citizens United decision needs to be
     overturned" is 0.78 from a detected ask as a whole and 0.31 as spans). Rows are compared
-    with detected rows only, so joins never chain. Ties go to the earlier group.
+    with detected rows only, so joins never chain. Ties go to the earlier group. A row that asks
+    the opposite of a member (``negative`` differs) counts as -1 to that member.
     """
     from scipy.sparse import csr_matrix
 
@@ -359,7 +364,7 @@ def join_asks(
             held.setdefault(who[i], set()).add(k)
     for start in range(n_members, len(span), block):
         stop = min(start + block, len(span))
-        sims = span[start:stop] @ span[:n_members].T
+        sims = _apart(span[start:stop] @ span[:n_members].T, negative, slice(start, stop), slice(0, n_members))
         means = np.asarray((average.T @ sims.T.astype(np.float64)).T)
         for offset, row_means in enumerate(means):
             row = start + offset
@@ -372,19 +377,6 @@ def join_asks(
                 joined[best].append(row)
                 taken.add(best)
     return joined
-
-
-def names_something(span: str) -> bool:
-    """Whether ``span`` names something: a word of three letters or more beyond ``_EMPTY_WORDS``.
-
-    "Um", "See", "Do to it" and "Let me know" name nothing a report writer could act on; nor
-    does a short span whose object is a pronoun ("Remove them", "Fix it"): what is to be done
-    is said before, in the conversation.
-    """
-    words = [w.strip(".,;:!?\"'()[]").lower() for w in span.split()]
-    if 0 < len(words) <= 3 and words[-1] in _OBJECT_PRONOUNS:
-        return False
-    return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
 
 
 def _most_central(group: list[int], full: np.ndarray, span: np.ndarray) -> int:

@@ -1,0 +1,81 @@
+"""What an ask span says on its own: whether it names anything, and whether it asks for the opposite.
+
+``names_something``: "Um", "Do it", "Let me know" name nothing a report writer could act on.
+
+``negated``: "Marijuana should not be legalized" asks the opposite of "Marijuana should be
+legalized and taxed", yet their ask spans are 0.8 apart and joined one ask. The span often
+loses the negation with its frame ("We don't need more roads" asks for "roads", as "We need more
+roads" does), so the words before the span in its clause are read too. Only a negated request
+counts: "there is no engagement" states a lack, and "not enough parking" asks for more.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["names_something", "negated"]
+
+# Words that say nothing about what is asked for: function words, light verbs and the fillers
+# of spoken answers. A span made only of them ("Um", "Do it", "Let me know") would join
+# every other such span across respondents, so its quote is compared on its whole text instead.
+_EMPTY_WORDS = frozenset(
+    """
+    a an the and or but so of to in on at by for with from as it its this that these those there
+    here i me my we us our you your he him his she her they them their one be is are was were been
+    do does did done have has had get got go going make let know see say said think mean want well
+    yeah yes no not ok okay um uh mm hmm oh like just really very also then now right sure thing
+    things way lot bit kind sort more much some any all what which who how when where why if can
+    could would should will shall may might must need needs
+    """.split()
+)
+
+_OBJECT_PRONOUNS = frozenset("it them this that these those him her one".split())
+
+# A request turned against its object: a negated modal or need ("should not", "mustn't", "we
+# don't need"), "never", "no more"/"no new", "not to", a negated order ("Don't raise taxes") and
+# "nobody should". A negation that states a lack ("there is no engagement", "areas that have
+# none") asks for the thing, and "not enough" asks for more: neither counts.
+_NEGATION = re.compile(
+    r"\b(?:should|must|shall|would|could|will|can|need|needs|ought)(?:\s+not|n['’]t)\b(?!\s+(?:enough|only)\b)"
+    r"|\b(?:should|must|shall|will|there)\s+be\s+no\b"
+    r"|\b(?:do|does|did)(?:\s+not|n['’]t)\s+(?:need|want|think|believe|support)\b"
+    r"|^\s*(?:don['’]t|do\s+not|never|no\s+more)\b|\bnever\b|\bno\s+(?:more|new|further|longer)\b|\bnot\s+to\b"
+    r"|\b(?:nobody|no\s+one)\s+(?:should|must|needs?)\b|\bcan['’]t\s+be\s+allowed\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
+_CLAUSE_BREAK = re.compile(r"[,:–—]\s|\s-\s")
+
+
+def names_something(span: str) -> bool:
+    """Whether ``span`` names something: a word of three letters or more beyond ``_EMPTY_WORDS``.
+
+    "Um", "See", "Do to it" and "Let me know" name nothing a report writer could act on; nor
+    does a short span whose object is a pronoun ("Remove them", "Fix it"): what is to be done
+    is said before, in the conversation.
+    """
+    words = [w.strip(".,;:!?\"'()[]").lower() for w in span.split()]
+    if 0 < len(words) <= 3 and words[-1] in _OBJECT_PRONOUNS:
+        return False
+    return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
+
+
+def negated(span: str, text: str = "") -> bool:
+    """Whether the ask ``span`` of ``text`` asks for something not to be, or to be no more.
+
+    True when the span holds a negated request ("never sell the park", "Don't raise taxes"), or
+    the clause of ``text`` it comes from does, from the clause's start to its sentence's end
+    ("We don't need more roads", "There should be no tax increase"). The clause is found by the
+    span's first word of three letters or more; a span not found is read alone.
+    """
+    if _NEGATION.search(span):
+        return True
+    word = next((w for w in re.findall(r"[^\W\d_][\w'’-]*", span) if len(w) >= 3), None)
+    if word is None:
+        return False
+    find = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+    for sentence in _SENTENCE.findall(text):
+        if m := find.search(sentence):
+            start = max((b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m.start())), default=0)
+            return bool(_NEGATION.search(sentence, start))
+    return False
