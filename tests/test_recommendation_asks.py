@@ -387,7 +387,7 @@ def test_a_name_names_something_only_with_a_word_that_says_what():
         ("OCP is creating a field but needs more strengthening.", "More strengthening"),
         ("There should be less bureaucracy.", "Less bureaucracy"),
         ("Bring in the politicians.", "Bring in the politicians"),
-        ("We want no more meetings.", "Meetings"),
+        ("We want no more meetings.", "No more meetings"),  # the negation is kept with the quantity
     ],
 )
 def test_an_ask_is_named_with_the_quantity_its_frame_asked_for(text, name):

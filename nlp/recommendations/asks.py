@@ -20,6 +20,7 @@ import numpy as np
 from nlp.recommendations.ask_core import ask_phrases, ask_spans, framed, normalise
 from nlp.recommendations.verb_classes import comparable_spans
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
+from nlp.recommendations.lexicon import IMPERATIVE_VERBS
 from nlp.recommendations.span_words import names_something, negated
 from nlp.schemas import Quote, Recommendation
 
@@ -101,6 +102,8 @@ _DANGLING_END = frozenset(
 )
 # The quantity a frame asks for, right before the ask span; not after a negation ("no more").
 _QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$", re.IGNORECASE)
+_MORE = re.compile(r"\bmore\s*$", re.IGNORECASE)
+_SAYS_NO = re.compile(r"\b(?:not|no|never|none|nobody)\b|n['’]t\b", re.IGNORECASE)
 
 
 def respondent_of(quote: Quote) -> str:
@@ -195,12 +198,19 @@ def ask_name(span: str, text: str = "") -> str:
 
     The span drops the frame that asks, and with it the quantity asked for; when ``text``, the
     quote, says "more", "less" or "fewer" just before the span, the name keeps it: "Need more
-    journalists" is named "More journalists", not "Journalists" ("no more meetings" is left as is).
+    journalists" is named "More journalists", not "Journalists". When the frame said no and the
+    span lost it (``span_words.negated``), the name says it: "There should be no tax increase" is
+    named "No tax increase", "We don't need more roads" "No more roads", "Nobody should pay for
+    parking" "Don’t pay for parking".
     """
     text = " ".join(text.split())
     at = text.lower().find(span.lower()) if span else -1
     quantity = _QUANTITY.search(text[:at]) if at > 0 else None
-    if quantity and not span.lower().startswith(quantity.group(1).lower()):
+    if span and not _SAYS_NO.search(span) and negated(span, text):  # the frame said no: "We don't need more roads"
+        verb = span.split()[0].lower() in IMPERATIVE_VERBS
+        lead = "don’t" if verb else "no more" if at > 0 and _MORE.search(text[:at]) else "no"
+        span = f"{lead} {span if span[:2].isupper() else span[:1].lower() + span[1:]}"
+    elif quantity and not span.lower().startswith(quantity.group(1).lower()):
         span = f"{quantity.group(1).lower()} {span}"
     first = _SENTENCE_END.split(span, maxsplit=1)[0]
     # One sentence is a name; what the speaker said next ("Okay. Cool.") is not.

@@ -44,7 +44,7 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
-_CLAUSE_BREAK = re.compile(r"[,:–—]\s|\s-\s")
+_CLAUSE_BREAK = re.compile(r"[,:–—]\s|\s-\s|\s(?:but|because|although|though|while|who|which|whereas)\s", re.IGNORECASE)
 
 
 def names_something(span: str) -> bool:
@@ -64,18 +64,21 @@ def negated(span: str, text: str = "") -> bool:
     """Whether the ask ``span`` of ``text`` asks for something not to be, or to be no more.
 
     True when the span holds a negated request ("never sell the park", "Don't raise taxes"), or
-    the clause of ``text`` it comes from does, from the clause's start to its sentence's end
-    ("We don't need more roads", "There should be no tax increase"). The clause is found by the
-    span's first word of three letters or more; a span not found is read alone.
+    the clause of ``text`` it comes from does ("We don't need more roads", "There should be no
+    tax increase"): the clause that holds the span's words (else its first two, else its first
+    of three letters or more), from one comma, colon, dash or "but"/"because"/"who"/... to the
+    next. A span not found is read alone.
     """
     if _NEGATION.search(span):
         return True
-    word = next((w for w in re.findall(r"[^\W\d_][\w'’-]*", span) if len(w) >= 3), None)
-    if word is None:
-        return False
-    find = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
-    for sentence in _SENTENCE.findall(text):
-        if m := find.search(sentence):
-            start = max((b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m.start())), default=0)
-            return bool(_NEGATION.search(sentence, start))
+    words = re.findall(r"[^\W\d_][\w'’-]*", span)
+    keys = [r"\W+".join(map(re.escape, words)), r"\s+".join(map(re.escape, words[:2]))] if len(words) >= 2 else []
+    keys += [re.escape(w) for w in words if len(w) >= 3][:1]
+    for key in keys:
+        find = re.compile(rf"\b{key}\b", re.IGNORECASE)
+        for sentence in _SENTENCE.findall(text):
+            if m := find.search(sentence):
+                start = max((b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m.start())), default=0)
+                end = next((b.start() for b in _CLAUSE_BREAK.finditer(sentence, m.end())), len(sentence))
+                return bool(_NEGATION.search(sentence[start:end]))
     return False
