@@ -12,7 +12,6 @@ kept in ``Response.metadata[text_column]``. An opening quotation mark that is ne
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
