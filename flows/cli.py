@@ -180,7 +180,8 @@ def quotes(
         raise _fail(f"no theme {topic}; themes are {', '.join(map(str, known))}")
     rows = topic_quotes(outputs, topic)
     shown = rows if top is None else rows.head(top)
-    count = f"{len(rows)} {plural(len(rows), 'quote')}" if len(shown) == len(rows) else f"{len(shown)} of {len(rows)} quotes"
+    count = f"{len(rows)} {plural(len(rows), 'quote')}"
+    count = f"{len(shown)} of {count}" if len(shown) < len(rows) else count
     table = Table(title=f"Theme {topic}: {_escape(outputs.topic_label(topic))} ({count}, ★ representative)", show_lines=True)
     table.add_column("quote", ratio=3)
     table.add_column("where", ratio=2)

@@ -106,7 +106,11 @@ class PipelineConfig:
         choices=BACKENDS,
     )
     seed: int = _setting(42, "Seeds every stochastic step.")
-    text_column: str | None = _setting(None, "Survey CSV/xlsx column with the answers, or several separated by commas (one question each); detected when omitted.")
+    text_column: str | None = _setting(
+        None,
+        "Survey CSV/xlsx column with the answers, or several separated by commas (one question each); "
+        "detected when omitted.",
+    )
     id_column: str | None = _setting(
         None, "Survey CSV/xlsx column identifying the respondent; detected when omitted, else each row."
     )

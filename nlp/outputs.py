@@ -20,11 +20,11 @@ import pandas as pd
 
 from nlp import tables
 from nlp.analysable import exclusion_summary, language_note
-from nlp.ingest.survey_columns import columns_note
 from nlp.attributes import AttributeResult
 from nlp.config import PipelineConfig, jsonable_config
 from nlp.curated_topics import CurationRecord
 from nlp.ingest import IngestResult
+from nlp.ingest.survey_columns import columns_note
 from nlp.manifest import MANIFEST, Manifest, ModelRecord
 from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, TopicResult
 from nlp.sentiment_stage import SentimentResult

@@ -2,8 +2,8 @@
 
 A quote is a bullet, or a sentence of a long bullet. Fragments ("Timely", "Open") are not
 quotes on their own: they join their neighbour. An item number of a list written inside a line
-("… steps: 1. Replace …; 2. index …") belongs to its item, not to the sentence before it. Every quote keeps the exact span of the
-decoded source text it came from.
+("… steps: 1. Replace …; 2. index …") belongs to its item, not to the sentence before it. Every
+quote keeps the exact span of the decoded source text it came from.
 
 Long text never reaches spaCy whole: a unit is cut into pieces of at most
 ``SENTENCIZER_CHUNK_CHARS`` characters at a line break, else a sentence end, else a space,

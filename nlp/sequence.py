@@ -18,11 +18,11 @@ from typing import Any, Protocol, TypeVar
 
 from nlp import pipeline
 from nlp.analysable import language_note
-from nlp.ingest.survey_columns import columns_note
 from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics
 from nlp.guards import check_usable
+from nlp.ingest.survey_columns import columns_note
 from nlp.loaded import LoadedModels, load_models
 from nlp.outputs import RunResults, write_run
 from nlp.previous import Previous, load_previous

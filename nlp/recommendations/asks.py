@@ -127,7 +127,9 @@ def _apart(sims: np.ndarray, neg: np.ndarray | None, rows: slice | np.ndarray, c
     return sims
 
 
-def _similar_pairs(full: np.ndarray, span: np.ndarray, threshold: float, neg: np.ndarray | None = None, block: int = 1024):
+def _similar_pairs(
+    full: np.ndarray, span: np.ndarray, threshold: float, neg: np.ndarray | None = None, block: int = 1024
+):
     """(i, j, similarity) for i < j with ``pair_similarity`` >= ``threshold``, never across ``neg``."""
     n = len(full)
     rows, cols, values = [], [], []

@@ -44,7 +44,9 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
-_CLAUSE_BREAK = re.compile(r"[,:–—]\s|\s-\s|\s(?:but|because|although|though|while|who|which|whereas)\s", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r"[,:–—]\s|\s-\s|\s(?:but|because|although|though|while|who|which|whereas)\s", re.IGNORECASE
+)
 
 
 def names_something(span: str) -> bool:

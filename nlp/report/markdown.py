@@ -74,7 +74,8 @@ def _cards(cards) -> list[str]:
     out.append("")
     for k, c in enumerate(top, 1):
         out += [f"### {k}. {e(c.label)}", "", f"*{e(c.description)}*", ""]
-        out += [f"Raised by **{c.n_respondents}** {plural(c.n_respondents, 'respondent')} ({counted(c.n_quotes, 'quote')}). Keywords: {e(', '.join(c.keywords[:8]))}.", ""]
+        who = f"**{c.n_respondents}** {plural(c.n_respondents, 'respondent')} ({counted(c.n_quotes, 'quote')})"
+        out += [f"Raised by {who}. Keywords: {e(', '.join(c.keywords[:8]))}.", ""]
         out += ["Prevalence: " + "; ".join(f"{e(p.section)} {p.n_respondents} ({p.share:.0%} of its respondents)" for p in c.prevalence) + ".", ""]
         for q in c.evidence:
             out += _quote_lines(q)
@@ -82,7 +83,8 @@ def _cards(cards) -> list[str]:
             out += ["At the edge of this theme:", ""] + _quote_lines(c.boundary)
         out += ["Sub-themes:", ""]
         for child in (subs[t] for t in c.children if t in subs):
-            out.append(f"- **{e(child.label)}** ({counted(child.n_respondents, 'respondent')}, {counted(child.n_quotes, 'quote')}): {e(child.description)}")
+            counts = f"{counted(child.n_respondents, 'respondent')}, {counted(child.n_quotes, 'quote')}"
+            out.append(f"- **{e(child.label)}** ({counts}): {e(child.description)}")
         out.append("")
     return out
 

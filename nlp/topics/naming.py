@@ -171,7 +171,8 @@ def _candidates(
         score = (gain - _PADDING_COST * padding) * (0.5 + 0.5 * max(sim, 0.0)) * (1 + 0.1 * math.log(count))
         # A bare run of function words between two content words reads badly past a couple.
         score -= 0.01 * sum(not t.content for t in span)
-        out.append(NameCandidate(sentence_case(span, first, forms), frozenset(content), score, _inner(span, first, forms)))
+        written = sentence_case(span, first, forms)
+        out.append(NameCandidate(written, frozenset(content), score, _inner(span, first, forms)))
     out.sort(key=lambda c: (-c.score, len(c.text), c.text))
     return out
 
