@@ -322,15 +322,20 @@ def test_more_support_ranks_first_and_ids_do_not_depend_on_input_order():
     assert {a.recommendation_id for a in first} == {a.recommendation_id for a in again}
 
 
+def _three_asks(embedder, texts: list[str], topics: list[int]):
+    """The asks of three detected quotes (confidence 0.9, 0.8, 0.7) of three respondents, real vectors."""
+    quotes = [_quote(f"q{k}", f"r{k}", text) for k, text in enumerate(texts, 1)]
+    vectors = embedder.embed(texts)
+    return build_asks(quotes, vectors, [True] * 3, [0.9, 0.8, 0.7], topics, embedder.embed)
+
+
 @pytest.mark.slow
 def test_paraphrases_from_two_respondents_are_one_ask_and_a_different_ask_stays_apart(real_embedder):
-    quotes = [
-        _quote("q1", "r1", "The OCP should engage more with politicians."),
-        _quote("q2", "r2", "OCP needs to engage politicians more."),
-        _quote("q3", "r3", "They should publish more case studies."),
-    ]
-    vectors = real_embedder.embed([q.text for q in quotes])
-    asks = build_asks(quotes, vectors, [True] * 3, [0.9, 0.8, 0.7], [0, 0, 1], real_embedder.embed)
+    asks = _three_asks(real_embedder, [
+        "The OCP should engage more with politicians.",
+        "OCP needs to engage politicians more.",
+        "They should publish more case studies.",
+    ], [0, 0, 1])
 
     assert [(a.support, set(a.quote_ids)) for a in asks] == [(2, {"q1", "q2"}), (1, {"q3"})]
     assert asks[0].text == "The OCP should engage more with politicians."
@@ -340,13 +345,11 @@ def test_paraphrases_from_two_respondents_are_one_ask_and_a_different_ask_stays_
 @pytest.mark.slow
 def test_an_ask_and_its_opposite_are_never_one_ask(real_embedder):
     # As in a Polis conversation, where they were one ask of support 6 before.
-    quotes = [
-        _quote("q1", "r1", "Marijuana should be legalized and taxed."),
-        _quote("q2", "r2", "Marijuana should be legalized."),
-        _quote("q3", "r3", "Marijuana should not be legalized."),
-    ]
-    vectors = real_embedder.embed([q.text for q in quotes])
-    asks = build_asks(quotes, vectors, [True] * 3, [0.9, 0.8, 0.7], [0, 0, 0], real_embedder.embed)
+    asks = _three_asks(real_embedder, [
+        "Marijuana should be legalized and taxed.",
+        "Marijuana should be legalized.",
+        "Marijuana should not be legalized.",
+    ], [0, 0, 0])
     assert [(a.support, set(a.quote_ids)) for a in asks] == [(2, {"q1", "q2"}), (1, {"q3"})]
 
 
