@@ -258,6 +258,19 @@ def test_survey_platform_metadata_is_no_group_to_compare(tmp_path):
     assert record["withheld_columns"] == []
 
 
+def test_a_column_that_differs_between_one_respondents_rows_is_no_attribute():
+    from nlp.participants import survey_attribute_names, survey_metadata_columns
+
+    # As in a Polis export: votes belong to each comment, the author's group to the author.
+    text = ("comment-id,author-id,agrees,dept,comment-body\n"
+            "1,7,12,Legal,We need more training on the new tools.\n"
+            "2,7,3,Legal,The helpdesk answers quickly and well.\n"
+            "3,8,5,Finance,Reports arrive too late to be useful.\n")
+    doc = read_survey_csv(text, "polis.csv", "sha")
+    assert survey_attribute_names(doc) == ["dept"]
+    assert survey_metadata_columns(doc) == ["comment-id", "agrees"]
+
+
 def test_a_plain_status_column_stays_an_attribute_without_platform_columns(tmp_path):
     from nlp.participants import survey_attribute_names
 

@@ -90,11 +90,22 @@ def _describing(doc: Document) -> list[str]:
 
 
 def survey_metadata_columns(doc: Document) -> list[str]:
-    """A survey's platform columns (start and end time, duration, progress, status, channel):
-    facts about the response, not the respondent, so no attribute."""
+    """A survey's platform columns (start and end time, duration, progress, status, channel), and
+    any column whose value differs between two rows of one respondent (a Polis comment's votes
+    and moderation): facts about the response, not the respondent, so no attribute."""
     columns = _describing(doc)
     platform = _PLATFORM_NAMES | (_PLATFORM_WORDS if any(norm(c) in _PLATFORM_NAMES for c in columns) else set())
-    return [c for c in columns if norm(c) in platform]
+    varying = _varying_within_respondent(doc, [c for c in columns if norm(c) not in platform])
+    return [c for c in columns if norm(c) in platform or c in varying]
+
+
+def _varying_within_respondent(doc: Document, columns: Sequence[str]) -> set[str]:
+    """Of ``columns``, those whose value differs between two responses of one respondent."""
+    values: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in doc.responses:
+        for c in columns:
+            values[(r.respondent_id or r.response_id, c)].add(str(r.metadata.get(c, "")).strip())
+    return {c for (_, c), seen in values.items() if len(seen) > 1}
 
 
 def survey_attribute_names(doc: Document) -> list[str]:
