@@ -270,9 +270,12 @@ def written_forms(token_lists: Iterable[Sequence[Token]]) -> dict[str, str]:
     return out
 
 
-def sentence_case(tokens: Sequence[Token], first: bool, forms: Mapping[str, str] | None = None) -> str:
+def sentence_case(
+    tokens: Sequence[Token], first: bool, forms: Mapping[str, str] | None = None, capitalise: bool = True
+) -> str:
     """Sentence case, keeping acronyms and mid-sentence capitals as written, and capitalising the
-    words the corpus capitalises (``forms``, from ``written_forms``)."""
+    words the corpus capitalises (``forms``, from ``written_forms``). With ``capitalise`` false,
+    as written inside a sentence: the first word has no capital of its own ("the private sector")."""
     words = []
     for t in tokens:
         if t.written.isupper() and len(t.written) > 1:
@@ -282,4 +285,4 @@ def sentence_case(tokens: Sequence[Token], first: bool, forms: Mapping[str, str]
         else:
             words.append(t.written if t.written[:1].isupper() and not first else t.lower)
     text = " ".join(words)
-    return text[:1].upper() + text[1:]
+    return text[:1].upper() + text[1:] if capitalise else text

@@ -112,14 +112,6 @@ class NameCandidate:
     inner: str = ""  # as written inside a sentence ("the private sector"), for "X and Y"
 
 
-def _inner(tokens: Sequence[Token], first: bool, forms: Mapping[str, str]) -> str:
-    """As ``sentence_case`` but inside a sentence: no capital of its own on the first word."""
-    text = sentence_case(tokens, first, forms)
-    t = tokens[0]
-    capital = t.written.isupper() and len(t.written) > 1 or t.lower in forms or (t.written[:1].isupper() and not first)
-    return text if capital else text[:1].lower() + text[1:]
-
-
 def _without_meta(text: str) -> str:
     """The text with every meta-talk phrase replaced by a break, the rest as written."""
     for pattern in META_PATTERNS:
@@ -172,7 +164,8 @@ def _candidates(
         # A bare run of function words between two content words reads badly past a couple.
         score -= 0.01 * sum(not t.content for t in span)
         written = sentence_case(span, first, forms)
-        out.append(NameCandidate(written, frozenset(content), score, _inner(span, first, forms)))
+        inner = sentence_case(span, first, forms, capitalise=False)
+        out.append(NameCandidate(written, frozenset(content), score, inner))
     out.sort(key=lambda c: (-c.score, len(c.text), c.text))
     return out
 
