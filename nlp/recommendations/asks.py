@@ -21,7 +21,7 @@ from nlp.recommendations.ask_core import ask_phrases, ask_spans, framed, normali
 from nlp.recommendations.verb_classes import comparable_spans
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
 from nlp.recommendations.lexicon import IMPERATIVE_VERBS
-from nlp.recommendations.span_words import names_something, negated
+from nlp.recommendations.span_words import names_something, negated, says_no
 from nlp.schemas import Quote, Recommendation
 
 __all__ = [
@@ -103,7 +103,6 @@ _DANGLING_END = frozenset(
 # The quantity a frame asks for, right before the ask span; not after a negation ("no more").
 _QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$", re.IGNORECASE)
 _MORE = re.compile(r"\bmore\s*$", re.IGNORECASE)
-_SAYS_NO = re.compile(r"\b(?:not|no|never|none|nobody)\b|n['’]t\b", re.IGNORECASE)
 
 
 def respondent_of(quote: Quote) -> str:
@@ -208,7 +207,7 @@ def ask_name(span: str, text: str = "") -> str:
     text = " ".join(text.split())
     at = text.lower().find(span.lower()) if span else -1
     quantity = _QUANTITY.search(text[:at]) if at > 0 else None
-    if span and not _SAYS_NO.search(span) and negated(span, text):  # the frame said no: "We don't need more roads"
+    if span and not says_no(span) and negated(span, text):  # the frame said no: "We don't need more roads"
         verb = span.split()[0].lower() in IMPERATIVE_VERBS
         lead = "don’t" if verb else "no more" if at > 0 and _MORE.search(text[:at]) else "no"
         span = f"{lead} {span if span[:2].isupper() else span[:1].lower() + span[1:]}"

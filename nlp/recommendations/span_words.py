@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["names_something", "negated"]
+__all__ = ["names_something", "negated", "says_no"]
 
 # Words that say nothing about what is asked for: function words, light verbs and the fillers
 # of spoken answers. A span made only of them ("Um", "Do it", "Let me know") would join
@@ -43,6 +43,8 @@ _NEGATION = re.compile(
     r"|\b(?:nobody|no\s+one)\s+(?:should|must|needs?)\b|\bcan['’]t\s+be\s+allowed\b",
     re.IGNORECASE,
 )
+# Any word of negation, a request's or not: what a span says "no" with ("Marijuana not legalized").
+_NEGATION_WORD = re.compile(r"\b(?:not|no|never|none|nobody)\b|n['’]t\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
 _CLAUSE_BREAK = re.compile(
     r"[,:–—]\s|\s-\s|\s(?:but|because|although|though|while|who|which|whereas)\s", re.IGNORECASE
@@ -60,6 +62,12 @@ def names_something(span: str) -> bool:
     if 0 < len(words) <= 3 and words[-1] in _OBJECT_PRONOUNS:
         return False
     return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
+
+
+def says_no(span: str) -> bool:
+    """Whether ``span`` holds a word of negation ("Marijuana not legalized"), so that a name
+    made from it needs no "No" put back."""
+    return bool(_NEGATION_WORD.search(span))
 
 
 def negated(span: str, text: str = "") -> bool:
