@@ -87,10 +87,10 @@ def _scan(text: str) -> tuple[list[Label], list[_Heading]]:
 
 def _turns(text: str) -> list[_Turn]:
     labels, headings = _scan(text)
-    labels = sorted(labels + inline_labels(text, labels), key=lambda lb: lb.line_start)
-    # Each heading ends the turn before it and names the section of the turns after it.
+    # Each heading ends the turn before it and names the section of the turns after it; the
+    # labels left inside lines take their place among the others by position.
     events: list[tuple[int, Label | _Heading]] = sorted(
-        [(lb.line_start, lb) for lb in labels] + [(h.line_start, h) for h in headings],
+        [(lb.line_start, lb) for lb in labels + inline_labels(text, labels)] + [(h.line_start, h) for h in headings],
         key=lambda e: e[0],
     )
     turns: list[_Turn] = []
