@@ -22,7 +22,9 @@ import math
 
 import numpy as np
 
-__all__ = ["SMALL_CORPUS", "compute_membership_strengths", "smooth_knn_dist", "stable_knn_indices"]
+__all__ = [
+    "SMALL_CORPUS", "compute_membership_strengths", "exact_cosine_neighbours", "smooth_knn_dist", "stable_knn_indices",
+]
 
 # umap computes exact neighbours below 4,096 points and calls pynndescent above.
 SMALL_CORPUS = 4096
@@ -52,6 +54,35 @@ def stable_knn_indices(X, n_neighbors: int, fallback=None) -> np.ndarray:
     columns = np.nonzero(keep)[1].reshape(X.shape[0], k)  # row by row, ascending columns
     order = np.argsort(np.take_along_axis(X, columns, axis=1), axis=1, kind="stable")
     return np.take_along_axis(columns, order, axis=1).astype(np.int32)
+
+
+def exact_cosine_neighbours(X, n_neighbors: int, chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``n_neighbors`` most similar rows of ``X`` under cosine, by an exact search.
+
+    A row is its own first neighbour at distance 0, as in umap's searches; ties go to the lower
+    index, so equal inputs give equal neighbours. Similarities are computed in ``X``'s float
+    type, ``chunk`` rows at a time (memory about ``chunk`` times the number of rows).
+
+    Returns:
+        int32 indices and float32 distances (1 - similarity, within [0, 2]), both (n, k) with
+        k = min(n_neighbors, n): the arrays umap's own search gives.
+    """
+    X = np.asarray(X)
+    unit = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+    n = len(unit)
+    k = min(int(n_neighbors), n)
+    indices = np.empty((n, k), dtype=np.int32)
+    distances = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, chunk):
+        sims = unit[start : start + chunk] @ unit.T
+        rows = np.arange(len(sims))
+        sims[rows, start + rows] = np.inf  # a point is its own first neighbour
+        order = stable_knn_indices(-sims, k)  # most similar first, ties to the lower index
+        indices[start : start + chunk] = order
+        nearest = np.take_along_axis(sims, order, axis=1)
+        nearest[:, 0] = 1.0
+        distances[start : start + chunk] = np.clip(1.0 - nearest, 0.0, 2.0)
+    return indices, distances
 
 
 def _c_expf():

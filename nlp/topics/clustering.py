@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from nlp.topics.config import n_topics_for
+from nlp.umap_kernels import exact_cosine_neighbours
 
 __all__ = [
     "SPECTRAL_MAX_DOCS", "CentroidClusterer", "SpectralLayout", "WardClusterer", "cluster_centroids", "knn_graph",
@@ -27,8 +28,6 @@ __all__ = [
 # Exact cosine neighbours take n^2 similarities (10,000 quotes: 1e8, about a second); beyond
 # that UMAP's approximate search is the cheaper graph.
 SPECTRAL_MAX_DOCS = 10_000
-# Rows of the similarity matrix computed at once, so memory stays at CHUNK * n floats.
-_CHUNK = 1024
 # Below this many points a dense eigendecomposition is exact and cheap; above, Lanczos (eigsh).
 _DENSE_EIGEN = 1000
 
@@ -37,7 +36,7 @@ def knn_graph(X: np.ndarray, n_neighbors: int):
     """UMAP's fuzzy k-nearest-neighbour graph of the rows of ``X`` under cosine, from an exact search.
 
     Each row's neighbours include itself (distance 0), as UMAP's own search returns them; ties
-    go to the lower index, so equal inputs give equal graphs.
+    go to the lower index, so equal inputs give equal graphs (``nlp.umap_kernels.exact_cosine_neighbours``).
 
     Returns:
         A symmetric sparse (n, n) matrix of membership strengths in [0, 1].
@@ -48,22 +47,9 @@ def knn_graph(X: np.ndarray, n_neighbors: int):
     from umap.umap_ import fuzzy_simplicial_set
 
     X = np.asarray(X, dtype=np.float64)
-    unit = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-    n = len(unit)
-    k = min(n_neighbors, n)
-    indices = np.empty((n, k), dtype=np.int64)
-    distances = np.empty((n, k), dtype=np.float32)
-    for start in range(0, n, _CHUNK):
-        sims = unit[start : start + _CHUNK] @ unit.T
-        rows = np.arange(len(sims))
-        sims[rows, start + rows] = np.inf  # a point is its own first neighbour, as in UMAP
-        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        indices[start : start + _CHUNK] = order
-        nearest = np.take_along_axis(sims, order, axis=1)
-        nearest[:, 0] = 1.0
-        distances[start : start + _CHUNK] = np.clip(1.0 - nearest, 0.0, 2.0)
+    indices, distances = exact_cosine_neighbours(X, n_neighbors)
     graph, _, _ = fuzzy_simplicial_set(
-        unit, k, np.random.RandomState(0), "cosine", knn_indices=indices, knn_dists=distances
+        X, indices.shape[1], np.random.RandomState(0), "cosine", knn_indices=indices, knn_dists=distances
     )
     return graph.tocsr().astype(np.float64)
 

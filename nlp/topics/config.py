@@ -71,6 +71,10 @@ class TopicConfig:
             0 (the default) fits UMAP on every quote. At 4,000 it took 0.2-0.27x the stage's CPU
             time at 10k-30k quotes but lost 0.011-0.029 NMI against 20 Newsgroups, more than
             UMAP seeds move it (README, "Scale"), so it is not on by default.
+        exact_neighbours_max: from umap's 4,096-point bound up to this many quotes, UMAP is
+            given each quote's exact neighbours (``nlp.topics.neighbours``) instead of running
+            NN-descent, whose numba compile (about 35 CPU s) no process can cache; 0 leaves
+            the search to umap.
     """
 
     seed: int = 42
@@ -87,3 +91,4 @@ class TopicConfig:
     layout: str = "umap"
     max_placed_share: float = 0.2
     layout_sample: int = 0
+    exact_neighbours_max: int = 30_000

@@ -120,9 +120,9 @@ def _build_model(
         umap = GraphLayout()
         clusterer = LeidenClusterer(n_neighbors, cfg.n_topics, cfg.min_topic_size, cfg.seed)
     else:
-        from umap import UMAP
+        from nlp.topics.neighbours import ExactNeighboursUMAP
 
-        umap = UMAP(
+        umap = ExactNeighboursUMAP(
             n_neighbors=n_neighbors,
             n_components=min(cfg.n_components, max(2, n_docs - 2)),
             min_dist=0.0,
@@ -132,6 +132,7 @@ def _build_model(
             init=init_layout if init_layout is not None else "spectral",
             n_epochs=stability.WARM_EPOCHS if init_layout is not None else None,  # starts near its answer
         )
+        umap.exact_max = cfg.exact_neighbours_max
         if cfg.layout_sample and n_docs > cfg.layout_sample:  # fit a sample, place the rest
             umap = SampledLayout(umap, cfg.layout_sample, cfg.seed, n_neighbors)
     words = vectorizer(n_docs)
