@@ -11,6 +11,8 @@ naive tool would show them.
 
 Figures per system, over every card (ours: top-level themes and sub-themes):
 
+* descriptions holding a content word (lemma) of their card's name (the peer's name is its first
+  four c-TF-IDF words, as BERTopic names a topic);
 * descriptions that open on speech a clean verbatim transcript leaves out (a discourse marker,
   a restart or a false start: ``nlp.topics.cards.clean_start`` would cut it), or hold a
   hesitation ("um", "uh");
@@ -41,6 +43,7 @@ from nlp.analysable import analysable
 from nlp.config import PipelineConfig
 from nlp.sequence import InProcess, run_stages
 from nlp.topics.cards import DESCRIPTION_KEYWORDS, clean_start, is_hesitant, keywords_held
+from nlp.topics.phrases import PhraseTokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSCRIPTS = REPO.parent / "shared" / "data" / "interviews-mlsys"
@@ -58,6 +61,7 @@ class Card:
     description_quote_id: str
     evidence: tuple[str, ...]
     boundary: str | None = None  # the peer has none
+    label: str = ""  # the peer's is BERTopic's own: its first four words
 
 
 class _Capture(InProcess):
@@ -80,11 +84,11 @@ def our_cards(raw_dir: Path, cache_dir: Path) -> tuple[list[Card], dict[str, tup
         parents = tables.PARENTS.read(config.out_dir)
     cards = [
         Card("theme", int(p.parent_id), None, tuple(p.keywords), str(p.description), str(p.description_quote_id),
-             tuple(p.evidence_quote_ids), p.boundary_quote_id)
+             tuple(p.evidence_quote_ids), p.boundary_quote_id, str(p.label))
         for p in parents.itertuples()
     ] + [
         Card("sub-theme", int(t.topic_id), int(t.parent_id), tuple(t.keywords), str(t.description),
-             str(t.description_quote_id), tuple(t.evidence_quote_ids), t.boundary_quote_id)
+             str(t.description_quote_id), tuple(t.evidence_quote_ids), t.boundary_quote_id, str(t.label))
         for t in topics.itertuples() if t.topic_id != -1
     ]
     said = {str(q): (str(t), str(r)) for q, t, r in zip(quotes["quote_id"], quotes["text"], quotes["respondent_id"])}
@@ -116,7 +120,7 @@ def peer_cards(runner: _Capture, seed: int = 42) -> list[Card]:
             continue
         ids = tuple(first_id[d] for d in docs)
         words = tuple(w for w, _ in model.get_topic(topic) or ())
-        cards.append(Card("topic", int(topic), None, words, docs[0], ids[0], ids))
+        cards.append(Card("topic", int(topic), None, words, docs[0], ids[0], ids, label=" ".join(words[:4])))
     return cards
 
 
@@ -128,8 +132,11 @@ def figures(cards: Sequence[Card], said: dict[str, tuple[str, str]]) -> dict[str
     def share(hits: int, n: int) -> str:
         return f"{hits}/{n} ({hits / n:.0%})" if n else "n/a"
 
+    words_of = PhraseTokenizer().lemmas
     out = {
         "cards": str(len(cards)),
+        "descriptions holding a word of their card's name": share(
+            sum(bool(words_of(c.label) & words_of(c.description)) for c in cards), len(cards)),
         "descriptions opening on speech": share(
             sum(clean_start(c.description) != c.description for c in cards), len(cards)),
         "descriptions with a hesitation": share(sum(is_hesitant(c.description) for c in cards), len(cards)),

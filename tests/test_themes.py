@@ -181,6 +181,25 @@ def test_a_description_says_what_the_theme_is_about_among_its_most_central_state
     assert told.description_quote_id == "q1" and "q0" in told.evidence_quote_ids
 
 
+def test_a_description_speaks_of_the_themes_name_where_a_central_statement_does():
+    from nlp.topics.phrases import PhraseTokenizer
+
+    tok = PhraseTokenizer()
+    texts = [
+        "The city needs to keep more of the farmland it is losing to development.",
+        "Traffic on the bypass is worse every year, in both directions.",
+        "We need more shelters and aid for the homeless in the winter.",
+    ]
+    keywords = ("farmland", "traffic", "homeless")
+    unnamed = _in_a_line(texts, 0.1, keywords=keywords)
+    named = _in_a_line(texts, 0.1, keywords=keywords, name_words=tok.lemmas("Aid for the homeless"), words_of=tok.lemmas)
+    assert unnamed.description_quote_id == "q0"  # every statement holds one keyword: the most central
+    assert named.description == "We need more shelters and aid for the homeless in the winter."
+    far = _in_a_line([*texts[:2], *["Nothing else to add about the city, really, at this point."] * 3, texts[2]], 0.1,
+                     keywords=keywords, name_words=tok.lemmas("Aid for the homeless"), words_of=tok.lemmas)
+    assert far.description_quote_id == "q0"  # past the five most central statements the name does not reach
+
+
 def test_a_top_level_description_is_not_a_sentence_its_sub_themes_already_say():
     quotes = [
         _quote(0, "The helpdesk answered our questions about the standard within a day.", "r1"),

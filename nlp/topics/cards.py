@@ -12,7 +12,7 @@ the stored tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -155,7 +155,11 @@ def describe(text: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
     (ending on a comma, or on an article or a conjunction: ``_left_off``), ends in an ellipsis, a
     whole one in its own full stop.
     """
-    sentence = _sentence(text)
+    return _written(_sentence(text), max_words)
+
+
+def _written(sentence: str, max_words: int = MAX_DESCRIPTION_WORDS) -> str:
+    """``describe``'s trimming of the cleaned ``sentence``."""
     words = sentence.split()
     if len(words) > max_words or _left_off(sentence):  # cut, by us or by the speaker
         sentence = " ".join(words[:max_words]).rstrip(".,;:–- ") + "…"
@@ -198,6 +202,8 @@ def pick_card_quotes(
     n_evidence: int = 3,
     keywords: Sequence[str] = (),
     taken: Collection[str] = (),
+    name_words: Collection[str] = (),
+    words_of: Callable[[str], Collection[str]] | None = None,
 ) -> CardPicks:
     """Choose a theme's description, evidence and boundary quotes.
 
@@ -206,7 +212,8 @@ def pick_card_quotes(
     shorter ones, and among the more central half, quotes without a hesitation ("um", "uh")
     before the rest. The description is the sentence, of the ``DESCRIPTION_CANDIDATES`` first
     quotes in that order whose sentence is not a question (any sentence when all are), that holds
-    the most of ``keywords``, each whole (``_most_telling``); its quote is left out of the
+    the most words of the theme's name (``name_words``), then the most of ``keywords``, each
+    whole (``_most_telling``); its quote is left out of the
     evidence when other quotes can fill it. Of the ``EVIDENCE_POOL`` x ``n_evidence`` first
     quotes in that order, those holding more of ``keywords`` are evidence first (the order
     otherwise kept). The boundary quote is, of the outer half of the usable members not shown
@@ -225,6 +232,10 @@ def pick_card_quotes(
             theme's sub-themes): never this card's description while another candidate is left,
             nor its evidence while other respondents can fill it, so a report does not say the
             same sentence twice.
+        name_words: the content words (lemmas) of the theme's name, so the description a card
+            prints under its name speaks of it where a central statement does.
+        words_of: a text's content words, as ``name_words`` are read (``PhraseTokenizer.lemmas``);
+            needed with ``name_words``.
     """
     members = np.asarray([i for i in members if _usable(quotes[i])] or list(members), dtype=int)
     order = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
@@ -244,15 +255,24 @@ def pick_card_quotes(
     # that names most of what the theme is about.
     # Only as many quotes are described as candidates are wanted: a large theme holds thousands.
     # A sentence another card beside this one says already is passed over while others are left.
+    sentences: dict[int, str] = {}  # each candidate's sentence, cleaned once
+
+    def description(i: int) -> str:
+        if i not in sentences:
+            sentences[i] = _sentence(quotes[i].text)
+        return _written(sentences[i])
+
     statements = []
     for pool in ([i for i in long_first if quotes[i].quote_id not in taken], long_first):
-        said = (i for i in pool if not describe(quotes[i].text).endswith("?"))
+        said = (i for i in pool if not description(i).endswith("?"))
         statements = statements or list(islice(said, DESCRIPTION_CANDIDATES))
-    top = _most_telling(statements, quotes, keywords) if statements else long_first[0]
+    named = frozenset(name_words)
+    names = (lambda text: len(named.intersection(words_of(text)))) if named and words_of else None
+    top = _most_telling(statements, sentences, keywords, names) if statements else long_first[0]
     evidence = _evidence(long_first, quotes, top, n_evidence, keywords, taken)
     boundary = _boundary(order, {top, *evidence}, quotes, keywords)
     return CardPicks(
-        description=describe(quotes[top].text),
+        description=description(top),
         description_quote_id=quotes[top].quote_id,
         evidence_quote_ids=tuple(quotes[i].quote_id for i in evidence),
         boundary_quote_id=None if boundary is None else quotes[boundary].quote_id,
@@ -314,15 +334,21 @@ def _boundary(
     return next((i for i in outer if says_something(i)), fallback)
 
 
-def _most_telling(candidates: Sequence[int], quotes: Sequence[Quote], keywords: Sequence[str]) -> int:
-    """Of the most central statements (``candidates``, most central first), the one whose
-    description holds the most of the theme's first keywords, a keyword counting when all its
-    words are there (a plural "s" aside); on a tie, one its speaker finished (``_left_off``) before
-    one left off, then the most central."""
-    def held(i: int) -> int:
-        return keywords_held(describe(quotes[i].text), keywords)
+def _most_telling(
+    candidates: Sequence[int], sentences: Mapping[int, str], keywords: Sequence[str],
+    names: Callable[[str], int] | None = None,
+) -> int:
+    """Of the most central statements (``candidates``, most central first, with their cleaned
+    ``sentences``), one whose description holds a word of the theme's name (``names`` counts
+    them) where any does; of those, the one holding the most of its first keywords, a keyword
+    counting when all its words are there (a plural "s" aside), then the most words of the name;
+    on a tie, one its speaker finished (``_left_off``) before one left off, then the most central."""
+    def key(rank: int, i: int) -> tuple:
+        text = _written(sentences[i])
+        named = names(text) if names else 0
+        return (named > 0, keywords_held(text, keywords), named, not _left_off(sentences[i]), -rank)
 
-    return max(candidates, key=lambda i: (held(i), not _left_off(_sentence(quotes[i].text)), -candidates.index(i)))
+    return max(enumerate(candidates), key=lambda pair: key(*pair))[1]
 
 
 def keywords_held(text: str, keywords: Sequence[str]) -> int:

@@ -178,8 +178,10 @@ def build_themes(
         kept={k: kept[key] for k, key in enumerate(keyed) if key in kept},
     )
     name_of = {key: names[k] for k, key in enumerate(keyed)} | {key: pinned[key[1]] for key in groups if key[1] in pinned}
+    # A card's description speaks of its name where one of its central statements does.
     picks = {
-        t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t], keywords=by_id[t].keywords)
+        t: pick_card_quotes(members[t], quotes, embeddings, topic_centroids[t], keywords=by_id[t].keywords,
+                            name_words=tok.lemmas(name_of[("t", t)]), words_of=tok.lemmas)
         for t in topic_order
     }
     parents = []
@@ -199,6 +201,7 @@ def build_themes(
                 picks=pick_card_quotes(
                     parent_members[p], quotes, embeddings, parent_centroids[p], keywords=stored[p],
                     taken={picks[t].description_quote_id for t in children(p) if t in picks},
+                    name_words=tok.lemmas(name_of[("p", p)]), words_of=tok.lemmas,
                 ),
                 label_source="researcher" if p in pinned else "machine",
             )
