@@ -13,6 +13,7 @@ import json
 import platform
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,11 @@ class RunResults:
     # Top-level themes (nlp.theme_stage), written as parents.parquet.
     themes: ThemeResult = field(default_factory=ThemeResult)
 
-    @property
+    @cached_property
     def notes(self) -> tuple[str, ...]:
         """What a reader must know about this run's outputs: survey answers in columns left out, too
         little text for topics, quotes placed rather than fitted, quotes in a language the model
-        cannot place."""
+        cannot place. Read once per run: the manifest and the run summary both print them."""
         notes = (
             columns_note(self.ingested.documents), self.topics.note, self.topics.plan and self.topics.plan.placed_note,
             language_note(self.quotes),
