@@ -211,10 +211,10 @@ def pick_card_quotes(
     distinct respondents, most central first, quotes of ``MIN_WORDS`` words or more before
     shorter ones, and among the more central half, quotes without a hesitation ("um", "uh")
     before the rest. The description is the sentence, of the ``DESCRIPTION_CANDIDATES`` first
-    quotes in that order whose sentence is not a question (any sentence when all are), that holds
-    the most words of the theme's name (``name_words``), then the most of ``keywords``, each
-    whole (``_most_telling``); its quote is left out of the
-    evidence when other quotes can fill it. Of the ``EVIDENCE_POOL`` x ``n_evidence`` first
+    quotes in that order whose sentence is not a question (any sentence when all are), that
+    holds a word of the theme's name (``name_words``) where any does, then the most of
+    ``keywords``, each whole (``_most_telling``); its quote is left out of the evidence when
+    other quotes can fill it. Of the ``EVIDENCE_POOL`` x ``n_evidence`` first
     quotes in that order, those holding more of ``keywords`` are evidence first (the order
     otherwise kept). The boundary quote is, of the outer half of the usable members not shown
     already, the least central that holds a keyword, has ``MIN_WORDS`` words or more and no
