@@ -22,6 +22,7 @@ from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics
 from nlp.guards import check_usable
+from nlp.incremental import remembered_sentiment
 from nlp.ingest.survey_columns import columns_note
 from nlp.loaded import LoadedModels, load_models
 from nlp.outputs import RunResults, write_run
@@ -187,11 +188,15 @@ def _run_locked(
             for problem in themes.problems:
                 log.warning("curation %s: %s", config.curation, problem)
     with timer("sentiment"):
-        scored = runner.map(
-            "score_batch", score_batch,
-            batches(quotes, config.batch_size), batches(embedding.head_vectors, config.batch_size), models=models,
-        )
-        scores = [s for batch in scored for s in batch]
+        def score_rows(rows: list[int]) -> list[float]:  # the quotes no earlier run scored
+            todo, vectors = [quotes[i] for i in rows], embedding.head_vectors[rows]
+            scored = runner.map(
+                "score_batch", score_batch, batches(todo, config.batch_size), batches(vectors, config.batch_size),
+                models=models,
+            )
+            return [s for batch in scored for s in batch]
+
+        scores = remembered_sentiment(config, quotes, embedding.head_vectors, models.sentiment, score_rows)
         sentiment = runner.run("summarise_sentiment", summarise_sentiment, quotes, scores, topics.topic_ids, config)
     with timer("recommendations"):
         recommendations = runner.run(

@@ -127,6 +127,48 @@ def test_recommendation_confidence_is_cached_per_file_and_a_new_head_scores_agai
     assert moved == pytest.approx(predict_proba([q.text for q in quotes], embeddings=vectors, head=lenient), rel=1e-12)
 
 
+def test_sentiment_scores_only_quotes_no_earlier_run_scored_and_a_new_head_scores_all(tmp_path):
+    from nlp.schemas import Quote
+    from nlp.sentiment import HeadScorer, default_scorer
+
+    quotes = [
+        Quote(quote_id=f"q{i}", source_file="a.txt", section="", question="", response_id=f"r{i}",
+              speaker="", is_direct_quote=False, text=t, char_start=0, char_end=len(t))
+        for i, t in enumerate(ANSWERS)
+    ]
+    vectors = np.random.default_rng(1).standard_normal((len(quotes), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    config, scorer = PipelineConfig(cache_dir=tmp_path), default_scorer()
+    asked: list[list[int]] = []
+
+    def score(with_scorer):
+        def rows_scored(rows):
+            asked.append(rows)
+            return with_scorer.score([quotes[i].text for i in rows], embeddings=vectors[rows])
+        return rows_scored
+
+    # Scored in parts: the same values, to the last bits a matrix product of another height moves.
+    expected = pytest.approx(scorer.score([q.text for q in quotes], embeddings=vectors), rel=1e-12, abs=1e-12)
+    half = len(quotes) // 2
+    first = incremental.remembered_sentiment(config, quotes[:half], vectors[:half], scorer, score(scorer))
+    # The whole set next: only the quotes the first call did not score are scored.
+    both = incremental.remembered_sentiment(config, quotes, vectors, scorer, score(scorer))
+    assert both == expected and both[:half] == first
+    assert asked == [list(range(half)), list(range(half, len(quotes)))]
+    assert incremental.remembered_sentiment(config, quotes, vectors, scorer, score(scorer)) == both
+    assert len(asked) == 2  # nothing scored again
+    # The same text with another vector is another quote to score.
+    moved = vectors[::-1].copy()
+    incremental.remembered_sentiment(config, quotes, moved, scorer, score(scorer))
+    assert asked[-1] == [i for i in range(len(quotes)) if not np.array_equal(moved[i], vectors[i])]
+
+    gloomy = HeadScorer(head=dataclasses.replace(scorer.head, intercept=scorer.head.intercept - 2.0))
+    darker = incremental.remembered_sentiment(config, quotes, vectors, gloomy, score(gloomy))
+    assert asked[-1] == list(range(len(quotes)))
+    assert darker == pytest.approx(gloomy.score([q.text for q in quotes], embeddings=vectors), rel=1e-12, abs=1e-12)
+    assert darker != both
+
+
 def test_a_rerun_with_a_new_file_writes_what_a_cold_run_writes_per_quote(tmp_path, fake_models):
     """Per-quote results that do not depend on the topic fit equal a cold run's exactly."""
     raw = _raw(tmp_path, FILES)
@@ -172,7 +214,7 @@ def test_a_fit_with_remembered_terms_writes_the_same_topics(tmp_path, fake_model
 
 
 def test_naming_tokens_are_remembered_between_runs(tmp_path, monkeypatch):
-    from nlp.topics.phrases import PhraseTokenizer
+    from nlp.topics.phrases import PhraseTokenizer, Token
 
     config = PipelineConfig(cache_dir=tmp_path)
     texts = [*ANSWERS, "OCDS helped governments publish tenders"]
@@ -184,7 +226,9 @@ def test_naming_tokens_are_remembered_between_runs(tmp_path, monkeypatch):
     assert incremental.with_remembered_tokens(config, texts, read_all) == expected
     # The next run reads nothing with spaCy: every text's tokens come from the stage cache.
     monkeypatch.setattr(PhraseTokenizer, "__init__", lambda self, known=None: setattr(self, "_memo", dict(known)))
-    assert incremental.with_remembered_tokens(config, texts, read_all) == expected
+    again = incremental.with_remembered_tokens(config, texts, read_all)
+    assert again == expected
+    assert all(type(token) is Token for tokens in again.values() for token in tokens)  # naming reads .lemma etc.
 
 
 def test_terms_read_chunk_by_chunk_equal_spacy_reading_the_whole_text():
