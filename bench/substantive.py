@@ -39,7 +39,7 @@ _WORD_RE = re.compile(r"\w+")
 
 
 def load_quotes(data_dir: Path = DATA_DIR):
-    """The transcripts' quotes, annotated with ``is_substantive`` and ``language``."""
+    """The transcripts' quotes, annotated with ``is_substantive`` and ``language`` by the rules."""
     from nlp.analysable import annotate_quotes
     from nlp.ingest import ingest_dir
     from nlp.quotes import split_quotes
@@ -48,21 +48,39 @@ def load_quotes(data_dir: Path = DATA_DIR):
     return annotate_quotes(split_quotes(result.documents), result.documents)
 
 
+def with_filler_model(quotes, cache_dir: Path = REPO / "data" / "interim"):
+    """``quotes`` after the pipeline's model of the rules' filler (``nlp.filler_model``) read them."""
+    from nlp.config import PipelineConfig
+    from nlp.embeddings import embed_with_cache
+    from nlp.filler_model import read_filler
+    from nlp.loaded import load_models
+
+    config = PipelineConfig(cache_dir=cache_dir)
+    embedder = load_models(config).embedder
+    vectors, _ = embed_with_cache([q.text for q in quotes], embedder.embedder, embedder.cache)
+    return read_filler(quotes, vectors, config.filler_examples)[0]
+
+
 def _short_share(quotes) -> float:
     return sum(len(_WORD_RE.findall(q.text)) <= 5 for q in quotes) / max(len(quotes), 1)
 
 
 def run(data_dir: Path = DATA_DIR, labels_path: Path = LABELS) -> dict:
-    """Precision of both flags, estimated recall, and short-quote shares.
+    """``figures`` of the rules alone (``rules``) and of the rules plus the filler model (``pipeline``).
 
     Raises:
         FileNotFoundError: If the transcripts or the labels are missing.
     """
     if not data_dir.is_dir():
         raise FileNotFoundError(f"{data_dir}: transcripts not found (../shared is needed)")
+    rules = load_quotes(data_dir)
+    return {"rules": figures(rules, labels_path), "pipeline": figures(with_filler_model(rules), labels_path)}
+
+
+def figures(quotes, labels_path: Path = LABELS) -> dict:
+    """Precision of both flags, estimated recall, and short-quote shares of annotated ``quotes``."""
     from nlp.analysable import analysable
 
-    quotes = load_quotes(data_dir)
     by_span = {(q.source_file, q.char_start, q.char_end): q for q in quotes}
     with labels_path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
@@ -130,18 +148,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data_dir.is_dir():
         print(f"skipped: {args.data_dir} not found (../shared is needed)", file=sys.stderr)
         return 0
-    r = run(args.data_dir, args.labels)
-    print(f"quotes: {r['quotes']} ({r['english_quotes']} English, {r['analysable']} analysable)")
-    print(f"flagged non-substantive: {r['flagged_non_substantive']} "
-          f"({r['share_flagged']:.1%} of English quotes)")
-    print(f"hand labels matched: {r['labels_matched']} of {r['labels']}")
-    print(f"precision, non-substantive flag: {r['precision_non_substantive']:.3f} "
-          f"(n={r['n_non_substantive_labelled']})")
-    print(f"precision, substantive flag:     {r['precision_substantive']:.3f} "
-          f"(n={r['n_substantive_labelled']})")
-    print(f"recall, non-substantive flag:    {r['recall_non_substantive']:.3f}")
-    print(f"quotes of <= 5 words: {r['short_share_all']:.1%} of all, "
-          f"{r['short_share_analysable']:.1%} of analysable")
+    for name, r in run(args.data_dir, args.labels).items():
+        print(f"== {name}" + (" (rules, then the model of their filler)" if name == "pipeline" else ""))
+        print(f"quotes: {r['quotes']} ({r['english_quotes']} English, {r['analysable']} analysable)")
+        print(f"flagged non-substantive: {r['flagged_non_substantive']} "
+              f"({r['share_flagged']:.1%} of English quotes)")
+        print(f"hand labels matched: {r['labels_matched']} of {r['labels']}")
+        print(f"precision, non-substantive flag: {r['precision_non_substantive']:.3f} "
+              f"(n={r['n_non_substantive_labelled']})")
+        print(f"precision, substantive flag:     {r['precision_substantive']:.3f} "
+              f"(n={r['n_substantive_labelled']})")
+        print(f"recall, non-substantive flag:    {r['recall_non_substantive']:.3f}")
+        print(f"quotes of <= 5 words: {r['short_share_all']:.1%} of all, "
+              f"{r['short_share_analysable']:.1%} of analysable")
     return 0
 
 

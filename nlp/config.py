@@ -82,6 +82,9 @@ class PipelineConfig:
         batch_size: distinct texts per embedding task and quotes per scoring task, the unit the
             flow spreads over Dask workers. Part of the fingerprint: texts padded together in
             one batch can differ from another batching by ~1e-7, which can move a topic.
+        filler_examples: quotes the rules of ``nlp.substantive`` must flag (and as many they
+            keep) before a model of the flagged ones reads the kept ones, and turns those more
+            likely filler than not non-substantive too (``nlp.filler_model``); 0 turns it off.
         progress: show progress bars on long steps.
         curation: a researcher's YAML file of decisions on the themes (``nlp.curation``),
             applied after the topic stage on every run; its content is in the fingerprint.
@@ -121,6 +124,9 @@ class PipelineConfig:
     topic_match_threshold: float = _setting(0.7, "Centroid similarity at which a topic keeps its id across runs.")
     ask_threshold: float = _setting(0.73, "Similarity at which recommendations are grouped into one ask.")
     batch_size: int = _setting(512, "Texts per embedding task and quotes per scoring task.")
+    filler_examples: int = _setting(
+        50, "Quotes the rules call filler needed to learn the run's filler and find more like it; 0 turns it off."
+    )
     progress: bool = _setting(False, "Show progress bars on long steps.")
     curation: Path | None = _setting(
         None, "YAML file of a researcher's decisions on the themes (labels, merges, noise, splits, moves)."

@@ -1,4 +1,5 @@
-"""The one stage sequence: ingest → quotes → embed → topics → themes → sentiment → recommendations → write.
+"""The one stage sequence: ingest → quotes → embed → filler → topics → themes → sentiment → recommendations
+→ write.
 
 ``run_stages`` is the only place that orders the stages. How each stage is executed is the
 ``Runner``'s business: ``InProcess`` calls them (``run_pipeline``, ``interviews run
@@ -21,6 +22,7 @@ from nlp.analysable import language_note
 from nlp.attributes import attach_attributes
 from nlp.config import PipelineConfig
 from nlp.curated_topics import curate_topics
+from nlp.filler_model import read_filler
 from nlp.guards import check_usable
 from nlp.incremental import remembered_sentiment
 from nlp.ingest.survey_columns import columns_note
@@ -164,6 +166,11 @@ def _run_locked(
         embedding = pipeline.join_batches(quotes, texts, embedded)
         del embedded  # the batches' vectors, a second copy of every vector, held to the end of the run
     log.info("%d quotes, %d newly embedded", len(quotes), embedding.new)
+    with timer("filler"):
+        # Talk like the filler the rules found leaves the analysis too (nlp.filler_model).
+        quotes, turned = runner.run("read_filler", read_filler, quotes, embedding.vectors, config.filler_examples)
+        if turned:
+            log.info("%d more quotes read like the filler the rules found; left out like it", turned)
     with timer("topics"):
         topics = runner.run(
             "model_topics", pipeline.model_topics, quotes, embedding.vectors, models, previous, run_id, config
