@@ -46,6 +46,8 @@ def test_too_few_flagged_quotes_to_learn_from_change_nothing():
 
 def test_quotes_in_another_language_are_neither_read_nor_learnt_from():
     quotes, vectors = _corpus()
-    quotes = [q if not q.text.startswith("hidden") else _quote(int(q.quote_id[1:]), "hidden", True, "fr") for q in quotes]
+    quotes = [
+        _quote(int(q.quote_id[1:]), "hidden", True, "fr") if q.text.startswith("hidden") else q for q in quotes
+    ]
     out, turned = read_filler(quotes, vectors)
     assert turned == 0 and all(q.is_substantive for q in out if q.language == "fr")

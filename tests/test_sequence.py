@@ -51,8 +51,8 @@ def test_one_run_orders_the_stages_batches_them_and_writes_every_declared_table(
         "build_themes", "score_batch", "summarise_sentiment", "find_recommendations", "write_outputs",
     ]
     assert list(summary.timings) == [
-        "check", "ingest", "quotes", "attributes", "embed", "filler", "topics", "themes", "sentiment", "recommendations",
-        "write",
+        "check", "ingest", "quotes", "attributes", "embed", "filler", "topics", "themes", "sentiment",
+        "recommendations", "write",
     ]
     out = seed_config.out_dir
     for table in tables.RUN_TABLES:
