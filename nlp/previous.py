@@ -31,6 +31,13 @@ class Previous:
     # The machine labels a reader saw, ("t", topic id) / ("p", parent id) -> label and quotes,
     # which themes still holding the same quotes keep (nlp.topics.label_memory).
     labels: dict[tuple[str, int], PreviousLabel] = field(default_factory=dict)
+    # Each quote's is_substantive, by (quote id, text), which the filler model keeps (nlp.filler_model).
+    substantive: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def substance_kept(self, filler_examples: int) -> dict[tuple[str, str], bool]:
+        """The last run's ``is_substantive`` per (quote id, text), if it read filler with the same setting."""
+        same = self.manifest is not None and self.manifest.config.get("filler_examples") == filler_examples
+        return self.substantive if same else {}
 
     @property
     def run_number(self) -> int:
@@ -52,7 +59,7 @@ def load_previous(out_dir: Path) -> Previous:
         return Previous(None)
     try:
         frame = tables.TOPICS.read(out_dir)
-        quotes = tables.QUOTES.read(out_dir)[["quote_id", "topic_id"]]
+        quotes = tables.QUOTES.read(out_dir)[["quote_id", "topic_id", "text", "is_substantive"]]
     except FileNotFoundError:
         return Previous(manifest)
     topics = tuple(
@@ -89,7 +96,9 @@ def load_previous(out_dir: Path) -> Previous:
         machine,
     )
     parents, parent_quotes = _previous_parents(Path(out_dir))
-    return Previous(manifest, topics, memory, parents, parent_quotes, _previous_labels(Path(out_dir), frame, quotes))
+    substantive = dict(zip(zip(quotes.quote_id, quotes.text), quotes.is_substantive.astype(bool)))
+    labels = _previous_labels(Path(out_dir), frame, quotes)
+    return Previous(manifest, topics, memory, parents, parent_quotes, labels, substantive)
 
 
 def _previous_labels(out_dir: Path, topics: pd.DataFrame, quotes: pd.DataFrame) -> dict[tuple[str, int], PreviousLabel]:

@@ -168,7 +168,10 @@ def _run_locked(
     log.info("%d quotes, %d newly embedded", len(quotes), embedding.new)
     with timer("filler"):
         # Talk like the filler the rules found leaves the analysis too (nlp.filler_model).
-        quotes, turned = runner.run("read_filler", read_filler, quotes, embedding.vectors, config.filler_examples)
+        quotes, turned = runner.run(
+            "read_filler", read_filler, quotes, embedding.vectors, config.filler_examples,
+            previous.substance_kept(config.filler_examples),
+        )
         if turned:
             log.info("%d more quotes read like the filler the rules found; left out like it", turned)
     with timer("topics"):

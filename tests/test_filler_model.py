@@ -51,3 +51,23 @@ def test_quotes_in_another_language_are_neither_read_nor_learnt_from():
     ]
     out, turned = read_filler(quotes, vectors)
     assert turned == 0 and all(q.is_substantive for q in out if q.language == "fr")
+
+
+def test_quotes_the_last_run_saw_keep_its_verdict_and_only_new_ones_are_read():
+    quotes, vectors = _corpus()
+    first, _ = read_filler(quotes, vectors)
+    verdict = {(q.quote_id, q.text): q.is_substantive for q in first}
+    hidden = [q for q in quotes if q.text.startswith("hidden")]
+    # The last run kept two hidden quotes and turned a real one; a rerun keeps those verdicts.
+    verdict[(hidden[0].quote_id, hidden[0].text)] = verdict[(hidden[1].quote_id, hidden[1].text)] = True
+    talk = next(q for q in quotes if q.text.startswith("talk"))
+    verdict[(talk.quote_id, talk.text)] = False
+    new = _quote(999, "hidden", True)
+    again, turned = read_filler([*quotes, new], np.vstack([vectors, vectors[-1:]]), kept=verdict)
+    by_id = {q.quote_id: q.is_substantive for q in again}
+    assert by_id[hidden[0].quote_id] and by_id[hidden[1].quote_id] and not by_id[talk.quote_id]
+    assert not by_id["q999"]  # the new quote is read by the model
+    assert turned == 12 - 2 + 1 + 1
+    # The rules still decide: a flagged quote stays flagged whatever the last run said.
+    flagged = quotes[0]
+    assert not read_filler(quotes, vectors, kept={(flagged.quote_id, flagged.text): True})[0][0].is_substantive
