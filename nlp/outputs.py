@@ -59,6 +59,8 @@ class RunResults:
     sentiment: SentimentResult
     recommendations: RecommendationResult
     timings: dict[str, float]
+    # Quotes the rules kept that the filler model made non-substantive (nlp.filler_model).
+    filler_model_quotes: int = 0
     curation: CurationRecord | None = None
     attributes: AttributeResult = field(default_factory=AttributeResult)
     # Top-level themes (nlp.theme_stage), written as parents.parquet.
@@ -135,6 +137,7 @@ def build_manifest(run: RunResults) -> Manifest:
             "responses": len({q.response_id for q in quotes}),
             "quotes": len(quotes),
             **_analysis_counts(quotes),
+            "filler_model_quotes": run.filler_model_quotes,
             "duplicate_quotes": sum(q.duplicate_of is not None for q in quotes),
             "new_quotes_embedded": run.new_quotes_embedded,
             "placed_quotes": placed_count(run.topics.plan),

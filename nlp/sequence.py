@@ -217,6 +217,7 @@ def _run_locked(
         config=config, run_id=run_id, run_number=run_number, started_at=started_at, fingerprint=fingerprint,
         model=models.record, ingested=ingested, quotes=quotes, new_quotes_embedded=embedding.new,
         topics=topics, sentiment=sentiment, recommendations=recommendations, timings=dict(timer.timings),
+        filler_model_quotes=turned,
         curation=curation,
         attributes=attributes,
         themes=themes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -82,3 +83,26 @@ def test_batches_join_into_every_quotes_vector_in_quote_order(size, seed_quotes,
     expected = models.embedder.embedder.embed([q.text for q in quotes])
     np.testing.assert_array_equal(joined.vectors, expected)
     assert joined.head_vectors is joined.vectors and joined.new == len(texts)
+
+
+def test_quotes_the_filler_model_turns_leave_the_analysis_and_are_counted(seed_config, fake_models, monkeypatch):
+    import nlp.sequence as sequence
+    from nlp.filler_model import read_filler
+
+    turned_ids: list[str] = []
+
+    def turning_the_longest(quotes, vectors, min_examples, kept):
+        out, _ = read_filler(quotes, vectors, min_examples, kept)  # the seed has no filler: nothing moves
+        longest = max(range(len(out)), key=lambda i: len(out[i].text))
+        turned_ids.append(out[longest].quote_id)
+        out[longest] = dataclasses.replace(out[longest], is_substantive=False)
+        return out, 1
+
+    monkeypatch.setattr(sequence, "read_filler", turning_the_longest)
+    run_stages(seed_config, InProcess(), models=fake_models(seed_config))
+    quotes = tables.QUOTES.read(seed_config.out_dir).set_index("quote_id")
+    turned = quotes.loc[turned_ids[0]]
+    assert not turned.is_substantive and turned.topic_id == -1 and not turned.is_recommendation
+    manifest = json.loads((seed_config.out_dir / "run_manifest.json").read_text())
+    assert manifest["counts"]["filler_model_quotes"] == 1
+    assert manifest["counts"]["non_substantive_quotes"] == (~quotes.is_substantive).sum() >= 1
