@@ -1,4 +1,4 @@
-"""Precision of the ``is_substantive`` rule against hand labels, on real auto-transcripts.
+"""Precision of ``is_substantive`` against hand labels, on real auto-transcripts.
 
 Data: the eight interview transcripts in ``../shared/data/interviews-mlsys/`` (automatic
 transcripts; ``Interview 2.txt`` is French). They are read at run time and never copied.
@@ -16,8 +16,11 @@ labelled by reading each quote alone, as a coder would see it in a theme. Run:
 
 Figures: precision of each flag and recall of the non-substantive flag, estimated from the
 labels still matched by a current quote with each sampling stratum weighted by its size in
-the corpus (so they stay unbiased when the rule changes after labelling), and the share of quotes of five words or fewer among all quotes and among the
-analysable ones (substantive and English). ``run()`` returns them as a dict.
+the corpus (so they stay unbiased when the rule changes after labelling), and the share of
+quotes of five words or fewer among all quotes and among the analysable ones (substantive and
+English). Printed twice: for the rules alone, and for the rules then the model of the run's own
+filler (``nlp.filler_model``, on the bundled model's vectors, embedding cache ``data/interim``),
+which is what a run writes. ``run()`` returns both as dicts.
 """
 
 from __future__ import annotations

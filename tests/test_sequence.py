@@ -48,8 +48,7 @@ def test_one_run_orders_the_stages_batches_them_and_writes_every_declared_table(
     assert summary.status == "ok"
     assert runner.stages == [
         "check_inputs", "ingest", "split_into_quotes", "attach_attributes", "embed_batch", "read_filler",
-        "model_topics",
-        "build_themes", "score_batch", "summarise_sentiment", "find_recommendations", "write_outputs",
+        "model_topics", "build_themes", "score_batch", "summarise_sentiment", "find_recommendations", "write_outputs",
     ]
     assert list(summary.timings) == [
         "check", "ingest", "quotes", "attributes", "embed", "filler", "topics", "themes", "sentiment",
