@@ -54,13 +54,11 @@ def load_quotes(data_dir: Path = DATA_DIR):
 def with_filler_model(quotes, cache_dir: Path = REPO / "data" / "interim"):
     """``quotes`` after the pipeline's model of the rules' filler (``nlp.filler_model``) read them."""
     from nlp.config import PipelineConfig
-    from nlp.embeddings import embed_with_cache
     from nlp.filler_model import read_filler
     from nlp.loaded import load_models
 
     config = PipelineConfig(cache_dir=cache_dir)
-    embedder = load_models(config).embedder
-    vectors, _ = embed_with_cache([q.text for q in quotes], embedder.embedder, embedder.cache)
+    vectors = load_models(config).embedder.embed([q.text for q in quotes])  # through the run's cache
     return read_filler(quotes, vectors, config.filler_examples)[0]
 
 
