@@ -11,7 +11,8 @@ Part of ``bench.recommendation_quality`` (its ``--asks-only`` rows), measured on
   rare; ``detected`` groups the detected items only (the rest stay alone), ``joining`` also lets
   the others join (``build_asks`` as the pipeline runs it).
 
-Methods: ``pipeline`` (``group_asks`` as shipped), ``before`` (asks as grouped on 2026-12-02,
+Methods: ``pipeline`` (``group_asks`` as shipped), ``spans`` (the same without joining spans of
+which one says all the other's words, ``asks.CONTAINED_FLOOR``), ``before`` (asks as grouped on 2026-12-02,
 from the ask spans frozen in ``bench/data/ask_spans_2026-12-02.tsv``), ``previous`` (the previous
 whole-sentence merge at cosine 0.85), ``detected`` and ``joining``.
 """
@@ -34,9 +35,10 @@ ASK_GROUPS = REPO / "bench" / "data" / "ask_groups.tsv"
 # grouping rows, beside what the pipeline does now.
 BEFORE_SPANS = REPO / "bench" / "data" / "ask_spans_2026-12-02.tsv"
 BEFORE_THRESHOLD = 0.73
-ASK_METHODS = ("pipeline", "before", "previous", "detected", "joining")
+ASK_METHODS = ("pipeline", "spans", "before", "previous", "detected", "joining")
 # Each method's metric prefix, so that ``(metric, dataset)`` is unique across methods.
-ASK_PREFIX = {"pipeline": "", "previous": "previous_", "before": "before_", "detected": "detected_", "joining": "joining_"}
+ASK_PREFIX = {"pipeline": "", "spans": "spans_", "previous": "previous_", "before": "before_",
+              "detected": "detected_", "joining": "joining_"}
 PREVIOUS_MERGE = 0.85
 """Cosine of whole sentences at which the retired ``build_candidates`` merged two recommendations."""
 
@@ -74,7 +76,7 @@ def ask_rows(embedder) -> list[dict]:
     from nlp.recommendations import default_head, predict_proba
     from nlp.recommendations.ask_core import ask_spans
     from nlp.recommendations.asks import group_asks
-    from nlp.recommendations.span_words import negated
+    from nlp.recommendations.span_words import content_words, negated
     from nlp.recommendations.verb_classes import comparable_spans
 
     with ASK_GROUPS.open(encoding="utf-8", newline="") as fh:
@@ -84,7 +86,9 @@ def ask_rows(embedder) -> list[dict]:
     texts = [r["text"] for r in items]
     full = embedder.embed(texts)
     spans = ask_spans(texts)
-    span = embedder.embed(comparable_spans(spans))
+    comparable = comparable_spans(spans)
+    span = embedder.embed(comparable)
+    words = [content_words(s) for s in comparable]
     neg = np.asarray([negated(s, t) for s, t in zip(spans, texts)], dtype=bool)
     before = embedder.embed([before_spans.get((r["set"], r["item"]), s) for r, s in zip(items, ask_spans(texts))])
     head = default_head()
@@ -95,7 +99,9 @@ def ask_rows(embedder) -> list[dict]:
         for name in sorted({r["set"] for r in items if r["split"] == split}):
             idx = [i for i, r in enumerate(items) if r["set"] == name]
             labels = {
-                "pipeline": _labels(group_asks(full[idx], span[idx], negative=neg[idx]), len(idx)),
+                "pipeline": _labels(group_asks(full[idx], span[idx], negative=neg[idx], words=[words[i] for i in idx]),
+                                    len(idx)),
+                "spans": _labels(group_asks(full[idx], span[idx], negative=neg[idx]), len(idx)),
                 "before": _labels(group_asks(full[idx], before[idx], BEFORE_THRESHOLD), len(idx)),
                 # The previous merge: whole sentences, complete linkage at cosine 0.85.
                 "previous": _labels(_complete_linkage(full[idx], PREVIOUS_MERGE), len(idx)),

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from nlp.recommendations.ask_core import ask_cores, ask_phrases, ask_spans, framed
-from nlp.recommendations.asks import ask_name, build_asks, group_asks
+from nlp.recommendations.ask_names import ask_name
+from nlp.recommendations.asks import build_asks, group_asks
+from nlp.recommendations.span_words import contained_pairs, content_words
 from nlp.recommendations.verb_classes import comparable_spans
 from nlp.schemas import Quote
 
@@ -322,6 +324,30 @@ def test_more_support_ranks_first_and_ids_do_not_depend_on_input_order():
     assert {a.recommendation_id for a in first} == {a.recommendation_id for a in again}
 
 
+def test_a_span_that_says_all_of_another_spans_words_joins_it_if_they_are_not_far_apart():
+    short, long = content_words("advanced planning"), content_words("advanced agenda or planning sharing system")
+    assert short == {"advanced", "planning"} and short < long
+    # Cosine 0.6 on both texts and spans: below the threshold, above CONTAINED_FLOOR.
+    close = _unit([1, 0], [0.6, 0.8])
+    assert sorted(map(len, group_asks(close, close, threshold=0.73))) == [1, 1]
+    assert [len(g) for g in group_asks(close, close, threshold=0.73, words=[short, long])] == [2]
+    # Far apart (0.3), the shared words do not join them.
+    far = _unit([1, 0], [0.3, np.sqrt(1 - 0.09)])
+    assert sorted(map(len, group_asks(far, far, threshold=0.73, words=[short, long]))) == [1, 1]
+    # Nor an ask and its opposite.
+    assert sorted(map(len, group_asks(close, close, 0.73, negative=[False, True], words=[short, long]))) == [1, 1]
+
+
+@pytest.mark.parametrize("spans", [
+    ["advanced planning", "advanced agenda or planning sharing system in place for every member country"],  # 9 words
+    ["planning", "advanced planning"],  # one word says too little
+    ["Bowling Green", "Bowling Green a safer place to live"],  # a name is the subject of many asks
+    ["go to $15 per hour", "tax credit only for paying workers $10 per hour"],  # function words do not count
+])
+def test_shared_words_do_not_join_asks_that_say_much_more_or_little(spans):
+    assert contained_pairs([content_words(s) for s in spans]) == []
+
+
 def _three_asks(embedder, texts: list[str], topics: list[int]):
     """The asks of three detected quotes (confidence 0.9, 0.8, 0.7) of three respondents, real vectors."""
     quotes = [_quote(f"q{k}", f"r{k}", text) for k, text in enumerate(texts, 1)]
@@ -340,6 +366,19 @@ def test_paraphrases_from_two_respondents_are_one_ask_and_a_different_ask_stays_
     assert [(a.support, set(a.quote_ids)) for a in asks] == [(2, {"q1", "q2"}), (1, {"q3"})]
     assert asks[0].text == "The OCP should engage more with politicians."
     assert asks[1].topic_id == 1 and asks[1].section == "2.1 Strategy"
+
+
+@pytest.mark.slow
+def test_two_wordings_of_one_ask_that_share_its_words_are_one_ask(real_embedder):
+    # The seed's planning request, 0.66 alike: below the threshold, joined on their shared words.
+    asks = _three_asks(real_embedder, [
+        "They need more advanced planning",
+        "Would be nice to have an advanced agenda or planning sharing system in place",
+        "They should publish more case studies.",
+    ], [0, 0, 1])
+
+    assert [(a.support, set(a.quote_ids)) for a in asks] == [(2, {"q1", "q2"}), (1, {"q3"})]
+    assert asks[0].name == "More advanced planning"
 
 
 @pytest.mark.slow

@@ -4,32 +4,32 @@ People rarely phrase one request alike ("Bring in the politicians" / "they shoul
 legislature"), so whole-sentence similarity joins few of them. Two quotes are compared on what
 they ask for: the ask span (``ask_core.ask_spans``: the action and its object without the
 framing "they need more", "it would be good to") and the whole sentence, taking the closer of
-the two unless the spans are far apart (``SPAN_FLOOR``). Grouping is average linkage with a conservative
-threshold: a wrong merge inflates a count a report writer trusts, a missed one only leaves two
-rows. A request and its negation ("should not be legalized") are never one ask
+the two unless the spans are far apart (``SPAN_FLOOR``); a span that says every word of the
+other's is as close as the threshold (``CONTAINED_FLOOR``). Grouping is average linkage with a
+conservative threshold: a wrong merge inflates a count a report writer trusts, a missed one only
+leaves two rows. A request and its negation ("should not be legalized") are never one ask
 (``span_words.negated``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp.recommendations.ask_core import ask_phrases, ask_spans, framed, normalise
+from nlp.recommendations.ask_core import ask_spans, framed
+from nlp.recommendations.ask_names import name_ask
 from nlp.recommendations.verb_classes import comparable_spans
 from nlp.recommendations.candidates import recommendation_id, score_candidate, topic_shares
-from nlp.recommendations.lexicon import IMPERATIVE_VERBS
-from nlp.recommendations.span_words import names_something, negated, says_no
+from nlp.recommendations.span_words import contained_pairs, content_words, names_something, negated
 from nlp.schemas import Quote, Recommendation
 
 __all__ = [
     "ASK_THRESHOLD",
+    "CONTAINED_FLOOR",
     "JOIN_FLOOR",
     "SPAN_FLOOR",
     "UNFRAMED_SPEECH",
-    "ask_name",
     "build_asks",
     "group_asks",
     "names_something",
@@ -47,6 +47,18 @@ recall of "same ask" are 0.75 / 0.61 at 0.68, 0.81 / 0.59 at 0.70, 0.885 / 0.55 
 0.73, 0.88 / 0.47 at 0.74 and 0.90 / 0.46 at 0.76 (with the ask spans of 2026-12-03; those of
 2026-12-02 gave the same shape, 0.88 / 0.51 at 0.72-0.73). Below 0.72 precision falls away;
 above it recall goes for little precision.
+"""
+
+CONTAINED_FLOOR = 0.5
+"""Similarity from which two quotes, one of whose ask spans says every content word of the other
+(two at least), are one ask: "They need more advanced planning" and "would be nice to have an
+advanced agenda or planning sharing system in place" (0.66; spans "advanced planning", "advanced
+agenda or planning sharing system"). Measured on ``bench/data/ask_groups.tsv`` at ``ASK_THRESHOLD``:
+development half, pairwise P / R of "same ask" 0.884 / 0.543 -> 0.892 / 0.593 (76 -> 83 pairs
+right, 10 wrong before and after); test half 0.900 / 0.281 -> 0.903 / 0.292. Floors 0.45 and
+0.55 give the same figures, and one shared word instead of two adds wrong pairs ("sidewalks!"
+and "Holly drive sidewalks"). The floor keeps a long, different ask that happens to use both
+words apart.
 """
 
 SPAN_FLOOR = 0.3
@@ -92,19 +104,6 @@ the litter" to "address its litter problem"); comparing whole quotes as well as 
 0.3 is the highest that keeps them, so the fewest doubted quotes are compared.
 """
 
-_NAME_WORDS = 10
-# Where a name's first sentence ends: "Go fix it. And then it helps ..." is named "Go fix it."
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-# Words a name does not end on: a preposition or article left hanging by the speaker ("Think
-# about these things within"), and intensifiers of speech ("Fallback plan whatsoever").
-_DANGLING_END = frozenset(
-    "a an the and or but of in on at for from with within about into whatsoever anyway".split()
-)
-# The quantity a frame asks for, right before the ask span; not after a negation ("no more").
-_QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$", re.IGNORECASE)
-_MORE = re.compile(r"\bmore\s*$", re.IGNORECASE)
-
-
 def respondent_of(quote: Quote) -> str:
     """Who said ``quote``: its ``respondent_id`` when the quote carries one, else its response."""
     return getattr(quote, "respondent_id", None) or quote.response_id
@@ -147,6 +146,7 @@ def _similar_pairs(
 
 def group_asks(
     full: np.ndarray, span: np.ndarray, threshold: float = ASK_THRESHOLD, negative: Sequence[bool] | None = None,
+    words: Sequence[frozenset[str]] | None = None,
 ) -> list[list[int]]:
     """Indices of the rows that form each ask, by average linkage at ``threshold``.
 
@@ -160,6 +160,9 @@ def group_asks(
         threshold: similarity at or above which two groups merge.
         negative: per row, whether it asks for a thing not to be (``span_words.negated``); a
             row is never in one ask with a row that asks the opposite.
+        words: per row, the content words of its ask span (``span_words.content_words``); two
+            rows of which one says all the other's words are as close as ``threshold`` if
+            their similarity reaches ``CONTAINED_FLOOR`` (``_contained``).
 
     Returns:
         Groups of row indices, each sorted, in order of their first row.
@@ -175,6 +178,8 @@ def group_asks(
         return []
     neg = None if negative is None else np.asarray(negative, dtype=bool)
     i, j, _ = _similar_pairs(full, span, threshold, neg)
+    raised = _contained(full, span, words, neg)
+    i, j = np.concatenate([i, raised[:, 0]]), np.concatenate([j, raised[:, 1]])
     graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     groups: list[list[int]] = []
@@ -185,49 +190,30 @@ def group_asks(
             continue
         sims = pair_similarity(full[members] @ full[members].T, span[members] @ span[members].T).astype(np.float64)
         sims = _apart(sims, neg, members, members)
+        inside = raised[np.isin(raised[:, 0], members)]
+        if len(inside):
+            a, b = np.searchsorted(members, inside[:, 0]), np.searchsorted(members, inside[:, 1])
+            sims[a, b] = sims[b, a] = np.maximum(sims[a, b], threshold)
         distance = 1.0 - sims[np.triu_indices(len(members), k=1)]
-        labels = fcluster(linkage(np.clip(distance, 0.0, 2.0), "average"), t=1.0 - threshold + 1e-9, criterion="distance")
+        tree = linkage(np.clip(distance, 0.0, 2.0), "average")
+        labels = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
         for label in np.unique(labels):
             groups.append(members[labels == label].tolist())
     return sorted(groups, key=lambda g: g[0])
 
 
-def ask_name(span: str, text: str = "") -> str:
-    """A short extractive name for an ask: its span's first sentence, first letter capitalised, at
-    most 10 words, not ending on a hanging preposition or article ("Think about these things
-    within" is named "Think about these things").
-
-    The span drops the frame that asks, and with it the quantity asked for; when ``text``, the
-    quote, says "more", "less" or "fewer" just before the span, the name keeps it: "Need more
-    journalists" is named "More journalists", not "Journalists". When the frame said no and the
-    span lost it (``span_words.negated``), the name says it: "There should be no tax increase" is
-    named "No tax increase", "We don't need more roads" "No more roads", "Nobody should pay for
-    parking" "Don’t pay for parking".
-    """
-    text = " ".join(text.split())
-    at = text.lower().find(span.lower()) if span else -1
-    quantity = _QUANTITY.search(text[:at]) if at > 0 else None
-    if span and not says_no(span) and negated(span, text):  # the frame said no: "We don't need more roads"
-        verb = span.split()[0].lower() in IMPERATIVE_VERBS
-        lead = "don’t" if verb else "no more" if at > 0 and _MORE.search(text[:at]) else "no"
-        span = f"{lead} {span if span[:2].isupper() else span[:1].lower() + span[1:]}"
-    elif quantity and not span.lower().startswith(quantity.group(1).lower()):
-        span = f"{quantity.group(1).lower()} {span}"
-    first = _SENTENCE_END.split(span, maxsplit=1)[0]
-    # One sentence is a name; what the speaker said next ("Okay. Cool.") is not.
-    words = (first if len(first.split()) >= 2 else span).split()
-    if len(words) <= _NAME_WORDS:  # a whole span: it ends where its last word of substance does
-        while len(words) > 2 and words[-1].strip(".,;:!?").lower() in _DANGLING_END:
-            words = words[:-1]
-    name = " ".join(words[:_NAME_WORDS]) + (" …" if len(words) > _NAME_WORDS else "")
-    return name[:1].upper() + name[1:]
-
-
-def _name(span: str, text: str) -> str:
-    """An ask's name: its span from the action verb on (``ask_phrases``), or, where the span
-    names nothing ("I", "What you", "Well": speech the span rules misread), the start of its
-    quote as spans read it."""
-    return ask_name(ask_phrases([text])[0] if names_something(span) else normalise(text), text)
+def _contained(
+    full: np.ndarray, span: np.ndarray, words: Sequence[frozenset[str]] | None, neg: np.ndarray | None
+) -> np.ndarray:
+    """(k, 2) rows ``i < j`` whose spans hold one the other's words (``contained_pairs``) and whose
+    ``pair_similarity`` reaches ``CONTAINED_FLOOR``, never one asking against the other."""
+    pairs = np.asarray(contained_pairs(words) if words is not None else [], dtype=np.int64).reshape(-1, 2)
+    i, j = pairs[:, 0], pairs[:, 1]
+    sims = pair_similarity(np.einsum("ij,ij->i", full[i], full[j]), np.einsum("ij,ij->i", span[i], span[j]))
+    keep = sims >= CONTAINED_FLOOR - 1e-5
+    if neg is not None:
+        keep &= neg[i] == neg[j]
+    return pairs[keep]
 
 
 def build_asks(
@@ -247,7 +233,7 @@ def build_asks(
     (``names_something``: "Go fix it.", "remove them"). A quote below the detection threshold
     joins an ask when it plainly asks for the same thing as its detected members
     (``JOIN_FLOOR``, ``join_asks``). Each ask carries a short extractive
-    ``name`` (what its most central detected member asks for, ``_name``), ``support`` (distinct
+    ``name`` (what its most central detected member asks for, ``ask_names.name_ask``), ``support`` (distinct
     respondents, see ``respondent_of``), its member ``quote_ids``, ``response_ids`` and
     ``respondent_ids`` in input order, and the ``sections`` its members come from. ``text``,
     ``quote_id``, ``section`` and ``topic_id`` are those of the most confident detected member.
@@ -292,7 +278,8 @@ def build_asks(
     pool_spans = [(i, s) for i, s in zip(pool, ask_spans([quotes[i].text for i in pool])) if names_something(s)]
     pool = [i for i, _ in pool_spans]
     spans = [span for _, span in kept] + [span for _, span in pool_spans]
-    span_vectors = np.asarray(embed(comparable_spans(spans)), dtype=np.float32)
+    comparable = comparable_spans(spans)
+    span_vectors = np.asarray(embed(comparable), dtype=np.float32)
     if span_vectors.shape != (len(spans), embeddings.shape[1]):
         raise ValueError(f"embed returned shape {span_vectors.shape} for {len(spans)} ask spans")
     full = embeddings[members + pool]
@@ -301,7 +288,8 @@ def build_asks(
     m = len(members)
     # "Marijuana should not be legalized" is never one ask with "Marijuana should be legalized".
     neg = np.asarray([negated(span, quotes[i].text) for i, span in kept + pool_spans], dtype=bool)
-    groups = group_asks(full[:m], span_vectors[:m], threshold, neg[:m])
+    words = [content_words(span) for span in comparable[:m]]
+    groups = group_asks(full[:m], span_vectors[:m], threshold, neg[:m], words)
     who = [respondent_of(quotes[i]) for i in members + pool]
     joined = join_asks(groups, span_vectors, who, m, threshold, neg)
     shares, n_respondents = topic_shares(quotes, topic_ids, respondent_of)
@@ -326,7 +314,7 @@ def build_asks(
                                       shares.get(topic, 0.0), n_respondents),
                 quote_ids=quote_ids,
                 response_ids=tuple(dict.fromkeys(quotes[i].response_id for i in rows)),
-                name=_name(spans[central], quotes[members[central]].text),
+                name=name_ask(spans[central], quotes[members[central]].text),
                 respondent_ids=respondents,
                 sections=tuple(dict.fromkeys(quotes[i].section for i in rows)),
             )
