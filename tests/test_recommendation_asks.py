@@ -343,6 +343,7 @@ def test_a_span_that_says_all_of_another_spans_words_joins_it_if_they_are_not_fa
     ["planning", "advanced planning"],  # one word says too little
     ["Bowling Green", "Bowling Green a safer place to live"],  # a name is the subject of many asks
     ["go to $15 per hour", "tax credit only for paying workers $10 per hour"],  # function words do not count
+    ["go for a test drive", "Forget about a test drive or even kicking the tires"],  # one asks against it
 ])
 def test_shared_words_do_not_join_asks_that_say_much_more_or_little(spans):
     assert contained_pairs([content_words(s) for s in spans]) == []

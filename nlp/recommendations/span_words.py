@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-__all__ = ["contained_pairs", "content_words", "names_something", "negated", "says_no"]
+__all__ = ["AGAINST", "contained_pairs", "content_words", "names_something", "negated", "says_no"]
 
 # Words that say nothing about what is asked for: function words, light verbs and the fillers
 # of spoken answers. A span made only of them ("Um", "Do it", "Let me know") would join
@@ -35,6 +35,13 @@ _EMPTY_WORDS = frozenset(
     """.split()
 )
 
+AGAINST = "<against>"
+"""The content word ``content_words`` adds for a span that asks against its object."""
+# Words of such a span: "Forget about a test drive", "avoid the highway", "fewer cars".
+_AGAINST_WORDS = frozenset(
+    "forget avoid skip stop stopped quit ban banned cut reduce reduced decrease lower limit less fewer "
+    "remove removed eliminate drop abolish end".split()
+)
 # Words that do not name what is asked for, for ``content_words``.
 _NOT_CONTENT = _EMPTY_WORDS | STOP_WORDS
 
@@ -79,14 +86,17 @@ def content_words(span: str) -> frozenset[str]:
     ``_EMPTY_WORDS``) are left out; verbs are kept, since "Recycling services improved" asks
     for another thing than "Businesses required to offer recycling services". A span whose
     words are all capitalised names a place or a body, the subject of many asks ("Bowling Green
-    become more walk-able"), not one: it gets no words."""
+    become more walk-able"), not one: it gets no words. A word that asks against its object
+    ("forget about", "avoid", "fewer") adds ``AGAINST``, which ``contained_pairs`` needs on both
+    sides or neither."""
     words = [w.strip(".,;:!?\"'()[]") for w in span.split()]
+    against = any(w.lower() in _AGAINST_WORDS for w in words)
     words = [w for w in words if len(w) >= 3 and w.isalpha() and w.lower() not in _NOT_CONTENT]
     if all(w[:1].isupper() for w in words):
         return frozenset()
     return frozenset(
         w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in map(str.lower, words)
-    )
+    ) | ({AGAINST} if against else set())
 
 
 def contained_pairs(
@@ -96,7 +106,9 @@ def contained_pairs(
     holding at least ``min_words`` and the larger at most ``max_ratio`` times as many: the two
     words of "public library" are also in a nine-word span about a branch in the south of the
     county, which asks for more. Found through an index of which sets hold each word, so a run of
-    many spans never compares every pair."""
+    many spans never compares every pair. One set holding ``AGAINST`` and the other not is no
+    pair: "go for a test drive" is all said in "Forget about a test drive or even kicking the
+    tires", which asks the opposite."""
     holders: dict[str, set[int]] = {}
     for i, ws in enumerate(words):
         for w in ws:
@@ -105,7 +117,7 @@ def contained_pairs(
     for i, ws in enumerate(words):
         if len(ws) >= min_words:
             for j in set.intersection(*(holders[w] for w in ws)) - {i}:
-                if len(words[j]) <= max_ratio * len(ws):
+                if len(words[j]) <= max_ratio * len(ws) and (AGAINST in ws) == (AGAINST in words[j]):
                     pairs.add((min(i, j), max(i, j)))
     return sorted(pairs)
 
