@@ -64,9 +64,12 @@ _HESITATION = re.compile(rf"(?:,\s*)?\b(?:{'|'.join(sorted(HESITATION_WORDS))})\
 BACKCHANNEL_WORDS: frozenset[str] = frozenset(
     "yeah yea yeh yep yup yah ya ok okay okey alright allright aha huh gonna wanna kinda sorta".split()
 )
+# Spoken contractions as spaCy's tokenizer splits them ("gonna" -> "gon" "na", "gotta" -> "got"
+# "ta") or keeps them ("lemme", "dunno"): function words, not content.
+_SPOKEN_CONTRACTIONS = frozenset("gon na ta gotta lemme dunno gimme cuz coz outta oughta hafta".split())
 # Backchannel, hesitation, politeness and discourse markers: words that carry the talk, not
 # its topic. Lower case; matched per token.
-FILLER_WORDS: frozenset[str] = HESITATION_WORDS | BACKCHANNEL_WORDS | frozenset(
+FILLER_WORDS: frozenset[str] = HESITATION_WORDS | BACKCHANNEL_WORDS | _SPOKEN_CONTRACTIONS | frozenset(
     """
     yes no nope nah k right sure
     oh ohh ooh eh wow whoa

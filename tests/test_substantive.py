@@ -37,6 +37,9 @@ TRANSCRIPTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "intervi
         ("I don't remember.", "meta"),
         ("Sorry for all the beeping.", "meta"),
         ("It's a mess.", "fragment"),
+        # spaCy splits "gonna" into "gon" "na" and "gotta" into "got" "ta": none is a content word.
+        ("You're gonna see it more and more.", "backchannel"),
+        ("We gotta go, cuz I dunno.", "backchannel"),
         ("...", "empty"),
     ],
 )
