@@ -162,3 +162,17 @@ def test_setup_builds_the_default_backends_export_so_a_first_run_does_not(tmp_pa
     env = {**os.environ, "INTERVIEWS_CACHE_HOME": str(tmp_path)}
     subprocess.run([sys.executable, "-m", "nlp.backends"], cwd=REPO, env=env, check=True, capture_output=True)
     assert [p.parent.name for p in tmp_path.glob("onnx/*/*/model.onnx")] == ["fp32"]
+
+
+def test_reading_ask_spans_imports_spacy_without_torch():
+    # A fresh interpreter: grouping asks reads spaCy's stop words, the pipeline's way.
+    code = (
+        "import sys\n"
+        "from nlp.recommendations.span_words import content_words\n"
+        "assert 'spacy' not in sys.modules, 'spaCy imported with the module'\n"
+        "assert content_words('They need more advanced planning') == {'advanced', 'planning'}\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

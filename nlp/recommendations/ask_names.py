@@ -27,7 +27,6 @@ _QUANTITY = re.compile(r"(?<!\bno )(?<!\bnot )(?<!\bany )\b(more|less|fewer)\s*$
 _MORE = re.compile(r"\bmore\s*$", re.IGNORECASE)
 
 
-
 def ask_name(span: str, text: str = "") -> str:
     """A short extractive name for an ask: its span's first sentence, first letter capitalised, at
     most 10 words, not ending on a hanging preposition or article ("Think about these things

@@ -53,12 +53,14 @@ CONTAINED_FLOOR = 0.5
 """Similarity from which two quotes, one of whose ask spans says every content word of the other
 (two at least), are one ask: "They need more advanced planning" and "would be nice to have an
 advanced agenda or planning sharing system in place" (0.66; spans "advanced planning", "advanced
-agenda or planning sharing system"). Measured on ``bench/data/ask_groups.tsv`` at ``ASK_THRESHOLD``:
-development half, pairwise P / R of "same ask" 0.884 / 0.543 -> 0.892 / 0.593 (76 -> 83 pairs
-right, 10 wrong before and after); test half 0.900 / 0.281 -> 0.903 / 0.292. Floors 0.45 and
-0.55 give the same figures, and one shared word instead of two adds wrong pairs ("sidewalks!"
-and "Holly drive sidewalks"). The floor keeps a long, different ask that happens to use both
-words apart.
+agenda or planning sharing system"). Measured on ``bench/data/ask_groups.tsv`` at ``ASK_THRESHOLD``
+(``bench.recommendation_quality --asks-only``, rows ``pipeline`` and ``spans``): development
+half, pairwise P / R of "same ask" 0.884 / 0.543 -> 0.892 / 0.593 (7 more pairs right, none more
+wrong); test half 0.900 / 0.281 -> 0.906 / 0.302. Floors 0.45 and 0.55 give the same figures,
+and one shared word instead of two adds wrong pairs ("sidewalks!" and "Holly drive sidewalks").
+The floor keeps apart a long, different ask that happens to use both words; the guards of
+``span_words.contained_pairs`` and ``content_words`` (size, names, asking against) came from
+wrong merges on Polis and newsgroup text (README, "Recommendations and asks").
 """
 
 SPAN_FLOOR = 0.3

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-
-from spacy.lang.en.stop_words import STOP_WORDS
+from functools import lru_cache
 
 __all__ = ["AGAINST", "contained_pairs", "content_words", "names_something", "negated", "says_no"]
 
@@ -42,8 +41,18 @@ _AGAINST_WORDS = frozenset(
     "forget avoid skip stop stopped quit ban banned cut reduce reduced decrease lower limit less fewer "
     "remove removed eliminate drop abolish end".split()
 )
-# Words that do not name what is asked for, for ``content_words``.
-_NOT_CONTENT = _EMPTY_WORDS | STOP_WORDS
+
+
+@lru_cache(maxsize=1)
+def _not_content() -> frozenset[str]:
+    """Words that do not name what is asked for, for ``content_words``: ``_EMPTY_WORDS`` and
+    spaCy's stop words (spaCy imported the pipeline's way, without torch: ``nlp.startup``)."""
+    from nlp.startup import import_spacy
+
+    import_spacy()
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return _EMPTY_WORDS | frozenset(STOP_WORDS)
 
 _OBJECT_PRONOUNS = frozenset("it them this that these those him her one".split())
 
@@ -91,7 +100,8 @@ def content_words(span: str) -> frozenset[str]:
     sides or neither."""
     words = [w.strip(".,;:!?\"'()[]") for w in span.split()]
     against = any(w.lower() in _AGAINST_WORDS for w in words)
-    words = [w for w in words if len(w) >= 3 and w.isalpha() and w.lower() not in _NOT_CONTENT]
+    stop = _not_content()
+    words = [w for w in words if len(w) >= 3 and w.isalpha() and w.lower() not in stop]
     if all(w[:1].isupper() for w in words):
         return frozenset()
     return frozenset(
