@@ -48,6 +48,7 @@ __all__ = [
     "META_PHRASES",
     "content_words",
     "non_substantive_reason",
+    "stop_words",
     "substantive_flags",
     "without_disfluencies",
 ]
@@ -150,7 +151,8 @@ def _tokenizer():
 
 
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words, spaCy imported the pipeline's way (without torch: ``nlp.startup``)."""
     from nlp.startup import import_spacy
 
     import_spacy()  # spaCy's package import first, without torch: see nlp.startup
@@ -171,7 +173,7 @@ def content_words(text: str) -> list[str]:
 
 
 def _content(stripped: str) -> list[str]:
-    stop = _stop_words()
+    stop = stop_words()
     return [
         low
         for tok in _tokenizer()(stripped)

@@ -46,13 +46,11 @@ _AGAINST_WORDS = frozenset(
 @lru_cache(maxsize=1)
 def _not_content() -> frozenset[str]:
     """Words that do not name what is asked for, for ``content_words``: ``_EMPTY_WORDS`` and
-    spaCy's stop words (spaCy imported the pipeline's way, without torch: ``nlp.startup``)."""
-    from nlp.startup import import_spacy
+    spaCy's stop words."""
+    from nlp.substantive import stop_words
 
-    import_spacy()
-    from spacy.lang.en.stop_words import STOP_WORDS
+    return _EMPTY_WORDS | stop_words()
 
-    return _EMPTY_WORDS | frozenset(STOP_WORDS)
 
 _OBJECT_PRONOUNS = frozenset("it them this that these those him her one".split())
 
