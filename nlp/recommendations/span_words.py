@@ -74,6 +74,11 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
+def _span_words(span: str) -> list[str]:
+    """The words of ``span`` as written, without the punctuation around them."""
+    return [w.strip(".,;:!?\"'()[]") for w in span.split()]
+
+
 def names_something(span: str) -> bool:
     """Whether ``span`` names something: a word of three letters or more beyond ``_EMPTY_WORDS``.
 
@@ -81,7 +86,7 @@ def names_something(span: str) -> bool:
     does a short span whose object is a pronoun ("Remove them", "Fix it"): what is to be done
     is said before, in the conversation.
     """
-    words = [w.strip(".,;:!?\"'()[]").lower() for w in span.split()]
+    words = [w.lower() for w in _span_words(span)]
     if 0 < len(words) <= 3 and words[-1] in _OBJECT_PRONOUNS:
         return False
     return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
@@ -96,7 +101,7 @@ def content_words(span: str) -> frozenset[str]:
     become more walk-able"), not one: it gets no words. A word that asks against its object
     ("forget about", "avoid", "fewer") adds ``AGAINST``, which ``contained_pairs`` needs on both
     sides or neither."""
-    words = [w.strip(".,;:!?\"'()[]") for w in span.split()]
+    words = _span_words(span)
     against = any(w.lower() in _AGAINST_WORDS for w in words)
     stop = _not_content()
     words = [w for w in words if len(w) >= 3 and w.isalpha() and w.lower() not in stop]
