@@ -10,7 +10,8 @@ content words remain to say something. The rules, in order:
    topic (``can you hear me``, ``you're on mute``, ``share my screen``), greetings and
    closings (``good morning``, ``nice to meet you``, ``thanks, that's all``, ``good luck``,
    ``have a nice day``), and stalling (``let me think``, ``that's a good question``, ``I don't
-   remember``, ``can you repeat the question``), see ``META_PATTERNS``.
+   remember``, ``can you repeat the question``), and talk about the interview's own questions
+   (``your question``, ``the previous question``, ``introduce myself``), see ``META_PATTERNS``.
 2. **Filler** words are not content: backchannel and hesitation (``yeah``, ``okay``,
    ``mm hmm``, ``uh``, ``cool``, ``right``, ``exactly``), politeness (``thanks``, ``sorry``),
    discourse markers (``you know``, ``I mean``, ``kind of``), see ``FILLER_WORDS``, and the
@@ -77,7 +78,7 @@ FILLER_WORDS: frozenset[str] = HESITATION_WORDS | BACKCHANNEL_WORDS | _SPOKEN_CO
     cool great perfect nice lovely awesome fine good excellent wonderful fantastic brilliant
     exactly absolutely definitely totally certainly indeed true correct agreed interesting
     thanks thank thx cheers sorry pardon please welcome bye goodbye hi hello hey
-    like actually basically literally anyway anyways
+    like actually basically literally anyway anyways maybe
     guess suppose mean know see think okay got gotcha understood understand lot bit stuff
     thing things something whatever etc blah
     """.split()
@@ -115,14 +116,22 @@ _META = [
     # Stalling and asking about the question.
     r"let me (?:think|see|rephrase|check)(?: about (?:it|that|this))?",
     r"(?:i'm |i am )?(?:just )?trying to (?:think|remember)",
-    r"(?:that's|that is|it's|it is) an? (?:really |very )?(?:good|great|interesting|"
-    r"tough|hard|difficult) (?:question|one)",
+    r"(?:that's|that is|it's|it is) (?:not )?an? (?:really |very )?(?:good|great|interesting|"
+    r"tough|hard|difficult|easy|simple|big) (?:question|one)(?: to answer)?",
     r"(?:i )?(?:don't|do not|can't|cannot|couldn't) (?:know|remember|recall|say|answer)",
     r"(?:i'm|i am) not (?:too |really |very )?(?:sure|aware)",
     r"(?:can|could) you (?:repeat|rephrase|clarify)(?: (?:the|your) question)?",
     r"what (?:do|did) you mean",
     r"(?:i )?(?:understand|get) (?:the|your) question",
     r"(?:the )?next question",
+    # The interview's own questions and the interviewee's introduction.
+    r"(?:the|this|that|your|\d+) (?:previous|last|first|other|main) questions?",
+    r"your questions?",
+    r"(?:the )?beginning of the question",
+    r"(?:kind of )?questions? you (?:would|will|might|were going to|wanted to) ask",
+    r"(?:i )?(?:answer|answered) (?:yes|no)(?: to)?",
+    r"introduce (?:myself|ourselves)",
+    r"(?:i'll |i will |let me )?stop talking(?: (?:that|so) much)?",
     r"go ahead|go for it",
     r"where was i",
     r"i (?:talked|talk|spoke) (?:a lot|too much)",

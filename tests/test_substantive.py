@@ -36,6 +36,12 @@ TRANSCRIPTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "intervi
         ("That's a really good question. Let me think.", "meta"),
         ("I don't remember.", "meta"),
         ("Sorry for all the beeping.", "meta"),
+        # Talk about the interview's own questions, and the interviewee's introduction.
+        ("It's not an easy question to answer.", "meta"),
+        ("Well, if I answer no to the previous question, I must answer.", "meta"),
+        ("I'll stop talking that much. You can go on with the other question.", "meta"),
+        ("Do you want me to introduce myself first?", "meta"),
+        ("Yeah, maybe if you come by.", "fragment"),  # "maybe" hedges; it names nothing
         ("It's a mess.", "fragment"),
         # spaCy splits "gonna" into "gon" "na" and "gotta" into "got" "ta": none is a content word.
         ("You're gonna see it more and more.", "backchannel"),
@@ -55,6 +61,9 @@ def test_talk_that_says_nothing_is_not_substantive(text: str, reason: str) -> No
         "Yeah, the labels were wrong for half the images.",
         "Thanks, the helpdesk answered within a day.",
         "Cookies are a mess.",
+        # "question" about the subject, not about the interview
+        "Again, it's a question of money for the client.",
+        "So to answer your question, the client always supplies the data.",
     ],
 )
 def test_statements_about_the_subject_are_substantive(text: str) -> None:
