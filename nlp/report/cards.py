@@ -13,22 +13,19 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from nlp.compare import countable_quotes
 from nlp.topics.cards import EvidenceQuote, SectionPrevalence, ThemeCard
 
 __all__ = ["gather_cards"]
 
 
 def _usable(quotes: pd.DataFrame) -> pd.DataFrame:
-    keep = pd.Series(True, index=quotes.index)
-    if "duplicate_of" in quotes:
-        keep &= quotes["duplicate_of"].isna()
-    if "is_substantive" in quotes:
-        keep &= quotes["is_substantive"].astype(bool)
-    out = quotes[keep]
-    if "respondent_id" not in out or (out["respondent_id"].astype(str) == "").any():
-        who = out["respondent_id"].astype(str) if "respondent_id" in out else out["response_id"].astype(str)
-        out = out.assign(respondent_id=who.where(who != "", out["response_id"].astype(str)))
-    return out
+    """The quotes that count (``nlp.compare.countable_quotes``: analysable first copies, so a
+    section's respondents are those whose talk could raise a theme), each with a respondent; an
+    empty ``respondent_id`` counts its response as one."""
+    out = countable_quotes(quotes)
+    who = out["respondent_id"].astype(str)
+    return out.assign(respondent_id=who.where(who != "", out["response_id"].astype(str)))
 
 
 def _evidence(by_id: pd.DataFrame, quote_id) -> EvidenceQuote | None:
@@ -46,7 +43,8 @@ def _prevalence(usable: pd.DataFrame, topic_ids: Iterable[int]) -> tuple[Section
     mine = usable[usable["topic_id"].isin(list(topic_ids))]
     raising = mine.groupby("section", sort=False)["respondent_id"].nunique().sort_values(ascending=False, kind="stable")
     return tuple(
-        SectionPrevalence(str(s), int(n), float(n) / float(per_section[s])) for s, n in raising.items() if n > 0
+        SectionPrevalence(str(s), int(n), float(n) / float(per_section[s]), int(per_section[s]))
+        for s, n in raising.items() if n > 0
     )
 
 

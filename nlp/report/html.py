@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 
-from nlp.report.themes import ReportData, counted, plural
+from nlp.report.themes import ReportData, counted, plural, prevalence_phrase
 
 __all__ = ["render_html", "svg_data_uri"]
 
@@ -47,7 +47,7 @@ img.chart { max-width: 100%; height: auto; }
 <h3>{{ loop.index }}. {{ c.label }}</h3>
 <p><em>{{ c.description }}</em></p>
 <p>Raised by <strong>{{ c.n_respondents }}</strong> {{ plural(c.n_respondents, "respondent") }} ({{ counted(c.n_quotes, "quote") }}). Keywords: {{ c.keywords[:8]|join(", ") }}.</p>
-<p>Prevalence: {% for p in c.prevalence %}{{ p.section }} {{ p.n_respondents }} ({{ "%.0f"|format(100 * p.share) }}% of its respondents){% if not loop.last %}; {% endif %}{% endfor %}.</p>
+<p>Prevalence: {% for p in c.prevalence %}{{ prevalence_phrase(p) }}{% if not loop.last %}; {% endif %}{% endfor %}.</p>
 {% for q in c.evidence %}<blockquote>“{{ q.text }}”<span class="prov">{{ q.source_file }} · {{ q.section }} · respondent {{ q.respondent_id }} · quote {{ q.quote_id }}</span></blockquote>
 {% endfor %}
 {% if c.boundary %}<p class="meta">At the edge of this theme:</p><blockquote>“{{ c.boundary.text }}”<span class="prov">{{ c.boundary.source_file }} · {{ c.boundary.section }} · respondent {{ c.boundary.respondent_id }} · quote {{ c.boundary.quote_id }}</span></blockquote>{% endif %}
@@ -124,6 +124,7 @@ def render_html(
         fmt=_fmt,
         plural=plural,
         counted=counted,
+        prevalence_phrase=prevalence_phrase,
         overview_chart=svg_data_uri(overview_svg),
         section_chart=svg_data_uri(section_svg),
         groups_html=groups_html,

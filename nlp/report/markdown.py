@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from nlp.report.themes import ReportData, counted, plural
+from nlp.report.themes import ReportData, counted, plural, prevalence_phrase
 
 __all__ = ["escape_markdown", "render_markdown"]
 
@@ -76,7 +76,7 @@ def _cards(cards) -> list[str]:
         out += [f"### {k}. {e(c.label)}", "", f"*{e(c.description)}*", ""]
         who = f"**{c.n_respondents}** {plural(c.n_respondents, 'respondent')} ({counted(c.n_quotes, 'quote')})"
         out += [f"Raised by {who}. Keywords: {e(', '.join(c.keywords[:8]))}.", ""]
-        out += ["Prevalence: " + "; ".join(f"{e(p.section)} {p.n_respondents} ({p.share:.0%} of its respondents)" for p in c.prevalence) + ".", ""]
+        out += ["Prevalence: " + "; ".join(e(prevalence_phrase(p)) for p in c.prevalence) + ".", ""]
         for q in c.evidence:
             out += _quote_lines(q)
         if c.boundary is not None:

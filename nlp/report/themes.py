@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from nlp.analysable import MODEL_LANGUAGES
+from nlp.compare import countable_quotes
 from nlp.explore import Outputs
 from nlp.report.cards import gather_cards
-from nlp.topics.cards import ThemeCard
+from nlp.topics.cards import SectionPrevalence, ThemeCard
 
 __all__ = [
     "QuoteRef",
@@ -20,6 +20,7 @@ __all__ = [
     "counted",
     "gather_report",
     "plural",
+    "prevalence_phrase",
     "recommendations_page",
 ]
 
@@ -32,6 +33,11 @@ def plural(n: int, noun: str) -> str:
 def counted(n: int, noun: str) -> str:
     """"1 respondent", "3 respondents"."""
     return f"{n} {plural(n, noun)}"
+
+
+def prevalence_phrase(p: SectionPrevalence) -> str:
+    """"Transcript: 7 of 8 respondents (88%)": a theme's reach in one section."""
+    return f"{p.section}: {p.n_respondents} of {counted(p.n_section, 'respondent')} ({p.share:.0%})"
 
 
 @dataclass(frozen=True)
@@ -251,8 +257,7 @@ def gather_report(
         top_recommendations: most rows of the overall recommendations table (``recommendations_page``).
         single_recommendations: most single-respondent asks in that table.
     """
-    quotes = outputs.quotes[outputs.quotes["duplicate_of"].isna()]
-    quotes = quotes[quotes["is_substantive"] & quotes["language"].isin(MODEL_LANGUAGES)]
+    quotes = countable_quotes(outputs.quotes)
     topics = outputs.topics[outputs.topics["topic_id"] != -1].sort_values(
         ["n_respondents", "n_responses", "size", "topic_id"], ascending=[False, False, False, True], kind="stable"
     )

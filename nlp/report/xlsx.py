@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nlp.report.comparison import write_comparison_sheets
 from nlp.report.groups import GroupComparison
-from nlp.report.themes import ReportData
+from nlp.report.themes import ReportData, prevalence_phrase
 from nlp.xmlsafe import xml_safe
 
 __all__ = ["write_xlsx"]
@@ -54,7 +54,7 @@ def _card_row(c) -> list:
     return [
         c.level, c.theme_id, c.parent_id, c.label, c.description, c.n_respondents, c.n_quotes,
         *evidence[:3], _provenance(c.boundary) if c.boundary else None,
-        "; ".join(f"{p.section}: {p.n_respondents} ({p.share:.0%})" for p in c.prevalence), ", ".join(c.keywords),
+        "; ".join(prevalence_phrase(p) for p in c.prevalence), ", ".join(c.keywords),
     ]
 
 

@@ -98,7 +98,8 @@ class SectionPrevalence:
 
     section: str
     n_respondents: int
-    share: float  # of the respondents with a quote in the section
+    share: float  # n_respondents / n_section
+    n_section: int  # the respondents with a counted quote in the section
 
 
 @dataclass(frozen=True)

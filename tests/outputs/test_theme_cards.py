@@ -49,6 +49,17 @@ def test_cards_lead_with_top_level_themes_ranked_by_respondents():
     assert prevalence == {"1.1 Help": (2, 1.0), "1.2 Data": (1, 1.0)}  # p3 is the only one there
 
 
+def test_prevalence_counts_only_respondents_whose_talk_can_raise_a_theme():
+    outputs, parents = _with_cards()
+    # p4 spoke only in French: kept in quotes.parquet, but in no theme and in no denominator.
+    quotes = outputs.quotes.assign(language=["en", "en", "en", "en", "fr"], section="Transcript",
+                                   duplicate_of=None, respondent_id=["p1", "p2", "p3", "p3", "p4"])
+    money = gather_cards(quotes, outputs.topics, parents)[0]
+    assert [(p.n_respondents, p.n_section, p.share) for p in money.prevalence] == [(3, 3, 1.0)]
+    md = render_markdown(replace(gather_report(replace(outputs, quotes=quotes), top=2), cards=(money,)))
+    assert "Prevalence: Transcript: 3 of 3 respondents (100%)." in md
+
+
 def test_a_top_level_themes_sub_themes_are_listed_by_respondents():
     outputs, _ = _with_cards()
     # Both sub-themes under one theme: the helpdesk (id 3) has one respondent, funding (id 7) three.
