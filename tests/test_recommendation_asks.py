@@ -439,6 +439,8 @@ def test_an_ask_is_named_with_the_quantity_its_frame_asked_for(text, name):
         ("We need to be looking at other methods of travel", "Looking at other methods of travel"),
         # Advice on a condition is named by what follows the condition.
         ("If you arrive by car, be prepared to pay for parking.", "Be prepared to pay for parking"),
+        # "either" before the action names nothing.
+        ("So you have to either fine tune your data.", "Fine tune your data"),
     ],
 )
 def test_an_ask_is_named_from_its_action_verb(text, name):

@@ -111,7 +111,7 @@ _LEADING_NOISE = re.compile(
     rf"^(?:(?:(?:it|that|there|this|here)'s|be|being|been|is|are|have|has|having|get|getting|see|seeing|do|doing|make|there|to|that|"
     rf"the|a|an|some|any|more|less|much|many|lot|lots|of|a lot of|bit|little|further|additional|"
     rf"(?:type|kind|sort)s? of|"
-    rf"extra|also|even|really|just|still|very|its|their|our|your|my|his|her|them|us|it|this|these|"
+    rf"extra|also|even|really|just|still|very|either|its|their|our|your|my|his|her|them|us|it|this|these|"
     rf"those|{_ADV})\b[ ,]*)+",
     re.IGNORECASE,
 )

@@ -300,7 +300,7 @@ def build_asks(
         detected = [members[g] for g in group]
         rows = sorted(detected + [pool[g - m] for g in extra])
         head = min(detected, key=lambda i: (-float(confidence[i]), i))
-        central = _most_central(group, full, span_vectors)
+        central = _most_central(group, full, span_vectors, [confidence[members[g]] for g in group])
         respondents = tuple(dict.fromkeys(respondent_of(quotes[i]) for i in rows))
         quote_ids = tuple(quotes[i].quote_id for i in rows)
         topic = int(topic_ids[head])
@@ -380,9 +380,15 @@ def join_asks(
     return joined
 
 
-def _most_central(group: list[int], full: np.ndarray, span: np.ndarray) -> int:
-    """Position (in ``group``) of the member most similar on average to the others."""
+def _most_central(group: list[int], full: np.ndarray, span: np.ndarray, confidence: Sequence[float]) -> int:
+    """Position (in ``group``) of the member most similar on average to the others; of members
+    equally similar (two members always are), the more confident, then the first.
+
+    Similarities are compared to six decimals, so which member names an ask never turns on the
+    last bits of a vector (which differ between CPUs)."""
     if len(group) == 1:
         return group[0]
     sims = pair_similarity(full[group] @ full[group].T, span[group] @ span[group].T)
-    return group[int(np.argmax(sims.sum(axis=1)))]
+    np.fill_diagonal(sims, 0.0)
+    mean = np.round(sims.sum(axis=1) / (len(group) - 1), 6)
+    return group[min(range(len(group)), key=lambda k: (-mean[k], -float(confidence[k]), k))]
