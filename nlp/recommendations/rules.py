@@ -352,12 +352,25 @@ def _doc_cues(doc: Doc, nlp: Language, matcher: Matcher) -> set[str]:
     return {name for name in found if not name.startswith("_")}
 
 
+# Each text's cue columns, as ``cue_matrix`` last found them. A run reads most quotes more than
+# once (the head alone, then the tuned model's first stage on the files where requests are
+# rare), and tokenising and matching are most of the stage's time on a large corpus. Cues depend
+# on the text alone; emptied when it holds ``_MEMO_SIZE`` texts, so its memory stays bounded.
+_MEMO: dict[str, tuple[int, ...]] = {}
+_MEMO_SIZE = 1 << 18
+
+
 def cue_matrix(texts: Sequence[str]) -> np.ndarray:
     """An (n, len(CUES)) float32 matrix of 0/1 cue indicators, columns in ``CUES`` order."""
     out = np.zeros((len(texts), len(CUES)), dtype=np.float32)
     column = {name: j for j, name in enumerate(CUES)}
     nlp, matcher = _pipeline()
-    for i, doc in enumerate(nlp.pipe(texts, batch_size=256)):
-        for name in _doc_cues(doc, nlp, matcher):
-            out[i, column[name]] = 1.0
+    found = {text: _MEMO.get(text) for text in texts}
+    new = [text for text, row in found.items() if row is None]
+    if len(_MEMO) + len(new) > _MEMO_SIZE:
+        _MEMO.clear()
+    for text, doc in zip(new, nlp.pipe(new, batch_size=256)):
+        found[text] = _MEMO[text] = tuple(sorted(column[name] for name in _doc_cues(doc, nlp, matcher)))
+    for i, text in enumerate(texts):
+        out[i, list(found[text])] = 1.0
     return out

@@ -72,6 +72,8 @@ class PhraseTokenizer:
         self._nouns = nouns
         self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
         self._memo: dict[str, list[Token]] = dict(known or {})
+        # What a word's form says (lemma, content, verb, classes), read once per form.
+        self._words: dict[tuple[str, bool, bool], tuple[str, bool, str, str]] = {}
 
     def _verb(self, lower: str, lemma: str) -> str:
         if lower.endswith("ing") or lower in self._adjectives:
@@ -86,23 +88,37 @@ class PhraseTokenizer:
         """The tokens of ``text``; memoised per text."""
         found = self._memo.get(text)
         if found is None:
+            # The tokenizer alone: lemmas come from the lookup table, per word (``_word``).
+            doc = self._nlp.make_doc(text)
+            written = [t.text for t in doc]
+            spaced = [bool(t.whitespace_) for t in doc]
             found = []
-            doc = self._nlp(text)
-            for t in doc:
-                # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
-                # The lookup is case-sensitive, so a capitalised word is looked up in lower case.
-                lemma = t.lower_ if t.is_upper else self._lookup.get(t.lower_, t.lower_).lower()
-                word = t.is_alpha
-                content = word and len(lemma) > 1 and lemma not in self._stop and t.lower_ not in self._stop
-                verb = self._verb(t.lower_, lemma) if word and not t.is_upper else ""
-                glued = [  # a hyphen written without spaces between two words
-                    0 < k < len(doc) - 1 and doc[k].text == "-" and not doc[k - 1].whitespace_ and not doc[k].whitespace_
-                    for k in (t.i - 1, t.i + 1)
-                ]
-                classes = self._classes(t.lower_, lemma) if word else ""
-                found.append(Token(t.lower_, lemma, content, t.text, word, verb, classes, *glued))
+            for k, t in enumerate(doc):
+                # A hyphen written without spaces between two words glues them.
+                before = 1 < k and written[k - 1] == "-" and not spaced[k - 2] and not spaced[k - 1]
+                after = k < len(doc) - 2 and written[k + 1] == "-" and not spaced[k] and not spaced[k + 1]
+                lower = t.lower_
+                found.append(Token(lower, *self._word(lower, t.is_upper, t.is_alpha), written[k], t.is_alpha,
+                                   *self._word_classes(lower, t.is_upper, t.is_alpha), before, after))
             self._memo[text] = found
         return found
+
+    def _word(self, lower: str, upper: bool, alpha: bool) -> tuple[str, bool]:
+        """A word's lemma and whether it is a content word."""
+        key = (lower, upper, alpha)
+        known = self._words.get(key)
+        if known is None:
+            # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
+            # The lookup is case-sensitive, so a capitalised word is looked up in lower case.
+            lemma = lower if upper else self._lookup.get(lower, lower).lower()
+            content = alpha and len(lemma) > 1 and lemma not in self._stop and lower not in self._stop
+            verb = self._verb(lower, lemma) if alpha and not upper else ""
+            known = self._words[key] = (lemma, content, verb, self._classes(lower, lemma) if alpha else "")
+        return known[:2]
+
+    def _word_classes(self, lower: str, upper: bool, alpha: bool) -> tuple[str, str]:
+        """A word's ``Token.verb`` and ``Token.classes`` (after ``_word`` has read it)."""
+        return self._words[(lower, upper, alpha)][2:]
 
     def _classes(self, lower: str, lemma: str) -> str:
         words = (lower, lemma)
