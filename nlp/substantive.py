@@ -149,6 +149,8 @@ _WORD_RE = re.compile(r"\w+")
 # Speech this short is a fragment whatever its words (rule 4).
 MAX_FRAGMENT_WORDS = 2
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
+# Punctuation spaCy's English tokenizer always splits off the start or end of a word.
+_SPLIT_OFF = ",;:!?\"()[]"
 
 
 @lru_cache(maxsize=1)
@@ -193,6 +195,32 @@ def _content(stripped: str) -> list[str]:
     ]
 
 
+def _plain_content_words(stripped: str) -> int:
+    """Content words among ``stripped``'s plain words, without the tokenizer: at most what
+    ``_content`` finds.
+
+    A plain word is a run of two or more ASCII letters between spaces, with only punctuation
+    spaCy always splits off around it ("data", "(quality),"; not a full stop: "Mr.", "SysV." stay whole), that is none of the tokenizer's
+    special cases ("cannot" -> "can" "not", "gonna" -> "gon" "na"): the tokenizer reads it as one
+    alphabetic token of the same letters, so each one counted here is a content word there too.
+    """
+    stop, special = stop_words(), _special_words()
+    count = 0
+    for chunk in stripped.split():
+        word = chunk.strip(_SPLIT_OFF)
+        low = word.lower()
+        if (len(word) > 1 and word.isascii() and word.isalpha() and low not in special
+                and low not in stop and low not in FILLER_WORDS):
+            count += 1
+    return count
+
+
+@lru_cache(maxsize=1)
+def _special_words() -> frozenset[str]:
+    """Letters-only special cases of the tokenizer, lower case: words it splits or rewrites."""
+    return frozenset(key.lower() for key in _tokenizer().rules if key.isalpha())
+
+
 def non_substantive_reason(text: str, *, spoken: bool = True) -> str | None:
     """Why ``text`` is not substantive (``"empty"``, ``"meta"``, ``"backchannel"``,
     ``"fragment"``), or None when it is.
@@ -206,14 +234,18 @@ def non_substantive_reason(text: str, *, spoken: bool = True) -> str | None:
     if not any(ch.isalnum() for ch in normalised):
         return "empty"
     stripped, has_meta = _strip_meta(normalised)
-    n_content = len(_content(stripped))
     # Two words of speech are a fragment in any language ("Ouais ouais", "Data quality."),
     # and the word lists are English only.
     if spoken and len(_WORD_RE.findall(normalised)) <= MAX_FRAGMENT_WORDS:
+        n_content = len(_content(stripped))
         return "meta" if has_meta else ("backchannel" if n_content == 0 else "fragment")
     # Meta-talk around a few words ("let me think if for language models I have") is still
     # talk about the interview: such a quote needs one content word more.
-    if n_content >= (2 if spoken else 1) + has_meta:
+    needed = (2 if spoken else 1) + has_meta
+    if _plain_content_words(stripped) >= needed:  # most quotes: settled without the tokenizer
+        return None
+    n_content = len(_content(stripped))
+    if n_content >= needed:
         return None
     if has_meta:
         return "meta"

@@ -217,3 +217,21 @@ def test_a_run_on_real_transcripts_counts_people_and_keeps_filler_out(tmp_path, 
     # The report and the manifest say why one interview of eight is missing.
     (note,) = json.loads((config.out_dir / "run_manifest.json").read_text())["notes"]
     assert note.endswith("none of Interview 2.txt is analysed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Don't hit me, Mr. Smith.",  # "Mr." is one token, no word
+        "We cannot, gonna, wanna do it.",  # the tokenizer's special cases split or rewrite them
+        '"(Quality)," she said; [data]: yes!',
+        "In my .Xresources I had a space after XTerm*font: 10x20.",
+        "Possibly something in .Xdefaults???",
+        "well-known e.g. stuff... naïve café",
+    ],
+)
+def test_words_counted_without_the_tokenizer_are_content_words_to_it(text: str) -> None:
+    # The shortcut may settle a quote as substantive only on words the tokenizer counts too.
+    from nlp.substantive import _plain_content_words, content_words
+
+    assert _plain_content_words(text) <= len(content_words(text))
