@@ -329,19 +329,26 @@ def saturation(
         date_column = next((c for c in quotes.columns if str(c).lower() == "date"), None)
     order = _order(quotes, date_column)
     pairs = respondent_themes(quotes, topics)
-    rows = []
-    for level, of_level in pairs.groupby("level", sort=True):
-        themes_of = of_level.groupby(RESPONDENT)["theme_id"].apply(set).to_dict()
+    people = order[RESPONDENT].tolist()
+    columns: dict[str, list] = {name: [] for name in SATURATION_COLUMNS}
+    for level in sorted(pairs["level"].unique()):
+        of_level = pairs[pairs["level"] == level]
+        themes_of: dict[str, set[int]] = {}
+        for who, theme in zip(of_level[RESPONDENT], of_level["theme_id"]):
+            themes_of.setdefault(who, set()).add(int(theme))
         seen: set[int] = set()
-        for position, r in enumerate(order.itertuples(), 1):
-            new = sorted(themes_of.get(r.respondent_id, set()) - seen)
+        for who in people:
+            new = sorted(themes_of.get(who, set()) - seen)
             seen.update(new)
-            rows.append({
-                "level": level, "position": position, "respondent_id": r.respondent_id,
-                "source_file": r.source_file, "date": r.date, "new_themes": len(new),
-                "new_theme_ids": [int(t) for t in new], "cumulative_themes": len(seen),
-            })
-    return pd.DataFrame(rows, columns=SATURATION_COLUMNS).astype(
+            columns["new_theme_ids"].append(new)
+            columns["new_themes"].append(len(new))
+            columns["cumulative_themes"].append(len(seen))
+        columns["level"] += [level] * len(people)
+        columns["position"] += range(1, len(people) + 1)
+        columns[RESPONDENT] += people
+        columns["source_file"] += order["source_file"].tolist()
+        columns["date"] += order["date"].tolist()
+    return pd.DataFrame(columns, columns=SATURATION_COLUMNS).astype(
         {"position": "int64", "new_themes": "int64", "cumulative_themes": "int64"}
     )
 
