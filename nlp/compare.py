@@ -348,7 +348,9 @@ def saturation(
         columns[RESPONDENT] += people
         columns["source_file"] += order["source_file"].tolist()
         columns["date"] += order["date"].tolist()
-    return pd.DataFrame(columns, columns=SATURATION_COLUMNS).astype(
+    frame = pd.DataFrame(columns, columns=SATURATION_COLUMNS) if columns["level"] else pd.DataFrame(
+        [], columns=SATURATION_COLUMNS)  # no rows: every column of objects, as a list column must be
+    return frame.astype(
         {"position": "int64", "new_themes": "int64", "cumulative_themes": "int64"}
     )
 
