@@ -200,9 +200,10 @@ def _plain_content_words(stripped: str) -> int:
     ``_content`` finds.
 
     A plain word is a run of two or more ASCII letters between spaces, with only punctuation
-    spaCy always splits off around it ("data", "(quality),"; not a full stop: "Mr.", "SysV." stay whole), that is none of the tokenizer's
-    special cases ("cannot" -> "can" "not", "gonna" -> "gon" "na"): the tokenizer reads it as one
-    alphabetic token of the same letters, so each one counted here is a content word there too.
+    spaCy always splits off around it ("data", "(quality),"; not a full stop: "Mr." and "SysV."
+    stay whole), that is none of the tokenizer's special cases ("cannot" -> "can" "not", "gonna"
+    -> "gon" "na"): the tokenizer reads it as one alphabetic token of the same letters, so each
+    one counted here is a content word there too (checked on 102,791 texts: README, "Scale").
     """
     stop, special = stop_words(), _special_words()
     count = 0
