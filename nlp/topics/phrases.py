@@ -72,8 +72,8 @@ class PhraseTokenizer:
         self._nouns = nouns
         self._stop = set(ENGLISH_STOP_WORDS) | self._nlp.Defaults.stop_words
         self._memo: dict[str, list[Token]] = dict(known or {})
-        # What a word's form says (lemma, content, verb, classes), read once per form.
-        self._words: dict[tuple[str, bool, bool], tuple[str, bool, str, str]] = {}
+        # What each word form says (``_form``), keyed by its lower case, all-caps and alphabetic.
+        self._forms: dict[tuple[str, bool, bool], tuple[str, bool, str, str]] = {}
 
     def _verb(self, lower: str, lemma: str) -> str:
         if lower.endswith("ing") or lower in self._adjectives:
@@ -88,7 +88,7 @@ class PhraseTokenizer:
         """The tokens of ``text``; memoised per text."""
         found = self._memo.get(text)
         if found is None:
-            # The tokenizer alone: lemmas come from the lookup table, per word (``_word``).
+            # The tokenizer alone: lemmas come from the lookup table, per word form (``_form``).
             doc = self._nlp.make_doc(text)
             written = [t.text for t in doc]
             spaced = [bool(t.whitespace_) for t in doc]
@@ -97,28 +97,23 @@ class PhraseTokenizer:
                 # A hyphen written without spaces between two words glues them.
                 before = 1 < k and written[k - 1] == "-" and not spaced[k - 2] and not spaced[k - 1]
                 after = k < len(doc) - 2 and written[k + 1] == "-" and not spaced[k] and not spaced[k + 1]
-                lower = t.lower_
-                found.append(Token(lower, *self._word(lower, t.is_upper, t.is_alpha), written[k], t.is_alpha,
-                                   *self._word_classes(lower, t.is_upper, t.is_alpha), before, after))
+                lemma, content, verb, classes = self._form(t.lower_, t.is_upper, t.is_alpha)
+                found.append(Token(t.lower_, lemma, content, written[k], t.is_alpha, verb, classes, before, after))
             self._memo[text] = found
         return found
 
-    def _word(self, lower: str, upper: bool, alpha: bool) -> tuple[str, bool]:
-        """A word's lemma and whether it is a content word."""
+    def _form(self, lower: str, upper: bool, alpha: bool) -> tuple[str, bool, str, str]:
+        """What a word form says, read once per form: its ``Token`` lemma, content, verb and classes."""
         key = (lower, upper, alpha)
-        known = self._words.get(key)
+        known = self._forms.get(key)
         if known is None:
             # Lookup lemmas strip a plural "s" from acronyms ("OCDS" -> "ocd"); keep them whole.
             # The lookup is case-sensitive, so a capitalised word is looked up in lower case.
             lemma = lower if upper else self._lookup.get(lower, lower).lower()
             content = alpha and len(lemma) > 1 and lemma not in self._stop and lower not in self._stop
             verb = self._verb(lower, lemma) if alpha and not upper else ""
-            known = self._words[key] = (lemma, content, verb, self._classes(lower, lemma) if alpha else "")
-        return known[:2]
-
-    def _word_classes(self, lower: str, upper: bool, alpha: bool) -> tuple[str, str]:
-        """A word's ``Token.verb`` and ``Token.classes`` (after ``_word`` has read it)."""
-        return self._words[(lower, upper, alpha)][2:]
+            known = self._forms[key] = (lemma, content, verb, self._classes(lower, lemma) if alpha else "")
+        return known
 
     def _classes(self, lower: str, lemma: str) -> str:
         words = (lower, lemma)
