@@ -441,6 +441,8 @@ def test_an_ask_is_named_with_the_quantity_its_frame_asked_for(text, name):
         ("If you arrive by car, be prepared to pay for parking.", "Be prepared to pay for parking"),
         # "either" before the action names nothing.
         ("So you have to either fine tune your data.", "Fine tune your data"),
+        # "see if" is the action itself: check whether.
+        ("It would be good to see if the portal works offline.", "See if the portal works offline"),
     ],
 )
 def test_an_ask_is_named_from_its_action_verb(text, name):

@@ -108,7 +108,8 @@ _DESCRIBING = re.compile(
 )
 # Words that, left at the start of a core, carry no ask: light verbs, copulas, quantifiers.
 _LEADING_NOISE = re.compile(
-    rf"^(?:(?:(?:it|that|there|this|here)'s|be|being|been|is|are|have|has|having|get|getting|see|seeing|do|doing|make|there|to|that|"
+    rf"^(?:(?:(?:it|that|there|this|here)'s|be|being|been|is|are|have|has|having|get|getting|"
+    rf"(?:see|seeing)(?! (?:if|whether)\b)|do|doing|make|there|to|that|"  # "see if ..." is an action
     rf"the|a|an|some|any|more|less|much|many|lot|lots|of|a lot of|bit|little|further|additional|"
     rf"(?:type|kind|sort)s? of|"
     rf"extra|also|even|really|just|still|very|either|its|their|our|your|my|his|her|them|us|it|this|these|"
