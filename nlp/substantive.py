@@ -185,14 +185,13 @@ def content_words(text: str) -> list[str]:
 
 def _content(stripped: str) -> list[str]:
     stop = stop_words()
-    return [
-        low
-        for tok in _tokenizer()(stripped)
-        if tok.is_alpha
-        and len(low := tok.lower_) > 1
-        and low not in stop
-        and low not in FILLER_WORDS
-    ]
+    return [low for tok in _tokenizer()(stripped) if tok.is_alpha and _is_content(low := tok.lower_, stop)]
+
+
+def _is_content(low: str, stop: frozenset[str]) -> bool:
+    """Whether an alphabetic word, in lower case, is a content word: two letters or more, neither
+    a stop word nor filler."""
+    return len(low) > 1 and low not in stop and low not in FILLER_WORDS
 
 
 def _plain_content_words(stripped: str) -> int:
@@ -210,8 +209,7 @@ def _plain_content_words(stripped: str) -> int:
     for chunk in stripped.split():
         word = chunk.strip(_SPLIT_OFF)
         low = word.lower()
-        if (len(word) > 1 and word.isascii() and word.isalpha() and low not in special
-                and low not in stop and low not in FILLER_WORDS):
+        if word.isascii() and word.isalpha() and low not in special and _is_content(low, stop):
             count += 1
     return count
 
