@@ -80,6 +80,19 @@ _UMAP_KERNELS = (
     ("umap.umap_", "smooth_knn_dist"),
     ("umap.umap_", "compute_membership_strengths"),
     ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
+    # pynndescent's NN-descent, which umap runs above 4,096 points and the topic stage above
+    # ``TopicConfig.exact_neighbours_max`` quotes: the kernels it compiles lazily that take no
+    # function as an argument. Those that take the distance function (``nn_descent``,
+    # ``process_candidates``, ...) cannot be cached: their signature holds the distance
+    # dispatcher of the process, so the next process misses the cache, and ``nn_descent`` also
+    # calls ``numba.get_num_threads`` by address. Cached, these six cut NN-descent's compile in
+    # each new process from about 18 s to about 8 s (README, "Scale").
+    ("pynndescent.utils", "deheap_sort"),
+    ("pynndescent.utils", "build_candidates_owner"),
+    ("pynndescent.utils", "sort_updates_by_block"),
+    ("pynndescent.utils", "apply_sorted_graph_update_array"),
+    ("pynndescent.kernels", "generate_graph_update_array_batched"),
+    ("pynndescent.distances", "alternative_dot"),
 )
 
 _IMPORT_LOCK = threading.Lock()
@@ -336,9 +349,11 @@ def compile_umap_kernels() -> None:
     ``make setup`` calls this (``python -m nlp.startup``), so a new machine pays the compile
     once at install instead of in the first run: numba specialises on argument types and
     dimensions, not sizes, so 80 points compile what 80,000 would. Both UMAP starts the topic
-    stage uses are fitted: spectral (a first run) and a given layout (a rerun).
+    stage uses are fitted: spectral (a first run) and a given layout (a rerun), and NN-descent,
+    which UMAP runs on corpora too large for an exact neighbour search.
     """
     import_bertopic()
+    from pynndescent import NNDescent
     from umap import UMAP
 
     import umap.umap_ as umap_module
@@ -349,6 +364,7 @@ def compile_umap_kernels() -> None:
         warnings.simplefilter("ignore")  # n_jobs overridden by random_state, and the like
         layout = UMAP(random_state=0, **settings).fit_transform(data)
         UMAP(random_state=0, init=layout, **settings).fit_transform(data)
+        NNDescent(data, n_neighbors=settings["n_neighbors"], metric="cosine", random_state=0, low_memory=True, n_jobs=1)
     # A small corpus gets the graph kernels from numpy; a large one calls them as a fit does.
     distances = umap_module.pairwise_distances(data, metric=umap_module.dist.cosine)
     indices = stable_knn_indices(distances, settings["n_neighbors"])
