@@ -156,6 +156,32 @@ def test_setup_compiles_every_cached_umap_kernel():
         assert umap_kernel(module, name).signatures, f"{module}.{name} was not compiled"
 
 
+def test_nn_descent_in_a_new_process_loads_the_cacheable_kernels_setup_compiled():
+    # Corpora above the exact-search bound run pynndescent's NN-descent; after ``make setup``,
+    # a new process loads its cacheable kernels instead of compiling them again.
+    from nlp.startup import _UMAP_KERNELS, compile_umap_kernels
+
+    compile_umap_kernels()
+    kernels = [(m, n) for m, n in _UMAP_KERNELS if m.startswith("pynndescent")]
+    assert kernels
+    code = (
+        "import numpy as np\n"
+        "from nlp.startup import import_bertopic, umap_kernel\n"
+        "import_bertopic()\n"
+        "from pynndescent import NNDescent\n"
+        "data = np.random.default_rng(1).normal(size=(200, 24)).astype(np.float32)\n"
+        "NNDescent(data, n_neighbors=12, metric='cosine', random_state=1, low_memory=True, n_jobs=1)\n"
+        f"for module, name in {kernels!r}:\n"
+        "    stats = umap_kernel(module, name).stats\n"
+        "    print(name, sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {name: (int(hits), int(misses)) for name, hits, misses in map(str.split, done.stdout.splitlines())}
+    assert loaded == {name: (1, 0) for _, name in kernels}, loaded
+
+
 def test_setup_builds_the_default_backends_export_so_a_first_run_does_not(tmp_path):
     # `make setup` runs `python -m nlp.backends`: on a machine with an empty cache home it leaves
     # the default (fp32) export in place, which a run then only checks.

@@ -73,8 +73,9 @@ class TopicConfig:
             UMAP seeds move it (README, "Scale"), so it is not on by default.
         exact_neighbours_max: from umap's 4,096-point bound up to this many quotes, UMAP is
             given each quote's exact neighbours (``nlp.topics.neighbours``) instead of running
-            NN-descent, whose numba compile (about 35 CPU s) no process can cache; 0 leaves
-            the search to umap.
+            NN-descent, whose numba compile each new process pays (about 8 s once ``make
+            setup`` has cached the kernels numba can keep, ``nlp.startup``; 18-35 s before);
+            0 leaves the search to umap.
     """
 
     seed: int = 42
