@@ -86,7 +86,7 @@ _UMAP_KERNELS = (
     # ``process_candidates``, ...) cannot be cached: their signature holds the distance
     # dispatcher of the process, so the next process misses the cache, and ``nn_descent`` also
     # calls ``numba.get_num_threads`` by address. Cached, these six cut NN-descent's compile in
-    # each new process from about 18 s to about 8 s (README, "Scale").
+    # each new process from about 18 s to about 8 s (README, "Start-up").
     ("pynndescent.utils", "deheap_sort"),
     ("pynndescent.utils", "build_candidates_owner"),
     ("pynndescent.utils", "sort_updates_by_block"),
