@@ -405,6 +405,18 @@ def test_an_ask_against_something_is_told_from_one_for_it(text, against):
     assert negated(ask_spans([text])[0], text) is against
 
 
+def test_a_name_cut_inside_its_clause_is_told_from_one_that_ends_a_clause():
+    from nlp.recommendations.span_words import ends_mid_clause
+
+    # Transcripts' ask spans cut short: a subject (and its modal) waiting for a verb, a hesitation.
+    assert ends_mid_clause("Way for letter I could") and ends_mid_clause("See if there was any change that oh")
+    assert ends_mid_clause("Record the whereabouts of people and they")
+    # Clauses that end there, and a name shortened to its length on purpose.
+    whole = ["Help us if you could", "Keep things as they are", "Add another 5 years to that"]
+    assert not any(map(ends_mid_clause, whole))
+    assert not ends_mid_clause("Engage the legislature or leaders of government to champion it …")
+
+
 def test_a_name_names_something_only_with_a_word_that_says_what():
     from nlp.recommendations.asks import names_something
 

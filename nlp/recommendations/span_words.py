@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-__all__ = ["AGAINST", "contained_pairs", "content_words", "names_something", "negated", "says_no"]
+__all__ = ["AGAINST", "contained_pairs", "content_words", "ends_mid_clause", "names_something", "negated", "says_no"]
 
 # Words that say nothing about what is asked for: function words, light verbs and the fillers
 # of spoken answers. A span made only of them ("Um", "Do it", "Let me know") would join
@@ -90,6 +90,26 @@ def names_something(span: str) -> bool:
     if 0 < len(words) <= 3 and words[-1] in _OBJECT_PRONOUNS:
         return False
     return any(len(w) >= 3 and w.isalpha() and w not in _EMPTY_WORDS for w in words)
+
+
+# Words a clause cannot stop on: a conjunction waits for its clause, a hesitation for the
+# speaker, and a subject pronoun, alone or with its modal, for a verb.
+_OPEN_WORDS = frozenset("and or but because if oh um uh er ah".split())
+_SUBJECTS = frozenset("i we they he she".split())
+_MODALS = frozenset("can could would should will shall may might must".split())
+
+
+def ends_mid_clause(name: str) -> bool:
+    """Whether an ask's name stops inside its clause, as a transcript's ask span cut short does:
+    "Way for letter I could", "See if there was any change that oh". A name shortened to its
+    length with "…" was cut there on purpose, and "if you could" or "as they are" end a clause."""
+    if name.rstrip().endswith("…"):
+        return False
+    words = [w.lower() for w in _span_words(name)]
+    if not words:
+        return False
+    last, before = words[-1], words[-2] if len(words) > 1 else ""
+    return last in _OPEN_WORDS or last in _SUBJECTS or (last in _MODALS and before in _SUBJECTS)
 
 
 def content_words(span: str) -> frozenset[str]:

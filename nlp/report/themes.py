@@ -215,7 +215,8 @@ def recommendations_page(recs: pd.DataFrame, rows: int = 25, single: int = 10) -
     beyond ``rows`` in all. On long transcripts most detected asks are one person's, so
     listing them all gives a report writer a hundred rows to wade through; they stay in
     ``recommendations.parquet``. Single asks whose name names nothing
-    (``asks.names_something``) come after the others.
+    (``asks.names_something``) or stops inside its clause (``span_words.ends_mid_clause``, a
+    transcript's ask cut short) come after the others.
 
     Args:
         recs: the recommendations table, one row per ask.
@@ -223,13 +224,15 @@ def recommendations_page(recs: pd.DataFrame, rows: int = 25, single: int = 10) -
         single: most single-respondent asks on the page.
     """
     from nlp.recommendations.asks import names_something
+    from nlp.recommendations.span_words import ends_mid_clause
 
     ranked = _ranked_recommendations(recs)
     shared = ranked[ranked["support"] >= 2].head(rows)
     ones = ranked[ranked["support"] < 2]
-    # A single ask whose name names nothing ("See", "Do to it": spoken turns) is not worth one
-    # of the few places: those that name something come first, by score.
-    named = ones["name"].map(names_something) if "name" in ones else pd.Series(True, index=ones.index)
+    # A single ask whose name names nothing ("See", "Do to it": spoken turns) or stops mid-clause
+    # ("Way for letter I could") is not worth one of the few places: the others come first, by score.
+    readable = lambda name: names_something(name) and not ends_mid_clause(name)  # noqa: E731
+    named = ones["name"].map(readable) if "name" in ones else pd.Series(True, index=ones.index)
     ones = pd.concat([ones[named], ones[~named]])
     return pd.concat([shared, ones.head(max(0, min(single, rows - len(shared))))])
 

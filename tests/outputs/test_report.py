@@ -175,6 +175,16 @@ def test_the_recommendations_table_is_a_page_and_says_where_the_rest_are(tmp_pat
     assert sheet["on_report_page"].tolist() == [True] * 13 + [False] * 30
 
 
+def test_single_asks_whose_names_say_nothing_whole_give_way_on_the_page():
+    from nlp.report.themes import recommendations_page
+
+    names = ["Way for letter I could", "See", "Help us if you could", "Train the staff on data quality"]
+    recs = pd.DataFrame({"name": names, "support": [1] * 4, "score": [0.9, 0.8, 0.7, 0.6]})
+    # Cut mid-clause or naming nothing: after the others, however high they score.
+    assert recommendations_page(recs, single=2)["name"].tolist() == names[2:]
+    assert recommendations_page(recs)["name"].tolist() == [*names[2:], *names[:2]]
+
+
 @pytest.mark.slow
 def test_report_on_the_seed_lists_every_shared_ask_first_on_one_page(processed_dir):
     outputs = load_outputs(processed_dir)
