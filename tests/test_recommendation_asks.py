@@ -410,9 +410,9 @@ def test_a_name_cut_inside_its_clause_is_told_from_one_that_ends_a_clause():
 
     # Transcripts' ask spans cut short: a subject (and its modal) waiting for a verb, a hesitation.
     assert ends_mid_clause("Way for letter I could") and ends_mid_clause("See if there was any change that oh")
-    assert ends_mid_clause("Record the whereabouts of people and they")
+    assert ends_mid_clause("Record the whereabouts of people and they") and ends_mid_clause("Earlier I")
     # Clauses that end there, and a name shortened to its length on purpose.
-    whole = ["Help us if you could", "Keep things as they are", "Add another 5 years to that"]
+    whole = ["Help us if you could", "Keep things as they are", "Add another 5 years to that", "Fund Phase I"]
     assert not any(map(ends_mid_clause, whole))
     assert not ends_mid_clause("Engage the legislature or leaders of government to champion it …")
 

@@ -102,11 +102,14 @@ _MODALS = frozenset("can could would should will shall may might must".split())
 def ends_mid_clause(name: str) -> bool:
     """Whether an ask's name stops inside its clause, as a transcript's ask span cut short does:
     "Way for letter I could", "See if there was any change that oh". A name shortened to its
-    length with "…" was cut there on purpose, and "if you could" or "as they are" end a clause."""
+    length with "…" was cut there on purpose, and "if you could" or "as they are" end a clause,
+    as does a numeral after a name inside it ("Fund Phase I"; a name's first word is capitalised
+    anyway, so "Earlier I" is cut)."""
     if name.rstrip().endswith("…"):
         return False
-    words = [w.lower() for w in _span_words(name)]
-    if not words:
+    written = _span_words(name)
+    words = [w.lower() for w in written]
+    if not words or (len(written) > 2 and written[-1] == "I" and written[-2][:1].isupper()):
         return False
     last, before = words[-1], words[-2] if len(words) > 1 else ""
     return last in _OPEN_WORDS or last in _SUBJECTS or (last in _MODALS and before in _SUBJECTS)
