@@ -329,7 +329,7 @@ def saturation(
         date_column = next((c for c in quotes.columns if str(c).lower() == "date"), None)
     order = _order(quotes, date_column)
     pairs = respondent_themes(quotes, topics)
-    people = order[RESPONDENT].tolist()
+    people, files, dates = (order[c].tolist() for c in (RESPONDENT, "source_file", "date"))
     columns: dict[str, list] = {name: [] for name in SATURATION_COLUMNS}
     for level in sorted(pairs["level"].unique()):
         of_level = pairs[pairs["level"] == level]
@@ -346,8 +346,8 @@ def saturation(
         columns["level"] += [level] * len(people)
         columns["position"] += range(1, len(people) + 1)
         columns[RESPONDENT] += people
-        columns["source_file"] += order["source_file"].tolist()
-        columns["date"] += order["date"].tolist()
+        columns["source_file"] += files
+        columns["date"] += dates
     frame = pd.DataFrame(columns, columns=SATURATION_COLUMNS) if columns["level"] else pd.DataFrame(
         [], columns=SATURATION_COLUMNS)  # no rows: every column of objects, as a list column must be
     return frame.astype(

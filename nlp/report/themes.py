@@ -215,16 +215,15 @@ def recommendations_page(recs: pd.DataFrame, rows: int = 25, single: int = 10) -
     beyond ``rows`` in all. On long transcripts most detected asks are one person's, so
     listing them all gives a report writer a hundred rows to wade through; they stay in
     ``recommendations.parquet``. Single asks whose name names nothing
-    (``asks.names_something``) or stops inside its clause (``span_words.ends_mid_clause``, a
-    transcript's ask cut short) come after the others.
+    (``span_words.names_something``) or stops inside its clause (``span_words.ends_mid_clause``,
+    a transcript's ask cut short) come after the others.
 
     Args:
         recs: the recommendations table, one row per ask.
         rows: most rows on the page.
         single: most single-respondent asks on the page.
     """
-    from nlp.recommendations.asks import names_something
-    from nlp.recommendations.span_words import ends_mid_clause
+    from nlp.recommendations.span_words import ends_mid_clause, names_something
 
     ranked = _ranked_recommendations(recs)
     shared = ranked[ranked["support"] >= 2].head(rows)
