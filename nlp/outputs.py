@@ -25,6 +25,7 @@ from nlp.attributes import AttributeResult
 from nlp.config import PipelineConfig, jsonable_config
 from nlp.curated_topics import CurationRecord
 from nlp.ingest import IngestResult
+from nlp.ingest.paragraphs import paragraphs_note
 from nlp.ingest.survey_columns import columns_note
 from nlp.manifest import MANIFEST, Manifest, ModelRecord
 from nlp.pipeline import PIPELINE_VERSION, RecommendationResult, TopicResult
@@ -68,11 +69,13 @@ class RunResults:
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
-        """What a reader must know about this run's outputs: survey answers in columns left out, too
-        little text for topics, quotes placed rather than fitted, quotes in a language the model
-        cannot place. Read once per run: the manifest and the run summary both print them."""
+        """What a reader must know about this run's outputs: survey answers in columns left out, text
+        files read as plain paragraphs, too little text for topics, quotes placed rather than
+        fitted, quotes in a language the model cannot place. Read once per run: the manifest and
+        the run summary both print them."""
         notes = (
-            columns_note(self.ingested.documents), self.topics.note, self.topics.plan and self.topics.plan.placed_note,
+            columns_note(self.ingested.documents), paragraphs_note(self.ingested.documents), self.topics.note,
+            self.topics.plan and self.topics.plan.placed_note,
             language_note(self.quotes),
         )
         return tuple(n for n in notes if n)

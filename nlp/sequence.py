@@ -25,6 +25,7 @@ from nlp.curated_topics import curate_topics
 from nlp.filler_model import read_filler
 from nlp.guards import check_usable
 from nlp.incremental import remembered_sentiment
+from nlp.ingest.paragraphs import paragraphs_note
 from nlp.ingest.survey_columns import columns_note
 from nlp.loaded import LoadedModels, load_models
 from nlp.outputs import RunResults, write_run
@@ -150,6 +151,8 @@ def _run_locked(
         ingested = runner.run("ingest", pipeline.ingest, config)
         _log_inputs(log, ingested)
         if note := columns_note(ingested.documents):  # a survey's second open question
+            log.warning("%s", note)
+        if note := paragraphs_note(ingested.documents):  # notes with no speaker labels
             log.warning("%s", note)
     with timer("quotes"):
         ingested, quotes = runner.run("split_into_quotes", pipeline.make_quotes, ingested, config)

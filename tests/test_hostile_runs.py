@@ -81,12 +81,12 @@ def test_nothing_usable_stops_clearly_and_keeps_the_previous_outputs(tmp_path: P
     before = _snapshot(tmp_path / "processed")
 
     (raw / "good.txt").unlink()
-    _raw(tmp_path, {"empty.txt": b"", "scan.pdf": b"%PDF-1.7\n", "prose.txt": b"Some notes.\nNo speakers.\n"})
+    _raw(tmp_path, {"empty.txt": b"", "scan.pdf": b"%PDF-1.7\n", "prose.log": b"Some notes.\nNo speakers.\n"})
     with pytest.raises(NothingUsableError) as info:
         run_pipeline(config, models=fake_models(config))
     lines = str(info.value).splitlines()
     assert lines[0].startswith(f"no usable input in {raw}: no file gave a quote")
-    assert [line.split(":")[0] for line in lines[1:]] == ["  - empty.txt", "  - prose.txt", "  - scan.pdf"]
+    assert [line.split(":")[0] for line in lines[1:]] == ["  - empty.txt", "  - prose.log", "  - scan.pdf"]
     assert "not a recognised interview format" in lines[2]
     assert _snapshot(tmp_path / "processed") == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".processed.")) == []
@@ -201,3 +201,20 @@ def test_a_damaged_tuned_model_fails_the_flow_run_with_its_message(
     assert named.name == "recommendation_tuned.onnx" and named.is_file(), state.message
     assert state.message.endswith("reinstall the package")
     assert not (tmp_path / "processed").exists()
+
+
+def test_notes_without_speakers_are_read_and_the_run_says_so(tmp_path: Path, fake_models) -> None:
+    notes = "# Funding\n\n- Core grants are too short to cover a reform cycle.\n- Several asked for multi-year grants.\n"
+    _raw(tmp_path, {"good.txt": GOOD.encode(), "notes.md": notes.encode()})
+    config = _config(tmp_path)
+    assert run_pipeline(config, models=fake_models(config)).status == "ok"
+
+    quotes = pd.read_parquet(tmp_path / "processed" / "quotes.parquet")
+    assert quotes.loc[quotes["source_file"] == "notes.md", ["section", "text"]].values.tolist() == [
+        ["Funding", "Core grants are too short to cover a reform cycle."],
+        ["Funding", "Several asked for multi-year grants."],
+    ]
+    manifest = _manifest(tmp_path)
+    assert {d["file"]: d["format"] for d in manifest["documents"]}["notes.md"] == "text_paragraphs"
+    # A transcript whose labels were not recognised would be read so too: the run names the file.
+    assert any(n.startswith("read as plain paragraphs") and "notes.md" in n for n in manifest["notes"])

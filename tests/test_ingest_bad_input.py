@@ -68,7 +68,7 @@ def raw_dir(tmp_path: Path) -> Path:
         "h_corrupt.docx": _broken_zip_docx(docx_bytes),
         "i_huge.txt": b"P1: a\n" * 10_000,
         "j_copy_of_a.txt": GOOD_TRANSCRIPT.encode(),
-        "k_prose.txt": b"Just some meeting notes.\nNothing labelled here.\n",
+        "k_prose.log": b"Just some meeting notes.\nNothing labelled here.\n",
         "l_good.docx": docx_bytes,
         ".DS_Store": b"\x00\x00\x00\x01Bud1",
     }
@@ -101,7 +101,7 @@ def test_bad_files_are_reported_and_the_batch_goes_on(
         "h_corrupt.docx": "error",
         "i_huge.txt": "error",
         "j_copy_of_a.txt": "duplicate",
-        "k_prose.txt": "error",
+        "k_prose.log": "error",
         "l_good.docx": "ok",
     }
     expected_reasons = {
@@ -111,7 +111,7 @@ def test_bad_files_are_reported_and_the_batch_goes_on(
         "g_truncated.docx": "not a valid .docx",
         "h_corrupt.docx": "corrupted .docx: cannot be opened",
         "i_huge.txt": "file too large: 60000 bytes, over the limit of 50000 bytes",
-        "k_prose.txt": "not a recognised interview format: expected",
+        "k_prose.log": "not a recognised interview format: expected",
     }
     for name, reason in expected_reasons.items():
         error = records[name][1] or ""

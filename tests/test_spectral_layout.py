@@ -106,7 +106,18 @@ def run_then_add_a_file(tmp_path, seed_path, fake_models, layout: str):
 
 
 def test_a_run_and_a_rerun_with_a_new_file_work_with_the_spectral_layout(tmp_path, seed_path, fake_models):
+    from nlp.config import PipelineConfig
+    from nlp.run import run_pipeline
+    from nlp.tables import read_table
+
     first, second = run_then_add_a_file(tmp_path, seed_path, fake_models, "spectral")
-    # Old quotes keep their topic (the deterministic layout barely moves when a file is added).
-    kept = (second.reindex(first.index) == first).mean()
-    assert kept >= 0.8
+    assert len(second) == len(first) + 2  # the new file's two paragraphs
+    assert second.reindex(first.index).notna().all()
+    # The layout draws no random number: the same quotes fitted again give the same topics. How
+    # far ids move when a file is added depends on the vectors, and the fake ones mean nothing;
+    # with the bundled model 87.6% of the seed's quotes kept theirs (README, "Topics that hold still").
+    config = PipelineConfig(raw_dir=tmp_path / "raw", out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                            topics=TopicConfig(layout="spectral"))
+    assert run_pipeline(config, force=True, models=fake_models(config)).status == "ok"
+    again = read_table(config.out_dir, "quotes").set_index("quote_id")["topic_id"]
+    assert again.equals(second)

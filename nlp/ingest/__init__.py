@@ -28,8 +28,11 @@ Formats, chosen by extension, then by content:
 - ``.xlsx`` / ``.xlsm``: a survey export's first sheet, read as a CSV; ``nlp.ingest.spreadsheet``.
 - ``.txt`` / ``.md`` (and any other extension, after a check for a .docx inside): a summary if
   it has ``Section N: Title`` or ``N.N Title`` headings, else a transcript if at least two lines
-  start with a speaker label, else an error. When both match, the transcript wins if it has
-  more speaker turns than the summary has headings (a turn may start "2.5 Million people…").
+  start with a speaker label (when both match, the transcript wins if it has more speaker turns
+  than the summary has headings: a turn may start "2.5 Million people…"), else, for
+  ``.txt``/``.md``/``.markdown``/``.text``, a survey table if nine lines in ten hold the same
+  number of tabs (Excel's "Text (Tab delimited)" export) or plain paragraphs (notes, a markdown
+  write-up); any other extension is an error. See ``nlp.ingest.plain_text``.
 
 Transcript speaker labels (case and spacing free, optional ``**bold**`` in markdown):
 
@@ -74,10 +77,11 @@ from nlp.ingest.captions import CAPTION_FORMATS, read_captions
 from nlp.ingest.decode import decode_text
 from nlp.ingest.docx_reader import read_docx
 from nlp.ingest.errors import IngestError
+from nlp.ingest.plain_text import read_plain_text
 from nlp.ingest.spreadsheet import SPREADSHEET_EXTENSIONS, read_xlsx
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.survey_csv import read_survey_csv
-from nlp.ingest.transcript import count_speaker_turns, looks_like_transcript, read_transcript
+from nlp.ingest.transcript import looks_like_transcript, read_transcript
 from nlp.schemas import Document, InputRecord
 
 __all__ = [
@@ -103,11 +107,6 @@ logger = logging.getLogger("nlp.ingest")
 DEFAULT_MAX_BYTES = 20 * 2**20
 _TABLE_EXTENSIONS = frozenset({".csv", ".tsv"})
 _TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".text", *CAPTION_FORMATS})
-_EXPECTED = (
-    "expected an interview summary ('Section N: Title' / 'N.N Title' headings, a question, "
-    "then one blank-line-separated cell per interviewee) or a transcript (lines starting "
-    "with speaker labels such as 'Interviewer:', 'Q:', 'Maria:' or 'P2 0:25')"
-)
 
 
 @dataclass(frozen=True)
@@ -164,17 +163,9 @@ def ingest_file(
         return read_survey_csv(
             text, source_file, sha256, text_column=text_column, id_column=id_column
         )
-    if looks_like_summary(text) and not _more_turns_than_headings(text):
-        return read_summary(text, source_file, sha256)
-    if looks_like_transcript(text):
-        return read_transcript(text, source_file, sha256)
-    raise IngestError(source_file, f"not a recognised interview format: {_EXPECTED}")
-
-
-def _more_turns_than_headings(text: str) -> bool:
-    """True for a transcript in which a line happens to read like a heading ("2.5 Million …")."""
-    turns = count_speaker_turns(text)
-    return turns >= 2 and turns > sum(looks_like_summary(line) for line in text.split("\n"))
+    return read_plain_text(
+        text, source_file, sha256, notes=suffix in _TEXT_EXTENSIONS, text_column=text_column, id_column=id_column
+    )
 
 
 def _is_docx_package(data: bytes) -> bool:

@@ -44,6 +44,7 @@ from docx.text.paragraph import Paragraph
 
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import BULLET_CHARS, quoted_spans
+from nlp.ingest.paragraphs import UNTITLED_SECTION
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.transcript import looks_like_transcript, read_transcript
 from nlp.schemas import Document, Response, Unit
@@ -65,7 +66,6 @@ MAX_UNCOMPRESSED_BYTES = 200 * 2**20
 # Word's XML compresses about 5-20 to 1; only padding compresses past 100 to 1.
 MAX_COMPRESSION_RATIO = 100
 BOMB_MEMBER_BYTES = 10 * 2**20
-_PARAGRAPHS_SECTION = "Document"
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 # Word or Excel saved with a password is an OLE2 container whose stream "EncryptedPackage"
@@ -304,14 +304,14 @@ def _render_plain(doc) -> str:
 def _read_paragraphs(plain: str, source_file: str, sha256: str) -> Document:
     """One response per non-heading line of the plain rendering (one line per paragraph)."""
     responses: list[Response] = []
-    section = _PARAGRAPHS_SECTION
+    section = UNTITLED_SECTION
     pos = 0
     for line in plain.split("\n"):
         start, pos = pos, pos + len(line) + 1
         if not line.strip():
             continue
         if m := _MD_HEADING_RE.match(line):
-            section = m.group(1).strip() or _PARAGRAPHS_SECTION
+            section = m.group(1).strip() or UNTITLED_SECTION
             continue
         end = start + len(line)
         responses.append(

@@ -1,0 +1,128 @@
+"""Reader for plain notes: text with neither summary headings nor speaker labels.
+
+Interview notes, a write-up pasted into a text file, or a markdown summary such as::
+
+    # Stakeholder interviews          <- a markdown heading names the section
+                                      <- blank lines separate responses
+    Most partners said core funding   <- a paragraph (wrapped lines join) is one response
+    is too short.
+
+    - Several asked for multi-year    <- each list item is one response
+      commitments.                    <- (a line that is no new item continues the one before)
+    1. The helpdesk answers quickly.
+
+The same layout as a Word document's plain paragraphs (``nlp.ingest.docx_reader``), where each
+paragraph, list items included, is one response. Who said what is unknown, so each response is
+its own respondent, as a summary's cell is. Thematic breaks (``---``, ``***``) and markdown
+headings are never quotes. Offsets index the decoded text, so provenance is exact.
+
+The run says which files were read this way (``paragraphs_note``): a transcript whose speaker
+labels were not recognised would otherwise have its questions read as answers without a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from nlp.ingest.errors import IngestError
+from nlp.ingest.markup import BULLET_CHARS, quoted_spans, strip_markup
+from nlp.schemas import Document, Response, Unit
+
+__all__ = ["TEXT_PARAGRAPHS_FORMAT", "UNTITLED_SECTION", "paragraphs_note", "read_paragraphs"]
+
+TEXT_PARAGRAPHS_FORMAT = "text_paragraphs"
+"""``Document.format`` of a text file read as plain paragraphs (a .docx's is ``"docx_paragraphs"``)."""
+
+UNTITLED_SECTION = "Document"
+"""The section of paragraphs before any heading (a .docx's plain paragraphs too)."""
+
+_FILES_NAMED = 3  # files the note names before "and N more"
+
+_HEADING_RE = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
+_BREAK_RE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_ITEM_RE = re.compile(rf"^[ \t]*(?:[{re.escape(BULLET_CHARS)}+]|\d{{1,3}}[.)])[ \t]+(?=\S)")
+
+
+def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
+    """Parse plain notes into one Response per paragraph or list item.
+
+    Args:
+        text: the decoded, newline-normalised file content.
+        source_file: file name used in provenance and ids.
+        sha256: hash of the file's bytes.
+
+    Returns:
+        A Document of format ``"text_paragraphs"``; each response's metadata holds its ``paragraph``
+        number and the file's ``lines`` it spans (1-based, first and last).
+
+    Raises:
+        IngestError: nothing but headings and thematic breaks.
+    """
+    spans: list[tuple[str, int, int, int, int]] = []  # section, start, end, first line, last line
+    section = UNTITLED_SECTION
+    open_span: list | None = None
+    pos = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        start, pos = pos, pos + len(line) + 1
+        content = strip_markup(line)
+        heading = _HEADING_RE.match(content)
+        if not content.strip() or heading or _BREAK_RE.match(content):
+            open_span = None
+            if heading:
+                section = " ".join(heading.group(1).split()) or UNTITLED_SECTION
+            continue
+        item = _ITEM_RE.match(line)
+        if open_span is None or item:
+            open_span = [section, start + (item.end() if item else 0), start + len(line), number, number]
+            spans.append(open_span)  # type: ignore[arg-type]
+        else:
+            open_span[2], open_span[4] = start + len(line), number
+    responses = []
+    for section, start, end, first, last in spans:
+        start, end = _trim(text, start, end)
+        if start == end:
+            continue
+        n = len(responses) + 1
+        responses.append(
+            Response(
+                response_id=f"{source_file}#p{n}",
+                section=section,
+                question="",
+                units=(Unit(start, end),),
+                quoted_spans=tuple(quoted_spans(text, start, end)),
+                metadata={"paragraph": n, "lines": [first, last]},
+            )
+        )
+    if not responses:
+        raise IngestError(source_file, "no text: the file holds only headings")
+    return Document(
+        source_file=source_file,
+        sha256=sha256,
+        format=TEXT_PARAGRAPHS_FORMAT,
+        text=text,
+        responses=tuple(responses),
+        metadata={"layout": "paragraphs", "n_paragraphs": len(responses)},
+    )
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def paragraphs_note(documents: Iterable[Document]) -> str | None:
+    """What a reader must know when text files were read as plain paragraphs, naming them."""
+    names = [d.source_file for d in documents if d.format == TEXT_PARAGRAPHS_FORMAT]
+    if not names:
+        return None
+    more = len(names) - _FILES_NAMED
+    return (
+        f"read as plain paragraphs, each paragraph or list item one response by an unknown respondent "
+        f"(no 'Section N:' headings and no speaker labels found): {', '.join(names[:_FILES_NAMED])}"
+        f"{f' and {more} more' if more > 0 else ''}; "
+        "start each turn with its speaker ('Interviewer:', 'Maria:') to read a file as a transcript"
+    )
