@@ -82,7 +82,8 @@ _NAMES = {"00": "Ana Lopez", "01": "Maria Garcia"}
 
 
 # Read right before this change (Rev's 'Name: [00:00:01]' aside: its timestamp was text in every
-# quote and question); kept so they stay so.
+# quote and question); kept so they stay so. A bare time first ("00:00:01 Ana Lopez: ...") was
+# refused until plain notes were read, then read as paragraphs, questions and all.
 @pytest.mark.parametrize(
     ("name", "content"),
     [
@@ -92,6 +93,7 @@ _NAMES = {"00": "Ana Lopez", "01": "Maria Garcia"}
         ("rev_after_colon.txt", _interview(lambda who, n, said: f"{_NAMES[who]}: [00:00:0{n}]\n{said}")),
         ("rev_inline.txt", _interview(lambda who, n, said: f"{_NAMES[who]}: [00:00:0{n}] {said}")),
         ("descript.txt", _interview(lambda who, n, said: f"[00:00:0{n}] {_NAMES[who]}: {said}")),
+        ("time_first.txt", _interview(lambda who, n, said: f"00:00:0{n} {_NAMES[who]}: {said}")),
     ],
 )
 def test_named_speaker_exports(tmp_path, nlp, name, content):

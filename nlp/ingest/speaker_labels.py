@@ -1,4 +1,5 @@
-"""Speaker labels of a transcript line: ``Interviewer:``, ``P2 0:25``, ``[00:12] Maria:``, ``SPEAKER_00:``.
+"""Speaker labels of a transcript line: ``Interviewer:``, ``P2 0:25``, ``[00:12] Maria:``, ``00:12 Maria:``,
+``SPEAKER_00:``.
 
 What each label style means is told in ``nlp.ingest.transcript``, which reads whole transcripts;
 this module finds one label (``label_at``), says what kind of speaker it names (``classify``),
@@ -37,7 +38,7 @@ _LABEL_RE = re.compile(
     rf"""
     ^[ \t]*
     (?P<md>\*\*|__|\*|_)?
-    (?:[\[(](?P<ts1>{_TS})[\])][ \t]*(?:(?P=md)[ \t]*)?)?
+    (?:[\[(](?P<ts1>{_TS})[\])][ \t]*(?:(?P=md)[ \t]*)?|(?P<ts0>{_TS})[ \t]+)?
     (?P<bracket>\[)?(?P<label>{_LABEL})(?(bracket)\])
     (?:[ \t]*[\[(]?(?P<ts2>{_TS})[\])]?)?
     [ \t]*(?:(?P=md)[ \t]*)?
@@ -92,7 +93,10 @@ def label_at(line: str, start: int) -> Label | None:
     # Without a colon, only a following timestamp ("P2 0:25") marks a label.
     if m is None or not (m.group("colon") or m.group("ts2")):
         return None
-    timestamp, end = m.group("ts1") or m.group("ts2"), m.end()
+    # A bare time first ("00:01:23 Maria: …") needs the colon: "10:30 Coffee break" is no label.
+    if m.group("ts0") and not m.group("colon"):
+        return None
+    timestamp, end = m.group("ts1") or m.group("ts0") or m.group("ts2"), m.end()
     # Inside the label ("[00:12] Maria:", "Maria 0:25") a timestamp marks a speaker; after the
     # colon ("Reminder: [10:30] send the slides") it may be a note's own text, so it does not.
     timed_label = timestamp is not None
