@@ -115,3 +115,64 @@ def test_an_agenda_with_times_stays_notes(tmp_path):
     # A bare time before a label makes a speaker only with the label's colon.
     doc = _one(tmp_path, "agenda.txt", "10:30 Coffee break\n11:00 Budget review\n\nStaff asked for training.\n")
     assert doc.format == TEXT_PARAGRAPHS_FORMAT
+
+
+PER_INTERVIEW = """\
+# Partner interviews
+
+## Interview 1 – Maria, NGO
+
+### Funding
+- Grants are too short.
+- Reporting takes half our time.
+
+### Training
+- Staff need hands-on training.
+
+## P2 (Ministry)
+
+- The portal is slow before deadlines.
+
+## Interview summary
+
+Both asked for longer grants.
+"""
+
+
+def test_notes_under_a_heading_that_names_an_interview_are_that_respondents(tmp_path):
+    doc = _one(tmp_path, "interviews.md", PER_INTERVIEW)
+    who = [(r.section, r.respondent_id) for r in doc.responses]
+    assert who == [
+        ("Funding", "interviews.md#Interview 1 – Maria, NGO"),
+        ("Funding", "interviews.md#Interview 1 – Maria, NGO"),
+        ("Training", "interviews.md#Interview 1 – Maria, NGO"),
+        ("Partner interviews", "interviews.md#P2 (Ministry)"),
+        # A heading about the interviews names no one: back to one respondent per response.
+        ("Interview summary", "interviews.md#p5"),
+    ]
+    assert doc.metadata["respondents"] == ["Interview 1 – Maria, NGO", "P2 (Ministry)"]
+    # A topic that starts like a participant code is a topic.
+    assert "respondents" not in _one(tmp_path, "cloud.md", "## S3 buckets\n\nCosts doubled.\n").metadata
+
+
+def test_a_word_document_of_notes_per_interview_gives_the_same_respondents(tmp_path):
+    import io
+
+    from docx import Document as WordDocument
+
+    d = WordDocument()
+    d.add_heading("Partner interviews", level=1)
+    d.add_heading("Interview 1 – Maria, NGO", level=2)
+    d.add_paragraph("Grants are too short.")
+    d.add_paragraph("Reporting takes half our time.")
+    d.add_heading("Interview 2 – Ana, Ministry", level=2)
+    d.add_paragraph("The portal is slow before deadlines.")
+    buffer = io.BytesIO()
+    d.save(buffer)
+    doc = _one(tmp_path, "interviews.docx", buffer.getvalue())
+    assert doc.format == "docx_paragraphs"
+    assert [(r.section, r.respondent_id) for r in doc.responses] == [
+        ("Partner interviews", "interviews.docx#Interview 1 – Maria, NGO"),
+        ("Partner interviews", "interviews.docx#Interview 1 – Maria, NGO"),
+        ("Partner interviews", "interviews.docx#Interview 2 – Ana, Ministry"),
+    ]

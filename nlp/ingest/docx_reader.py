@@ -22,7 +22,9 @@ is read as a transcript instead, its Heading paragraphs rendered as ``# `` headi
 Any other .docx with text (a common export of open-ended answers: one paragraph per answer)
 is read as plain paragraphs: ``Document.format`` is ``"docx_paragraphs"``, the rendering is one
 line per paragraph, and each paragraph that is not a Heading is one response, its section the
-latest Heading (else ``"Document"``). A .docx with no text at all is an error.
+latest Heading (else ``"Document"``) and its respondent unknown, unless a Heading names one
+interview or person ("Interview 3 – Maria"), as in a text file's notes
+(``nlp.ingest.paragraphs.Headings``). A .docx with no text at all is an error.
 
 A .docx is a ZIP archive, and a small one can inflate to gigabytes (a "zip bomb"). Before
 python-docx opens it, the sizes the archive declares are checked: over
@@ -44,7 +46,7 @@ from docx.text.paragraph import Paragraph
 
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import BULLET_CHARS, quoted_spans
-from nlp.ingest.paragraphs import UNTITLED_SECTION
+from nlp.ingest.paragraphs import Headings
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.transcript import looks_like_transcript, read_transcript
 from nlp.schemas import Document, Response, Unit
@@ -74,7 +76,7 @@ _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _SECTION_NO_RE = re.compile(r"^\s*Section\s+(\d+)", re.IGNORECASE)
 _SUBSECTION_NO_RE = re.compile(r"^\s*(\d+)\.(\d+)")
 _HEADING_LEVEL_RE = re.compile(r"^Heading\s*(\d)$", re.IGNORECASE)
-_MD_HEADING_RE = re.compile(r"^#{1,6} (.*)$")
+_MD_HEADING_RE = re.compile(r"^(#{1,6}) (.*)$")
 
 
 def refuse_ole2(data: bytes, source_file: str, kind: str, legacy: str) -> None:
@@ -304,24 +306,25 @@ def _render_plain(doc) -> str:
 def _read_paragraphs(plain: str, source_file: str, sha256: str) -> Document:
     """One response per non-heading line of the plain rendering (one line per paragraph)."""
     responses: list[Response] = []
-    section = UNTITLED_SECTION
+    headings = Headings()
     pos = 0
     for line in plain.split("\n"):
         start, pos = pos, pos + len(line) + 1
         if not line.strip():
             continue
         if m := _MD_HEADING_RE.match(line):
-            section = m.group(1).strip() or UNTITLED_SECTION
+            headings.enter(len(m.group(1)), m.group(2))
             continue
         end = start + len(line)
         responses.append(
             Response(
                 response_id=f"{source_file}#p{len(responses) + 1}",
-                section=section,
+                section=headings.section,
                 question="",
                 units=(Unit(start, end),),
                 quoted_spans=tuple(quoted_spans(plain, start, end)),
                 metadata={"paragraph": len(responses) + 1},
+                respondent_id=f"{source_file}#{headings.respondent}" if headings.respondent else "",
             )
         )
     if not responses:

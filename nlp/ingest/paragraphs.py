@@ -13,8 +13,12 @@ Interview notes, a write-up pasted into a text file, or a markdown summary such 
 
 The same layout as a Word document's plain paragraphs (``nlp.ingest.docx_reader``), where each
 paragraph, list items included, is one response. Who said what is unknown, so each response is
-its own respondent, as a summary's cell is. Thematic breaks (``---``, ``***``) and markdown
-headings are never quotes. Offsets index the decoded text, so provenance is exact.
+its own respondent, as a summary's cell is, unless a heading names one interview or person
+("## Interview 3 – Maria", "## Participant 12", "## Interview with Maria Garcia", "## P4 (NGO)"):
+every response under it, down to the next heading of its level or above, is that respondent's,
+and the section is then the nearest heading that names a topic. Thematic breaks (``---``,
+``***``) and markdown headings are never quotes. Offsets index the decoded text, so provenance
+is exact.
 
 The run says which files were read this way (``paragraphs_note``): a transcript whose speaker
 labels were not recognised would otherwise have its questions read as answers without a word.
@@ -29,7 +33,7 @@ from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import BULLET_CHARS, quoted_spans, strip_markup
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["TEXT_PARAGRAPHS_FORMAT", "UNTITLED_SECTION", "paragraphs_note", "read_paragraphs"]
+__all__ = ["TEXT_PARAGRAPHS_FORMAT", "UNTITLED_SECTION", "Headings", "paragraphs_note", "read_paragraphs"]
 
 TEXT_PARAGRAPHS_FORMAT = "text_paragraphs"
 """``Document.format`` of a text file read as plain paragraphs (a .docx's is ``"docx_paragraphs"``)."""
@@ -39,7 +43,15 @@ UNTITLED_SECTION = "Document"
 
 _FILES_NAMED = 3  # files the note names before "and N more"
 
-_HEADING_RE = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
+_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# A heading that names one interview or person: "Interview 3 – Maria", "Participant 12",
+# "Interview with Maria Garcia", "P4 (NGO)". A topic ("Funding", "Interview summary") names none.
+_RESPONDENT_HEADING_RE = re.compile(
+    r"^(?:(?:interview(?:ee)?|participant|respondent|informant|stakeholder|person|case)[ \t]*(?:no\.?|#)?[ \t]*\d+\b"
+    r"|interview(?:ed)? with[ \t]+\S"
+    r"|(?:p|r|s)[ _]?\d{1,3}[ \t]*(?:[-–—:,(]|$))",
+    re.IGNORECASE,
+)
 _BREAK_RE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM_RE = re.compile(rf"^[ \t]*(?:[{re.escape(BULLET_CHARS)}+]|\d{{1,3}}[.)])[ \t]+(?=\S)")
 
@@ -54,13 +66,14 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
 
     Returns:
         A Document of format ``"text_paragraphs"``; each response's metadata holds its ``paragraph``
-        number and the file's ``lines`` it spans (1-based, first and last).
+        number and the file's ``lines`` it spans (1-based, first and last), and the document's
+        ``respondents`` lists the headings that name one, when any does.
 
     Raises:
         IngestError: nothing but headings and thematic breaks.
     """
-    spans: list[tuple[str, int, int, int, int]] = []  # section, start, end, first line, last line
-    section = UNTITLED_SECTION
+    spans: list[list] = []  # section, respondent heading, start, end, first line, last line
+    headings = Headings()
     open_span: list | None = None
     pos = 0
     for number, line in enumerate(text.split("\n"), 1):
@@ -70,16 +83,17 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
         if not content.strip() or heading or _BREAK_RE.match(content):
             open_span = None
             if heading:
-                section = " ".join(heading.group(1).split()) or UNTITLED_SECTION
+                headings.enter(len(heading.group(1)), heading.group(2))
             continue
         item = _ITEM_RE.match(line)
         if open_span is None or item:
-            open_span = [section, start + (item.end() if item else 0), start + len(line), number, number]
-            spans.append(open_span)  # type: ignore[arg-type]
+            section, respondent = headings.section, headings.respondent
+            open_span = [section, respondent, start + (item.end() if item else 0), start + len(line), number, number]
+            spans.append(open_span)
         else:
-            open_span[2], open_span[4] = start + len(line), number
+            open_span[3], open_span[5] = start + len(line), number
     responses = []
-    for section, start, end, first, last in spans:
+    for section, respondent, start, end, first, last in spans:
         start, end = _trim(text, start, end)
         if start == end:
             continue
@@ -92,6 +106,7 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
                 units=(Unit(start, end),),
                 quoted_spans=tuple(quoted_spans(text, start, end)),
                 metadata={"paragraph": n, "lines": [first, last]},
+                respondent_id=f"{source_file}#{respondent}" if respondent else "",
             )
         )
     if not responses:
@@ -102,8 +117,36 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
         format=TEXT_PARAGRAPHS_FORMAT,
         text=text,
         responses=tuple(responses),
-        metadata={"layout": "paragraphs", "n_paragraphs": len(responses)},
+        metadata={"layout": "paragraphs", "n_paragraphs": len(responses),
+                  **({"respondents": who} if (who := _respondents(spans)) else {})},
     )
+
+
+class Headings:
+    """The headings open at a point of a document, and the section and respondent they give."""
+
+    def __init__(self) -> None:
+        self._open: list[tuple[int, str, bool]] = []  # level, title, names a respondent
+
+    def enter(self, level: int, title: str) -> None:
+        """A heading of ``level`` (1 for ``#``) closes those of its level and below; an empty one is skipped."""
+        if title := " ".join(title.split()):
+            names_one = bool(_RESPONDENT_HEADING_RE.match(title))
+            self._open = [h for h in self._open if h[0] < level] + [(level, title, names_one)]
+
+    @property
+    def section(self) -> str:
+        """The nearest heading that names a topic, else ``UNTITLED_SECTION``."""
+        return next((title for _, title, who in reversed(self._open) if not who), UNTITLED_SECTION)
+
+    @property
+    def respondent(self) -> str:
+        """The nearest heading that names one interview or person, else ``""`` (unknown)."""
+        return next((title for _, title, who in reversed(self._open) if who), "")
+
+
+def _respondents(spans: list[list]) -> list[str]:
+    return list(dict.fromkeys(respondent for _, respondent, *_ in spans if respondent))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
