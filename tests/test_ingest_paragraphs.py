@@ -176,3 +176,29 @@ def test_a_word_document_of_notes_per_interview_gives_the_same_respondents(tmp_p
         ("Partner interviews", "interviews.docx#Interview 1 – Maria, NGO"),
         ("Partner interviews", "interviews.docx#Interview 2 – Ana, Ministry"),
     ]
+
+
+COMPILED = """\
+# Interview 1 – Ministry
+Interviewer: What would you change?
+Respondent: Longer grants.
+Interviewer: Anything else?
+Respondent: Training for staff.
+
+# Interview 2 – NGO
+Interviewer: What would you change?
+Respondent: A faster portal.
+"""
+
+
+def test_transcripts_compiled_under_interview_headings_have_one_respondent_each(tmp_path):
+    doc = _one(tmp_path, "all.txt", COMPILED)
+    assert doc.format == "transcript"
+    assert [(r.section, r.respondent_id) for r in doc.responses] == [
+        ("Transcript", "all.txt#Interview 1 – Ministry"),
+        ("Transcript", "all.txt#Interview 1 – Ministry"),
+        ("Transcript", "all.txt#Interview 2 – NGO"),
+    ]
+    # Without such headings the file's generic role is one person, as before.
+    plain = _one(tmp_path, "one.txt", COMPILED.replace("# Interview 1 – Ministry\n", "").replace("# Interview 2 – NGO\n", ""))
+    assert {r.respondent_id for r in plain.responses} == {"one.txt#Respondent"}

@@ -329,8 +329,9 @@ def test_read_docx_transcript(tmp_path: Path) -> None:
     doc = read_docx((tmp_path / "t.docx").read_bytes(), "t.docx", "abc")
     assert doc.metadata["layout"] == "transcript"
     (answer,) = doc.responses
+    # A heading that names the interview says who, not what about: no section of its own.
     assert (answer.section, answer.question, answer.speaker) == (
-        "Interview 3",
+        "Transcript",
         "What slowed you down?",
         "P3",
     )

@@ -125,7 +125,8 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
 class Headings:
     """The headings open at a point of a document, and the section and respondent they give."""
 
-    def __init__(self) -> None:
+    def __init__(self, untitled: str = UNTITLED_SECTION) -> None:
+        self._untitled = untitled
         self._open: list[tuple[int, str, bool]] = []  # level, title, names a respondent
 
     def enter(self, level: int, title: str) -> None:
@@ -136,8 +137,8 @@ class Headings:
 
     @property
     def section(self) -> str:
-        """The nearest heading that names a topic, else ``UNTITLED_SECTION``."""
-        return next((title for _, title, who in reversed(self._open) if not who), UNTITLED_SECTION)
+        """The nearest heading that names a topic, else the untitled section (``UNTITLED_SECTION``)."""
+        return next((title for _, title, who in reversed(self._open) if not who), self._untitled)
 
     @property
     def respondent(self) -> str:

@@ -27,7 +27,11 @@ a ``?`` (a tie means no interviewer). Interviewer turns are never quotes. Every 
 ``Response``: ``question`` is the cleaned text of the latest interviewer turn before it (``""``
 if none), ``speaker`` the label as written, units its paragraphs (blank-line separated; bullet
 lines are units of their own). ``section`` is the latest markdown heading (``# …``) or
-``"Transcript"``. Text before the first label (a title, a date) is not a quote.
+``"Transcript"``. Text before the first label (a title, a date) is not a quote. A file that
+holds several interviews under headings that name them (``# Interview 3``, ``# Participant
+12``; ``nlp.ingest.paragraphs.Headings``) gives each its own respondent for the generic roles
+(``Interviewee:``, ``A:``, ``R:``), which would otherwise make every interviewee of the file one
+person; such a heading names no section.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from dataclasses import dataclass
 
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import bullet_units, clean_text, quoted_spans, strip_markup
+from nlp.ingest.paragraphs import Headings
 from nlp.ingest.speaker_labels import CODE_RE, Label, classify, inline_labels, label_at
 from nlp.schemas import Document, Response, Unit
 
@@ -52,13 +57,14 @@ __all__ = [
 
 DEFAULT_SECTION = "Transcript"
 
-_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
+_HEADING_RE = re.compile(r"^[ \t]{0,3}(?P<hashes>#{1,6})[ \t]+(?P<title>.*?)[ \t#]*$")
 
 
 @dataclass(frozen=True)
 class _Heading:
     line_start: int
     title: str
+    level: int
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class _Turn:
     start: int
     end: int
     section: str
+    respondent: str = ""  # the heading above that names one interview or person, if any
 
 
 def _scan(text: str) -> tuple[list[Label], list[_Heading]]:
@@ -78,7 +85,7 @@ def _scan(text: str) -> tuple[list[Label], list[_Heading]]:
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
         if h := _HEADING_RE.match(line):
-            headings.append(_Heading(start, clean_text(h.group("title"))))
+            headings.append(_Heading(start, clean_text(h.group("title")), len(h.group("hashes"))))
         elif (label := label_at(line, start)) is not None:
             candidates.append(label)
     uses = Counter(c.key for c in candidates)
@@ -94,13 +101,15 @@ def _turns(text: str) -> list[_Turn]:
         key=lambda e: e[0],
     )
     turns: list[_Turn] = []
-    section = DEFAULT_SECTION
+    open_headings = Headings(DEFAULT_SECTION)
     for i, (_, event) in enumerate(events):
         if isinstance(event, _Heading):
-            section = event.title or DEFAULT_SECTION
+            open_headings.enter(event.level, event.title)
             continue
         end = events[i + 1][0] if i + 1 < len(events) else len(text)
-        turns.append(_Turn(len(turns) + 1, event, event.content_start, end, section))
+        turns.append(
+            _Turn(len(turns) + 1, event, event.content_start, end, open_headings.section, open_headings.respondent)
+        )
     return turns
 
 
@@ -148,10 +157,12 @@ def looks_like_transcript(text: str) -> bool:
     return count_speaker_turns(text) >= 2
 
 
-def _identity(label: Label) -> str:
-    """Who a label names: generic respondent roles are one person, codes ignore spacing."""
+def _identity(turn: _Turn) -> str:
+    """Who a turn's label names: codes ignore spacing, and the generic respondent roles are one
+    person, or under a heading that names an interview ("# Interview 3") that interview's."""
+    label = turn.label
     if label.role == "respondent":
-        return "\x00respondent"
+        return f"\x00respondent\x00{turn.respondent}"
     if m := CODE_RE.fullmatch(label.key):
         return f"{m.group('prefix').lower()} {int(m.group('n'))}"
     return label.key
@@ -162,7 +173,7 @@ def _runs(turns: list[_Turn]) -> list[list[_Turn]]:
     runs: list[list[_Turn]] = []
     for turn in turns:
         prev = runs[-1][-1] if runs else None
-        if prev and _identity(prev.label) == _identity(turn.label) and prev.section == turn.section:
+        if prev and _identity(prev) == _identity(turn) and prev.section == turn.section:
             runs[-1].append(turn)
         else:
             runs.append([turn])
@@ -188,7 +199,8 @@ def read_transcript(text: str, source_file: str, sha256: str) -> Document:
         interviewer turns included. ``respondent_id`` is ``f"{source_file}#{speaker}"``: the
         speaker as first written, where ``Interviewee 2``/``P2`` are people of their own,
         ``P2``/``p 2`` the same one, and the generic roles (``Interviewee``, ``A``,
-        ``Respondent``, …) of one file one person. ``Response.metadata`` holds ``turn``
+        ``Respondent``, …) of one file one person, or of one interview under a heading that
+        names it (``# Interview 3``: then ``f"{source_file}#Interview 3"``). ``Response.metadata`` holds ``turn``
         (the first), ``turns`` (all merged turn numbers) and, when given, ``timestamp``;
         ``Document.metadata`` holds ``speakers``, ``interviewers`` and ``respondents``.
 
@@ -241,7 +253,8 @@ def _document(text: str, turns: list[_Turn], source_file: str, sha256: str) -> D
     interviewers = _interviewers(text, turns)
     display: dict[str, str] = {}
     for turn in turns:
-        display.setdefault(_identity(turn.label), turn.label.speaker)
+        generic = turn.label.role == "respondent" and turn.respondent
+        display.setdefault(_identity(turn), turn.respondent if generic else turn.label.speaker)
     responses: list[Response] = []
     question = ""
     for run in _runs(turns):
@@ -272,7 +285,7 @@ def _document(text: str, turns: list[_Turn], source_file: str, sha256: str) -> D
                 speaker=first.label.speaker,
                 quoted_spans=tuple(spans),
                 metadata=metadata,
-                respondent_id=f"{source_file}#{display[_identity(first.label)]}",
+                respondent_id=f"{source_file}#{display[_identity(first)]}",
             )
         )
     speakers = list(dict.fromkeys(t.label.speaker for t in turns))
