@@ -401,3 +401,22 @@ def test_read_captions_never_crashes(head: str, body: str, suffix: str) -> None:
         assert 1 <= first <= last <= text.count("\n") + 1
         for unit in response.units:
             assert 0 <= unit.char_start < unit.char_end <= len(doc.text)
+
+
+def test_a_long_export_puts_each_answer_in_its_questions_section(tmp_path):
+    # One row per answer, as coding tools and hand-made sheets keep interviews.
+    long_csv = (
+        "participant,question,response\n"
+        "P1,What works well?,The helpdesk answers quickly.\n"
+        "P1,What would you change?,Longer grants so reforms can finish.\n"
+        "P2,What works well?,Training sessions were practical.\n"
+    )
+    doc = _one(tmp_path, "long.csv", long_csv)
+    assert doc.metadata["question_column"] == "question"
+    assert [(r.section, r.question, r.respondent_id) for r in doc.responses] == [
+        ("What works well?", "What works well?", "long.csv#participant=P1"),
+        ("What would you change?", "What would you change?", "long.csv#participant=P1"),
+        ("What works well?", "What works well?", "long.csv#participant=P2"),
+    ]
+    # The question differs between one respondent's rows: never an attribute of the respondent.
+    assert "question" not in survey_attribute_names(doc)

@@ -55,6 +55,11 @@ _SPEAKER_COLUMNS = frozenset(
     {"speaker", "respondent", "respondent id", "participant", "participant id", "author",
      "author id"}
 )
+# Normalised names of a column that holds the question each row answers: a long export, one
+# row per answer ("participant, question, response"), whose rows are then in their question's
+# section, as the columns of a wide export are.
+_QUESTION_COLUMNS = ("question", "question text", "questiontext", "question title", "interview question",
+                     "survey question", "prompt")
 _DELIMITERS = (",", "\t", ";", "|")
 
 
@@ -288,6 +293,7 @@ def read_survey_csv(
     cols, chosen_by = pick_text_columns(names, values, text_column, source_file)
     id_col, id_chosen_by = _pick_id_column(names, id_column, cols, source_file)
     speaker_col = next((k for k, name in enumerate(names) if norm_column(name) in _SPEAKER_COLUMNS), None)
+    question_col = _question_column(names, cols, id_col)
     others = other_answer_columns(names, values, cols[0], (id_col,)) if chosen_by != "requested" else []
 
     responses: list[Response] = []
@@ -302,11 +308,12 @@ def read_survey_csv(
         n_empty += not cells
         for k, (start, end) in cells:
             asked = question_row.fields[k].value.strip() if question_row and k < len(question_row.fields) else ""
+            in_row = " ".join(row[question_col].value.split()) if question_col is not None else ""
             responses.append(
                 Response(
                     response_id=row_id if len(cols) == 1 else f"{row_id}:{names[k]}",
-                    section=names[k],
-                    question=asked or names[k],
+                    section=in_row or names[k],
+                    question=in_row or asked or names[k],
                     units=(Unit(start, end),),
                     speaker=speaker or None,
                     quoted_spans=tuple(quoted_spans(text, start, end)),
@@ -334,5 +341,17 @@ def read_survey_csv(
         # Only a Qualtrics or SurveyMonkey export has the key, so other files' manifests stay as they were.
         | ({"export_rows": [r.line for r in skipped]} if skipped else {})
         | ({"other_text_columns": others} if others else {})
-        | ({"text_columns": [names[k] for k in cols]} if len(cols) > 1 else {}),
+        | ({"text_columns": [names[k] for k in cols]} if len(cols) > 1 else {})
+        | ({"question_column": names[question_col]} if question_col is not None else {}),
     )
+
+
+def _question_column(names: list[str], text_cols: list[int], id_col: int | None) -> int | None:
+    """The column named as the question each row answers (``_QUESTION_COLUMNS``), with one text column."""
+    if len(text_cols) != 1:
+        return None  # each text column is its own question
+    for known in _QUESTION_COLUMNS:
+        for k, name in enumerate(names):
+            if norm_column(name) == known and k not in (*text_cols, id_col):
+                return k
+    return None
