@@ -16,7 +16,9 @@ the layout Word's "save as text" produces, which ``nlp.ingest.summary`` already 
 - paragraphs before the first heading stay flush left: the introduction.
 
 A .docx with no tables whose paragraphs carry speaker labels (``Interviewer:``, ``P2 0:25``…)
-is read as a transcript instead, its Heading paragraphs rendered as ``# `` headings.
+is read as a transcript instead, its Heading paragraphs rendered as ``# `` headings. So is one
+whose tables hold a conversation, a turn per row (``Speaker | Text``, ``Time | Speaker | Text``,
+``Question | Answer``): each row is rendered as a transcript line (``nlp.ingest.docx_tables``).
 ``Document.format`` is ``"docx"`` either way; ``Document.metadata["layout"]`` says which.
 
 Any other .docx with text (a common export of open-ended answers: one paragraph per answer)
@@ -44,6 +46,7 @@ from docx import Document as open_docx
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from nlp.ingest.docx_tables import turn_lines
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import BULLET_CHARS, quoted_spans
 from nlp.ingest.paragraphs import Headings
@@ -241,6 +244,8 @@ class _SummaryRenderer:
         self.has_question = self.has_question or not list_item
 
     def table(self, table: Table) -> None:
+        if turn_lines(table) is not None:
+            return  # a conversation, one turn per row: read as a transcript (nlp.ingest.docx_tables)
         self.n_tables += 1
         cells = _cells(table)
         if not self.has_question and cells and table.rows and len(
@@ -290,6 +295,9 @@ def _render_plain(doc) -> str:
     """One line per paragraph (table cells included), Heading paragraphs as ``# `` lines."""
     lines: list[str] = []
     for block in doc.iter_inner_content():
+        if isinstance(block, Table) and (turns := turn_lines(block)) is not None:
+            lines.extend(turns)
+            continue
         pars = (
             [p for c in _cells(block) for p in c.paragraphs]
             if isinstance(block, Table)
