@@ -420,3 +420,22 @@ def test_a_long_export_puts_each_answer_in_its_questions_section(tmp_path):
     ]
     # The question differs between one respondent's rows: never an attribute of the respondent.
     assert "question" not in survey_attribute_names(doc)
+
+
+def test_a_transcript_kept_as_a_table_reads_the_interviewer_rows_as_questions(tmp_path):
+    table = (
+        "Time,Speaker,Text\n"
+        "00:00:01,Interviewer,What works well?\n"
+        "00:00:05,Maria,The helpdesk answers quickly.\n"
+        "00:00:09,Interviewer,What would you change?\n"
+        "00:00:12,Maria,Longer grants so reforms can finish.\n"
+    )
+    doc = _one(tmp_path, "turns.csv", table)
+    assert doc.metadata["interviewers"] == ["Interviewer"]
+    assert [(r.question, r.respondent_id) for r in doc.responses] == [
+        ("What works well?", "turns.csv#Speaker=Maria"),
+        ("What would you change?", "turns.csv#Speaker=Maria"),
+    ]
+    # Participants coded I01, I02 (interviewees) are all answers: no one in the table asks.
+    coded = "speaker,text\nI01,The portal is slow before deadlines.\nI02,Training helped our staff a lot.\n"
+    assert len(_one(tmp_path, "coded.csv", coded).responses) == 2

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from nlp.ingest.csv_header import first_row_is_header, norm_column
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import quoted_spans
+from nlp.ingest.speaker_labels import classify
 from nlp.ingest.survey_columns import KNOWN_TEXT_COLUMNS, other_answer_columns, pick_text_columns, requested_column
 from nlp.schemas import Document, Response, Unit
 
@@ -298,6 +299,9 @@ def read_survey_csv(
 
     responses: list[Response] = []
     n_empty = 0
+    interviewers: list[str] = []
+    turn_question = ""  # a transcript kept as a table: the interviewer's last turn
+    asking = _interviewers([row[speaker_col].value.strip() for row in padded] if speaker_col is not None else [])
     for n, (record, row) in enumerate(zip(data, padded), 1):
         speaker = row[speaker_col].value.strip() if speaker_col is not None else ""
         ident = row[id_col].value.strip() if id_col is not None else ""
@@ -306,6 +310,11 @@ def read_survey_csv(
         cells = [(k, _trimmed(text, row[k].start, row[k].end)) for k in cols if row[k].value.strip()]
         cells = [(k, (start, end)) for k, (start, end) in cells if start < end]
         n_empty += not cells
+        if speaker in asking:
+            # "Interviewer", "Moderator", "Q": the row asks; the answers after it reply to it.
+            interviewers += [speaker] if speaker not in interviewers else []
+            turn_question = " ".join(" ".join(row[k].value.split()) for k, _ in cells) or turn_question
+            continue
         for k, (start, end) in cells:
             asked = question_row.fields[k].value.strip() if question_row and k < len(question_row.fields) else ""
             in_row = " ".join(row[question_col].value.split()) if question_col is not None else ""
@@ -313,7 +322,7 @@ def read_survey_csv(
                 Response(
                     response_id=row_id if len(cols) == 1 else f"{row_id}:{names[k]}",
                     section=in_row or names[k],
-                    question=in_row or asked or names[k],
+                    question=in_row or asked or turn_question or names[k],
                     units=(Unit(start, end),),
                     speaker=speaker or None,
                     quoted_spans=tuple(quoted_spans(text, start, end)),
@@ -342,8 +351,18 @@ def read_survey_csv(
         | ({"export_rows": [r.line for r in skipped]} if skipped else {})
         | ({"other_text_columns": others} if others else {})
         | ({"text_columns": [names[k] for k in cols]} if len(cols) > 1 else {})
-        | ({"question_column": names[question_col]} if question_col is not None else {}),
+        | ({"question_column": names[question_col]} if question_col is not None else {})
+        | ({"interviewers": interviewers} if interviewers else {}),
     )
+
+
+def _interviewers(speakers: list[str]) -> frozenset[str]:
+    """Speakers named by an interviewer's role or code ("Interviewer", "Moderator", "Q", "I1"),
+    when at most three of them ask and someone else answers: a study whose participants are
+    coded I01, I02, … has no interviewer in its table."""
+    named = set(filter(None, speakers))
+    asking = frozenset(s for s in named if (kind := classify(s)) is not None and kind[0] == "interviewer")
+    return asking if 0 < len(asking) <= 3 and len(asking) < len(named) else frozenset()
 
 
 def _question_column(names: list[str], text_cols: list[int], id_col: int | None) -> int | None:
