@@ -202,3 +202,16 @@ def test_transcripts_compiled_under_interview_headings_have_one_respondent_each(
     # Without such headings the file's generic role is one person, as before.
     plain = _one(tmp_path, "one.txt", COMPILED.replace("# Interview 1 – Ministry\n", "").replace("# Interview 2 – NGO\n", ""))
     assert {r.respondent_id for r in plain.responses} == {"one.txt#Respondent"}
+
+
+def test_numbered_questions_in_notes_are_the_questions_of_the_answers_after_them(tmp_path, nlp):
+    notes = (
+        "Q1. What has been most useful?\n\n- The helpdesk.\n- Training on the standard.\n\n"
+        "**Question 2: What would you change?**\n\nLonger grants.\n"
+    )
+    doc = _one(tmp_path, "qa.md", notes)
+    assert [(r.question, doc.text[r.units[0].char_start : r.units[0].char_end]) for r in doc.responses] == [
+        ("What has been most useful?", "The helpdesk."),
+        ("What has been most useful?", "Training on the standard."),
+        ("What would you change?", "Longer grants."),
+    ]

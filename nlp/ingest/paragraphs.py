@@ -11,6 +11,10 @@ Interview notes, a write-up pasted into a text file, or a markdown summary such 
       commitments.                    <- (a line that is no new item continues the one before)
     1. The helpdesk answers quickly.
 
+A numbered question that starts a paragraph ("Q1. What has been most useful?", "Question 2:
+…") is no quote: it is the ``question`` of the responses after it, up to the next question or
+heading.
+
 The same layout as a Word document's plain paragraphs (``nlp.ingest.docx_reader``), where each
 paragraph, list items included, is one response. Who said what is unknown, so each response is
 its own respondent, as a summary's cell is, unless a heading names one interview or person
@@ -52,6 +56,10 @@ _RESPONDENT_HEADING_RE = re.compile(
     r"|(?:p|r|s)[ _]?\d{1,3}[ \t]*(?:[-–—:,(]|$))",
     re.IGNORECASE,
 )
+# A numbered question that answers follow: "Q1. What has been most useful?", "Question 2: …".
+_QUESTION_RE = re.compile(
+    r"^[ \t]*(?:\*\*|__)?(?:q|question)[ \t]*\d{1,3}[ \t]*[.:)][ \t]*(?P<text>\S.*?)(?:\*\*|__)?[ \t]*$", re.IGNORECASE
+)
 _BREAK_RE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM_RE = re.compile(rf"^[ \t]*(?:[{re.escape(BULLET_CHARS)}+]|\d{{1,3}}[.)])[ \t]+(?=\S)")
 
@@ -72,8 +80,9 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
     Raises:
         IngestError: nothing but headings and thematic breaks.
     """
-    spans: list[list] = []  # section, respondent heading, start, end, first line, last line
+    spans: list[list] = []  # section, respondent heading, question, start, end, first line, last line
     headings = Headings()
+    question = ""
     open_span: list | None = None
     pos = 0
     for number, line in enumerate(text.split("\n"), 1):
@@ -84,16 +93,20 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
             open_span = None
             if heading:
                 headings.enter(len(heading.group(1)), heading.group(2))
+                question = ""
+            continue
+        if open_span is None and (asked := _QUESTION_RE.match(content)):
+            question = " ".join(asked.group("text").split())  # asked, not said: no quote
             continue
         item = _ITEM_RE.match(line)
         if open_span is None or item:
-            section, respondent = headings.section, headings.respondent
-            open_span = [section, respondent, start + (item.end() if item else 0), start + len(line), number, number]
+            begin = start + (item.end() if item else 0)
+            open_span = [headings.section, headings.respondent, question, begin, start + len(line), number, number]
             spans.append(open_span)
         else:
-            open_span[3], open_span[5] = start + len(line), number
+            open_span[4], open_span[6] = start + len(line), number
     responses = []
-    for section, respondent, start, end, first, last in spans:
+    for section, respondent, question, start, end, first, last in spans:
         start, end = _trim(text, start, end)
         if start == end:
             continue
@@ -102,7 +115,7 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
             Response(
                 response_id=f"{source_file}#p{n}",
                 section=section,
-                question="",
+                question=question,
                 units=(Unit(start, end),),
                 quoted_spans=tuple(quoted_spans(text, start, end)),
                 metadata={"paragraph": n, "lines": [first, last]},
