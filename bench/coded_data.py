@@ -86,13 +86,16 @@ def load_coded_csv(
     second_column: str | None = None,
     second_name: str = "second coder",
     grouping_columns: Sequence[str] = (),
-    encoding: str = "utf-8",
     name: str | None = None,
 ) -> CodedSet:
-    """Read a coded CSV through the pipeline's survey reader and quote splitter.
+    """Read a coded survey export (CSV, TSV or .xlsx) through the pipeline's reader and quote splitter.
+
+    The codes are read from the same parsed rows as the answers (each response keeps its row's
+    cells), so they line up with the answers whatever the file's encoding, delimiter or export
+    rows (a Qualtrics export's question rows are no answers, and no codes either).
 
     Args:
-        path: the CSV file.
+        path: the coded file.
         text_column: column with the answers.
         codes_column: column with the first coder's codes.
         sep: separator between codes in one cell; ``None`` for one code per cell (a label).
@@ -100,11 +103,11 @@ def load_coded_csv(
         second_name: what that second coding is, for the table.
         grouping_columns: further codings of the same answers (e.g. themes grouping the codes),
             each scored as a row set of its own.
-        encoding: the CSV's encoding, for reading the codes (the reader detects it itself).
         name: name shown in the table; the file's stem by default.
-    """
-    import pandas as pd
 
+    Raises:
+        ValueError: a codes column the file does not have (the message lists its columns).
+    """
     from nlp.ingest import ingest_file
     from nlp.quotes import split_quotes
 
@@ -112,14 +115,13 @@ def load_coded_csv(
     source = Path(path).name
     doc = ingest_file(data, source, hashlib.sha256(data).hexdigest(), text_column=text_column)
     quotes = tuple(split_quotes([doc]))
-    frame = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
-    # The survey reader numbers data rows from 1 in the response id.
+    columns = doc.metadata.get("columns", [])
+
     def by_answer(column: str) -> dict[str, tuple[str, ...]]:
-        return {
-            f"{source}#row{n}": _split_codes(cell, sep)
-            for n, cell in enumerate(frame[column].tolist(), 1)
-            if _split_codes(cell, sep)
-        }
+        if column not in columns:
+            raise ValueError(f"{source}: no column {column!r} to read codes from; its columns: {', '.join(columns)}")
+        coded = ((r.response_id, _split_codes(r.metadata.get(column), sep)) for r in doc.responses)
+        return {answer: codes for answer, codes in coded if codes}
 
     return CodedSet(
         name or Path(path).stem,

@@ -19,7 +19,8 @@ Data: the human-coded why-art answers (``../shared/data/why-art-coded``: fine-gr
 it is filled for only 4 example answers, so it prints n/a), Banking77's 3,080 short messages in 77 intents (a short-text clustering check
 beside ``bench.topics_quality``'s 20 Newsgroups), 1,000 20 Newsgroups posts (one quote each; the
 newsgroups as codes and their six families as a grouping: the one set whose top level has a
-reference), any ``--csv`` given, and the seed, scored on
+reference), any ``--csv`` given (a CSV, TSV or .xlsx export, read by the pipeline's survey reader,
+codes from the same rows), and the seed, scored on
 its six reader-visible themes (``bench.coded_data.SEED_THEMES``). Metrics: ``bench.coded_data``.
 """
 
@@ -237,12 +238,12 @@ def main() -> None:
                         help="score the seed under this many UMAP seeds (from --seed on), to see how robust it is")
     parser.add_argument("--banking-sample", type=int, default=0,
                         help="score only this many Banking77 messages (a seeded sample, for iterating)")
-    parser.add_argument("--csv", type=Path, help="another human-coded CSV")
+    parser.add_argument("--csv", type=Path,
+                        help="another human-coded export: CSV, TSV or .xlsx, read as the pipeline reads surveys")
     parser.add_argument("--text", help="its text column")
     parser.add_argument("--codes", help="its first coder's codes column")
     parser.add_argument("--second", help="its second coder's codes column, if any")
     parser.add_argument("--sep", default=";", help="code separator in a cell")
-    parser.add_argument("--encoding", default="utf-8")
     args = parser.parse_args()
 
     from nlp.backends import build_embedder
@@ -252,7 +253,7 @@ def main() -> None:
     # why-art's `codes` column is a second coding of the same answers in the same style (it equals
     # human_codes on the rows marked use_as_example); it shows what another coder reaches here.
     sets = [load_coded_csv(WHY_ART, "why_art", "human_codes", second_column="codes", second_name="other coding (codes)",
-                           grouping_columns=("human_themes",), encoding="cp1252", name="why-art")]
+                           grouping_columns=("human_themes",), name="why-art")]
     if not args.skip_banking:
         banking = load_coded_csv(BANKING, "text", "category", sep=None, name="banking77")
         sets.append(_subset(banking, args.banking_sample, args.seed) if args.banking_sample else banking)
@@ -260,7 +261,7 @@ def main() -> None:
         sets.append(load_newsgroups(args.newsgroups))
     if args.csv:
         sets.append(load_coded_csv(args.csv, args.text, args.codes, sep=args.sep,
-                                   second_column=args.second, encoding=args.encoding))
+                                   second_column=args.second))
     rows = []
     for data in sets:
         n_codes, n_kept, n_covered = data.coverage()

@@ -160,7 +160,7 @@ def coded_sets(banking_sample: int = 0, newsgroups: int = 1000) -> list[tuple[st
 
     out: list[tuple[str, object, tuple]] = [("seed", None, tuple(split_quotes(ingest_paths([SEED]).documents)))]
     if WHY_ART.exists():
-        why = load_coded_csv(WHY_ART, "why_art", "human_codes", encoding="cp1252", name="why-art")
+        why = load_coded_csv(WHY_ART, "why_art", "human_codes", name="why-art")
         out.append((why.name, why, why.quotes))
     if newsgroups:
         ng = load_newsgroups(newsgroups)

@@ -43,3 +43,36 @@ def test_newsgroup_families_are_the_six_of_the_distribution():
         "sci.med": "sci", "soc.religion.christian": "religion", "talk.politics.guns": "politics",
         "talk.religion.misc": "religion",
     }
+
+
+def test_codes_line_up_with_answers_in_any_export_the_pipeline_reads(tmp_path):
+    import csv
+    import io
+
+    import pytest
+    from openpyxl import Workbook
+
+    from bench.coded_data import load_coded_csv
+
+    rows = [("id", "answer", "codes"), ("1", "The helpdesk answers quickly.", "support; speed"),
+            ("2", "", "blank answer"), ("3", "Grants are too short.", "funding")]
+    expected = {"support": 1, "speed": 1, "funding": 1}
+    # A semicolon-delimited export in cp1252, and a Qualtrics export whose question row is no answer.
+    (tmp_path / "semi.csv").write_bytes("\n".join(";".join(f'"{c}"' for c in r) for r in rows).encode("cp1252"))
+    qualtrics = [rows[0], ("Respondent", "Why?", "Codes"), ('{"ImportId":"r"}', '{"ImportId":"a"}', '{"ImportId":"c"}'),
+                 *rows[1:]]
+    with (tmp_path / "qualtrics.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows(qualtrics)
+    book = Workbook()
+    for r in rows:
+        book.active.append(r)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (tmp_path / "coded.xlsx").write_bytes(buffer.getvalue())
+    for name in ("semi.csv", "qualtrics.csv", "coded.xlsx"):
+        coded = load_coded_csv(tmp_path / name, "answer", "codes")
+        by_text = {q.text: coded.codes[q.response_id] for q in coded.quotes}
+        assert by_text == {"The helpdesk answers quickly.": ("support", "speed"), "Grants are too short.": ("funding",)}
+        assert {c: sum(c in v for v in coded.codes.values()) for c in expected} == expected
+    with pytest.raises(ValueError, match=r"semi\.csv: no column 'code' to read codes from; its columns: id, answer, codes"):
+        load_coded_csv(tmp_path / "semi.csv", "answer", "code")
