@@ -16,7 +16,7 @@ def _number(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-CsvColumn = Annotated[str | None, typer.Option(help="CSV codings: the column to read instead of the usual names.")]
+CsvColumn = Annotated[str | None, typer.Option(help="Codings in a table (CSV, TSV, .xlsx): the column to read instead of the usual names.")]
 
 
 def codes(
@@ -24,7 +24,7 @@ def codes(
         Path | None, typer.Option(help="YAML codebook: codes with name, description, examples, keywords.")
     ] = None,
     learn_from: Annotated[
-        Path | None, typer.Option(help="A researcher's coding (CSV or .qdpx) to learn from; codes the rest.")
+        Path | None, typer.Option(help="A researcher's coding (CSV, TSV, .xlsx or .qdpx) to learn from; codes the rest.")
     ] = None,
     processed_dir: ProcessedDir = Path("data/processed"),
     cache_dir: Annotated[Path, typer.Option(help="Embedding cache.")] = Path("data/interim"),
@@ -82,7 +82,7 @@ def _learn_codes(learn_from: Path, book, processed_dir: Path, embedder, csv_opti
     from nlp.codings import CodingError, read_coding
 
     try:
-        coding = read_coding(learn_from, **(csv_options if learn_from.suffix.lower() == ".csv" else {}))
+        coding = read_coding(learn_from, **csv_options)
     except (OSError, CodingError) as exc:
         raise _fail(str(exc)) from None
     with _spinner("Learning codes from the coding…"):
@@ -105,7 +105,7 @@ def _learn_codes(learn_from: Path, book, processed_dir: Path, embedder, csv_opti
 
 
 def agreement(
-    coding_a: Annotated[Path, typer.Argument(help="First coding: CSV, .qdpx or a run's codes.parquet.")],
+    coding_a: Annotated[Path, typer.Argument(help="First coding: CSV, TSV, .xlsx, .qdpx or a run's codes.parquet.")],
     coding_b: Annotated[Path, typer.Argument(help="Second coding of the same material.")],
     out_dir: Annotated[Path, typer.Option(help="Folder for agreement_per_code.csv, disagreements.csv, agreement.xlsx.")] = Path("reports"),
     id_column: CsvColumn = None,
@@ -121,7 +121,7 @@ def agreement(
 
     options = {"id_column": id_column, "text_column": text_column, "codes_column": codes_column}
     try:
-        a, b = (read_coding(p, **(options if p.suffix.lower() == ".csv" else {})) for p in (coding_a, coding_b))
+        a, b = (read_coding(p, **options) for p in (coding_a, coding_b))
         result = compare_codings(a, b)
     except (OSError, CodingError) as exc:
         raise _fail(str(exc)) from None

@@ -4,7 +4,7 @@ All three become one ``Coding``: coded units (a response, a selection or a quote
 the set of codes it carries. Agreement (``nlp.agreement``) compares two codings; learned
 coding (``nlp.learn_codes``) extends one to the rest of the corpus.
 
-- **CSV**, the layout survey tools and spreadsheets export: one row per response, an id column
+- **a table** (CSV, TSV or .xlsx), the layout survey tools and spreadsheets export: one row per response, an id column
   (``response_id``, ``respondent_id``, ``quote_id`` or ``id``) or else the response text
   (``text``, ``response``, ``answer`` or ``quote``), and the codes in columns ``Code 1``,
   ``Code 2``, ... or one ``codes`` column separated by ``;``. Other column names can be given.
@@ -31,6 +31,7 @@ import pandas as pd
 __all__ = [
     "HIERARCHY_SEPARATOR",
     "MACHINE_USER",
+    "TABLE_SUFFIXES",
     "CodeInfo",
     "CodedUnit",
     "Coding",
@@ -45,6 +46,8 @@ HIERARCHY_SEPARATOR = "->"
 # The name of the REFI-QDA ``User`` under which the export writes machine-made codings.
 MACHINE_USER = "interview-insights (machine coder)"
 _QDA_NS = "urn:QDA-XML:project:1.0"
+# A coding kept in a spreadsheet; read like a survey export of the same format.
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".xlsx", ".xlsm"})
 _ID_COLUMNS = ("quote_id", "response_id", "respondent_id", "id")
 _TEXT_COLUMNS = ("text", "response", "answer", "quote")
 _CODE_COLUMN = re.compile(r"^\s*code\s*\d+\s*$", re.IGNORECASE)
@@ -139,19 +142,31 @@ def _codebook(units: Iterable[CodedUnit], declared: Iterable[CodeInfo] = ()) -> 
     return tuple(seen.values())
 
 
-def _read_csv_frame(path: Path) -> pd.DataFrame:
+def _read_table_frame(path: Path) -> pd.DataFrame:
+    """A coding table as text cells: a CSV or TSV (delimiter and encoding as the pipeline reads
+    surveys) or a workbook's first sheet (cells as the survey reader renders them: ``3`` not ``3.0``)."""
     import io
 
     from nlp.ingest.decode import decode_text
     from nlp.ingest.errors import IngestError
+    from nlp.ingest.spreadsheet import SPREADSHEET_EXTENSIONS, first_sheet
+    from nlp.ingest.survey_csv import sniff_delimiter
 
     try:
+        if path.suffix.lower() in SPREADSHEET_EXTENSIONS:
+            rows = [cells for _, cells in first_sheet(path.read_bytes(), path.name).rows]
+            if not rows:
+                raise CodingError(f"{path}: the first sheet is empty")
+            width = max(len(r) for r in rows)
+            rows = [r + [""] * (width - len(r)) for r in rows]
+            header = [name.strip() or f"column_{k + 1}" for k, name in enumerate(rows[0])]
+            return pd.DataFrame(rows[1:], columns=header, dtype=str)
         text = decode_text(path.read_bytes(), path.name)
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text, path.name), dtype=str, keep_default_na=False)
     except IngestError as exc:
         raise CodingError(f"{path}: {exc.reason}") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CodingError(f"{path}: not a readable CSV ({exc})") from None
+        raise CodingError(f"{path}: not a readable table ({exc})") from None
 
 
 def _pick(columns: list[str], wanted: Iterable[str], given: str | None, path: Path, what: str) -> str | None:
@@ -169,13 +184,14 @@ def read_coding_csv(
     text_column: str | None = None,
     codes_column: str | None = None,
 ) -> Coding:
-    """A spreadsheet coding: one row per response, codes in ``Code N`` columns or one ``codes`` column.
+    """A spreadsheet coding (CSV, TSV or .xlsx): one row per response, codes in ``Code N`` columns or one
+    ``codes`` column.
 
     Raises:
         CodingError: naming the file, when it has no codes columns, neither an id nor a text
             column, or a unit appears twice.
     """
-    frame = _read_csv_frame(path)
+    frame = _read_table_frame(path)
     columns = list(frame.columns)
     if codes_column is not None:
         code_columns = [_pick(columns, (), codes_column, path, "codes")]
@@ -348,11 +364,12 @@ def read_coding_parquet(path: Path) -> Coding:
 
 
 def read_coding(path: Path, **csv_options: str | None) -> Coding:
-    """Read any coding by its suffix: ``.csv``, ``.qdpx`` or ``.parquet``.
+    """Read any coding by its suffix: a table (``.csv``, ``.tsv``, ``.xlsx``), ``.qdpx`` or ``.parquet``.
 
     Args:
         path: the coding file.
-        csv_options: ``id_column``, ``text_column``, ``codes_column`` for a CSV.
+        csv_options: ``id_column``, ``text_column``, ``codes_column`` for a table; other
+            formats name their own.
 
     Raises:
         CodingError: naming the file and the reason it cannot be used.
@@ -361,14 +378,16 @@ def read_coding(path: Path, **csv_options: str | None) -> Coding:
     if not path.is_file():
         raise CodingError(f"{path}: no such coding file")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if suffix in TABLE_SUFFIXES:
         coding = read_coding_csv(path, **csv_options)
     elif suffix == ".qdpx":
         coding = read_coding_qdpx(path)
     elif suffix == ".parquet":
         coding = read_coding_parquet(path)
     else:
-        raise CodingError(f"{path}: unknown coding format {suffix or '(no suffix)'}; expected .csv, .qdpx or .parquet")
+        raise CodingError(
+            f"{path}: unknown coding format {suffix or '(no suffix)'}; expected .csv, .tsv, .xlsx, .qdpx or .parquet"
+        )
     if not coding.units:
         raise CodingError(f"{path}: no coded units in the file")
     return coding

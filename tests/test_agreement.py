@@ -1,4 +1,4 @@
-"""Reading codings (CSV, .qdpx, codes.parquet) and the agreement figures between two of them."""
+"""Reading codings (CSV, TSV, .xlsx, .qdpx, codes.parquet) and the agreement figures between two of them."""
 
 from __future__ import annotations
 
@@ -61,6 +61,22 @@ def test_csv_codes_column_keyed_on_text(tmp_path):
     coding = read_coding(_csv(tmp_path / "a.csv", 'text,codes\n"We need  grants.",Money; Grants\n'))
     (unit,) = coding.units
     assert unit.key == "we need grants." and unit.codes == {"Money", "Grants"}
+
+
+def test_a_coding_kept_in_a_workbook_or_a_semicolon_csv_reads_like_the_comma_csv(tmp_path):
+    from openpyxl import Workbook
+
+    expected = {"r1": {"Money->Grants", "Money", "Skills"}, "r2": set(), "r3": {"Skills"}}
+    book = Workbook()
+    for row in (("id", "Code 1", "Code 2"), ("r1", "Money->Grants", "Skills"), ("r2", None, None), ("r3", "Skills", None)):
+        book.active.append(row)
+    book.save(tmp_path / "coding.xlsx")
+    semicolon = _csv(tmp_path / "coding.csv", "id;Code 1;Code 2\nr1;Money->Grants;Skills\nr2;;\nr3;Skills;\n")
+    tab = _csv(tmp_path / "coding.tsv", "id\tCode 1\tCode 2\nr1\tMoney->Grants\tSkills\nr2\t\t\nr3\tSkills\t\n")
+    for path in (tmp_path / "coding.xlsx", semicolon, tab):
+        assert {u.key: u.codes for u in read_coding(path).units} == expected, path.name
+    with pytest.raises(CodingError, match=r"coding\.txt: unknown coding format \.txt; expected \.csv, \.tsv, \.xlsx"):
+        read_coding(_csv(tmp_path / "coding.txt", "id,Code 1\nr1,x\n"))
 
 
 @pytest.mark.parametrize(

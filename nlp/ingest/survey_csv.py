@@ -22,7 +22,7 @@ from nlp.ingest.speaker_labels import classify
 from nlp.ingest.survey_columns import KNOWN_TEXT_COLUMNS, other_answer_columns, pick_text_columns, requested_column
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FORMAT", "read_survey_csv"]
+__all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FORMAT", "read_survey_csv", "sniff_delimiter"]
 
 # Document.format of a survey read from a CSV/TSV and from a workbook (nlp.ingest.spreadsheet):
 # the columns other than text and id describe the respondent (nlp.participants).
@@ -136,7 +136,7 @@ def _records(text: str, delimiter: str, source_file: str) -> Iterator[_Record]:
         yield _Record(record_line, tuple(fields))
 
 
-def _sniff_delimiter(text: str, source_file: str) -> str:
+def sniff_delimiter(text: str, source_file: str) -> str:
     """Tab for .tsv; otherwise the candidate that occurs most often in the header line."""
     if source_file.lower().endswith(".tsv"):
         return "\t"
@@ -270,7 +270,7 @@ def read_survey_csv(
         IngestError: If the file has no records, no data rows, no usable text column, the
             requested text or id column is missing, or a quoted field is never closed.
     """
-    delimiter = delimiter or _sniff_delimiter(text, source_file)
+    delimiter = delimiter or sniff_delimiter(text, source_file)
     records = list(_records(text, delimiter, source_file))
     if not records:
         raise IngestError(source_file, "no header row: the CSV holds no records")
