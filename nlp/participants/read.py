@@ -106,14 +106,13 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
             raise ParticipantsError(path, exc.reason) from None
     else:
         from nlp.ingest.decode import decode_text
+        from nlp.ingest.survey_csv import sniff_delimiter
 
         try:
             text = decode_text(path.read_bytes(), str(path))
         except IngestError as exc:
             raise ParticipantsError(path, exc.reason) from None
-        header = text.split("\n", 1)[0]
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else max(",;\t|", key=header.count)
-        reader = csv.reader(text.split("\n"), delimiter=delimiter)
+        reader = csv.reader(text.split("\n"), delimiter=sniff_delimiter(text, path.name))
         rows, line = [], 1
         try:
             for cells in reader:
