@@ -178,8 +178,8 @@ def paragraphs_note(documents: Iterable[Document]) -> str | None:
         return None
     more = len(names) - _FILES_NAMED
     return (
-        f"read as plain paragraphs, each paragraph or list item one response by an unknown respondent "
-        f"(no 'Section N:' headings and no speaker labels found): {', '.join(names[:_FILES_NAMED])}"
-        f"{f' and {more} more' if more > 0 else ''}; "
-        "start each turn with its speaker ('Interviewer:', 'Maria:') to read a file as a transcript"
+        f"read as plain paragraphs, each paragraph or list item one response (no 'Section N:' headings and no "
+        f"speaker labels found): {', '.join(names[:_FILES_NAMED])}{f' and {more} more' if more > 0 else ''}; "
+        "who said each is unknown unless a heading names the interview ('## Interview 3'); start each turn with "
+        "its speaker ('Interviewer:', 'Maria:') to read a file as a transcript"
     )
