@@ -48,11 +48,11 @@ from docx.text.paragraph import Paragraph
 
 from nlp.ingest.docx_tables import turn_lines
 from nlp.ingest.errors import IngestError
-from nlp.ingest.markup import BULLET_CHARS, quoted_spans
-from nlp.ingest.paragraphs import Headings
+from nlp.ingest.markup import BULLET_CHARS
+from nlp.ingest.paragraphs import Headings, paragraph_response, paragraphs_document
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.transcript import looks_like_transcript, read_transcript
-from nlp.schemas import Document, Response, Unit
+from nlp.schemas import Document, Response
 
 __all__ = [
     "BOMB_MEMBER_BYTES",
@@ -323,28 +323,11 @@ def _read_paragraphs(plain: str, source_file: str, sha256: str) -> Document:
         if m := _MD_HEADING_RE.match(line):
             headings.enter(len(m.group(1)), m.group(2))
             continue
-        end = start + len(line)
-        responses.append(
-            Response(
-                response_id=f"{source_file}#p{len(responses) + 1}",
-                section=headings.section,
-                question="",
-                units=(Unit(start, end),),
-                quoted_spans=tuple(quoted_spans(plain, start, end)),
-                metadata={"paragraph": len(responses) + 1},
-                respondent_id=f"{source_file}#{headings.respondent}" if headings.respondent else "",
-            )
-        )
-    if not responses:
-        raise IngestError(source_file, "no text: the document has no paragraph with text")
-    return Document(
-        source_file=source_file,
-        sha256=sha256,
-        format=PARAGRAPHS_FORMAT,
-        text=plain,
-        responses=tuple(responses),
-        metadata={"layout": "paragraphs", "n_paragraphs": len(responses)},
-    )
+        span = (start, start + len(line))
+        responses.append(paragraph_response(plain, source_file, len(responses) + 1, span, headings.section,
+                                            headings.respondent))
+    return paragraphs_document(plain, source_file, sha256, PARAGRAPHS_FORMAT, responses,
+                               "the document has no paragraph with text")
 
 
 def read_docx(data: bytes, source_file: str, sha256: str) -> Document:

@@ -13,6 +13,7 @@ __all__ = [
     "clean_text",
     "quoted_spans",
     "strip_markup",
+    "trim_span",
 ]
 
 # Word's "save as text" leaves bookmark anchors such as "[bookmark: _Toc489949780]" inline.
@@ -128,10 +129,11 @@ def bullet_units(text: str, start: int, end: int) -> list[Unit]:
             units.append([content_start, line_end])
         else:
             units[-1][1] = line_end
-    return [Unit(*_trim(text, s, e)) for s, e in units if text[s:e].strip()]
+    return [Unit(*trim_span(text, s, e)) for s, e in units if text[s:e].strip()]
 
 
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+def trim_span(text: str, s: int, e: int) -> tuple[int, int]:
+    """``(s, e)`` narrowed to leave out the whitespace at either end of ``text[s:e]``."""
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():

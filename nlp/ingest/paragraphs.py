@@ -34,10 +34,13 @@ import re
 from collections.abc import Iterable
 
 from nlp.ingest.errors import IngestError
-from nlp.ingest.markup import BULLET_CHARS, quoted_spans, strip_markup
+from nlp.ingest.markup import BULLET_CHARS, quoted_spans, strip_markup, trim_span
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["TEXT_PARAGRAPHS_FORMAT", "UNTITLED_SECTION", "Headings", "paragraphs_note", "read_paragraphs"]
+__all__ = [
+    "TEXT_PARAGRAPHS_FORMAT", "UNTITLED_SECTION", "Headings", "paragraph_response", "paragraphs_document",
+    "paragraphs_note", "read_paragraphs",
+]
 
 TEXT_PARAGRAPHS_FORMAT = "text_paragraphs"
 """``Document.format`` of a text file read as plain paragraphs (a .docx's is ``"docx_paragraphs"``)."""
@@ -107,31 +110,49 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
             open_span[4], open_span[6] = start + len(line), number
     responses = []
     for section, respondent, question, start, end, first, last in spans:
-        start, end = _trim(text, start, end)
-        if start == end:
-            continue
-        n = len(responses) + 1
-        responses.append(
-            Response(
-                response_id=f"{source_file}#p{n}",
-                section=section,
-                question=question,
-                units=(Unit(start, end),),
-                quoted_spans=tuple(quoted_spans(text, start, end)),
-                metadata={"paragraph": n, "lines": [first, last]},
-                respondent_id=f"{source_file}#{respondent}" if respondent else "",
+        span = trim_span(text, start, end)
+        if span[0] < span[1]:
+            n = len(responses) + 1
+            responses.append(
+                paragraph_response(text, source_file, n, span, section, respondent, question, lines=[first, last])
             )
-        )
+    only_headings = "the file holds only headings"
+    return paragraphs_document(text, source_file, sha256, TEXT_PARAGRAPHS_FORMAT, responses, only_headings)
+
+
+def paragraph_response(
+    text: str, source_file: str, n: int, span: tuple[int, int], section: str, respondent: str, question: str = "",
+    **metadata: object,
+) -> Response:
+    """The ``n``-th paragraph response of a document: one unit, its section and question, its
+    respondent (a heading's name, or ``""``: unknown, the response itself)."""
+    start, end = span
+    return Response(
+        response_id=f"{source_file}#p{n}",
+        section=section,
+        question=question,
+        units=(Unit(start, end),),
+        quoted_spans=tuple(quoted_spans(text, start, end)),
+        metadata={"paragraph": n, **metadata},
+        respondent_id=f"{source_file}#{respondent}" if respondent else "",
+    )
+
+
+def paragraphs_document(
+    text: str, source_file: str, sha256: str, format: str, responses: list[Response], empty: str
+) -> Document:
+    """A document of paragraph responses; an IngestError ``no text: <empty>`` when there are none."""
     if not responses:
-        raise IngestError(source_file, "no text: the file holds only headings")
+        raise IngestError(source_file, f"no text: {empty}")
+    named = [r.respondent_id.removeprefix(f"{source_file}#") for r in responses if r.respondent_id != r.response_id]
     return Document(
         source_file=source_file,
         sha256=sha256,
-        format=TEXT_PARAGRAPHS_FORMAT,
+        format=format,
         text=text,
         responses=tuple(responses),
-        metadata={"layout": "paragraphs", "n_paragraphs": len(responses),
-                  **({"respondents": who} if (who := _respondents(spans)) else {})},
+        metadata={"layout": "paragraphs", "n_paragraphs": len(responses)}
+        | ({"respondents": list(dict.fromkeys(named))} if named else {}),
     )
 
 
@@ -157,18 +178,6 @@ class Headings:
     def respondent(self) -> str:
         """The nearest heading that names one interview or person, else ``""`` (unknown)."""
         return next((title for _, title, who in reversed(self._open) if who), "")
-
-
-def _respondents(spans: list[list]) -> list[str]:
-    return list(dict.fromkeys(respondent for _, respondent, *_ in spans if respondent))
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def paragraphs_note(documents: Iterable[Document]) -> str | None:

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from nlp.ingest.csv_header import first_row_is_header, norm_column
 from nlp.ingest.errors import IngestError
-from nlp.ingest.markup import quoted_spans
+from nlp.ingest.markup import quoted_spans, trim_span
 from nlp.ingest.speaker_labels import classify
 from nlp.ingest.survey_columns import KNOWN_TEXT_COLUMNS, other_answer_columns, pick_text_columns, requested_column
 from nlp.schemas import Document, Response, Unit
 
-__all__ = ["KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FORMAT", "read_survey_csv", "sniff_delimiter"]
+__all__ = [
+    "KNOWN_ID_COLUMNS", "KNOWN_TEXT_COLUMNS", "SURVEY_FORMATS", "XLSX_FORMAT", "read_survey_csv", "sniff_delimiter",
+]
 
 # Document.format of a survey read from a CSV/TSV and from a workbook (nlp.ingest.spreadsheet):
 # the columns other than text and id describe the respondent (nlp.participants).
@@ -210,14 +212,6 @@ def _export_rows(header: _Record, data: list[_Record]) -> tuple[_Record | None, 
     return None, None
 
 
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def read_survey_csv(
     text: str,
     source_file: str,
@@ -307,7 +301,7 @@ def read_survey_csv(
         ident = row[id_col].value.strip() if id_col is not None else ""
         # Several questions: each answer is a response, all of one row one respondent.
         row_id = f"{source_file}#row{n}"
-        cells = [(k, _trimmed(text, row[k].start, row[k].end)) for k in cols if row[k].value.strip()]
+        cells = [(k, trim_span(text, row[k].start, row[k].end)) for k in cols if row[k].value.strip()]
         cells = [(k, (start, end)) for k, (start, end) in cells if start < end]
         n_empty += not cells
         if speaker in asking:
