@@ -215,3 +215,20 @@ def test_numbered_questions_in_notes_are_the_questions_of_the_answers_after_them
         ("What has been most useful?", "Training on the standard."),
         ("What would you change?", "Longer grants."),
     ]
+
+
+def test_numbered_questions_in_a_word_document_are_questions_too(tmp_path):
+    import io
+
+    from docx import Document as WordDocument
+
+    d = WordDocument()
+    for text in ("Q1. What has been most useful?", "The helpdesk.", "Q2. What would you change?", "Longer grants."):
+        d.add_paragraph(text)
+    buffer = io.BytesIO()
+    d.save(buffer)
+    doc = _one(tmp_path, "qa.docx", buffer.getvalue())
+    assert [(r.question, doc.text[r.units[0].char_start : r.units[0].char_end]) for r in doc.responses] == [
+        ("What has been most useful?", "The helpdesk."),
+        ("What would you change?", "Longer grants."),
+    ]

@@ -25,8 +25,9 @@ Any other .docx with text (a common export of open-ended answers: one paragraph 
 is read as plain paragraphs: ``Document.format`` is ``"docx_paragraphs"``, the rendering is one
 line per paragraph, and each paragraph that is not a Heading is one response, its section the
 latest Heading (else ``"Document"``) and its respondent unknown, unless a Heading names one
-interview or person ("Interview 3 – Maria"), as in a text file's notes
-(``nlp.ingest.paragraphs.Headings``). A .docx with no text at all is an error.
+interview or person ("Interview 3 – Maria"); a numbered question ("Q1. What …?") is the
+question of the paragraphs after it, as in a text file's notes (``nlp.ingest.paragraphs``). A
+.docx with no text at all is an error.
 
 A .docx is a ZIP archive, and a small one can inflate to gigabytes (a "zip bomb"). Before
 python-docx opens it, the sizes the archive declares are checked: over
@@ -49,7 +50,7 @@ from docx.text.paragraph import Paragraph
 from nlp.ingest.docx_tables import turn_lines
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import BULLET_CHARS
-from nlp.ingest.paragraphs import Headings, paragraph_response, paragraphs_document
+from nlp.ingest.paragraphs import Headings, numbered_question, paragraph_response, paragraphs_document
 from nlp.ingest.summary import looks_like_summary, read_summary
 from nlp.ingest.transcript import looks_like_transcript, read_transcript
 from nlp.schemas import Document, Response
@@ -315,6 +316,7 @@ def _read_paragraphs(plain: str, source_file: str, sha256: str) -> Document:
     """One response per non-heading line of the plain rendering (one line per paragraph)."""
     responses: list[Response] = []
     headings = Headings()
+    question = ""
     pos = 0
     for line in plain.split("\n"):
         start, pos = pos, pos + len(line) + 1
@@ -322,10 +324,14 @@ def _read_paragraphs(plain: str, source_file: str, sha256: str) -> Document:
             continue
         if m := _MD_HEADING_RE.match(line):
             headings.enter(len(m.group(1)), m.group(2))
+            question = ""
+            continue
+        if asked := numbered_question(line):  # "Q1. What …?": the question of what follows
+            question = asked
             continue
         span = (start, start + len(line))
         responses.append(paragraph_response(plain, source_file, len(responses) + 1, span, headings.section,
-                                            headings.respondent))
+                                            headings.respondent, question))
     return paragraphs_document(plain, source_file, sha256, PARAGRAPHS_FORMAT, responses,
                                "the document has no paragraph with text")
 

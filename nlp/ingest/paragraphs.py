@@ -38,8 +38,8 @@ from nlp.ingest.markup import BULLET_CHARS, quoted_spans, strip_markup, trim_spa
 from nlp.schemas import Document, Response, Unit
 
 __all__ = [
-    "TEXT_PARAGRAPHS_FORMAT", "UNTITLED_SECTION", "Headings", "paragraph_response", "paragraphs_document",
-    "paragraphs_note", "read_paragraphs",
+    "TEXT_PARAGRAPHS_FORMAT", "UNTITLED_SECTION", "Headings", "numbered_question", "paragraph_response",
+    "paragraphs_document", "paragraphs_note", "read_paragraphs",
 ]
 
 TEXT_PARAGRAPHS_FORMAT = "text_paragraphs"
@@ -98,8 +98,8 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
                 headings.enter(len(heading.group(1)), heading.group(2))
                 question = ""
             continue
-        if open_span is None and (asked := _QUESTION_RE.match(content)):
-            question = " ".join(asked.group("text").split())  # asked, not said: no quote
+        if open_span is None and (asked := numbered_question(content)):
+            question = asked  # asked, not said: no quote
             continue
         item = _ITEM_RE.match(line)
         if open_span is None or item:
@@ -118,6 +118,12 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
             )
     only_headings = "the file holds only headings"
     return paragraphs_document(text, source_file, sha256, TEXT_PARAGRAPHS_FORMAT, responses, only_headings)
+
+
+def numbered_question(line: str) -> str:
+    """The question a line asks when it starts with a number ("Q1. What …?", "Question 2: …"), else ``""``."""
+    asked = _QUESTION_RE.match(line)
+    return " ".join(asked.group("text").split()) if asked else ""
 
 
 def paragraph_response(
