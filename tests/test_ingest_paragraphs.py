@@ -209,11 +209,13 @@ def test_numbered_questions_in_notes_are_the_questions_of_the_answers_after_them
         "Q1. What has been most useful?\n\n- The helpdesk.\n- Training on the standard.\n\n"
         "**Question 2: What would you change?**\n\nLonger grants.\n"
     )
-    doc = _one(tmp_path, "qa.md", notes)
+    doc = _one(tmp_path, "qa.md", notes + "\nQ3: revenue fell by a tenth.\n")
     assert [(r.question, doc.text[r.units[0].char_start : r.units[0].char_end]) for r in doc.responses] == [
         ("What has been most useful?", "The helpdesk."),
         ("What has been most useful?", "Training on the standard."),
         ("What would you change?", "Longer grants."),
+        # After a bare "Q", only a question is a question: this is a quarter.
+        ("What would you change?", "Q3: revenue fell by a tenth."),
     ]
 
 

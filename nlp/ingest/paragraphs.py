@@ -60,8 +60,11 @@ _RESPONDENT_HEADING_RE = re.compile(
     re.IGNORECASE,
 )
 # A numbered question that answers follow: "Q1. What has been most useful?", "Question 2: …".
+# After a bare "Q" the text must end in "?": "Q3: revenue fell" is a quarter, not a question.
 _QUESTION_RE = re.compile(
-    r"^[ \t]*(?:\*\*|__)?(?:q|question)[ \t]*\d{1,3}[ \t]*[.:)][ \t]*(?P<text>\S.*?)(?:\*\*|__)?[ \t]*$", re.IGNORECASE
+    r"^[ \t]*(?:\*\*|__)?(?:question[ \t]*\d{1,3}[ \t]*[.:)][ \t]*(?P<text>\S.*?)"
+    r"|q[ \t]*\d{1,3}[ \t]*[.:)][ \t]*(?P<asked>\S.*?\?))(?:\*\*|__)?[ \t]*$",
+    re.IGNORECASE,
 )
 _BREAK_RE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM_RE = re.compile(rf"^[ \t]*(?:[{re.escape(BULLET_CHARS)}+]|\d{{1,3}}[.)])[ \t]+(?=\S)")
@@ -123,7 +126,7 @@ def read_paragraphs(text: str, source_file: str, sha256: str) -> Document:
 def numbered_question(line: str) -> str:
     """The question a line asks when it starts with a number ("Q1. What …?", "Question 2: …"), else ``""``."""
     asked = _QUESTION_RE.match(line)
-    return " ".join(asked.group("text").split()) if asked else ""
+    return " ".join((asked.group("text") or asked.group("asked")).split()) if asked else ""
 
 
 def paragraph_response(
