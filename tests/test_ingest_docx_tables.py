@@ -72,3 +72,38 @@ def test_a_table_of_interviewees_answers_is_still_a_summary(tmp_path):
     d.save(buffer)
     doc = _one(tmp_path, "cells.docx", buffer.getvalue())
     assert doc.metadata["layout"] == "summary" and len(doc.responses) == 3
+
+
+def _summary_with_table(rows: list[tuple[str, str]]) -> bytes:
+    d = WordDocument()
+    d.add_heading("Funding", level=1)
+    d.add_paragraph("What should donors change?")
+    table = d.add_table(rows=len(rows), cols=2)
+    for i, (left, right) in enumerate(rows):
+        table.cell(i, 0).text, table.cell(i, 1).text = left, right
+    buffer = io.BytesIO()
+    d.save(buffer)
+    return buffer.getvalue()
+
+
+STAKEHOLDERS = [
+    ("Ministry of Finance", "Multi-year grants would let reforms finish."),
+    ("Transparency NGO", "Fund the data team, not only events."),
+]
+
+
+def test_a_summary_table_of_who_said_what_gives_each_answer_its_respondent(tmp_path, nlp):
+    doc = _one(tmp_path, "matrix.docx", _summary_with_table([("Stakeholder", "Response"), *STAKEHOLDERS]))
+    assert doc.metadata["layout"] == "summary"
+    assert [(r.question, r.respondent_id) for r in doc.responses] == [
+        ("What should donors change?", "matrix.docx#Ministry of Finance"),
+        ("What should donors change?", "matrix.docx#Transparency NGO"),
+    ]
+    # Neither the header nor a name is an answer.
+    assert [q.text for q in split_quotes([doc], nlp)] == [answer for _, answer in STAKEHOLDERS]
+
+
+def test_without_a_header_saying_who_a_two_column_table_is_read_cell_by_cell(tmp_path):
+    # "Role | Procurement officer" pairs a field with its value as often as a person with an answer.
+    doc = _one(tmp_path, "cells.docx", _summary_with_table(STAKEHOLDERS))
+    assert len(doc.responses) == 4 and len({r.respondent_id for r in doc.responses}) == 4

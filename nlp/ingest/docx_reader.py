@@ -12,7 +12,9 @@ the layout Word's "save as text" produces, which ``nlp.ingest.summary`` already 
 - a table becomes one cell after another (merged cells once), blank line between cells, each
   cell's paragraphs tab-indented ``· `` bullets, so every paragraph is one unit and a cell is
   never mistaken for the question. When no question paragraph precedes the table, a first row
-  of a single, unbulleted cell ending in ``?`` is read as the question;
+  of a single, unbulleted cell ending in ``?`` is read as the question. A two-column table
+  headed ``Stakeholder | Response`` (``nlp.ingest.docx_tables.labelled_answers``) gives only its
+  answers, each with the respondent its row names;
 - paragraphs before the first heading stay flush left: the introduction.
 
 A .docx with no tables whose paragraphs carry speaker labels (``Interviewer:``, ``P2 0:25``…)
@@ -47,7 +49,7 @@ from docx import Document as open_docx
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from nlp.ingest.docx_tables import turn_lines
+from nlp.ingest.docx_tables import labelled_answers, turn_lines
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import BULLET_CHARS
 from nlp.ingest.paragraphs import Headings, numbered_question, paragraph_response, paragraphs_document
@@ -213,6 +215,7 @@ class _SummaryRenderer:
         # changes: heading, body text (the question), a body bullet list (one answer), a table.
         self.last_kind = ""
         self.has_question = False
+        self.respondents: dict[int, str] = {}  # line of an answer cell -> who gave it
 
     def heading(self, text: str, level: int | None) -> None:
         if m := _SECTION_NO_RE.match(text):
@@ -248,6 +251,13 @@ class _SummaryRenderer:
         if turn_lines(table) is not None:
             return  # a conversation, one turn per row: read as a transcript (nlp.ingest.docx_tables)
         self.n_tables += 1
+        if (labelled := labelled_answers(table)) is not None:  # "Stakeholder | Response": who said each
+            for who, answer in labelled:
+                self._blank()
+                self.respondents[len(self.out)] = who
+                self.out.append(f"\t· {answer}")
+            self.last_kind = "table"
+            return
         cells = _cells(table)
         if not self.has_question and cells and table.rows and len(
             {id(c._tc) for c in table.rows[0].cells}
@@ -273,9 +283,16 @@ class _SummaryRenderer:
     def text(self) -> str:
         return "\n".join(self.out) + "\n"
 
+    def respondent_offsets(self) -> dict[int, str]:
+        """Where each labelled answer cell starts in ``text()``, and who gave it."""
+        starts = [0]
+        for line in self.out:
+            starts.append(starts[-1] + len(line) + 1)
+        return {starts[k]: who for k, who in self.respondents.items()}
 
-def _render_summary(doc) -> tuple[str, int, int]:
-    """Summary-layout text, number of headings and number of tables."""
+
+def _render_summary(doc) -> tuple[str, int, int, dict[int, str]]:
+    """Summary-layout text, number of headings and of tables, and who gave each labelled cell."""
     r = _SummaryRenderer()
     for block in doc.iter_inner_content():
         if isinstance(block, Table):
@@ -289,7 +306,7 @@ def _render_summary(doc) -> tuple[str, int, int]:
             r.heading(text, level)
         else:
             r.paragraph(text, _is_list_item(block))
-    return r.text(), r.n_headings, r.n_tables
+    return r.text(), r.n_headings, r.n_tables, r.respondent_offsets()
 
 
 def _render_plain(doc) -> str:
@@ -354,15 +371,15 @@ def read_docx(data: bytes, source_file: str, sha256: str) -> Document:
             hold no text.
     """
     doc = _open(data, source_file)
-    summary_text, n_headings, n_tables = _render_summary(doc)
+    summary_text, n_headings, n_tables, who = _render_summary(doc)
     if n_headings and n_tables:
-        parsed, layout = read_summary(summary_text, source_file, sha256), "summary"
+        parsed, layout = read_summary(summary_text, source_file, sha256, who), "summary"
     else:
         plain = _render_plain(doc)
         if looks_like_transcript(plain):
             parsed, layout = read_transcript(plain, source_file, sha256), "transcript"
         elif n_headings:
-            parsed, layout = read_summary(summary_text, source_file, sha256), "summary"
+            parsed, layout = read_summary(summary_text, source_file, sha256, who), "summary"
             # Headings with plain paragraphs under them hold no summary cells: the
             # paragraphs are the answers.
             if not parsed.responses:

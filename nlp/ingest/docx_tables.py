@@ -16,6 +16,10 @@ label as a transcript's (``nlp.ingest.speaker_labels.classify``: a role, a code 
 at least one value said twice. A question column: a header ``Question``/``Q`` beside
 ``Answer``/``Response``/``A``, or, without one, two columns whose first ends in ``?`` in two
 rows of three. A first row of header words (``Speaker``, ``Time``, ``Text``, …) is no turn.
+
+A summary's table may also say who gave each answer, one row per respondent under a header
+such as ``Stakeholder | Response``: ``labelled_answers`` gives its (who, answer) pairs, which the
+summary reader makes answers with their respondent, the names never quotes.
 """
 
 from __future__ import annotations
@@ -27,13 +31,19 @@ from docx.table import Table
 
 from nlp.ingest.speaker_labels import classify
 
-__all__ = ["turn_lines"]
+__all__ = ["labelled_answers", "turn_lines"]
 
 _HEADER_WORDS = frozenset(
     """speaker speakers name who person time timestamp start text transcript transcription utterance
     dialogue said content question questions q answer answers a response responses reply""".split()
 )
 _QUESTION_HEADERS = frozenset({"question", "questions", "q"})
+# A summary's table of who answered what: "Stakeholder | Response", one row per respondent.
+_WHO_HEADERS = frozenset(
+    """stakeholder stakeholders respondent respondents interviewee interviewees participant participants
+    organisation organisations organization organizations partner partners name who""".split()
+)
+_SAID_HEADERS = frozenset("response responses answer answers comment comments view views feedback input notes".split())
 _ANSWER_HEADERS = frozenset({"answer", "answers", "a", "response", "responses", "reply"})
 _TIME_RE = re.compile(r"^\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)?\]?$")
 _SENTENCE_PUNCT = re.compile(r"[?!;]|\.$")  # "Dr. Jane Smith" is a name
@@ -106,3 +116,19 @@ def _speaker_column(values: tuple[str, ...]) -> bool:
         len(v.split()) <= _MAX_SPEAKER_WORDS and not _SENTENCE_PUNCT.search(v.rstrip(":")) and classify(v.rstrip(":"))
         for v in named
     )
+
+
+def labelled_answers(table: Table) -> list[tuple[str, str]] | None:
+    """(who, answer) per row of a table headed like ``Stakeholder | Response``, else ``None``.
+
+    The header must say so: without it a two-column table may as well pair a field with its
+    value ("Role | Procurement officer"). Rows without an answer are left out.
+    """
+    rows = _rows(table)
+    if len(rows) < 2 or any(len(r) != 2 for r in rows):
+        return None
+    who, said = (c.lower().rstrip(":") for c in rows[0])
+    if who not in _WHO_HEADERS or said not in _SAID_HEADERS:
+        return None
+    return [(label, answer) for label, answer in rows[1:] if answer]
+

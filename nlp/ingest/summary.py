@@ -17,6 +17,7 @@ section in its own right.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nlp.ingest.markup import bullet_units, quoted_spans, strip_markup
@@ -120,13 +121,17 @@ def _is_question(text: str, start: int, end: int) -> bool:
     return bool(first) and first[0] not in "·•▪◦‣●"
 
 
-def read_summary(text: str, source_file: str, sha256: str) -> Document:
+def read_summary(
+    text: str, source_file: str, sha256: str, respondents: Mapping[int, str] | None = None
+) -> Document:
     """Parse an interview summary into one Response per interviewee cell.
 
     Args:
         text: the decoded, newline-normalised file content.
         source_file: file name used in provenance and ids.
         sha256: hash of the file's bytes.
+        respondents: who gave the cell that starts at each offset, where the source says (a
+            .docx table headed ``Stakeholder | Response``); other cells' respondents are unknown.
 
     Returns:
         A Document whose metadata holds the introduction and the figures it states
@@ -155,6 +160,7 @@ def read_summary(text: str, source_file: str, sha256: str) -> Document:
                     units=units,
                     quoted_spans=tuple(quoted_spans(text, start, end)),
                     metadata={"parent_section": block.parent} if block.parent else {},
+                    respondent_id=f"{source_file}#{who}" if (who := (respondents or {}).get(start)) else "",
                 )
             )
     return Document(
