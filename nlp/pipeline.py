@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 # Bump when a change to the code changes outputs, so unchanged inputs are re-analysed.
-PIPELINE_VERSION = "22"
+PIPELINE_VERSION = "23"
 
 
 def fingerprint_inputs(raw_dir: Path, config: PipelineConfig, model_sha256: str) -> str:

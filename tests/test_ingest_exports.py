@@ -195,3 +195,15 @@ def test_a_one_off_note_with_a_rev_timestamp_is_not_a_speaker(tmp_path, nlp):
     assert doc.metadata["respondents"] == ["rev_note.txt#Maria Garcia"]
     # The note stays text of the turn it stands in, not a person of its own.
     assert {q.speaker for q in split_quotes([doc], nlp)} == {"Maria Garcia"}
+
+
+@pytest.mark.parametrize("respondent", ["B", "B1"])
+def test_f4_transcripts_time_marks_are_no_text_and_b_is_the_respondent(tmp_path, nlp, respondent):
+    # f4transkript / MAXQDA conventions: "I:" interviews "B:" (Befragte), a time mark ends each turn.
+    text = (
+        f"I: How did the training go for your team? #00:00:05-7#\n\n{respondent}: It went well, the workshops were the most "
+        f"useful part. #00:00:12-1#\n\nI: What would you change? #00:00:20#\n\n{respondent}: Shorter sessions and more "
+        "examples. #00:00:31-4#\n"
+    )
+    _check_turns(_one(tmp_path, "f4.txt", text), nlp, "I", respondent)
+

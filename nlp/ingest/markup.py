@@ -16,8 +16,9 @@ __all__ = [
     "trim_span",
 ]
 
-# Word's "save as text" leaves bookmark anchors such as "[bookmark: _Toc489949780]" inline.
-_MARKUP_RE = re.compile(r"\[bookmark:[^\]\n]*\]")
+# Word's "save as text" leaves bookmark anchors such as "[bookmark: _Toc489949780]" inline, and
+# transcription software (f4transkript, MAXQDA, easytranscript) time marks such as "#00:01:23-4#".
+_MARKUP_RE = re.compile(r"\[bookmark:[^\]\n]*\]|#\d{1,2}:\d{2}:\d{2}(?:[-.,]\d{1,3})?#")
 BULLET_CHARS = "·•▪◦‣●○■□–-*"
 _BULLET_RE = re.compile(rf"^[ \t]*[{re.escape(BULLET_CHARS)}](?=\s)[ \t]*")
 _OPENERS = "“„«"
@@ -26,12 +27,12 @@ _WS_RE = re.compile(r"\s+")
 
 
 def strip_markup(text: str) -> str:
-    """Remove Word bookmark anchors, keeping everything else byte for byte."""
+    """Remove Word bookmark anchors and transcription time marks, keeping everything else byte for byte."""
     return _MARKUP_RE.sub("", text)
 
 
 def blank_markup(text: str) -> str:
-    """Replace Word bookmark anchors with spaces of equal length, so offsets stay valid."""
+    """Replace Word bookmark anchors and time marks with spaces of equal length, so offsets stay valid."""
     return _MARKUP_RE.sub(lambda m: " " * len(m.group()), text)
 
 

@@ -24,7 +24,7 @@ _TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame"})
 # Lower-case particles inside names ("Ana de la Cruz").
 _PARTICLES = frozenset({"de", "da", "del", "della", "la", "le", "van", "von", "der", "bin", "al"})
 CODE_RE = re.compile(
-    r"(?P<prefix>p|r|i|q|a|s|participant|respondent|interviewee|interviewer|speaker|person"
+    r"(?P<prefix>p|r|i|q|a|s|b|participant|respondent|interviewee|interviewer|speaker|person"
     r"|subject|informant|stakeholder|user|customer|moderator)[ _]?(?P<n>\d{1,3})",
     re.IGNORECASE,
 )
