@@ -143,30 +143,21 @@ def _codebook(units: Iterable[CodedUnit], declared: Iterable[CodeInfo] = ()) -> 
 
 
 def _read_table_frame(path: Path) -> pd.DataFrame:
-    """A coding table as text cells: a CSV or TSV (delimiter and encoding as the pipeline reads
-    surveys) or a workbook's first sheet (cells as the survey reader renders them: ``3`` not ``3.0``)."""
-    import io
-
-    from nlp.ingest.decode import decode_text
+    """A coding table as text cells, read as the participants file is (``spreadsheet.table_rows``):
+    a CSV or TSV (delimiter and encoding as the pipeline reads surveys) or a workbook's first sheet."""
     from nlp.ingest.errors import IngestError
-    from nlp.ingest.spreadsheet import SPREADSHEET_EXTENSIONS, first_sheet
-    from nlp.ingest.survey_csv import sniff_delimiter
+    from nlp.ingest.spreadsheet import table_rows
 
     try:
-        if path.suffix.lower() in SPREADSHEET_EXTENSIONS:
-            rows = [cells for _, cells in first_sheet(path.read_bytes(), path.name).rows]
-            if not rows:
-                raise CodingError(f"{path}: the first sheet is empty")
-            width = max(len(r) for r in rows)
-            rows = [r + [""] * (width - len(r)) for r in rows]
-            header = [name.strip() or f"column_{k + 1}" for k, name in enumerate(rows[0])]
-            return pd.DataFrame(rows[1:], columns=header, dtype=str)
-        text = decode_text(path.read_bytes(), path.name)
-        return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text, path.name), dtype=str, keep_default_na=False)
+        rows = [cells for _, cells in table_rows(path)]
     except IngestError as exc:
         raise CodingError(f"{path}: {exc.reason}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CodingError(f"{path}: not a readable table ({exc})") from None
+    if not rows:
+        raise CodingError(f"{path}: no rows")
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    header = [name or f"column_{k + 1}" for k, name in enumerate(rows[0])]
+    return pd.DataFrame(rows[1:], columns=header, dtype=str)
 
 
 def _pick(columns: list[str], wanted: Iterable[str], given: str | None, path: Path, what: str) -> str | None:

@@ -14,12 +14,14 @@ class IngestError(Exception):
     Attributes:
         file: The input's name as recorded in the manifest (usually the file name).
         reason: A short, user-facing explanation without the file name.
+        line: the 1-based line at fault, where a reader knows it (a CSV record it cannot parse).
     """
 
-    def __init__(self, file: str, reason: str) -> None:
+    def __init__(self, file: str, reason: str, line: int | None = None) -> None:
         super().__init__(file, reason)
         self.file = file
         self.reason = reason
+        self.line = line
 
     def __str__(self) -> str:
         return f"{self.file}: {self.reason}"

@@ -25,13 +25,14 @@ import re
 import zipfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 
 from nlp.ingest.docx_reader import check_zip_sizes, refuse_ole2
 from nlp.ingest.errors import IngestError
 from nlp.ingest.survey_csv import XLSX_FORMAT, read_survey_csv
 from nlp.schemas import Document
 
-__all__ = ["SPREADSHEET_EXTENSIONS", "Sheet", "cell_text", "first_sheet", "read_xlsx"]
+__all__ = ["SPREADSHEET_EXTENSIONS", "Sheet", "cell_text", "first_sheet", "read_xlsx", "table_rows"]
 
 SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 
@@ -217,3 +218,36 @@ def read_xlsx(
         responses=tuple(replace(r, metadata=placed(r.metadata)) for r in doc.responses),
         metadata={"sheet": title, **metadata},
     )
+
+
+def table_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(row number, cells) for every non-blank row of a side table, header first: a workbook's
+    first sheet (the row Excel shows; cells as ``first_sheet`` reads them) or a CSV/TSV (the
+    line; delimiter as a survey export's, ``survey_csv.sniff_delimiter``; cells stripped).
+
+    The one reader of the tables a researcher keeps beside the interviews: participants
+    (``nlp.participants``) and codings (``nlp.codings``).
+
+    Raises:
+        IngestError: a workbook or text that cannot be read, or a CSV record that cannot be
+            parsed (its ``line`` set).
+        OSError: the file cannot be opened.
+    """
+    from nlp.ingest.decode import decode_text
+    from nlp.ingest.survey_csv import sniff_delimiter
+
+    path = Path(path)
+    if path.suffix.lower() in SPREADSHEET_EXTENSIONS:
+        rows = first_sheet(path.read_bytes(), str(path)).rows
+    else:
+        text = decode_text(path.read_bytes(), str(path))
+        reader = csv.reader(text.split("\n"), delimiter=sniff_delimiter(text, path.name))
+        rows, line = [], 1
+        try:
+            for cells in reader:
+                rows.append((line, [c.strip() for c in cells]))
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise IngestError(str(path), f"not a readable CSV ({exc})", line=line) from None
+    return [(n, cells) for n, cells in rows if any(cells)]
+

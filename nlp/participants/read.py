@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,32 +94,14 @@ class RespondentAttributes:
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) for every non-blank row, header first."""
     from nlp.ingest.errors import IngestError
-    from nlp.ingest.spreadsheet import SPREADSHEET_EXTENSIONS, first_sheet
+    from nlp.ingest.spreadsheet import table_rows
 
-    if path.suffix.lower() in SPREADSHEET_EXTENSIONS:
-        try:  # read as a survey workbook is: the same checks and the same reasons
-            rows = first_sheet(path.read_bytes(), str(path)).rows
-        except OSError as exc:
-            raise ParticipantsError(path, f"cannot be read ({exc.strerror or exc})") from None
-        except IngestError as exc:
-            raise ParticipantsError(path, exc.reason) from None
-    else:
-        from nlp.ingest.decode import decode_text
-        from nlp.ingest.survey_csv import sniff_delimiter
-
-        try:
-            text = decode_text(path.read_bytes(), str(path))
-        except IngestError as exc:
-            raise ParticipantsError(path, exc.reason) from None
-        reader = csv.reader(text.split("\n"), delimiter=sniff_delimiter(text, path.name))
-        rows, line = [], 1
-        try:
-            for cells in reader:
-                rows.append((line, [c.strip() for c in cells]))
-                line = reader.line_num + 1
-        except csv.Error as exc:
-            raise ParticipantsError(path, f"not a readable CSV ({exc})", row=line) from None
-    return [(n, cells) for n, cells in rows if any(cells)]
+    try:  # read as a survey export is: the same checks and the same reasons
+        return table_rows(path)
+    except OSError as exc:
+        raise ParticipantsError(path, f"cannot be read ({exc.strerror or exc})") from None
+    except IngestError as exc:
+        raise ParticipantsError(path, exc.reason, row=exc.line) from None
 
 
 def _pick_key(path: Path, names: list[str], survey_columns: Collection[str]) -> tuple[int, ...]:
