@@ -49,7 +49,7 @@ from docx import Document as open_docx
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from nlp.ingest.docx_tables import labelled_answers, turn_lines
+from nlp.ingest.docx_tables import cell_rows, labelled_answers, turn_lines
 from nlp.ingest.errors import IngestError
 from nlp.ingest.markup import BULLET_CHARS
 from nlp.ingest.paragraphs import Headings, numbered_question, paragraph_response, paragraphs_document
@@ -248,10 +248,11 @@ class _SummaryRenderer:
         self.has_question = self.has_question or not list_item
 
     def table(self, table: Table) -> None:
-        if turn_lines(table) is not None:
+        rows = cell_rows(table)
+        if turn_lines(rows) is not None:
             return  # a conversation, one turn per row: read as a transcript (nlp.ingest.docx_tables)
         self.n_tables += 1
-        if (labelled := labelled_answers(table)) is not None:  # "Stakeholder | Response": who said each
+        if (labelled := labelled_answers(rows)) is not None:  # "Stakeholder | Response": who said each
             for who, answer in labelled:
                 self._blank()
                 self.respondents[len(self.out)] = who
@@ -313,7 +314,7 @@ def _render_plain(doc) -> str:
     """One line per paragraph (table cells included), Heading paragraphs as ``# `` lines."""
     lines: list[str] = []
     for block in doc.iter_inner_content():
-        if isinstance(block, Table) and (turns := turn_lines(block)) is not None:
+        if isinstance(block, Table) and (turns := turn_lines(cell_rows(block))) is not None:
             lines.extend(turns)
             continue
         pars = (

@@ -31,7 +31,7 @@ from docx.table import Table
 
 from nlp.ingest.speaker_labels import classify
 
-__all__ = ["labelled_answers", "turn_lines"]
+__all__ = ["cell_rows", "labelled_answers", "turn_lines"]
 
 _HEADER_WORDS = frozenset(
     """speaker speakers name who person time timestamp start text transcript transcription utterance
@@ -51,9 +51,8 @@ _MAX_SPEAKER_WORDS = 4
 _QUESTION_SHARE = 2 / 3
 
 
-def turn_lines(table: Table) -> list[str] | None:
-    """The table's rows as transcript lines, or ``None`` when it holds no conversation."""
-    rows = _rows(table)
+def turn_lines(rows: list[list[str]]) -> list[str] | None:
+    """A table's rows (``cell_rows``) as transcript lines, or ``None`` when it holds no conversation."""
     if len(rows) < 2 or len({len(r) for r in rows}) != 1 or len(rows[0]) not in (2, 3):
         return None
     header = [c.lower().rstrip(":") for c in rows[0]]
@@ -64,8 +63,9 @@ def turn_lines(table: Table) -> list[str] | None:
     return _speaker_turns(body)
 
 
-def _rows(table: Table) -> list[list[str]]:
-    """Each row's distinct cells (a merged cell once), their paragraphs joined by spaces."""
+def cell_rows(table: Table) -> list[list[str]]:
+    """Each row's distinct cells (a merged cell once), their paragraphs joined by spaces; rows
+    with no text are left out. ``turn_lines`` and ``labelled_answers`` read a table so."""
     out = []
     for row in table.rows:
         seen, cells = set(), []
@@ -118,13 +118,12 @@ def _speaker_column(values: tuple[str, ...]) -> bool:
     )
 
 
-def labelled_answers(table: Table) -> list[tuple[str, str]] | None:
-    """(who, answer) per row of a table headed like ``Stakeholder | Response``, else ``None``.
+def labelled_answers(rows: list[list[str]]) -> list[tuple[str, str]] | None:
+    """(who, answer) per row (``cell_rows``) of a table headed like ``Stakeholder | Response``, else ``None``.
 
     The header must say so: without it a two-column table may as well pair a field with its
     value ("Role | Procurement officer"). Rows without an answer are left out.
     """
-    rows = _rows(table)
     if len(rows) < 2 or any(len(r) != 2 for r in rows):
         return None
     who, said = (c.lower().rstrip(":") for c in rows[0])
